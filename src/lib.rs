@@ -1,0 +1,7 @@
+//! terraform-provider-ipam: an IP address manager served to Terraform.
+//!
+//! `engine` decides who gets which block, `store` keeps that decision in SQLite,
+//! `provider` translates between Terraform values and the two.
+
+pub mod engine;
+pub mod store;

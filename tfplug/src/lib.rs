@@ -1,0 +1,1 @@
+//! tfplug: write a Terraform provider in Rust.
