@@ -1,0 +1,8 @@
+resource "ipam" "main" {
+  operating_regions = ["us-east-1"]
+}
+
+resource "ipam_scope" "lab" {
+  ipam_id     = ipam.main.id
+  description = "Lab networks, kept apart from production"
+}
