@@ -5,6 +5,23 @@
 //! [`Function`]) over typed [`Value`]s. It owns Terraform's planning rules, so a provider
 //! cannot produce an inconsistent plan or apply result by forgetting one of them.
 
+pub mod diagnostics;
+mod log;
+pub mod path;
+pub mod plan;
+pub mod proto;
+pub mod provider;
+pub mod schema;
+mod serve;
+pub mod server;
+mod tls;
 pub mod value;
 
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use path::AttributePath;
+pub use provider::{
+    DataSource, Function, FunctionError, Parameter, Plan, Provider, Resource,
+};
+pub use schema::{Attribute, Block, Schema};
+pub use serve::{serve, ServeConfig, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 pub use value::{Number, Type, Value, ValueError};

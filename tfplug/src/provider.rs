@@ -1,0 +1,152 @@
+//! The traits a provider implements. Methods are synchronous: the server runs each call on a
+//! blocking thread, so a provider may do blocking I/O (a SQLite transaction, say) directly.
+
+use crate::diagnostics::Diagnostics;
+use crate::path::AttributePath;
+use crate::schema::Schema;
+use crate::value::{Type, Value};
+use std::sync::Arc;
+
+pub trait Provider: Send + Sync + 'static {
+    /// The provider block's schema.
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Called once per Terraform command before any resource call. `config` may hold unknown
+    /// values when it refers to resources not yet created.
+    fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics);
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+}
+
+/// A plan in the making, handed to [`Resource::modify_plan`] after tfplug's default rules.
+pub struct Plan<'a> {
+    /// Null when the resource is being created.
+    pub prior: &'a Value,
+    /// Null when the resource is being destroyed.
+    pub config: &'a Value,
+    /// Null when the resource is being destroyed.
+    pub planned: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Plan<'_> {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null() && !self.planned.is_null()
+    }
+
+    pub fn is_destroy(&self) -> bool {
+        self.planned.is_null()
+    }
+
+    /// The planned value of a top-level attribute (Null when absent).
+    pub fn get(&self, attr: &str) -> &Value {
+        self.planned.get(attr).unwrap_or(&Value::Null)
+    }
+
+    pub fn set(&mut self, attr: &str, v: Value) {
+        self.planned.set_attr(attr, v);
+    }
+}
+
+pub trait Resource: Send + Sync {
+    /// The full type name, e.g. `ipam_pool`.
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration on its own (values may be unknown).
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Refines the default plan: compute values known at plan time, reject what apply would
+    /// reject. Also called for destroy plans.
+    fn modify_plan(&self, _plan: &mut Plan<'_>) {}
+
+    /// Creates the resource; returns its whole new state (every unknown planned value filled).
+    fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    /// Reads the resource as it is now; `Ok(None)`, i.e. `None` with no error, means it is gone.
+    fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    fn delete(&self, prior: &Value, diags: &mut Diagnostics);
+
+    /// The state to start from when importing `id`; Terraform then calls `read`. By default an
+    /// object holding only `id`.
+    fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Value> {
+        Some(Value::object([("id", Value::string(id))]))
+    }
+}
+
+pub trait DataSource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Returns the whole object: configuration plus computed attributes.
+    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
+}
+
+/// One positional parameter of a provider function.
+#[derive(Clone, Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    pub allow_null: bool,
+    pub allow_unknown: bool,
+}
+
+impl Parameter {
+    pub fn new(name: &str, ty: Type, description: &str) -> Self {
+        Parameter {
+            name: name.to_string(),
+            ty,
+            description: description.to_string(),
+            allow_null: false,
+            allow_unknown: false,
+        }
+    }
+}
+
+/// A function call that failed; `argument` is the 0-based index of the argument at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionError {
+    pub argument: Option<usize>,
+    pub message: String,
+}
+
+impl FunctionError {
+    pub fn argument(index: usize, message: impl Into<String>) -> Self {
+        FunctionError {
+            argument: Some(index),
+            message: message.into(),
+        }
+    }
+}
+
+pub trait Function: Send + Sync {
+    /// The name after `provider::<provider>::`.
+    fn name(&self) -> &'static str;
+    fn summary(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn parameters(&self) -> Vec<Parameter>;
+    fn variadic(&self) -> Option<Parameter> {
+        None
+    }
+    fn return_type(&self) -> Type;
+    fn call(&self, args: &[Value]) -> Result<Value, FunctionError>;
+}
