@@ -19,9 +19,7 @@ pub mod value;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
-pub use provider::{
-    DataSource, Function, FunctionError, Parameter, Plan, Provider, Resource,
-};
+pub use provider::{DataSource, Function, FunctionError, Parameter, Plan, Provider, Resource};
 pub use schema::{Attribute, Block, Schema};
 pub use serve::{serve, ServeConfig, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 pub use value::{Number, Type, Value, ValueError};

@@ -126,6 +126,9 @@ mod tests {
     fn timestamp_is_rfc3339() {
         let t = super::timestamp();
         assert_eq!(t.len(), 27, "{t}");
-        assert!(t.ends_with('Z') && &t[4..5] == "-" && &t[10..11] == "T", "{t}");
+        assert!(
+            t.ends_with('Z') && &t[4..5] == "-" && &t[10..11] == "T",
+            "{t}"
+        );
     }
 }

@@ -97,7 +97,10 @@ pub fn check_apply(planned: &Value, result: &Value) -> Option<(AttributePath, St
                 None
             }
             _ if p.is_wholly_known() => (p != r).then(|| {
-                (path, format!("was planned as {p:?} but apply produced {r:?}"))
+                (
+                    path,
+                    format!("was planned as {p:?} but apply produced {r:?}"),
+                )
             }),
             // A collection holding unknowns: its known elements cannot be matched one by one.
             _ => None,
@@ -187,8 +190,14 @@ mod tests {
         let ok = obj(&[("name", "a".into()), ("id", "x".into())]);
         assert_eq!(check_apply(&planned, &ok), None);
         let bad = obj(&[("name", "b".into()), ("id", "x".into())]);
-        assert_eq!(check_apply(&planned, &bad).map(|(p, _)| p.to_string()), Some("name".into()));
+        assert_eq!(
+            check_apply(&planned, &bad).map(|(p, _)| p.to_string()),
+            Some("name".into())
+        );
         let unknown = obj(&[("name", "a".into()), ("id", Value::Unknown)]);
-        assert_eq!(check_apply(&planned, &unknown).map(|(p, _)| p.to_string()), Some("id".into()));
+        assert_eq!(
+            check_apply(&planned, &unknown).map(|(p, _)| p.to_string()),
+            Some("id".into())
+        );
     }
 }

@@ -114,10 +114,7 @@ impl AsyncWrite for Io {
         Pin::new(&mut *self.0).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_shutdown(cx)
     }
 }
@@ -178,10 +175,7 @@ struct Controller {
 
 #[tonic::async_trait]
 impl plugin::grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(
-        &self,
-        _: Request<plugin::Empty>,
-    ) -> Result<Response<plugin::Empty>, Status> {
+    async fn shutdown(&self, _: Request<plugin::Empty>) -> Result<Response<plugin::Empty>, Status> {
         self.shutdown.notify_one();
         Ok(Response::new(plugin::Empty {}))
     }
@@ -252,10 +246,11 @@ async fn run(
     health
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
-    let provider_service =
-        crate::proto::tfplugin6::provider_server::ProviderServer::new(ProviderService::new(provider))
-            .max_decoding_message_size(MAX_MESSAGE)
-            .max_encoding_message_size(MAX_MESSAGE);
+    let provider_service = crate::proto::tfplugin6::provider_server::ProviderServer::new(
+        ProviderService::new(provider),
+    )
+    .max_decoding_message_size(MAX_MESSAGE)
+    .max_encoding_message_size(MAX_MESSAGE);
     let router = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(plugin::grpc_controller_server::GrpcControllerServer::new(
@@ -286,7 +281,10 @@ async fn run(
              Press Ctrl-C to stop the provider."
         )?;
     } else {
-        let cert = tls.as_ref().map(|t| t.announced_cert.as_str()).unwrap_or("");
+        let cert = tls
+            .as_ref()
+            .map(|t| t.announced_cert.as_str())
+            .unwrap_or("");
         writeln!(out, "1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{cert}")?;
     }
     out.flush()?;

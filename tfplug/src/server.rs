@@ -346,7 +346,9 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(pb::get_resource_identity_schemas::Response::default()))
+        Ok(Response::new(
+            pb::get_resource_identity_schemas::Response::default(),
+        ))
     }
 
     async fn configure_provider(
@@ -416,7 +418,10 @@ impl pb::provider_server::Provider for ProviderService {
         blocking(move || {
             let empty = pb::plan_resource_change::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
-            let prior = try_diags!(decode(req.prior_state.as_ref(), &r.ty, "prior state"), empty);
+            let prior = try_diags!(
+                decode(req.prior_state.as_ref(), &r.ty, "prior state"),
+                empty
+            );
             let proposed = try_diags!(
                 decode(req.proposed_new_state.as_ref(), &r.ty, "proposed state"),
                 empty
@@ -614,7 +619,10 @@ impl pb::provider_server::Provider for ProviderService {
             let mut args = Vec::with_capacity(req.arguments.len());
             for (i, dv) in req.arguments.iter().enumerate() {
                 let Some(p) = params.get(i).or(variadic.as_ref()) else {
-                    return Response::new(fail(None, format!("{} takes {} arguments", req.name, params.len())));
+                    return Response::new(fail(
+                        None,
+                        format!("{} takes {} arguments", req.name, params.len()),
+                    ));
                 };
                 match decode(Some(dv), &p.ty, "argument") {
                     Ok(v) if v.is_null() && !p.allow_null => {
@@ -622,7 +630,10 @@ impl pb::provider_server::Provider for ProviderService {
                     }
                     Ok(v) => args.push(v),
                     Err(_) => {
-                        return Response::new(fail(Some(i), format!("{} has the wrong type", p.name)))
+                        return Response::new(fail(
+                            Some(i),
+                            format!("{} has the wrong type", p.name),
+                        ))
                     }
                 }
             }
@@ -634,7 +645,10 @@ impl pb::provider_server::Provider for ProviderService {
                             result: Some(result),
                             error: None,
                         }),
-                        None => Response::new(fail(None, "the function produced a value of the wrong type".into())),
+                        None => Response::new(fail(
+                            None,
+                            "the function produced a value of the wrong type".into(),
+                        )),
                     }
                 }
                 Err(e) => Response::new(fail(e.argument, e.message)),

@@ -37,10 +37,16 @@ pub fn from_json(v: &serde_json::Value, ty: &Type) -> Result<Value, ValueError> 
             .map(Value::Number)
             .map_err(|_| ValueError::BadNumber(s.clone())),
         (Type::List(et), J::Array(items)) => Ok(Value::List(
-            items.iter().map(|i| from_json(i, et)).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .map(|i| from_json(i, et))
+                .collect::<Result<_, _>>()?,
         )),
         (Type::Set(et), J::Array(items)) => Ok(Value::set(
-            items.iter().map(|i| from_json(i, et)).collect::<Result<Vec<_>, _>>()?,
+            items
+                .iter()
+                .map(|i| from_json(i, et))
+                .collect::<Result<Vec<_>, _>>()?,
         )),
         (Type::Tuple(ets), J::Array(items)) => {
             if items.len() != ets.len() {
@@ -50,7 +56,11 @@ pub fn from_json(v: &serde_json::Value, ty: &Type) -> Result<Value, ValueError> 
                 });
             }
             Ok(Value::Tuple(
-                items.iter().zip(ets).map(|(i, t)| from_json(i, t)).collect::<Result<_, _>>()?,
+                items
+                    .iter()
+                    .zip(ets)
+                    .map(|(i, t)| from_json(i, t))
+                    .collect::<Result<_, _>>()?,
             ))
         }
         (Type::Map(et), J::Object(m)) => Ok(Value::Map(
@@ -73,7 +83,9 @@ pub fn from_json(v: &serde_json::Value, ty: &Type) -> Result<Value, ValueError> 
 pub fn to_json(v: &Value, ty: &Type) -> Result<serde_json::Value, ValueError> {
     use serde_json::Value as J;
     Ok(match (v, ty) {
-        (Value::Unknown, _) => return Err(ValueError::Unencodable("an unknown value as JSON".into())),
+        (Value::Unknown, _) => {
+            return Err(ValueError::Unencodable("an unknown value as JSON".into()))
+        }
         (Value::Null, _) => J::Null,
         (_, Type::Dynamic) => {
             let t = v.type_of();
@@ -83,15 +95,20 @@ pub fn to_json(v: &Value, ty: &Type) -> Result<serde_json::Value, ValueError> {
         (Value::Bool(b), Type::Bool) => J::Bool(*b),
         (Value::Number(n), Type::Number) => {
             let text = n.to_string();
-            J::Number(
-                serde_json::from_str(&text).map_err(|_| ValueError::BadNumber(text.clone()))?,
-            )
+            J::Number(serde_json::from_str(&text).map_err(|_| ValueError::BadNumber(text.clone()))?)
         }
-        (Value::List(items), Type::List(et)) | (Value::Set(items), Type::Set(et)) => {
-            J::Array(items.iter().map(|i| to_json(i, et)).collect::<Result<_, _>>()?)
-        }
+        (Value::List(items), Type::List(et)) | (Value::Set(items), Type::Set(et)) => J::Array(
+            items
+                .iter()
+                .map(|i| to_json(i, et))
+                .collect::<Result<_, _>>()?,
+        ),
         (Value::Tuple(items), Type::Tuple(ets)) if items.len() == ets.len() => J::Array(
-            items.iter().zip(ets).map(|(i, t)| to_json(i, t)).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .zip(ets)
+                .map(|(i, t)| to_json(i, t))
+                .collect::<Result<_, _>>()?,
         ),
         (Value::Map(m), Type::Map(et)) => J::Object(
             m.iter()
@@ -125,13 +142,21 @@ mod tests {
                 .unwrap();
         let v = from_json(&raw, &ty).unwrap();
         assert_eq!(
-            v.get("total").and_then(Value::as_number).and_then(Number::to_u128),
+            v.get("total")
+                .and_then(Value::as_number)
+                .and_then(Number::to_u128),
             None,
             "2^128 does not fit u128"
         );
-        assert_eq!(v.get("total").unwrap().as_number().unwrap().to_string(), "340282366920938463463374607431768211456");
+        assert_eq!(
+            v.get("total").unwrap().as_number().unwrap().to_string(),
+            "340282366920938463463374607431768211456"
+        );
         assert_eq!(v.get("gone"), Some(&Value::Null));
         let back = to_json(&v, &ty).unwrap();
-        assert_eq!(back["total"].to_string(), "340282366920938463463374607431768211456");
+        assert_eq!(
+            back["total"].to_string(),
+            "340282366920938463463374607431768211456"
+        );
     }
 }

@@ -111,7 +111,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -186,9 +188,12 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::List(v) => Type::list(v.first().map(Value::type_of).unwrap_or(Type::Dynamic)),
             Value::Set(v) => Type::set(v.first().map(Value::type_of).unwrap_or(Type::Dynamic)),
-            Value::Map(m) => {
-                Type::map(m.values().next().map(Value::type_of).unwrap_or(Type::Dynamic))
-            }
+            Value::Map(m) => Type::map(
+                m.values()
+                    .next()
+                    .map(Value::type_of)
+                    .unwrap_or(Type::Dynamic),
+            ),
             Value::Object(m) => {
                 Type::Object(m.iter().map(|(k, v)| (k.clone(), v.type_of())).collect())
             }

@@ -488,8 +488,14 @@ mod tests {
         );
         assert_eq!(to_msgpack(&Value::Unknown, &Type::String).unwrap(), UNKNOWN);
         assert_eq!(to_msgpack(&Value::Null, &Type::String).unwrap(), vec![0xc0]);
-        assert_eq!(to_msgpack(&Value::number(-1), &Type::Number).unwrap(), vec![0xff]);
-        assert_eq!(to_msgpack(&Value::number(300), &Type::Number).unwrap(), vec![0xd1, 0x01, 0x2c]);
+        assert_eq!(
+            to_msgpack(&Value::number(-1), &Type::Number).unwrap(),
+            vec![0xff]
+        );
+        assert_eq!(
+            to_msgpack(&Value::number(300), &Type::Number).unwrap(),
+            vec![0xd1, 0x01, 0x2c]
+        );
         let half = Value::Number("0.5".parse().unwrap());
         let mut want = vec![0xcb];
         want.extend_from_slice(&0.5f64.to_be_bytes());
@@ -518,8 +524,14 @@ mod tests {
     fn any_extension_reads_as_unknown() {
         // ext 12 (refined unknown) carrying a one-entry map
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc3];
-        assert_eq!(from_msgpack(&refined, &Type::String).unwrap(), Value::Unknown);
-        assert_eq!(from_msgpack(&[0xd4, 0x05, 0x00], &Type::Number).unwrap(), Value::Unknown);
+        assert_eq!(
+            from_msgpack(&refined, &Type::String).unwrap(),
+            Value::Unknown
+        );
+        assert_eq!(
+            from_msgpack(&[0xd4, 0x05, 0x00], &Type::Number).unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]

@@ -29,10 +29,7 @@ fn pow10(n: u32) -> BigInt {
 impl Number {
     fn normalised(mut mantissa: BigInt, mut scale: u32) -> Number {
         if mantissa.is_zero() {
-            return Number {
-                mantissa,
-                scale: 0,
-            };
+            return Number { mantissa, scale: 0 };
         }
         let ten = BigInt::from(10u8);
         while scale > 0 && (&mantissa % &ten).is_zero() {
@@ -221,10 +218,17 @@ mod tests {
             ("-0.05", "-0.05"),
             ("1e3", "1000"),
             ("1.5E-2", "0.015"),
-            ("340282366920938463463374607431768211456", "340282366920938463463374607431768211456"),
+            (
+                "340282366920938463463374607431768211456",
+                "340282366920938463463374607431768211456",
+            ),
             ("-0", "0"),
         ] {
-            assert_eq!(input.parse::<Number>().unwrap().to_string(), want, "{input}");
+            assert_eq!(
+                input.parse::<Number>().unwrap().to_string(),
+                want,
+                "{input}"
+            );
         }
         for bad in ["", ".", "1..2", "abc", "1e", "--1", "1e99999"] {
             assert!(bad.parse::<Number>().is_err(), "{bad}");

@@ -47,8 +47,10 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let m: serde_json::Map<String, serde_json::Value> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", m])
             }
             Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
@@ -89,7 +91,10 @@ impl Type {
                     "tuple" => {
                         let elems = arg.as_array().ok_or_else(bad)?;
                         Ok(Type::Tuple(
-                            elems.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                            elems
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
                         ))
                     }
                     _ => Err(bad()),
@@ -115,13 +120,25 @@ mod tests {
         let t = Type::object([
             ("id", Type::String),
             ("tags", Type::map(Type::String)),
-            ("cidrs", Type::list(Type::object([("cidr", Type::String), ("n", Type::Number)]))),
+            (
+                "cidrs",
+                Type::list(Type::object([("cidr", Type::String), ("n", Type::Number)])),
+            ),
             ("any", Type::Dynamic),
-            ("pair", Type::Tuple(vec![Type::Bool, Type::set(Type::Number)])),
+            (
+                "pair",
+                Type::Tuple(vec![Type::Bool, Type::set(Type::Number)]),
+            ),
         ]);
         assert_eq!(Type::from_json(&t.to_json()).unwrap(), t);
-        assert_eq!(String::from_utf8(Type::list(Type::String).to_json_bytes()).unwrap(), r#"["list","string"]"#);
+        assert_eq!(
+            String::from_utf8(Type::list(Type::String).to_json_bytes()).unwrap(),
+            r#"["list","string"]"#
+        );
         let with_optional = serde_json::json!(["object", {"a": "string"}, ["a"]]);
-        assert_eq!(Type::from_json(&with_optional).unwrap(), Type::object([("a", Type::String)]));
+        assert_eq!(
+            Type::from_json(&with_optional).unwrap(),
+            Type::object([("a", Type::String)])
+        );
     }
 }
