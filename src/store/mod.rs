@@ -1,1 +1,132 @@
 //! The SQLite store: schema, migrations, transactions; engine state in and out.
+//!
+//! One file is shared by every Terraform configuration (and process) that points at it.
+//! Every mutation is one `BEGIN IMMEDIATE` transaction, so concurrent runs queue on SQLite's
+//! write lock instead of racing, and a refused request leaves nothing behind. The store keeps
+//! records; the engine decides.
+
+mod allocation;
+mod audit;
+mod free;
+mod ipam;
+pub mod migrate;
+mod model;
+mod pool;
+mod pool_cidr;
+mod utilization;
+
+pub use allocation::AllocationSpec;
+pub use model::*;
+pub use pool::{PoolSpec, PoolUpdate};
+pub use utilization::{CidrUsage, Utilization, UtilizationTarget};
+
+use crate::engine;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Who is asking: the provider's account and region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: String,
+    pub region: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Engine(#[from] engine::Error),
+    #[error("no {kind} with id {id:?} exists in this database")]
+    NotFound { kind: &'static str, id: String },
+    /// A request the data forbids, with the reason and what to do.
+    #[error("{0}")]
+    Refused(String),
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    /// The provider-owned IPv6 space public pools draw from (stands in for Amazon's).
+    provided_ipv6: engine::Cidr,
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the database at `path`.
+    pub fn open(path: &Path, provided_ipv6: engine::Cidr) -> Result<Store> {
+        let open_err = |source| Error::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(open_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate::migrate(&mut conn).map_err(open_err)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            provided_ipv6,
+        })
+    }
+
+    pub fn provided_ipv6(&self) -> engine::Cidr {
+        self.provided_ipv6
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when it returns Ok, rolled back
+    /// (nothing written) when it returns Err.
+    fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a read transaction: a consistent snapshot, no write lock.
+    fn read<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        f(&tx)
+    }
+}
+
+/// An AWS-style id: the prefix and 17 lowercase hex digits.
+pub(crate) fn new_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // RandomState is seeded from the OS per process; the counter and clock separate calls.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(now_nanos());
+    h.write_u32(std::process::id());
+    let hi = h.finish();
+    format!(
+        "{prefix}-{:017x}",
+        (u128::from(hi) << 8 | (now_nanos() & 0xff)) & ((1u128 << 68) - 1)
+    )
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+pub(crate) fn now_secs() -> i64 {
+    (now_nanos() / 1_000_000_000) as i64
+}

@@ -1,0 +1,104 @@
+//! Everything the engine can refuse, each with what the user needs to act on it.
+
+use super::cidr::{AddressFamily, Cidr, CidrError};
+use std::fmt;
+
+/// An existing allocation a request collides with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub id: String,
+    pub cidr: Cidr,
+    pub description: String,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.cidr, self.id)?;
+        if !self.description.is_empty() {
+            write!(f, " \"{}\"", self.description)?;
+        }
+        Ok(())
+    }
+}
+
+fn list(cidrs: &[Cidr]) -> String {
+    if cidrs.is_empty() {
+        return "nothing".into();
+    }
+    cidrs
+        .iter()
+        .map(Cidr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Cidr(#[from] CidrError),
+
+    #[error("{cidr} is an {} block, but the pool holds {family} addresses", cidr.family())]
+    FamilyMismatch { cidr: Cidr, family: AddressFamily },
+
+    #[error("netmask length {len} is out of range for {family}: use 0 to {}", family.bits())]
+    NetmaskOutOfRange { len: i64, family: AddressFamily },
+
+    #[error("allocation_min_netmask_length ({min}) is greater than allocation_max_netmask_length ({max}): the minimum netmask length is the LARGEST block an allocation may be (/{min} holds more addresses than /{max}); did you mean min = {max}, max = {min}?")]
+    MinAboveMax { min: u8, max: u8 },
+
+    #[error("allocation_default_netmask_length ({default}) must lie between allocation_min_netmask_length ({min}) and allocation_max_netmask_length ({max})")]
+    DefaultOutsideRange { default: u8, min: u8, max: u8 },
+
+    #[error("a /{len} is larger than the pool allows: its allocation_min_netmask_length is {min}, so the largest block is a /{min}")]
+    LargerThanAllowed { len: u8, min: u8 },
+
+    #[error("a /{len} is smaller than the pool allows: its allocation_max_netmask_length is {max}, so the smallest block is a /{max}")]
+    SmallerThanAllowed { len: u8, max: u8 },
+
+    #[error("the pool has no allocation_default_netmask_length: set netmask_length or cidr")]
+    NoNetmask,
+
+    #[error(
+        "{cidr} is not inside the pool {pool_id}, which holds {}",
+        list(pool_cidrs)
+    )]
+    OutsidePool {
+        cidr: Cidr,
+        pool_id: String,
+        pool_cidrs: Vec<Cidr>,
+    },
+
+    #[error("{cidr} overlaps the allocation {conflict}")]
+    Overlap { cidr: Cidr, conflict: Conflict },
+
+    #[error("{cidr} is in use in the pool {pool_id}")]
+    InUse { cidr: Cidr, pool_id: String },
+
+    #[error("the pool {pool_id} has no free /{len}{}; the largest free blocks are: {}", if *pending > 0 { format!(" for {} pending allocations in this plan", pending + 1) } else { String::new() }, list(largest_free))]
+    Exhausted {
+        pool_id: String,
+        len: u8,
+        pending: usize,
+        largest_free: Vec<Cidr>,
+    },
+
+    #[error(
+        "the pool requires the allocation tags {}; missing: {}",
+        fmt_tags(required),
+        fmt_tags(missing)
+    )]
+    MissingTags {
+        required: Vec<(String, String)>,
+        missing: Vec<(String, String)>,
+    },
+
+    #[error("{cidr} is a {} block and cannot hold a /{len}", cidr.prefix_len())]
+    TooSmall { cidr: Cidr, len: u8 },
+}
+
+fn fmt_tags(tags: &[(String, String)]) -> String {
+    tags.iter()
+        .map(|(k, v)| format!("{k} = \"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

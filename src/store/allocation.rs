@@ -1,0 +1,561 @@
+//! Allocations: taking a block from a pool (next free, or explicit), giving it back, and the
+//! read-only checks `terraform plan` runs before anything is written.
+
+use super::audit::record;
+use super::free::{key, unkey, SqlFree};
+use super::model::{tags_from, tags_json, Allocation, AllocationState, Tags};
+use super::pool::{load_pool_cidrs, require_pool};
+use super::{new_id, now_secs, Actor, Error, Result, Store};
+use crate::engine::buddy::{self, Block};
+use crate::engine::rules::check_inside;
+use crate::engine::{
+    AddressFamily, AllocationKind, AllocationRequest, Cidr, Conflict, Error as EngineError,
+    FreeSpace, PoolRules,
+};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// What to allocate, and what for.
+#[derive(Clone, Debug)]
+pub struct AllocationSpec {
+    pub pool_id: String,
+    pub request: AllocationRequest,
+    pub disallowed: Vec<Cidr>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub tags: Tags,
+    pub kind: AllocationKind,
+    pub resource_id: Option<String>,
+}
+
+/// A pool as the allocator needs it: its family, rules and provisioned CIDRs.
+pub(crate) struct Space {
+    pub id: String,
+    pub family: AddressFamily,
+    pub rules: PoolRules,
+    pub roots: Vec<Cidr>,
+}
+
+pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
+    // The provider-owned IPv6 space is a pseudo-pool: no rules, only its one root.
+    if let Some(cidr) = pool_id
+        .strip_prefix("provided:")
+        .and_then(|c| Cidr::parse(c).ok())
+    {
+        return Ok(Space {
+            id: pool_id.to_string(),
+            family: cidr.family(),
+            rules: PoolRules::default(),
+            roots: load_pool_cidrs(tx, pool_id)?
+                .into_iter()
+                .map(|c| c.cidr)
+                .collect(),
+        });
+    }
+    let pool = require_pool(tx, pool_id)?;
+    Ok(Space {
+        id: pool.id.clone(),
+        family: pool.family,
+        rules: pool.rules,
+        roots: load_pool_cidrs(tx, pool_id)?
+            .into_iter()
+            .map(|c| c.cidr)
+            .collect(),
+    })
+}
+
+const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region";
+
+fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
+    let cidr: String = r.get(2)?;
+    let cidr = Cidr::parse(&cidr).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(Allocation {
+        id: r.get(0)?,
+        pool_id: r.get(1)?,
+        cidr,
+        kind: AllocationKind::parse(&r.get::<_, String>(3)?).unwrap_or(AllocationKind::Vpc),
+        resource_id: r.get(4)?,
+        name: r.get(5)?,
+        state: if r.get::<_, String>(6)? == "reserved" {
+            AllocationState::Reserved
+        } else {
+            AllocationState::Allocated
+        },
+        expires_at: r.get(7)?,
+        description: r.get(8)?,
+        tags: tags_from(&r.get::<_, String>(9)?),
+        owner_id: r.get(10)?,
+        region: r.get(11)?,
+    })
+}
+
+pub(crate) fn load_allocation(tx: &Transaction, id: &str) -> Result<Option<Allocation>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE id = ?1"
+        ))?
+        .query_row([id], allocation_row)
+        .optional()?)
+}
+
+fn by_name(tx: &Transaction, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND name = ?2"
+        ))?
+        .query_row([pool_id, name], allocation_row)
+        .optional()?)
+}
+
+/// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
+/// only candidate is the one with the greatest start at or before `target`'s end.
+fn conflict(tx: &Transaction, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
+    let row: Option<(String, String, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
+        )?
+        .query_row(params![pool_id, key(target.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.and_then(|(id, cidr, description)| {
+        let cidr = Cidr::parse(&cidr).ok()?;
+        cidr.overlaps(target).then(|| Conflict {
+            id,
+            cidr,
+            description: description.unwrap_or_default(),
+        })
+    }))
+}
+
+/// The largest free blocks of a pool, for exhaustion messages.
+fn largest_free(tx: &Transaction, s: &Space, n: usize) -> Result<Vec<Cidr>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT start, len FROM free_blocks WHERE pool_id = ?1 ORDER BY len, start LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![s.id, n as i64], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (start, len) = row?;
+        out.push(Cidr::from_start(s.family, unkey(&start), len as u8));
+    }
+    Ok(out)
+}
+
+fn exhausted(tx: &Transaction, s: &Space, len: u8, pending: usize) -> Result<Error> {
+    Ok(Error::Engine(EngineError::Exhausted {
+        pool_id: s.id.clone(),
+        len,
+        pending,
+        largest_free: largest_free(tx, s, 3)?,
+    }))
+}
+
+fn no_cidrs(s: &Space) -> Error {
+    Error::Refused(format!(
+        "the pool {} has no provisioned CIDR yet: add an ipam_pool_cidr (and depends_on it) before allocating",
+        s.id
+    ))
+}
+
+/// Where a request would land, checked against everything, without writing.
+pub(crate) enum Placement {
+    /// Carve `target` out of the free block `block`.
+    Carve { block: Block, target: Block },
+}
+
+pub(crate) fn place(
+    tx: &Transaction,
+    s: &Space,
+    request: &AllocationRequest,
+    disallowed: &[Cidr],
+) -> Result<Placement> {
+    if s.roots.is_empty() {
+        return Err(no_cidrs(s));
+    }
+    for d in disallowed {
+        if d.family() != s.family {
+            return Err(EngineError::FamilyMismatch {
+                cidr: *d,
+                family: s.family,
+            }
+            .into());
+        }
+    }
+    let mut fs = SqlFree { tx, pool_id: &s.id };
+    match request {
+        AllocationRequest::Explicit(c) => {
+            check_inside(c, s.family, &s.id, &s.roots)?;
+            s.rules.check_len(c.prefix_len())?;
+            if let Some(d) = disallowed.iter().find(|d| d.overlaps(c)) {
+                return Err(Error::Refused(format!(
+                    "{c} overlaps the disallowed CIDR {d}"
+                )));
+            }
+            match buddy::free_block_holding(&mut fs, s.family, c)? {
+                Some(block) => Ok(Placement::Carve {
+                    block,
+                    target: Block {
+                        start: c.start(),
+                        len: c.prefix_len(),
+                    },
+                }),
+                None => match conflict(tx, &s.id, c)? {
+                    Some(conflict) => Err(EngineError::Overlap { cidr: *c, conflict }.into()),
+                    None => Err(EngineError::InUse {
+                        cidr: *c,
+                        pool_id: s.id.clone(),
+                    }
+                    .into()),
+                },
+            }
+        }
+        AllocationRequest::Netmask(_) | AllocationRequest::PoolDefault => {
+            let asked = match request {
+                AllocationRequest::Netmask(n) => Some(*n),
+                _ => None,
+            };
+            let len = s.rules.resolve_len(asked)?;
+            let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
+            match buddy::lowest_fit(&mut fs, s.family, min_root, len, disallowed)? {
+                Some((block, target)) => Ok(Placement::Carve { block, target }),
+                None => Err(exhausted(tx, s, len, 0)?),
+            }
+        }
+    }
+}
+
+pub(crate) fn commit_placement(tx: &Transaction, s: &Space, p: &Placement) -> Result<Cidr> {
+    let Placement::Carve { block, target } = p;
+    let mut fs = SqlFree { tx, pool_id: &s.id };
+    buddy::carve(&mut fs, s.family, *block, *target)?;
+    Ok(Cidr::from_start(s.family, target.start, target.len))
+}
+
+/// Releases reservations whose time is up, so their space returns to the pool.
+pub(crate) fn sweep_expired(tx: &Transaction, actor: &Actor, s: &Space) -> Result<()> {
+    let expired: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND expires_at < ?2",
+        )?
+        .query_map(params![s.id, now_secs()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in expired {
+        release_tx(tx, actor, &id, "expire-reservation")?;
+    }
+    Ok(())
+}
+
+pub(crate) struct Insert<'a> {
+    pub spec: &'a AllocationSpec,
+    pub cidr: Cidr,
+    pub state: AllocationState,
+    pub expires_at: Option<i64>,
+}
+
+pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
+    let id = new_id("ipam-pool-alloc");
+    let spec = i.spec;
+    tx.prepare_cached(
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
+        spec.resource_id, spec.name,
+        if i.state == AllocationState::Reserved { "reserved" } else { "allocated" },
+        i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs()
+    ])?;
+    let a = load_allocation(tx, &id)?.ok_or(Error::NotFound {
+        kind: "allocation",
+        id: id.clone(),
+    })?;
+    record(
+        tx,
+        actor,
+        if i.state == AllocationState::Reserved {
+            "reserve-cidr"
+        } else {
+            "allocate-cidr"
+        },
+        &id,
+        None,
+        Some(a.to_json()),
+    )?;
+    Ok(a)
+}
+
+/// Allocates inside `tx`: checks, places, carves and records.
+pub(crate) fn allocate_tx(
+    tx: &Transaction,
+    actor: &Actor,
+    spec: &AllocationSpec,
+    state: AllocationState,
+    expires_at: Option<i64>,
+) -> Result<Allocation> {
+    let s = space(tx, &spec.pool_id)?;
+    sweep_expired(tx, actor, &s)?;
+    if spec.kind == AllocationKind::Vpc {
+        s.rules.check_tags(&spec.tags)?;
+    }
+    if let Some(name) = &spec.name {
+        if let Some(existing) = by_name(tx, &s.id, name)? {
+            return Err(Error::Refused(format!(
+                "the name {name:?} is already used in the pool {} by {} ({})",
+                s.id, existing.id, existing.cidr
+            )));
+        }
+    }
+    let placement = place(tx, &s, &spec.request, &spec.disallowed)?;
+    let cidr = commit_placement(tx, &s, &placement)?;
+    insert(
+        tx,
+        actor,
+        Insert {
+            spec,
+            cidr,
+            state,
+            expires_at,
+        },
+    )
+}
+
+/// Gives an allocation's block back to its pool, merging buddies, inside `tx`.
+pub(crate) fn release_tx(
+    tx: &Transaction,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+) -> Result<Allocation> {
+    let a = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
+        kind: "allocation",
+        id: id.into(),
+    })?;
+    let roots: Vec<Cidr> = load_pool_cidrs(tx, &a.pool_id)?
+        .into_iter()
+        .map(|c| c.cidr)
+        .collect();
+    tx.prepare_cached("DELETE FROM allocations WHERE id = ?1")?
+        .execute([id])?;
+    if let Some(root) = roots.iter().find(|r| r.contains(&a.cidr)) {
+        let mut fs = SqlFree {
+            tx,
+            pool_id: &a.pool_id,
+        };
+        buddy::release(
+            &mut fs,
+            a.cidr.family(),
+            Block {
+                start: a.cidr.start(),
+                len: a.cidr.prefix_len(),
+            },
+            root.prefix_len(),
+        )?;
+    }
+    record(tx, actor, action, id, Some(a.to_json()), None)?;
+    Ok(a)
+}
+
+impl Store {
+    pub fn allocate(&self, actor: &Actor, spec: &AllocationSpec) -> Result<Allocation> {
+        self.write(|tx| allocate_tx(tx, actor, spec, AllocationState::Allocated, None))
+    }
+
+    pub fn get_allocation(&self, id: &str) -> Result<Option<Allocation>> {
+        self.read(|tx| load_allocation(tx, id))
+    }
+
+    pub fn find_allocation_by_name(&self, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
+        self.read(|tx| by_name(tx, pool_id, name))
+    }
+
+    pub fn update_allocation(
+        &self,
+        actor: &Actor,
+        id: &str,
+        description: Option<String>,
+        tags: Tags,
+    ) -> Result<Allocation> {
+        self.write(|tx| {
+            let before = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
+                kind: "allocation",
+                id: id.into(),
+            })?;
+            let s = space(tx, &before.pool_id)?;
+            s.rules.check_tags(&tags)?;
+            tx.execute(
+                "UPDATE allocations SET description = ?2, tags = ?3 WHERE id = ?1",
+                params![id, description, tags_json(&tags)],
+            )?;
+            let after = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
+                kind: "allocation",
+                id: id.into(),
+            })?;
+            record(
+                tx,
+                actor,
+                "modify-allocation",
+                id,
+                Some(before.to_json()),
+                Some(after.to_json()),
+            )?;
+            Ok(after)
+        })
+    }
+
+    /// Releases an allocation now; its block is free for the next request.
+    pub fn release(&self, actor: &Actor, id: &str) -> Result<()> {
+        self.write(|tx| release_tx(tx, actor, id, "release-allocation").map(|_| ()))
+    }
+
+    /// Every allocation of a pool, reservations included, in address order.
+    pub fn list_allocations(&self, pool_id: &str) -> Result<Vec<Allocation>> {
+        self.read(|tx| {
+            require_pool(tx, pool_id)?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start"
+            ))?;
+            let rows = stmt.query_map([pool_id], allocation_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The block the next request of `len` would get, without taking it.
+    pub fn preview_next(
+        &self,
+        pool_id: &str,
+        len: Option<u8>,
+        disallowed: &[Cidr],
+    ) -> Result<Cidr> {
+        self.read(|tx| {
+            let s = space(tx, pool_id)?;
+            let request = len
+                .map(AllocationRequest::Netmask)
+                .unwrap_or(AllocationRequest::PoolDefault);
+            let Placement::Carve { target, .. } = place(tx, &s, &request, disallowed)?;
+            Ok(Cidr::from_start(s.family, target.start, target.len))
+        })
+    }
+
+    /// The plan-time check of one request: where it would go, or why it cannot. `pending`
+    /// lists the prefix lengths of other new allocations from this pool in the same plan.
+    pub fn check_request(&self, spec: &AllocationSpec, pending: &[u8]) -> Result<Option<Cidr>> {
+        self.read(|tx| {
+            let s = space(tx, &spec.pool_id)?;
+            if spec.kind == AllocationKind::Vpc {
+                s.rules.check_tags(&spec.tags)?;
+            }
+            if let Some(name) = &spec.name {
+                if let Some(existing) = by_name(tx, &s.id, name)? {
+                    if existing.state == AllocationState::Allocated {
+                        return Err(Error::Refused(format!(
+                            "the name {name:?} is already used in the pool {} by {} ({})",
+                            s.id, existing.id, existing.cidr
+                        )));
+                    }
+                }
+            }
+            let Placement::Carve { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
+            let len = target.len;
+            if !pending.is_empty() {
+                let mut fs = SqlFree { tx, pool_id: &s.id };
+                let counts = fs.counts()?;
+                let mut all = pending.to_vec();
+                all.push(len);
+                if !buddy::all_fit(&counts, &all) {
+                    return Err(exhausted(tx, &s, len, pending.len())?);
+                }
+            }
+            Ok(match spec.request {
+                AllocationRequest::Explicit(c) => Some(c),
+                _ => None,
+            })
+        })
+    }
+
+    /// Reserves a block under (pool, name) at plan time: the same name gets the same block
+    /// until the reservation is applied or expires after `ttl_secs`.
+    pub fn reserve(
+        &self,
+        actor: &Actor,
+        spec: &AllocationSpec,
+        ttl_secs: i64,
+    ) -> Result<Allocation> {
+        let name = spec
+            .name
+            .clone()
+            .ok_or_else(|| Error::Refused("a reservation needs a name".into()))?;
+        self.write(|tx| {
+            let s = space(tx, &spec.pool_id)?;
+            sweep_expired(tx, actor, &s)?;
+            let expires = now_secs() + ttl_secs;
+            if let Some(existing) = by_name(tx, &s.id, &name)? {
+                if existing.state == AllocationState::Allocated {
+                    return Err(Error::Refused(format!(
+                        "the name {name:?} is already used in the pool {} by {} ({})",
+                        s.id, existing.id, existing.cidr
+                    )));
+                }
+                let fits = match &spec.request {
+                    AllocationRequest::Explicit(c) => *c == existing.cidr,
+                    AllocationRequest::Netmask(n) => *n == existing.cidr.prefix_len(),
+                    AllocationRequest::PoolDefault => {
+                        s.rules.default_len == Some(existing.cidr.prefix_len())
+                    }
+                };
+                if fits {
+                    tx.execute(
+                        "UPDATE allocations SET expires_at = ?2 WHERE id = ?1",
+                        params![existing.id, expires],
+                    )?;
+                    return load_allocation(tx, &existing.id)?.ok_or(Error::NotFound {
+                        kind: "allocation",
+                        id: existing.id,
+                    });
+                }
+                // The request changed since it was reserved: give the old block back first.
+                release_tx(tx, actor, &existing.id, "release-reservation")?;
+            }
+            allocate_tx(tx, actor, spec, AllocationState::Reserved, Some(expires))
+        })
+    }
+
+    /// Turns the reservation of (pool, name) into an allocation of exactly `cidr`. If the
+    /// reservation expired, the block is taken again if it is still free.
+    pub fn claim(&self, actor: &Actor, spec: &AllocationSpec, cidr: Cidr) -> Result<Allocation> {
+        let name = spec
+            .name
+            .clone()
+            .ok_or_else(|| Error::Refused("a claim needs a name".into()))?;
+        self.write(|tx| {
+            let s = space(tx, &spec.pool_id)?;
+            sweep_expired(tx, actor, &s)?;
+            s.rules.check_tags(&spec.tags)?;
+            match by_name(tx, &s.id, &name)? {
+                Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {
+                    tx.execute(
+                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4 WHERE id = ?1",
+                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id],
+                    )?;
+                    let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
+                    record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;
+                    Ok(a)
+                }
+                Some(other) => Err(Error::Refused(format!(
+                    "the plan reserved {cidr} for {name:?}, but the pool now has {} under that name ({}); run terraform plan again",
+                    other.cidr, other.id
+                ))),
+                None => {
+                    let mut explicit = spec.clone();
+                    explicit.request = AllocationRequest::Explicit(cidr);
+                    allocate_tx(tx, actor, &explicit, AllocationState::Allocated, None).map_err(|e| {
+                        Error::Refused(format!(
+                            "the reservation of {cidr} for {name:?} expired and the block is no longer free ({e}); run terraform plan again"
+                        ))
+                    })
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! The buddy system's free-block index in SQLite: the engine's [`FreeSpace`] over one pool's
+//! rows, inside the caller's transaction. Every lookup is one indexed range query.
+
+use crate::engine::{Block, FreeSpace};
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::collections::BTreeMap;
+
+/// u128 as 16 big-endian bytes: SQLite compares BLOBs bytewise, so order is numeric order.
+pub fn key(v: u128) -> [u8; 16] {
+    v.to_be_bytes()
+}
+
+pub fn unkey(b: &[u8]) -> u128 {
+    let mut a = [0u8; 16];
+    let n = b.len().min(16);
+    a[16 - n..].copy_from_slice(&b[b.len() - n..]);
+    u128::from_be_bytes(a)
+}
+
+pub struct SqlFree<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub pool_id: &'a str,
+}
+
+fn block(r: &rusqlite::Row) -> rusqlite::Result<Block> {
+    let start: Vec<u8> = r.get(0)?;
+    let len: i64 = r.get(1)?;
+    Ok(Block {
+        start: unkey(&start),
+        len: len as u8,
+    })
+}
+
+impl FreeSpace for SqlFree<'_> {
+    type Error = rusqlite::Error;
+
+    fn first_of_len(&mut self, len: u8, from: u128) -> rusqlite::Result<Option<Block>> {
+        self.tx
+            .prepare_cached(
+                "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND len = ?2 AND start >= ?3 ORDER BY start LIMIT 1",
+            )?
+            .query_row(params![self.pool_id, len, key(from)], block)
+            .optional()
+    }
+
+    fn at_or_before(&mut self, addr: u128) -> rusqlite::Result<Option<Block>> {
+        self.tx
+            .prepare_cached(
+                "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
+            )?
+            .query_row(params![self.pool_id, key(addr)], block)
+            .optional()
+    }
+
+    fn add(&mut self, b: Block) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, ?2, ?3)")?
+            .execute(params![self.pool_id, key(b.start), b.len])?;
+        Ok(())
+    }
+
+    fn remove(&mut self, b: Block) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM free_blocks WHERE pool_id = ?1 AND start = ?2")?
+            .execute(params![self.pool_id, key(b.start)])?;
+        Ok(())
+    }
+
+    fn counts(&mut self) -> rusqlite::Result<BTreeMap<u8, u128>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT len, COUNT(*) FROM free_blocks WHERE pool_id = ?1 GROUP BY len",
+        )?;
+        let rows = stmt.query_map([self.pool_id], |r| {
+            Ok((r.get::<_, i64>(0)? as u8, r.get::<_, i64>(1)? as u128))
+        })?;
+        rows.collect()
+    }
+}

@@ -1,0 +1,119 @@
+//! Versioned schema migrations. Each step runs once, in order, inside one transaction, and
+//! records its version, so a database written by an older provider is brought forward on open.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Each entry moves the schema from version `index` to `index + 1`. Append, never edit.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE ipams (
+    id TEXT PRIMARY KEY,
+    description TEXT,
+    operating_regions TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    private_scope_id TEXT NOT NULL,
+    public_scope_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE scopes (
+    id TEXT PRIMARY KEY,
+    ipam_id TEXT NOT NULL REFERENCES ipams(id),
+    scope_type TEXT NOT NULL,
+    is_default INTEGER NOT NULL,
+    description TEXT,
+    tags TEXT NOT NULL
+);
+CREATE INDEX scopes_by_ipam ON scopes(ipam_id);
+CREATE TABLE pools (
+    id TEXT PRIMARY KEY,
+    ipam_id TEXT NOT NULL REFERENCES ipams(id),
+    scope_id TEXT NOT NULL REFERENCES scopes(id),
+    family TEXT NOT NULL,
+    parent_id TEXT REFERENCES pools(id),
+    locale TEXT,
+    description TEXT,
+    min_len INTEGER,
+    max_len INTEGER,
+    default_len INTEGER,
+    allocation_tags TEXT NOT NULL,
+    auto_import INTEGER NOT NULL,
+    publicly_advertisable INTEGER,
+    aws_service TEXT,
+    tags TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    owner_id TEXT NOT NULL
+);
+CREATE INDEX pools_by_scope ON pools(scope_id);
+CREATE INDEX pools_by_parent ON pools(parent_id);
+CREATE INDEX pools_by_ipam ON pools(ipam_id);
+-- A provisioned CIDR of a pool; a child pool's CIDR is also an allocation in its parent.
+CREATE TABLE pool_cidrs (
+    id TEXT PRIMARY KEY,
+    pool_id TEXT NOT NULL,
+    cidr TEXT NOT NULL,
+    start BLOB NOT NULL,
+    len INTEGER NOT NULL,
+    source_allocation_id TEXT,
+    UNIQUE (pool_id, cidr)
+);
+-- The buddy system's free blocks, by (pool, start) and by (pool, length, start).
+CREATE TABLE free_blocks (
+    pool_id TEXT NOT NULL,
+    start BLOB NOT NULL,
+    len INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, start)
+) WITHOUT ROWID;
+CREATE INDEX free_by_len ON free_blocks(pool_id, len, start);
+CREATE TABLE allocations (
+    id TEXT PRIMARY KEY,
+    pool_id TEXT NOT NULL,
+    cidr TEXT NOT NULL,
+    start BLOB NOT NULL,
+    len INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    resource_id TEXT,
+    name TEXT,
+    state TEXT NOT NULL,
+    expires_at INTEGER,
+    description TEXT,
+    tags TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX allocations_by_start ON allocations(pool_id, start);
+CREATE UNIQUE INDEX allocations_by_name ON allocations(pool_id, name) WHERE name IS NOT NULL;
+CREATE INDEX reservations ON allocations(pool_id, expires_at) WHERE state = 'reserved';
+CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    account_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+"#];
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [i as i64 + 1],
+        )?;
+    }
+    tx.commit()
+}
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,293 @@
+//! Pools: their guardrails, their place in the hierarchy, and deleting them (with cascade).
+
+use super::audit::record;
+use super::ipam::{load_ipam, load_scope};
+use super::model::{tags_from, tags_json, Pool, PoolCidr, ScopeType, Tags};
+use super::{new_id, Actor, Error, Result, Store};
+use crate::engine::{AddressFamily, Cidr, PoolRules};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+
+/// What a new pool is.
+#[derive(Clone, Debug, Default)]
+pub struct PoolSpec {
+    pub scope_id: String,
+    pub family: Option<AddressFamily>,
+    pub parent_id: Option<String>,
+    pub locale: Option<String>,
+    pub description: Option<String>,
+    pub min_len: Option<i64>,
+    pub max_len: Option<i64>,
+    pub default_len: Option<i64>,
+    pub allocation_tags: Tags,
+    pub auto_import: bool,
+    pub publicly_advertisable: Option<bool>,
+    pub aws_service: Option<String>,
+    pub tags: Tags,
+}
+
+/// What may change on an existing pool.
+#[derive(Clone, Debug, Default)]
+pub struct PoolUpdate {
+    pub description: Option<String>,
+    pub min_len: Option<i64>,
+    pub max_len: Option<i64>,
+    pub default_len: Option<i64>,
+    pub allocation_tags: Tags,
+    pub auto_import: bool,
+    pub publicly_advertisable: Option<bool>,
+    pub tags: Tags,
+}
+
+pub(crate) fn pool_json(p: &Pool) -> serde_json::Value {
+    json!({
+        "id": p.id, "scope_id": p.scope_id, "family": p.family.as_str(), "parent_id": p.parent_id,
+        "locale": p.locale, "description": p.description, "min": p.rules.min_len, "max": p.rules.max_len,
+        "default": p.rules.default_len, "allocation_tags": p.rules.required_tags, "tags": p.tags,
+    })
+}
+
+const POOL_COLUMNS: &str =
+    "p.id, p.ipam_id, p.scope_id, s.scope_type, p.family, p.parent_id, p.locale, p.description,
+    p.min_len, p.max_len, p.default_len, p.allocation_tags, p.auto_import, p.publicly_advertisable,
+    p.aws_service, p.tags, p.depth, p.owner_id";
+
+fn pool_row(r: &rusqlite::Row) -> rusqlite::Result<Pool> {
+    let family = AddressFamily::parse(&r.get::<_, String>(4)?).unwrap_or(AddressFamily::Ipv4);
+    let len = |i: usize| -> rusqlite::Result<Option<u8>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u8))
+    };
+    Ok(Pool {
+        id: r.get(0)?,
+        ipam_id: r.get(1)?,
+        scope_id: r.get(2)?,
+        scope_type: ScopeType::parse(&r.get::<_, String>(3)?),
+        family,
+        parent_id: r.get(5)?,
+        locale: r.get(6)?,
+        description: r.get(7)?,
+        rules: PoolRules {
+            min_len: len(8)?,
+            max_len: len(9)?,
+            default_len: len(10)?,
+            required_tags: tags_from(&r.get::<_, String>(11)?),
+        },
+        auto_import: r.get(12)?,
+        publicly_advertisable: r.get(13)?,
+        aws_service: r.get(14)?,
+        tags: tags_from(&r.get::<_, String>(15)?),
+        depth: r.get(16)?,
+        owner_id: r.get(17)?,
+    })
+}
+
+pub(crate) fn load_pool(tx: &Transaction, id: &str) -> Result<Option<Pool>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
+        ))?
+        .query_row([id], pool_row)
+        .optional()?)
+}
+
+pub(crate) fn require_pool(tx: &Transaction, id: &str) -> Result<Pool> {
+    load_pool(tx, id)?.ok_or_else(|| Error::NotFound {
+        kind: "IPAM pool",
+        id: id.to_string(),
+    })
+}
+
+pub(crate) fn load_pool_cidrs(tx: &Transaction, pool_id: &str) -> Result<Vec<PoolCidr>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start",
+    )?;
+    let rows = stmt.query_map([pool_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, pool_id, cidr, source_allocation_id) = row?;
+        if let Ok(cidr) = Cidr::parse(&cidr) {
+            out.push(PoolCidr {
+                id,
+                pool_id,
+                cidr,
+                source_allocation_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    pub fn create_pool(&self, actor: &Actor, spec: PoolSpec) -> Result<Pool> {
+        self.write(|tx| {
+            let scope = load_scope(tx, &spec.scope_id)?.ok_or_else(|| Error::NotFound {
+                kind: "IPAM scope",
+                id: spec.scope_id.clone(),
+            })?;
+            let ipam = load_ipam(tx, &scope.ipam_id)?.ok_or_else(|| Error::NotFound {
+                kind: "IPAM",
+                id: scope.ipam_id.clone(),
+            })?;
+            let family = spec.family.unwrap_or(AddressFamily::Ipv4);
+            let rules = PoolRules::new(family, spec.min_len, spec.max_len, spec.default_len, spec.allocation_tags.clone())?;
+            let mut depth = 1;
+            if let Some(parent_id) = &spec.parent_id {
+                let parent = require_pool(tx, parent_id)?;
+                if parent.scope_id != scope.id {
+                    return Err(Error::Refused(format!(
+                        "the source pool {parent_id} is in the scope {}, not {}: a child pool must be in its parent's scope",
+                        parent.scope_id, scope.id
+                    )));
+                }
+                if parent.family != family {
+                    return Err(Error::Refused(format!(
+                        "the source pool {parent_id} holds {} addresses; a child pool must have the same address_family",
+                        parent.family
+                    )));
+                }
+                if let Some(pl) = &parent.locale {
+                    if spec.locale.as_ref() != Some(pl) {
+                        return Err(Error::Refused(format!(
+                            "the source pool {parent_id} has locale {pl:?}; a child pool's locale must be the same"
+                        )));
+                    }
+                }
+                depth = parent.depth + 1;
+            }
+            if let Some(l) = &spec.locale {
+                if !ipam.operating_regions.contains(l) {
+                    return Err(Error::Refused(format!(
+                        "locale {l:?} is not an operating region of the IPAM {} ({}); add it to operating_regions or pick one of them",
+                        ipam.id,
+                        ipam.operating_regions.join(", ")
+                    )));
+                }
+            }
+            if spec.publicly_advertisable.is_some() && !(family == AddressFamily::Ipv6 && scope.scope_type == ScopeType::Public) {
+                return Err(Error::Refused(
+                    "publicly_advertisable applies only to IPv6 pools in the public scope".into(),
+                ));
+            }
+            let id = new_id("ipam-pool");
+            tx.execute(
+                "INSERT INTO pools (id, ipam_id, scope_id, family, parent_id, locale, description, min_len, max_len, default_len,
+                    allocation_tags, auto_import, publicly_advertisable, aws_service, tags, depth, owner_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    id, ipam.id, scope.id, family.as_str(), spec.parent_id, spec.locale, spec.description,
+                    rules.min_len, rules.max_len, rules.default_len, tags_json(&rules.required_tags),
+                    spec.auto_import, spec.publicly_advertisable, spec.aws_service, tags_json(&spec.tags),
+                    depth, actor.account_id
+                ],
+            )?;
+            let pool = require_pool(tx, &id)?;
+            record(tx, actor, "create-ipam-pool", &id, None, Some(pool_json(&pool)))?;
+            Ok(pool)
+        })
+    }
+
+    pub fn get_pool(&self, id: &str) -> Result<Option<Pool>> {
+        self.read(|tx| load_pool(tx, id))
+    }
+
+    pub fn pool_cidrs(&self, pool_id: &str) -> Result<Vec<PoolCidr>> {
+        self.read(|tx| load_pool_cidrs(tx, pool_id))
+    }
+
+    /// Pools whose description equals one of `descriptions` (when given) and whose tags
+    /// include every (key, one of values) in `tags`.
+    pub fn find_pools(
+        &self,
+        descriptions: Option<&[String]>,
+        tags: &[(String, Vec<String>)],
+        ids: Option<&[String]>,
+    ) -> Result<Vec<Pool>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id ORDER BY p.id"
+            ))?;
+            let pools = stmt.query_map([], pool_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(pools
+                .into_iter()
+                .filter(|p| descriptions.is_none_or(|d| p.description.as_ref().is_some_and(|pd| d.contains(pd))))
+                .filter(|p| ids.is_none_or(|i| i.contains(&p.id)))
+                .filter(|p| tags.iter().all(|(k, vs)| p.tags.get(k).is_some_and(|v| vs.contains(v))))
+                .collect())
+        })
+    }
+
+    pub fn update_pool(&self, actor: &Actor, id: &str, u: PoolUpdate) -> Result<Pool> {
+        self.write(|tx| {
+            let before = require_pool(tx, id)?;
+            let rules = PoolRules::new(before.family, u.min_len, u.max_len, u.default_len, u.allocation_tags.clone())?;
+            tx.execute(
+                "UPDATE pools SET description = ?2, min_len = ?3, max_len = ?4, default_len = ?5, allocation_tags = ?6,
+                    auto_import = ?7, publicly_advertisable = ?8, tags = ?9 WHERE id = ?1",
+                params![id, u.description, rules.min_len, rules.max_len, rules.default_len, tags_json(&rules.required_tags),
+                    u.auto_import, u.publicly_advertisable, tags_json(&u.tags)],
+            )?;
+            let after = require_pool(tx, id)?;
+            record(tx, actor, "modify-ipam-pool", id, Some(pool_json(&before)), Some(pool_json(&after)))?;
+            Ok(after)
+        })
+    }
+
+    pub fn delete_pool(&self, actor: &Actor, id: &str, cascade: bool) -> Result<()> {
+        self.write(|tx| delete_pool_tx(tx, actor, id, cascade))
+    }
+}
+
+/// Deletes a pool inside `tx`. Without cascade it must be empty; with it, child pools go first,
+/// then allocations, then its CIDRs, whose blocks return to the parent pool.
+pub(crate) fn delete_pool_tx(
+    tx: &Transaction,
+    actor: &Actor,
+    id: &str,
+    cascade: bool,
+) -> Result<()> {
+    let before = require_pool(tx, id)?;
+    let children: Vec<String> = tx
+        .prepare_cached("SELECT id FROM pools WHERE parent_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let allocations: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool'",
+        [id],
+        |r| r.get(0),
+    )?;
+    let cidrs = load_pool_cidrs(tx, id)?;
+    if !cascade && (!children.is_empty() || allocations > 0 || !cidrs.is_empty()) {
+        return Err(Error::Refused(format!(
+            "the pool {id} still has {} child pool(s), {} provisioned CIDR(s) and {} allocation(s); remove them first, or set cascade = true to delete them with the pool",
+            children.len(),
+            cidrs.len(),
+            allocations
+        )));
+    }
+    for c in &children {
+        delete_pool_tx(tx, actor, c, true)?;
+    }
+    tx.execute("DELETE FROM allocations WHERE pool_id = ?1", [id])?;
+    tx.execute("DELETE FROM free_blocks WHERE pool_id = ?1", [id])?;
+    for c in &cidrs {
+        super::pool_cidr::return_to_source(tx, actor, c)?;
+    }
+    tx.execute("DELETE FROM pool_cidrs WHERE pool_id = ?1", [id])?;
+    tx.execute("DELETE FROM pools WHERE id = ?1", [id])?;
+    record(
+        tx,
+        actor,
+        "delete-ipam-pool",
+        id,
+        Some(pool_json(&before)),
+        None,
+    )?;
+    Ok(())
+}

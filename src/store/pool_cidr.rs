@@ -1,0 +1,191 @@
+//! Provisioning CIDRs to pools. A child pool's CIDR is an allocation in its parent; a public
+//! IPv6 pool asked for a netmask draws from the provider-owned space.
+
+use super::allocation::{allocate_tx, release_tx, AllocationSpec};
+use super::audit::record;
+use super::free::{key, SqlFree};
+use super::model::{AllocationState, PoolCidr, ScopeType, Tags};
+use super::pool::{load_pool_cidrs, require_pool};
+use super::{new_id, Actor, Error, Result, Store};
+use crate::engine::{
+    AddressFamily, AllocationKind, AllocationRequest, Block, Cidr, Error as EngineError, FreeSpace,
+};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+
+/// The pseudo-pool holding the provider-owned IPv6 space.
+fn provided_pool_id(c: &Cidr) -> String {
+    format!("provided:{c}")
+}
+
+fn add_root(
+    tx: &Transaction,
+    pool_id: &str,
+    cidr: &Cidr,
+    source: Option<&str>,
+) -> Result<PoolCidr> {
+    let id = new_id("ipam-pool-cidr");
+    tx.execute(
+        "INSERT INTO pool_cidrs (id, pool_id, cidr, start, len, source_allocation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, pool_id, cidr.to_string(), key(cidr.start()), cidr.prefix_len(), source],
+    )?;
+    let mut fs = SqlFree { tx, pool_id };
+    fs.add(Block {
+        start: cidr.start(),
+        len: cidr.prefix_len(),
+    })?;
+    Ok(PoolCidr {
+        id,
+        pool_id: pool_id.into(),
+        cidr: *cidr,
+        source_allocation_id: source.map(String::from),
+    })
+}
+
+/// Makes sure the provider-owned IPv6 space exists as a pseudo-pool with one root.
+fn provided_space(tx: &Transaction, cidr: &Cidr) -> Result<String> {
+    let pid = provided_pool_id(cidr);
+    let exists: Option<String> = tx
+        .query_row(
+            "SELECT id FROM pool_cidrs WHERE pool_id = ?1",
+            [&pid],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        add_root(tx, &pid, cidr, None)?;
+    }
+    Ok(pid)
+}
+
+/// Gives a provisioned CIDR's block back to where it came from (parent pool or provided space).
+pub(crate) fn return_to_source(tx: &Transaction, actor: &Actor, c: &PoolCidr) -> Result<()> {
+    if let Some(a) = &c.source_allocation_id {
+        release_tx(tx, actor, a, "deprovision-pool-cidr")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn load_pool_cidr(
+    tx: &Transaction,
+    pool_id: &str,
+    cidr: &str,
+) -> Result<Option<PoolCidr>> {
+    Ok(load_pool_cidrs(tx, pool_id)?
+        .into_iter()
+        .find(|c| c.cidr.to_string() == cidr))
+}
+
+impl Store {
+    /// Provisions a CIDR to a pool: explicit, or the next free /n of its parent (or of the
+    /// provider-owned IPv6 space for a top-level public IPv6 pool).
+    pub fn provision_cidr(
+        &self,
+        actor: &Actor,
+        pool_id: &str,
+        request: AllocationRequest,
+    ) -> Result<PoolCidr> {
+        self.write(|tx| {
+            let pool = require_pool(tx, pool_id)?;
+            let existing = load_pool_cidrs(tx, pool_id)?;
+            if let AllocationRequest::Explicit(c) = &request {
+                if c.family() != pool.family {
+                    return Err(EngineError::FamilyMismatch { cidr: *c, family: pool.family }.into());
+                }
+                if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(c)) {
+                    return Err(Error::Refused(format!("{c} overlaps {}, already provisioned to the pool {pool_id}", o.cidr)));
+                }
+            }
+            let source_pool = match &pool.parent_id {
+                Some(parent) => Some(parent.clone()),
+                None if matches!(request, AllocationRequest::Netmask(_)) => {
+                    if pool.family == AddressFamily::Ipv6 && pool.scope_type == ScopeType::Public {
+                        Some(provided_space(tx, &self.provided_ipv6())?)
+                    } else {
+                        return Err(Error::Refused(format!(
+                            "the pool {pool_id} is a top-level {} pool: provision it with an explicit cidr (netmask_length draws from a parent pool, or from the provider's IPv6 space for public IPv6 pools)",
+                            pool.scope_type.as_str()
+                        )));
+                    }
+                }
+                None => None,
+            };
+            let provisioned = match source_pool {
+                Some(source) => {
+                    let spec = AllocationSpec {
+                        pool_id: source.clone(),
+                        request: request.clone(),
+                        disallowed: vec![],
+                        name: None,
+                        description: Some(format!("CIDR of the pool {pool_id}")),
+                        tags: Tags::new(),
+                        kind: AllocationKind::IpamPool,
+                        resource_id: Some(pool_id.to_string()),
+                    };
+                    let a = allocate_tx(tx, actor, &spec, AllocationState::Allocated, None)?;
+                    if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {
+                        return Err(Error::Refused(format!("{} overlaps {}, already provisioned to the pool {pool_id}", a.cidr, o.cidr)));
+                    }
+                    add_root(tx, pool_id, &a.cidr, Some(&a.id))?
+                }
+                None => {
+                    let AllocationRequest::Explicit(c) = request else {
+                        return Err(Error::Refused("a top-level pool needs an explicit cidr".into()));
+                    };
+                    // Top-level pools of one scope must not overlap each other.
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT pc.cidr, pc.pool_id FROM pool_cidrs pc JOIN pools p ON p.id = pc.pool_id
+                         WHERE p.scope_id = ?1 AND p.parent_id IS NULL AND p.family = ?2",
+                    )?;
+                    let others: Vec<(String, String)> = stmt
+                        .query_map(params![pool.scope_id, pool.family.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    for (oc, op) in others {
+                        if let Ok(oc) = Cidr::parse(&oc) {
+                            if oc.overlaps(&c) {
+                                return Err(Error::Refused(format!(
+                                    "{c} overlaps {oc}, provisioned to the pool {op} in the same scope"
+                                )));
+                            }
+                        }
+                    }
+                    add_root(tx, pool_id, &c, None)?
+                }
+            };
+            record(tx, actor, "provision-pool-cidr", &provisioned.id, None,
+                Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})))?;
+            Ok(provisioned)
+        })
+    }
+
+    pub fn get_pool_cidr(&self, pool_id: &str, cidr: &str) -> Result<Option<PoolCidr>> {
+        self.read(|tx| load_pool_cidr(tx, pool_id, cidr))
+    }
+
+    /// Deprovisions a CIDR; refused while anything is allocated inside it.
+    pub fn deprovision_cidr(&self, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
+        self.write(|tx| {
+            let c = load_pool_cidr(tx, pool_id, cidr)?
+                .ok_or_else(|| Error::NotFound { kind: "pool CIDR", id: format!("{cidr}_{pool_id}") })?;
+            let inside: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
+                |r| r.get(0),
+            )?;
+            if inside > 0 {
+                return Err(Error::Refused(format!(
+                    "{} still holds {inside} allocation(s) of the pool {pool_id}; release them (or the child pools using it) first",
+                    c.cidr
+                )));
+            }
+            tx.execute(
+                "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
+            )?;
+            tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
+            return_to_source(tx, actor, &c)?;
+            record(tx, actor, "deprovision-pool-cidr", &c.id, Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})), None)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,249 @@
+//! The store end to end on a real SQLite file: the quickstart's hierarchy, refusals that leave
+//! nothing behind, release, reservations and utilization.
+
+use ipam::engine::{AllocationKind, AllocationRequest, Cidr, Error as EngineError};
+use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags, UtilizationTarget};
+
+fn actor() -> Actor {
+    Actor {
+        account_id: "111122223333".into(),
+        region: "us-east-1".into(),
+    }
+}
+
+fn c(s: &str) -> Cidr {
+    Cidr::parse(s).unwrap()
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    (dir, store)
+}
+
+fn vpc(pool: &str, request: AllocationRequest, tags: &[(&str, &str)]) -> AllocationSpec {
+    AllocationSpec {
+        pool_id: pool.into(),
+        request,
+        disallowed: vec![],
+        name: None,
+        description: Some("test".into()),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        kind: AllocationKind::Vpc,
+        resource_id: None,
+    }
+}
+
+#[test]
+fn hierarchy_allocations_and_release() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(
+            &a,
+            None,
+            vec!["us-east-1".into(), "eu-west-1".into()],
+            Tags::new(),
+        )
+        .unwrap();
+    assert!(
+        ipam.id.starts_with("ipam-") && ipam.id.len() == "ipam-".len() + 17,
+        "{}",
+        ipam.id
+    );
+    assert_eq!(ipam.scope_count, 2);
+    let top = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &top.id, AllocationRequest::Explicit(c("10.0.0.0/8")))
+        .unwrap();
+    let prod = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                parent_id: Some(top.id.clone()),
+                locale: Some("us-east-1".into()),
+                min_len: Some(16),
+                max_len: Some(24),
+                default_len: Some(20),
+                allocation_tags: [("environment".to_string(), "production".to_string())].into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(prod.depth, 2);
+    let pc = s
+        .provision_cidr(&a, &prod.id, AllocationRequest::Explicit(c("10.1.0.0/16")))
+        .unwrap();
+    assert!(pc.source_allocation_id.is_some());
+
+    let tags = [("environment", "production")];
+    let v1 = s
+        .allocate(&a, &vpc(&prod.id, AllocationRequest::PoolDefault, &tags))
+        .unwrap();
+    assert_eq!(v1.cidr, c("10.1.0.0/20"));
+    let v2 = s
+        .allocate(&a, &vpc(&prod.id, AllocationRequest::Netmask(24), &tags))
+        .unwrap();
+    assert_eq!(v2.cidr, c("10.1.16.0/24"));
+
+    // Overlap names the conflicting allocation.
+    let err = s
+        .allocate(
+            &a,
+            &vpc(
+                &prod.id,
+                AllocationRequest::Explicit(c("10.1.16.0/22")),
+                &tags,
+            ),
+        )
+        .unwrap_err();
+    match err {
+        Error::Engine(EngineError::Overlap { conflict, .. }) => assert_eq!(conflict.id, v2.id),
+        e => panic!("{e}"),
+    }
+    // Guardrails and tags.
+    assert!(matches!(
+        s.allocate(&a, &vpc(&prod.id, AllocationRequest::Netmask(26), &tags)),
+        Err(Error::Engine(EngineError::SmallerThanAllowed { .. }))
+    ));
+    assert!(matches!(
+        s.allocate(&a, &vpc(&prod.id, AllocationRequest::Netmask(20), &[])),
+        Err(Error::Engine(EngineError::MissingTags { .. }))
+    ));
+    // Outside the pool.
+    assert!(matches!(
+        s.allocate(
+            &a,
+            &vpc(
+                &prod.id,
+                AllocationRequest::Explicit(c("10.2.0.0/20")),
+                &tags
+            )
+        ),
+        Err(Error::Engine(EngineError::OutsidePool { .. }))
+    ));
+
+    let u = s.utilization(UtilizationTarget::Pool(&prod.id)).unwrap();
+    assert_eq!(u.total, 65536);
+    assert_eq!(u.allocated, 4096 + 256);
+    assert_eq!(u.allocation_count, 2);
+    assert_eq!(u.available_blocks.get(&16), Some(&0));
+
+    // Refusals: pool with allocations, cidr with allocations, ipam with pools.
+    assert!(matches!(
+        s.delete_pool(&a, &prod.id, false),
+        Err(Error::Refused(_))
+    ));
+    assert!(matches!(
+        s.deprovision_cidr(&a, &prod.id, "10.1.0.0/16"),
+        Err(Error::Refused(_))
+    ));
+    assert!(matches!(
+        s.delete_ipam(&a, &ipam.id, false),
+        Err(Error::Refused(_))
+    ));
+
+    s.release(&a, &v1.id).unwrap();
+    s.release(&a, &v2.id).unwrap();
+    let u = s.utilization(UtilizationTarget::Pool(&prod.id)).unwrap();
+    assert_eq!(u.allocated, 0);
+    assert_eq!(
+        u.available_blocks.get(&16),
+        Some(&1),
+        "buddies merged back into one /16"
+    );
+    s.deprovision_cidr(&a, &prod.id, "10.1.0.0/16").unwrap();
+    let top_u = s.utilization(UtilizationTarget::Pool(&top.id)).unwrap();
+    assert_eq!(
+        top_u.allocated, 0,
+        "the child's CIDR went back to the parent"
+    );
+    s.delete_ipam(&a, &ipam.id, true).unwrap();
+    assert!(s.get_ipam(&ipam.id).unwrap().is_none());
+}
+
+#[test]
+fn public_ipv6_pools_draw_from_the_provided_space_and_reservations_are_stable() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
+    let v6 = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.public_default_scope_id.clone(),
+                family: Some(ipam::engine::AddressFamily::Ipv6),
+                default_len: Some(56),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let pc = s
+        .provision_cidr(&a, &v6.id, AllocationRequest::Netmask(52))
+        .unwrap();
+    assert_eq!(pc.cidr, c("2001:db8::/52"));
+    let pc2 = s
+        .provision_cidr(&a, &v6.id, AllocationRequest::Netmask(52))
+        .unwrap();
+    assert_eq!(pc2.cidr, c("2001:db8:0:1000::/52"));
+
+    let mut spec = vpc(&v6.id, AllocationRequest::PoolDefault, &[]);
+    spec.name = Some("payments".into());
+    let r1 = s.reserve(&a, &spec, 3600).unwrap();
+    let r2 = s.reserve(&a, &spec, 3600).unwrap();
+    assert_eq!(r1.cidr, r2.cidr);
+    let other = s
+        .allocate(&a, &vpc(&v6.id, AllocationRequest::PoolDefault, &[]))
+        .unwrap();
+    assert_ne!(other.cidr, r1.cidr, "a reservation is used space");
+    let claimed = s.claim(&a, &spec, r1.cidr).unwrap();
+    assert_eq!(claimed.id, r1.id);
+    assert!(
+        matches!(s.reserve(&a, &spec, 3600), Err(Error::Refused(_))),
+        "duplicate name"
+    );
+    let u = s.utilization(UtilizationTarget::Pool(&v6.id)).unwrap();
+    assert_eq!(u.total, 2 * (1u128 << 76));
+}
+
+#[test]
+fn expired_reservations_return_their_space() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
+    let p = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                default_len: Some(24),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &p.id, AllocationRequest::Explicit(c("10.0.0.0/24")))
+        .unwrap();
+    let mut spec = vpc(&p.id, AllocationRequest::PoolDefault, &[]);
+    spec.name = Some("old".into());
+    let r = s.reserve(&a, &spec, -1).unwrap();
+    assert_eq!(r.cidr, c("10.0.0.0/24"));
+    let next = s
+        .allocate(&a, &vpc(&p.id, AllocationRequest::PoolDefault, &[]))
+        .unwrap();
+    assert_eq!(
+        next.cidr,
+        c("10.0.0.0/24"),
+        "the expired reservation's block was reused"
+    );
+}
