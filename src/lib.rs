@@ -4,4 +4,5 @@
 //! `provider` translates between Terraform values and the two.
 
 pub mod engine;
+pub mod provider;
 pub mod store;

@@ -1,4 +1,23 @@
-fn main() {
-    eprintln!("terraform-provider-ipam: not yet wired");
-    std::process::exit(1);
+//! `terraform-provider-ipam`: served to Terraform as a plugin, or run by a person for a look
+//! at a database (`terraform-provider-ipam allocations --database ipam.db`).
+
+mod cli;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("allocations") | Some("help") | Some("--help") | Some("-h") | Some("--version") => {
+            cli::run(&args)
+        }
+        _ => tfplug::serve(
+            Arc::new(ipam::provider::IpamProvider::new()),
+            tfplug::ServeConfig {
+                address: ipam::provider::ADDRESS.to_string(),
+                debug: args.iter().any(|a| a == "--debug"),
+            },
+        ),
+    }
 }

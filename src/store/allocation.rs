@@ -438,9 +438,10 @@ impl Store {
         })
     }
 
-    /// The plan-time check of one request: where it would go, or why it cannot. `pending`
-    /// lists the prefix lengths of other new allocations from this pool in the same plan.
-    pub fn check_request(&self, spec: &AllocationSpec, pending: &[u8]) -> Result<Option<Cidr>> {
+    /// The plan-time check of one request: the prefix length it gets, or why it cannot be
+    /// served. `pending` lists the prefix lengths of other new allocations from this pool in
+    /// the same plan, which must fit together with it.
+    pub fn check_request(&self, spec: &AllocationSpec, pending: &[u8]) -> Result<u8> {
         self.read(|tx| {
             let s = space(tx, &spec.pool_id)?;
             if spec.kind == AllocationKind::Vpc {
@@ -467,10 +468,7 @@ impl Store {
                     return Err(exhausted(tx, &s, len, pending.len())?);
                 }
             }
-            Ok(match spec.request {
-                AllocationRequest::Explicit(c) => Some(c),
-                _ => None,
-            })
+            Ok(len)
         })
     }
 

@@ -18,7 +18,7 @@ mod utilization;
 pub use allocation::AllocationSpec;
 pub use model::*;
 pub use pool::{PoolSpec, PoolUpdate};
-pub use utilization::{CidrUsage, Utilization, UtilizationTarget};
+pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
 
 use crate::engine;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -43,6 +43,9 @@ pub enum Error {
     /// A request the data forbids, with the reason and what to do.
     #[error("{0}")]
     Refused(String),
+    /// A request whose named argument is wrong given what the database holds.
+    #[error("{message}")]
+    Invalid { attr: &'static str, message: String },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("cannot open the database {path}: {source}")]
@@ -105,7 +108,7 @@ impl Store {
 }
 
 /// An AWS-style id: the prefix and 17 lowercase hex digits.
-pub(crate) fn new_id(prefix: &str) -> String {
+pub fn new_id(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     // RandomState is seeded from the OS per process; the counter and clock separate calls.

@@ -125,56 +125,14 @@ pub(crate) fn load_pool_cidrs(tx: &Transaction, pool_id: &str) -> Result<Vec<Poo
 }
 
 impl Store {
+    /// Checks a new pool's spec without creating it (plan time).
+    pub fn check_pool_spec(&self, spec: &PoolSpec) -> Result<()> {
+        self.read(|tx| validate_spec(tx, spec).map(|_| ()))
+    }
+
     pub fn create_pool(&self, actor: &Actor, spec: PoolSpec) -> Result<Pool> {
         self.write(|tx| {
-            let scope = load_scope(tx, &spec.scope_id)?.ok_or_else(|| Error::NotFound {
-                kind: "IPAM scope",
-                id: spec.scope_id.clone(),
-            })?;
-            let ipam = load_ipam(tx, &scope.ipam_id)?.ok_or_else(|| Error::NotFound {
-                kind: "IPAM",
-                id: scope.ipam_id.clone(),
-            })?;
-            let family = spec.family.unwrap_or(AddressFamily::Ipv4);
-            let rules = PoolRules::new(family, spec.min_len, spec.max_len, spec.default_len, spec.allocation_tags.clone())?;
-            let mut depth = 1;
-            if let Some(parent_id) = &spec.parent_id {
-                let parent = require_pool(tx, parent_id)?;
-                if parent.scope_id != scope.id {
-                    return Err(Error::Refused(format!(
-                        "the source pool {parent_id} is in the scope {}, not {}: a child pool must be in its parent's scope",
-                        parent.scope_id, scope.id
-                    )));
-                }
-                if parent.family != family {
-                    return Err(Error::Refused(format!(
-                        "the source pool {parent_id} holds {} addresses; a child pool must have the same address_family",
-                        parent.family
-                    )));
-                }
-                if let Some(pl) = &parent.locale {
-                    if spec.locale.as_ref() != Some(pl) {
-                        return Err(Error::Refused(format!(
-                            "the source pool {parent_id} has locale {pl:?}; a child pool's locale must be the same"
-                        )));
-                    }
-                }
-                depth = parent.depth + 1;
-            }
-            if let Some(l) = &spec.locale {
-                if !ipam.operating_regions.contains(l) {
-                    return Err(Error::Refused(format!(
-                        "locale {l:?} is not an operating region of the IPAM {} ({}); add it to operating_regions or pick one of them",
-                        ipam.id,
-                        ipam.operating_regions.join(", ")
-                    )));
-                }
-            }
-            if spec.publicly_advertisable.is_some() && !(family == AddressFamily::Ipv6 && scope.scope_type == ScopeType::Public) {
-                return Err(Error::Refused(
-                    "publicly_advertisable applies only to IPv6 pools in the public scope".into(),
-                ));
-            }
+            let (scope, ipam, family, rules, depth) = validate_spec(tx, &spec)?;
             let id = new_id("ipam-pool");
             tx.execute(
                 "INSERT INTO pools (id, ipam_id, scope_id, family, parent_id, locale, description, min_len, max_len, default_len,
@@ -290,4 +248,75 @@ pub(crate) fn delete_pool_tx(
         None,
     )?;
     Ok(())
+}
+
+type Validated = (
+    super::model::Scope,
+    super::model::Ipam,
+    AddressFamily,
+    PoolRules,
+    i64,
+);
+
+/// Everything a new pool must satisfy: its scope and parent exist, the parent is in the same
+/// scope with the same family and locale, the locale is an operating region, the rules hold.
+fn validate_spec(tx: &Transaction, spec: &PoolSpec) -> Result<Validated> {
+    let scope = load_scope(tx, &spec.scope_id)?.ok_or_else(|| Error::NotFound {
+        kind: "IPAM scope",
+        id: spec.scope_id.clone(),
+    })?;
+    let ipam = load_ipam(tx, &scope.ipam_id)?.ok_or_else(|| Error::NotFound {
+        kind: "IPAM",
+        id: scope.ipam_id.clone(),
+    })?;
+    let family = spec.family.unwrap_or(AddressFamily::Ipv4);
+    let rules = PoolRules::new(
+        family,
+        spec.min_len,
+        spec.max_len,
+        spec.default_len,
+        spec.allocation_tags.clone(),
+    )?;
+    let mut depth = 1;
+    if let Some(parent_id) = &spec.parent_id {
+        let parent = require_pool(tx, parent_id)?;
+        if parent.scope_id != scope.id {
+            return Err(Error::Invalid { attr: "source_ipam_pool_id", message: format!(
+                "the source pool {parent_id} is in the scope {}, not {}: a child pool must be in its parent's scope",
+                parent.scope_id, scope.id
+            ) });
+        }
+        if parent.family != family {
+            return Err(Error::Invalid { attr: "address_family", message: format!(
+                "the source pool {parent_id} holds {} addresses; a child pool must have the same address_family",
+                parent.family
+            ) });
+        }
+        if let Some(pl) = &parent.locale {
+            if spec.locale.as_ref() != Some(pl) {
+                return Err(Error::Invalid { attr: "locale", message: format!(
+                    "the source pool {parent_id} has locale {pl:?}; a child pool's locale must be the same"
+                ) });
+            }
+        }
+        depth = parent.depth + 1;
+    }
+    if let Some(l) = &spec.locale {
+        if !ipam.operating_regions.contains(l) {
+            return Err(Error::Invalid { attr: "locale", message: format!(
+                "locale {l:?} is not an operating region of the IPAM {} ({}); add it to operating_regions or pick one of them",
+                ipam.id,
+                ipam.operating_regions.join(", ")
+            ) });
+        }
+    }
+    if spec.publicly_advertisable.is_some()
+        && !(family == AddressFamily::Ipv6 && scope.scope_type == ScopeType::Public)
+    {
+        return Err(Error::Invalid {
+            attr: "publicly_advertisable",
+            message: "publicly_advertisable applies only to IPv6 pools in the public scope".into(),
+        });
+    }
+    Ok((scope, ipam, family, rules, depth))
 }

@@ -1,0 +1,100 @@
+//! The commands a person runs: a quick look at what a database has handed out.
+
+use ipam::store::{Store, UtilizationTarget};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "terraform-provider-ipam: a Terraform provider (run by Terraform), and a small CLI.
+
+Usage:
+  terraform-provider-ipam allocations [--database PATH]   list every pool and its allocations
+  terraform-provider-ipam --debug                         serve for TF_REATTACH_PROVIDERS
+  terraform-provider-ipam --version";
+
+pub fn run(args: &[String]) -> ExitCode {
+    match args.first().map(String::as_str) {
+        Some("--version") => {
+            println!("terraform-provider-ipam {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("allocations") => {
+            let mut db = std::env::var("IPAM_DATABASE").unwrap_or_else(|_| "ipam.db".into());
+            let mut it = args.iter().skip(1);
+            while let Some(a) = it.next() {
+                if a == "--database" {
+                    match it.next() {
+                        Some(p) => db = p.clone(),
+                        None => return usage(),
+                    }
+                } else {
+                    return usage();
+                }
+            }
+            match allocations(&db) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        _ => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let path = PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db));
+    if !path.exists() {
+        return Err(format!("no database at {}", path.display()).into());
+    }
+    let store = Store::open(&path, ipam::engine::Cidr::parse("2001:db8::/32")?)?;
+    let pools = store.find_pools(None, &[], None)?;
+    if pools.is_empty() {
+        println!("(no pools)");
+    }
+    for p in pools {
+        let u = store.utilization(UtilizationTarget::Pool(&p.id))?;
+        let cidrs: Vec<String> = store
+            .pool_cidrs(&p.id)?
+            .iter()
+            .map(|c| c.cidr.to_string())
+            .collect();
+        println!(
+            "{}  {}  {}  [{}]  {}/{} addresses used ({}%)",
+            p.id,
+            p.family,
+            p.description.as_deref().unwrap_or("-"),
+            cidrs.join(", "),
+            u.allocated,
+            u.total,
+            u.percent()
+        );
+        for a in store.list_allocations(&p.id)? {
+            let state = match a.state {
+                ipam::store::AllocationState::Reserved => " (reserved)",
+                ipam::store::AllocationState::Allocated => "",
+            };
+            println!(
+                "    {:<22} {:<10} {:<24} {}{}",
+                a.cidr.to_string(),
+                a.kind.as_str(),
+                a.resource_id
+                    .as_deref()
+                    .or(a.name.as_deref())
+                    .unwrap_or("-"),
+                a.description.as_deref().unwrap_or(""),
+                state
+            );
+        }
+    }
+    Ok(())
+}

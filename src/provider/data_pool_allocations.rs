@@ -1,0 +1,68 @@
+//! `ipam_pool_allocations`: what a pool has handed out.
+
+use super::attrs::{opt_string, string};
+use super::errors::{report, Paths};
+use super::Shared;
+use crate::store::AllocationState;
+use std::sync::Arc;
+use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+
+pub struct PoolAllocations(pub Arc<Shared>);
+
+impl DataSource for PoolAllocations {
+    fn type_name(&self) -> &'static str {
+        "ipam_pool_allocations"
+    }
+
+    fn schema(&self) -> Schema {
+        let alloc = Type::object([
+            ("id", Type::String),
+            ("cidr", Type::String),
+            ("resource_type", Type::String),
+            ("resource_id", Type::String),
+            ("description", Type::String),
+            ("owner_id", Type::String),
+        ]);
+        Schema::new()
+            .description("The allocations of a pool, in address order.")
+            .attribute(Attribute::required("ipam_pool_id", Type::String).description("The pool."))
+            .attribute(Attribute::computed("allocations", Type::list(alloc)).description("Each allocation: id, cidr, resource_type (`vpc`, `ipam-pool`, `imported`), resource_id, description, owner_id."))
+    }
+
+    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let ctx = self.0.ctx(diags)?;
+        let pool = string(config, "ipam_pool_id")?;
+        let list = match ctx.store.list_allocations(&pool) {
+            Ok(l) => l,
+            Err(e) => {
+                let p = Paths {
+                    cidr: "ipam_pool_id",
+                    netmask: "ipam_pool_id",
+                    pool: "ipam_pool_id",
+                    tags: "ipam_pool_id",
+                };
+                report(diags, "Cannot list allocations", e, &p);
+                return None;
+            }
+        };
+        let mut v = config.clone();
+        v.set_attr(
+            "allocations",
+            Value::list(
+                list.iter()
+                    .filter(|a| a.state == AllocationState::Allocated)
+                    .map(|a| {
+                        Value::object([
+                            ("id", Value::string(&a.id)),
+                            ("cidr", Value::string(a.cidr.to_string())),
+                            ("resource_type", Value::string(a.kind.as_str())),
+                            ("resource_id", opt_string(&a.resource_id)),
+                            ("description", opt_string(&a.description)),
+                            ("owner_id", Value::string(&a.owner_id)),
+                        ])
+                    }),
+            ),
+        );
+        Some(v)
+    }
+}
