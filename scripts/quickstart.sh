@@ -36,12 +36,20 @@ else
 fi
 export TF_CLI_CONFIG_FILE=$qs/terraform.rc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 
-cd examples/quickstart
 # A rebuilt provider has a new checksum: forget the old lock so init takes this build.
-rm -rf .terraform/providers .terraform.lock.hcl
-echo "==> terraform init"
+for dir in examples/quickstart examples/quickstart/app; do
+  rm -rf "$dir/.terraform/providers" "$dir/.terraform.lock.hcl"
+done
+
+cd examples/quickstart
+echo "==> terraform init && terraform apply  (examples/quickstart: the platform team's IPAM and pools)"
 "$tf" init -input=false -no-color >/dev/null
-echo "==> terraform apply"
 "$tf" apply -auto-approve -input=false -no-color
+
+cd app
+echo "==> terraform init && terraform apply  (examples/quickstart/app: a team's VPC, subnets carved with for_each)"
+"$tf" init -input=false -no-color >/dev/null
+"$tf" apply -auto-approve -input=false -no-color
+
 echo "==> Allocations in examples/quickstart/ipam.db"
-"$root/target/release/terraform-provider-ipam" allocations --database ipam.db
+"$root/target/release/terraform-provider-ipam" allocations --database ../ipam.db

@@ -122,7 +122,12 @@ impl Run {
 
     #[track_caller]
     pub fn fails_with(self, needle: &str) -> Self {
-        assert_ne!(self.code, 0, "terraform succeeded but should have failed:\n{}", self.text());
+        assert_ne!(
+            self.code,
+            0,
+            "terraform succeeded but should have failed:\n{}",
+            self.text()
+        );
         let flat = flatten(&self.text());
         assert!(
             flat.contains(&flatten(needle)),
@@ -254,5 +259,108 @@ impl Workspace {
             .find(|r| r["address"] == address)
             .map(|r| r["values"].clone())
             .unwrap_or_else(|| panic!("{address} not in state"))
+    }
+}
+
+impl Workspace {
+    /// Every row of every table, as text: compared before and after a refused command to show
+    /// that nothing was written.
+    pub fn dump(&self) -> String {
+        if !self.db.exists() {
+            return String::new();
+        }
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let mut out = String::new();
+        for table in [
+            "ipams",
+            "scopes",
+            "pools",
+            "pool_cidrs",
+            "free_blocks",
+            "allocations",
+            "audit_events",
+        ] {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+                .expect("prepare dump");
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    let mut cells = Vec::new();
+                    for i in 0..n {
+                        let v: rusqlite::types::Value = r.get(i)?;
+                        cells.push(format!("{v:?}"));
+                    }
+                    Ok(cells.join("|"))
+                })
+                .expect("dump rows");
+            for row in rows {
+                out.push_str(table);
+                out.push(' ');
+                out.push_str(&row.expect("row"));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// The platform part of a configuration: an IPAM, a top pool 10.0.0.0/8 and a production
+/// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required).
+pub const PLATFORM: &str = r#"
+resource "ipam" "main" {
+  operating_regions = ["us-east-1", "eu-west-1"]
+}
+
+resource "ipam_pool" "top" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  description    = "top"
+}
+
+resource "ipam_pool_cidr" "top" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/8"
+}
+
+resource "ipam_pool" "prod" {
+  ipam_scope_id                     = ipam.main.private_default_scope_id
+  address_family                    = "ipv4"
+  source_ipam_pool_id               = ipam_pool.top.id
+  locale                            = "us-east-1"
+  description                       = "prod"
+  allocation_min_netmask_length     = 16
+  allocation_max_netmask_length     = 24
+  allocation_default_netmask_length = 20
+  allocation_resource_tags = {
+    environment = "production"
+  }
+}
+
+resource "ipam_pool_cidr" "prod" {
+  ipam_pool_id = ipam_pool.prod.id
+  cidr         = "10.1.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+output "prod_pool" {
+  value = ipam_pool.prod.id
+}
+
+output "top_pool" {
+  value = ipam_pool.top.id
+}
+"#;
+
+impl Workspace {
+    /// Applies [`PLATFORM`] in this workspace and returns the production pool's id.
+    pub fn platform(&self) -> String {
+        self.config(PLATFORM);
+        self.init();
+        self.apply().ok();
+        self.outputs()["prod_pool"]["value"]
+            .as_str()
+            .expect("prod_pool output")
+            .to_string()
     }
 }
