@@ -1,0 +1,207 @@
+//! Bad input and the plan-time guarantees: every malformed or impossible value fails
+//! `terraform plan` (or validate) with a diagnostic on its attribute, and the database is
+//! unchanged, compared row by row before and after.
+
+mod support;
+
+use support::{Tf, Workspace};
+
+/// A team configuration allocating from `pool` with the given attribute lines.
+fn team(pool: &str, body: &str) -> String {
+    format!("resource \"ipam_vpc_allocation\" \"x\" {{\n  ipam_pool_id = \"{pool}\"\n{body}\n}}\n")
+}
+
+const PROD_TAGS: &str = "  tags = {\n    environment = \"production\"\n  }";
+
+/// Plans `config` in a sibling of `w` (sharing its database), expects a failure mentioning
+/// every `needle`, and checks that the database did not change.
+#[track_caller]
+fn rejected(w: &Workspace, config: &str, needles: &[&str]) {
+    let t = w.sibling();
+    t.config(config);
+    t.init();
+    let before = w.dump();
+    let r = t.plan();
+    assert_eq!(r.code, 1, "plan should fail:\n{}", r.text());
+    let flat = support::flatten(&r.text());
+    for n in needles {
+        assert!(
+            flat.contains(&support::flatten(n)),
+            "expected {n:?} in:\n{}",
+            r.text()
+        );
+    }
+    assert_eq!(before, w.dump(), "the database changed");
+    let r = t.apply();
+    assert_ne!(r.code, 0);
+    assert_eq!(before, w.dump(), "the database changed on apply");
+}
+
+#[test]
+fn malformed_values_are_diagnostics_on_their_attribute() {
+    let w = Workspace::new(Tf::V1_15);
+    let pool = w.platform();
+    let tags = PROD_TAGS;
+    // Host bits set: the message gives the normalised block, and points at cidr.
+    rejected(
+        &w,
+        &team(&pool, &format!("  cidr = \"10.1.2.3/24\"\n{tags}")),
+        &[
+            "10.1.2.3/24 has host bits set; did you mean 10.1.2.0/24?",
+            "on main.tf",
+            "cidr = \"10.1.2.3/24\"",
+        ],
+    );
+    // Prefix out of range.
+    rejected(
+        &w,
+        &team(&pool, &format!("  netmask_length = 129\n{tags}")),
+        &["129 is not a prefix length", "netmask_length = 129"],
+    );
+    // Beyond the pool's guardrails.
+    rejected(
+        &w,
+        &team(&pool, &format!("  netmask_length = 26\n{tags}")),
+        &[
+            "a /26 is smaller than the pool allows",
+            "allocation_max_netmask_length is 24",
+        ],
+    );
+    // IPv6 in an IPv4 pool.
+    rejected(
+        &w,
+        &team(&pool, &format!("  cidr = \"2001:db8::/56\"\n{tags}")),
+        &["2001:db8::/56 is an ipv6 block, but the pool holds ipv4 addresses"],
+    );
+    // Outside the pool.
+    rejected(
+        &w,
+        &team(&pool, &format!("  cidr = \"10.2.0.0/20\"\n{tags}")),
+        &["10.2.0.0/20 is not inside the pool", "10.1.0.0/16"],
+    );
+    // Unknown pool id.
+    rejected(
+        &w,
+        &team("ipam-pool-0123456789abcdef0", tags),
+        &[
+            "No IPAM pool with id \"ipam-pool-0123456789abcdef0\"",
+            "ipam_pool_id",
+        ],
+    );
+    // A required tag missing.
+    rejected(
+        &w,
+        &team(&pool, ""),
+        &[
+            "requires the allocation tags environment = \"production\"",
+            "missing: environment = \"production\"",
+        ],
+    );
+    // Disallowed CIDR that is not a CIDR.
+    rejected(
+        &w,
+        &team(
+            &pool,
+            &format!("  disallowed_cidrs = [\"10.1.0.0/33\"]\n{tags}"),
+        ),
+        &["is not a CIDR block", "disallowed_cidrs"],
+    );
+    // An explicit block inside a disallowed one.
+    rejected(
+        &w,
+        &team(
+            &pool,
+            &format!("  cidr = \"10.1.0.0/20\"\n  disallowed_cidrs = [\"10.1.0.0/16\"]\n{tags}"),
+        ),
+        &["overlaps the disallowed CIDR 10.1.0.0/16"],
+    );
+}
+
+#[test]
+fn swapped_min_max_fails_plan_saying_which_is_which() {
+    let w = Workspace::new(Tf::V1_15);
+    w.platform();
+    let config = support::PLATFORM
+        .replace(
+            "allocation_min_netmask_length     = 16",
+            "allocation_min_netmask_length     = 24",
+        )
+        .replace(
+            "allocation_max_netmask_length     = 24",
+            "allocation_max_netmask_length     = 16",
+        );
+    let before = w.dump();
+    w.config(&config);
+    let r = w.plan();
+    assert_eq!(r.code, 1, "{}", r.text());
+    let flat = support::flatten(&r.text());
+    for n in [
+        "allocation_min_netmask_length (24) is greater than allocation_max_netmask_length (16)",
+        "the minimum netmask length is the LARGEST block",
+        "did you mean min = 16, max = 24?",
+        "allocation_min_netmask_length     = 24",
+    ] {
+        assert!(
+            flat.contains(&support::flatten(n)),
+            "expected {n:?} in:\n{}",
+            r.text()
+        );
+    }
+    assert_eq!(before, w.dump());
+}
+
+#[test]
+fn overlap_names_the_conflicting_allocation() {
+    let w = Workspace::new(Tf::V1_15);
+    let pool = w.platform();
+    let first = w.sibling();
+    first.config(&team(
+        &pool,
+        &format!("  cidr = \"10.1.4.0/22\"\n  description = \"payments\"\n{PROD_TAGS}"),
+    ));
+    first.init();
+    first.apply().ok();
+    let id = first.resource("ipam_vpc_allocation.x")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    rejected(
+        &w,
+        &team(&pool, &format!("  cidr = \"10.1.0.0/20\"\n{PROD_TAGS}")),
+        &[
+            "10.1.0.0/20 overlaps the allocation 10.1.4.0/22",
+            &id,
+            "\"payments\"",
+            "cidr = \"10.1.0.0/20\"",
+        ],
+    );
+}
+
+#[test]
+fn a_plan_the_pool_cannot_hold_fails_before_apply() {
+    let w = Workspace::new(Tf::V1_15);
+    let pool = w.platform();
+    // The /16 holds sixteen /20s; seventeen in one plan fail at plan, listing what is free.
+    let config = format!(
+        "resource \"ipam_vpc_allocation\" \"many\" {{\n  count        = 17\n  ipam_pool_id = \"{pool}\"\n{PROD_TAGS}\n}}\n"
+    );
+    rejected(
+        &w,
+        &config,
+        &[
+            "has no free /20 for 17 pending allocations in this plan",
+            "the largest free blocks are: 10.1.0.0/16",
+        ],
+    );
+    // Sixteen fit, and a seventeenth later says what is left.
+    let t = w.sibling();
+    t.config(&config.replace("count        = 17", "count        = 16"));
+    t.init();
+    t.apply().ok();
+    t.assert_no_changes();
+    rejected(
+        &w,
+        &team(&pool, PROD_TAGS),
+        &["has no free /20", "the largest free blocks are: nothing"],
+    );
+}
