@@ -11,6 +11,14 @@ use tfplug::{Attribute, Diagnostics, Plan, Resource, Schema, Type, Value};
 
 pub struct VpcAllocationResource(pub Arc<Shared>);
 
+const DESCRIPTION: &str = "The CIDR of a VPC, allocated from a pool (what `create-vpc --ipv4-ipam-pool-id` does).
+
+Every new allocation is checked at `terraform plan`: an explicit `cidr` outside the pool, overlapping an existing allocation (the error names it: id, CIDR, description) or breaking the pool's netmask rules fails the plan, and so does a set of new allocations the pool cannot hold together (every allocation pending in the same plan counts). An exhausted pool's error lists the largest blocks still free. Destroying an allocation frees its block at once.
+
+## Named allocations: the CIDR is known at plan time
+
+Without `name`, the CIDR of a new allocation is *(known after apply)*. With `name`, `terraform plan` reserves the block in the database under (pool, name), in one transaction, and shows the CIDR in the plan, so `for_each` over subnets carved from it (`cidrsubnets()`, `provider::ipam::subnets()`) works in the same apply. Every later plan of the same name shows the same block, and apply turns the reservation into the allocation; a saved plan (`plan -out`) applies exactly the planned block. Reservations count as used space for every other request (`ipam_utilization` includes them). A reservation that is never applied expires after the provider's `reservation_ttl` (default 24h) and its space returns to the pool; if a saved plan is applied after that and the block was taken meanwhile, apply fails and asks you to plan again. A name is unique among the pool's allocations: planning a name another allocation has fails on `name`.";
+
 fn state(a: &Allocation, like: &Value) -> Value {
     Value::object([
         ("id", Value::string(&a.id)),
@@ -174,7 +182,7 @@ impl Resource for VpcAllocationResource {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("The CIDR of a VPC, allocated from a pool.")
+            .description(DESCRIPTION)
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The allocation id, `ipam-pool-alloc-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to allocate from."))
             .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().description("The prefix length to allocate. Default: the pool's default netmask length."))

@@ -28,3 +28,11 @@ resource "ipam_vpc_allocation" "legacy" {
   description  = "Legacy VPC"
   depends_on   = [ipam_pool_cidr.vpcs]
 }
+
+# A named allocation: reserved at plan time, so its CIDR is known in the plan and subnets can be
+# carved from it with for_each in the same apply.
+resource "ipam_vpc_allocation" "payments" {
+  ipam_pool_id = ipam_pool.vpcs.id
+  name         = "payments"
+  depends_on   = [ipam_pool_cidr.vpcs]
+}

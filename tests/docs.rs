@@ -1,0 +1,258 @@
+//! The Registry docs in `docs/` agree with the schemas: every attribute has its line, and no
+//! page names an attribute the schema lacks. Pages are generated from the schemas, the
+//! examples and the import commands: `IPAM_WRITE_DOCS=1 cargo test --test docs` rewrites them.
+
+use ipam::provider::IpamProvider;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tfplug::schema::Mode;
+use tfplug::{Provider, Schema, Type};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn type_name(t: &Type) -> String {
+    match t {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_name(e)),
+        Type::Set(e) => format!("Set of {}", type_name(e)),
+        Type::Map(e) => format!("Map of {}", type_name(e)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+fn attribute_lines(s: &Schema, out: &mut String) {
+    let args: Vec<_> = s
+        .attributes
+        .iter()
+        .filter(|a| a.mode != Mode::Computed)
+        .collect();
+    let attrs: Vec<_> = s
+        .attributes
+        .iter()
+        .filter(|a| a.mode == Mode::Computed)
+        .collect();
+    if !args.is_empty() || !s.blocks.is_empty() {
+        out.push_str("## Argument Reference\n\n");
+        for a in args {
+            let req = if a.mode == Mode::Required {
+                "Required"
+            } else {
+                "Optional"
+            };
+            let replace = if a.requires_replace {
+                " Changing it replaces the resource."
+            } else {
+                ""
+            };
+            let default = a
+                .default
+                .as_ref()
+                .map(|d| {
+                    format!(
+                        " Default `{}`.",
+                        match d {
+                            tfplug::Value::Bool(b) => b.to_string(),
+                            v => format!("{v:?}"),
+                        }
+                    )
+                })
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "- `{}` ({}, {req}) {}{default}{replace}\n",
+                a.name,
+                type_name(&a.ty),
+                a.description
+            ));
+        }
+        for b in &s.blocks {
+            out.push_str(&format!(
+                "- `{}` (Block, Optional, repeatable) {}\n",
+                b.name, "Each block narrows the match:"
+            ));
+            for a in &b.schema.attributes {
+                out.push_str(&format!(
+                    "  - `{}` ({}, Required) {}\n",
+                    a.name,
+                    type_name(&a.ty),
+                    a.description
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    if !attrs.is_empty() {
+        out.push_str("## Attribute Reference\n\nIn addition to the arguments above:\n\n");
+        for a in attrs {
+            out.push_str(&format!(
+                "- `{}` ({}) {}\n",
+                a.name,
+                type_name(&a.ty),
+                a.description
+            ));
+        }
+        out.push('\n');
+    }
+}
+
+fn page(kind: &str, name: &str, s: &Schema) -> String {
+    let (dir, example) = match kind {
+        "resource" => ("resources", "resource.tf"),
+        _ => ("data-sources", "data-source.tf"),
+    };
+    let mut out = format!(
+        "---\npage_title: \"{name} {} - ipam\"\ndescription: |-\n  {}\n---\n\n# {name} ({})\n\n{}\n\n## Example Usage\n\n```terraform\n{}```\n\n",
+        if kind == "resource" { "Resource" } else { "Data Source" },
+        s.description.lines().next().unwrap_or_default(),
+        if kind == "resource" { "Resource" } else { "Data Source" },
+        s.description,
+        read(&root().join("examples").join(dir).join(name).join(example))
+    );
+    attribute_lines(s, &mut out);
+    let import = read(
+        &root()
+            .join("examples/resources")
+            .join(name)
+            .join("import.sh"),
+    );
+    if kind == "resource" && !import.is_empty() {
+        out.push_str(&format!("## Import\n\n```shell\n{import}```\n\nIn Terraform 1.5 and later, an `import` block works with the same id.\n"));
+    }
+    out
+}
+
+fn function_page(f: &dyn tfplug::Function) -> String {
+    let params: Vec<String> = f
+        .parameters()
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect();
+    let mut out = format!(
+        "---\npage_title: \"{n} function - ipam\"\ndescription: |-\n  {s}\n---\n\n# function: {n}\n\n{d}\n\n## Example Usage\n\n```terraform\n{ex}```\n\n## Signature\n\n```text\n{n}({}) {}\n```\n\n## Arguments\n\n",
+        params.join(", "),
+        type_name(&f.return_type()).to_lowercase(),
+        n = f.name(),
+        s = f.summary(),
+        d = f.description(),
+        ex = read(&root().join("examples/functions").join(f.name()).join("function.tf")),
+    );
+    for (i, p) in f.parameters().iter().enumerate() {
+        out.push_str(&format!(
+            "{}. `{}` ({}) {}\n",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            p.description
+        ));
+    }
+    out.push_str("\nBad input is a function error naming the argument.\n");
+    out
+}
+
+/// The attribute names a page documents: backticked names at the start of list items.
+fn documented(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- `"))
+        .filter_map(|l| l.split('`').next())
+        .map(String::from)
+        .collect()
+}
+
+fn schema_names(s: &Schema) -> BTreeSet<String> {
+    let mut n: BTreeSet<String> = s.attributes.iter().map(|a| a.name.clone()).collect();
+    for b in &s.blocks {
+        n.insert(b.name.clone());
+        n.extend(b.schema.attributes.iter().map(|a| a.name.clone()));
+    }
+    n
+}
+
+#[test]
+fn docs_match_the_schemas() {
+    let p = IpamProvider::new();
+    let write = std::env::var_os("IPAM_WRITE_DOCS").is_some();
+    let mut pages: Vec<(PathBuf, String, Option<BTreeSet<String>>)> = Vec::new();
+    for r in p.resources() {
+        let s = r.schema();
+        pages.push((
+            root()
+                .join("docs/resources")
+                .join(format!("{}.md", r.type_name())),
+            page("resource", r.type_name(), &s),
+            Some(schema_names(&s)),
+        ));
+    }
+    for d in p.data_sources() {
+        let s = d.schema();
+        pages.push((
+            root()
+                .join("docs/data-sources")
+                .join(format!("{}.md", d.type_name())),
+            page("data", d.type_name(), &s),
+            Some(schema_names(&s)),
+        ));
+    }
+    for f in p.functions() {
+        pages.push((
+            root()
+                .join("docs/functions")
+                .join(format!("{}.md", f.name())),
+            function_page(f.as_ref()),
+            None,
+        ));
+    }
+    let mut problems = Vec::new();
+    for (path, generated, names) in pages {
+        if write {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let text = read(&path);
+        if text.is_empty() {
+            problems.push(format!("{} is missing", path.display()));
+            continue;
+        }
+        if let Some(names) = names {
+            let doc = documented(&text);
+            for n in names.difference(&doc) {
+                problems.push(format!(
+                    "{}: attribute `{n}` is not documented",
+                    path.display()
+                ));
+            }
+            for n in doc.difference(&names) {
+                problems.push(format!(
+                    "{}: documents `{n}`, which the schema lacks",
+                    path.display()
+                ));
+            }
+        }
+        if !text.contains("## Example Usage") || !text.contains("```terraform\n") {
+            problems.push(format!("{}: no example", path.display()));
+        }
+    }
+    // The provider page documents every provider argument.
+    let index = read(&root().join("docs/index.md"));
+    let doc = documented(&index);
+    for n in schema_names(&p.schema()) {
+        if !doc.contains(&n) {
+            problems.push(format!(
+                "docs/index.md: provider argument `{n}` is not documented"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs out of date (IPAM_WRITE_DOCS=1 cargo test --test docs):\n{}",
+        problems.join("\n")
+    );
+}
