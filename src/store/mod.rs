@@ -7,7 +7,7 @@
 
 mod allocation;
 mod audit;
-mod free;
+pub mod free;
 mod ipam;
 pub mod migrate;
 mod model;

@@ -1,0 +1,119 @@
+//! Several processes allocate from one pool in one database file at the same moment: every
+//! request succeeds and no two blocks overlap. The test re-runs its own binary as the workers.
+
+use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
+use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
+use std::process::Command;
+
+const WORKERS: usize = 4;
+const EACH: usize = 50;
+
+fn provided() -> Cidr {
+    Cidr::parse("2001:db8::/32").unwrap()
+}
+
+fn actor() -> Actor {
+    Actor {
+        account_id: "000000000000".into(),
+        region: "us-east-1".into(),
+    }
+}
+
+/// A worker: runs only when the parent test started this binary with IPAM_WORKER_DB set.
+#[test]
+fn worker() {
+    let (Ok(db), Ok(pool)) = (
+        std::env::var("IPAM_WORKER_DB"),
+        std::env::var("IPAM_WORKER_POOL"),
+    ) else {
+        return;
+    };
+    let store = Store::open(db.as_ref(), provided()).unwrap();
+    for i in 0..EACH {
+        let len = if i % 3 == 0 { 22 } else { 24 };
+        let a = store
+            .allocate(
+                &actor(),
+                &AllocationSpec {
+                    pool_id: pool.clone(),
+                    request: AllocationRequest::Netmask(len),
+                    disallowed: vec![],
+                    name: None,
+                    description: None,
+                    tags: Tags::new(),
+                    kind: AllocationKind::Vpc,
+                    resource_id: None,
+                },
+            )
+            .unwrap();
+        println!("ALLOCATED {}", a.cidr);
+    }
+}
+
+#[test]
+fn processes_allocating_at_once_never_overlap() {
+    if std::env::var("IPAM_WORKER_DB").is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipam.db");
+    let store = Store::open(&db, provided()).unwrap();
+    let ipam = store
+        .create_ipam(&actor(), None, vec![], Tags::new())
+        .unwrap();
+    let pool = store
+        .create_pool(
+            &actor(),
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    store
+        .provision_cidr(
+            &actor(),
+            &pool.id,
+            AllocationRequest::Explicit(Cidr::parse("10.0.0.0/12").unwrap()),
+        )
+        .unwrap();
+    drop(store);
+
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            Command::new(&exe)
+                .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
+                .env("IPAM_WORKER_DB", &db)
+                .env("IPAM_WORKER_POOL", &pool.id)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut cidrs = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a worker failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            // libtest may print "test worker ... " on the same line as the first result.
+            if let Some(i) = line.find("ALLOCATED ") {
+                cidrs.push(Cidr::parse(line[i + 10..].trim()).unwrap());
+            }
+        }
+    }
+    assert_eq!(cidrs.len(), WORKERS * EACH, "every request succeeded");
+    cidrs.sort();
+    for w in cidrs.windows(2) {
+        assert!(!w[0].overlaps(&w[1]), "{} overlaps {}", w[0], w[1]);
+    }
+    let store = Store::open(&db, provided()).unwrap();
+    assert_eq!(
+        store.list_allocations(&pool.id).unwrap().len(),
+        WORKERS * EACH
+    );
+}
