@@ -192,7 +192,10 @@ print((time.perf_counter() - t0) / runs * 1e6, r)
 "#,
         list.join(",")
     );
-    let out = Command::new(&py).arg("-c").arg(script).output().ok()?;
+    // The child list is too long for one argv string: hand the script over as a file.
+    let file = target.join("netaddr_next_free.py");
+    std::fs::write(&file, script).ok()?;
+    let out = Command::new(&py).arg(&file).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     text.split_whitespace().next()?.parse().ok()
 }

@@ -69,7 +69,8 @@ pub trait Resource: Send + Sync {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Refines the default plan: compute values known at plan time, reject what apply would
-    /// reject. Also called for destroy plans.
+    /// reject. Terraform plans destroys without the provider (tfplug does not ask for destroy
+    /// plans), so refusals of a destroy belong in `delete`.
     fn modify_plan(&self, _plan: &mut Plan<'_>) {}
 
     /// Creates the resource; returns its whole new state (every unknown planned value filled).

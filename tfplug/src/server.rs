@@ -79,11 +79,27 @@ impl ProviderService {
     }
 }
 
-/// Runs provider code on a blocking thread: providers do synchronous I/O.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Status> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Status::internal(format!("provider call failed: {e}")))
+/// Runs provider code on a blocking thread: providers do synchronous I/O (SQLite may wait for
+/// another process's write lock), which must not stall the async workers. Logs each call's
+/// duration at debug level (TF_LOG_PROVIDER=debug) for profiling.
+async fn blocking<T: Send + 'static>(
+    rpc: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Status> {
+    let queued = std::time::Instant::now();
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let out = f();
+        tracing::debug!(
+            rpc,
+            queued_us = (started - queued).as_micros() as u64,
+            run_us = started.elapsed().as_micros() as u64,
+            "provider call"
+        );
+        out
+    })
+    .await
+    .map_err(|e| Status::internal(format!("provider call failed: {e}")))
 }
 
 fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
@@ -242,7 +258,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("validate_provider_config", move || {
             let ty = inner.provider_schema.value_type();
             let mut diags = Diagnostics::new();
             match decode(req.config.as_ref(), &ty, "provider configuration") {
@@ -262,7 +278,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("validate_resource_config", move || {
             let empty = pb::validate_resource_config::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let config = try_diags!(decode(req.config.as_ref(), &r.ty, "configuration"), empty);
@@ -281,7 +297,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("validate_data_resource_config", move || {
             let empty = pb::validate_data_resource_config::Response::default();
             let d = try_diags!(inner.data_source(&req.type_name), empty);
             let config = try_diags!(decode(req.config.as_ref(), &d.ty, "configuration"), empty);
@@ -357,7 +373,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("configure_provider", move || {
             let ty = inner.provider_schema.value_type();
             let mut diags = Diagnostics::new();
             match decode(req.config.as_ref(), &ty, "provider configuration") {
@@ -379,7 +395,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("read_resource", move || {
             let empty = pb::read_resource::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let state = try_diags!(decode(req.current_state.as_ref(), &r.ty, "state"), empty);
@@ -415,7 +431,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("plan_resource_change", move || {
             let empty = pb::plan_resource_change::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let prior = try_diags!(
@@ -457,7 +473,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("apply_resource_change", move || {
             let empty = pb::apply_resource_change::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let prior = try_diags!(decode(req.prior_state.as_ref(), &r.ty, "prior state"), empty);
@@ -511,7 +527,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("import_resource_state", move || {
             let empty = pb::import_resource_state::Response::default();
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let mut diags = Diagnostics::new();
@@ -560,7 +576,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("read_data_source", move || {
             let empty = pb::read_data_source::Response::default();
             let d = try_diags!(inner.data_source(&req.type_name), empty);
             let config = try_diags!(decode(req.config.as_ref(), &d.ty, "configuration"), empty);
@@ -603,7 +619,7 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::call_function::Response>, Status> {
         let inner = self.inner.clone();
         let req = req.into_inner();
-        blocking(move || {
+        blocking("call_function", move || {
             let fail = |argument: Option<usize>, text: String| pb::call_function::Response {
                 result: None,
                 error: Some(pb::FunctionError {
@@ -665,9 +681,11 @@ impl pb::provider_server::Provider for ProviderService {
     }
 }
 
+/// No destroy plans: Terraform would call PlanResourceChange once more per destroyed resource,
+/// a round trip no resource here needs (refusals happen at apply, after dependents are gone).
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: true,
+        plan_destroy: false,
         get_provider_schema_optional: false,
         move_resource_state: false,
         generate_resource_config: false,
