@@ -247,3 +247,77 @@ fn expired_reservations_return_their_space() {
         "the expired reservation's block was reused"
     );
 }
+
+#[test]
+fn auto_import_adopts_what_the_parent_already_holds() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
+    let scope = ipam.private_default_scope_id.clone();
+    let top = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &top.id, AllocationRequest::Explicit(c("10.0.0.0/8")))
+        .unwrap();
+    // A VPC took a block straight from the top pool before the production pool existed.
+    let early = s
+        .allocate(
+            &a,
+            &vpc(&top.id, AllocationRequest::Explicit(c("10.1.4.0/24")), &[]),
+        )
+        .unwrap();
+    let strict = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: Some(top.id.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let err = s
+        .provision_cidr(
+            &a,
+            &strict.id,
+            AllocationRequest::Explicit(c("10.1.0.0/16")),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains(&early.id), "{err}");
+    s.delete_pool(&a, &strict.id, false).unwrap();
+    let prod = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope,
+                parent_id: Some(top.id.clone()),
+                auto_import: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &prod.id, AllocationRequest::Explicit(c("10.1.0.0/16")))
+        .unwrap();
+    let moved = s.get_allocation(&early.id).unwrap().unwrap();
+    assert_eq!(moved.pool_id, prod.id);
+    assert_eq!(moved.kind, AllocationKind::Imported);
+    assert_eq!(moved.cidr, c("10.1.4.0/24"));
+    let next = s
+        .allocate(&a, &vpc(&prod.id, AllocationRequest::Netmask(22), &[]))
+        .unwrap();
+    assert_eq!(next.cidr, c("10.1.0.0/22"));
+    let after = s
+        .allocate(&a, &vpc(&prod.id, AllocationRequest::Netmask(22), &[]))
+        .unwrap();
+    assert_eq!(
+        after.cidr,
+        c("10.1.8.0/22"),
+        "the imported /24 is used space"
+    );
+}

@@ -59,5 +59,5 @@ pub fn opt_string(s: &Option<String>) -> Value {
 }
 
 pub fn opt_number(n: Option<u8>) -> Value {
-    n.map(|n| Value::number(n)).unwrap_or(Value::Null)
+    n.map(Value::number).unwrap_or(Value::Null)
 }

@@ -27,7 +27,7 @@ impl DataSource for PoolData {
             )
             .attribute(
                 Attribute::computed("auto_import", Type::Bool)
-                    .description("Whether CIDRs found in use become allocations."),
+                    .description("Whether allocations found in a provisioned CIDR are adopted as imported allocations."),
             )
             .attribute(
                 Attribute::computed("cidrs", Type::list(Type::String))

@@ -146,7 +146,7 @@ impl Resource for PoolResource {
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The pool id, `ipam-pool-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_scope_id", Type::String).requires_replace().description("The scope the pool belongs to."))
             .attribute(Attribute::required("address_family", Type::String).requires_replace().description("`ipv4` or `ipv6`."))
-            .attribute(Attribute::optional("auto_import", Type::Bool).default(Value::Bool(false)).description("Whether CIDRs found in use inside the pool become allocations."))
+            .attribute(Attribute::optional("auto_import", Type::Bool).default(Value::Bool(false)).description("When a CIDR is provisioned to this pool, allocations its parent already holds inside that CIDR move into this pool as `imported` allocations (same ids) instead of blocking it."))
             .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).description("On destroy, also deprovision the pool's CIDRs and release its allocations and child pools."));
         pool_attributes(s, false)
     }

@@ -278,7 +278,7 @@ impl Resource for VpcAllocationResource {
         let ctx = self.0.ctx(diags)?;
         let id = string(prior, "id")?;
         match ctx.store.get_allocation(&id) {
-            Ok(Some(a)) if a.kind == AllocationKind::Vpc => Some(state(&a, prior)),
+            Ok(Some(a)) if a.kind != AllocationKind::IpamPool => Some(state(&a, prior)),
             Ok(_) => None,
             Err(e) => {
                 report_plain(diags, "Cannot read the allocation", e);

@@ -357,6 +357,73 @@ pub(crate) fn release_tx(
     Ok(a)
 }
 
+/// The allocations of `pool_id` lying inside `c` (for auto-import into a child pool).
+pub(crate) fn allocations_inside(
+    tx: &Transaction,
+    pool_id: &str,
+    c: &Cidr,
+) -> Result<Vec<Allocation>> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 AND kind != 'ipam-pool' AND state = 'allocated' ORDER BY start"
+    ))?;
+    let rows = stmt.query_map(
+        params![pool_id, key(c.start()), key(c.end())],
+        allocation_row,
+    )?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|a| c.contains(&a.cidr))
+        .collect())
+}
+
+/// Moves an allocation, id and all, into `pool_id` as an imported allocation: auto-import keeps
+/// the ids Terraform states hold.
+pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
+    let s = space(tx, pool_id)?;
+    let Placement::Carve { block, target } =
+        place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[]).or_else(|_| {
+            // The child's guardrails do not apply to what was there before them.
+            let mut fs = SqlFree { tx, pool_id };
+            buddy::free_block_holding(&mut fs, s.family, &a.cidr)?
+                .map(|block| Placement::Carve {
+                    block,
+                    target: Block {
+                        start: a.cidr.start(),
+                        len: a.cidr.prefix_len(),
+                    },
+                })
+                .ok_or_else(|| {
+                    Error::Engine(EngineError::InUse {
+                        cidr: a.cidr,
+                        pool_id: pool_id.to_string(),
+                    })
+                })
+        })?;
+    commit_placement(tx, &s, &Placement::Carve { block, target })?;
+    tx.prepare_cached(
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        a.id, pool_id, a.cidr.to_string(), key(a.cidr.start()), a.cidr.prefix_len(), a.resource_id, a.name,
+        a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs()
+    ])?;
+    let after = load_allocation(tx, &a.id)?.ok_or(Error::NotFound {
+        kind: "allocation",
+        id: a.id.clone(),
+    })?;
+    record(
+        tx,
+        actor,
+        "auto-import-allocation",
+        &a.id,
+        Some(a.to_json()),
+        Some(after.to_json()),
+    )?;
+    Ok(())
+}
+
 impl Store {
     pub fn allocate(&self, actor: &Actor, spec: &AllocationSpec) -> Result<Allocation> {
         self.write(|tx| allocate_tx(tx, actor, spec, AllocationState::Allocated, None))

@@ -1,7 +1,7 @@
 //! Provisioning CIDRs to pools. A child pool's CIDR is an allocation in its parent; a public
 //! IPv6 pool asked for a netmask draws from the provider-owned space.
 
-use super::allocation::{allocate_tx, release_tx, AllocationSpec};
+use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, AllocationSpec};
 use super::audit::record;
 use super::free::{key, SqlFree};
 use super::model::{AllocationState, PoolCidr, ScopeType, Tags};
@@ -112,6 +112,18 @@ impl Store {
             };
             let provisioned = match source_pool {
                 Some(source) => {
+                    // auto_import: allocations of the parent inside the new CIDR move into this
+                    // pool (same ids) instead of blocking it.
+                    let adopted = match (&request, pool.auto_import) {
+                        (AllocationRequest::Explicit(c), true) => {
+                            let found = allocations_inside(tx, &source, c)?;
+                            for a in &found {
+                                release_tx(tx, actor, &a.id, "auto-import-release")?;
+                            }
+                            found
+                        }
+                        _ => Vec::new(),
+                    };
                     let spec = AllocationSpec {
                         pool_id: source.clone(),
                         request: request.clone(),
@@ -126,7 +138,11 @@ impl Store {
                     if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {
                         return Err(Error::Refused(format!("{} overlaps {}, already provisioned to the pool {pool_id}", a.cidr, o.cidr)));
                     }
-                    add_root(tx, pool_id, &a.cidr, Some(&a.id))?
+                    let root = add_root(tx, pool_id, &a.cidr, Some(&a.id))?;
+                    for moved in &adopted {
+                        adopt(tx, actor, moved, pool_id)?;
+                    }
+                    root
                 }
                 None => {
                     let AllocationRequest::Explicit(c) = request else {
