@@ -33,6 +33,7 @@ impl DataSource for Utilization {
             .attribute(Attribute::computed("address_family", Type::String).description("`ipv4` or `ipv6`."))
             .attribute(Attribute::computed("total_addresses", Type::Number).description("Addresses provisioned."))
             .attribute(Attribute::computed("allocated_addresses", Type::Number).description("Addresses allocated or reserved."))
+            .attribute(Attribute::computed("reserved_addresses", Type::Number).description("Addresses held by plan-time reservations of named allocations not yet applied (included in allocated_addresses)."))
             .attribute(Attribute::computed("available_addresses", Type::Number).description("Addresses still free."))
             .attribute(Attribute::computed("utilization_percent", Type::Number).description("Allocated as a percentage of total, to two decimals."))
             .attribute(Attribute::computed("allocation_count", Type::Number).description("How many allocations there are."))
@@ -99,6 +100,7 @@ impl DataSource for Utilization {
         );
         v.set_attr("total_addresses", Value::number(u.total));
         v.set_attr("allocated_addresses", Value::number(u.allocated));
+        v.set_attr("reserved_addresses", Value::number(u.reserved));
         v.set_attr("available_addresses", Value::number(u.available()));
         v.set_attr(
             "utilization_percent",

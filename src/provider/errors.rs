@@ -53,3 +53,19 @@ pub fn report(diags: &mut Diagnostics, summary: &str, err: Error, paths: &Paths)
 pub fn report_plain(diags: &mut Diagnostics, summary: &str, err: Error) {
     diags.error(summary, err.to_string());
 }
+
+/// A store lookup for Read: the record, `None` when it is gone (Terraform then plans to create
+/// it again), or `None` with an error diagnostic when the lookup itself failed.
+pub fn found<T>(
+    r: crate::store::Result<Option<T>>,
+    diags: &mut Diagnostics,
+    summary: &str,
+) -> Option<T> {
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            report_plain(diags, summary, e);
+            None
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `ipam`: the top of the hierarchy, with its default private and public scopes.
 
 use super::attrs::{boolean, opt_string, string, strings, tags, tags_value};
-use super::errors::report_plain;
+use super::errors::{found, report_plain};
 use super::Shared;
 use crate::store::Ipam;
 use std::sync::Arc;
@@ -71,14 +71,8 @@ impl Resource for IpamResource {
     fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let ctx = self.0.ctx(diags)?;
         let id = string(prior, "id")?;
-        match ctx.store.get_ipam(&id) {
-            Ok(Some(i)) => Some(state(&i, prior)),
-            Ok(None) => None,
-            Err(e) => {
-                report_plain(diags, "Cannot read the IPAM", e);
-                None
-            }
-        }
+        let i = found(ctx.store.get_ipam(&id), diags, "Cannot read the IPAM")?;
+        Some(state(&i, prior))
     }
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -1,7 +1,7 @@
 //! `ipam_pool`: a pool of addresses with guardrails, top-level or carved from a parent pool.
 
 use super::attrs::{boolean, integer, opt_number, opt_string, string, tags, tags_value};
-use super::errors::{report, report_plain, Paths};
+use super::errors::{found, report, Paths};
 use super::Shared;
 use crate::engine::{AddressFamily, PoolRules};
 use crate::store::{Pool, PoolSpec, PoolUpdate};
@@ -233,14 +233,8 @@ impl Resource for PoolResource {
     fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let ctx = self.0.ctx(diags)?;
         let id = string(prior, "id")?;
-        match ctx.store.get_pool(&id) {
-            Ok(Some(p)) => Some(state(&p, prior)),
-            Ok(None) => None,
-            Err(e) => {
-                report_plain(diags, "Cannot read the pool", e);
-                None
-            }
-        }
+        let p = found(ctx.store.get_pool(&id), diags, "Cannot read the pool")?;
+        Some(state(&p, prior))
     }
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -1,7 +1,7 @@
 //! `ipam_pool_cidr`: space provisioned to a pool, explicit or the next free block of its parent.
 
 use super::attrs::{integer, string};
-use super::errors::{report, report_plain, Paths};
+use super::errors::{found, report, report_plain, Paths};
 use super::Shared;
 use crate::engine::{AllocationRequest, Cidr};
 use crate::store::PoolCidr;
@@ -106,14 +106,12 @@ impl Resource for PoolCidrResource {
                 (p.to_string(), c.to_string())
             }
         };
-        match ctx.store.get_pool_cidr(&pool, &cidr) {
-            Ok(Some(c)) => Some(state(&c)),
-            Ok(None) => None,
-            Err(e) => {
-                report_plain(diags, "Cannot read the pool CIDR", e);
-                None
-            }
-        }
+        let c = found(
+            ctx.store.get_pool_cidr(&pool, &cidr),
+            diags,
+            "Cannot read the pool CIDR",
+        )?;
+        Some(state(&c))
     }
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {

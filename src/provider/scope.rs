@@ -1,7 +1,7 @@
 //! `ipam_scope`: a private scope of an IPAM, beside the two default ones.
 
 use super::attrs::{opt_string, string, tags, tags_value};
-use super::errors::report_plain;
+use super::errors::{found, report_plain};
 use super::Shared;
 use crate::store::Scope;
 use std::sync::Arc;
@@ -100,14 +100,8 @@ impl Resource for ScopeResource {
     fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let ctx = self.0.ctx(diags)?;
         let id = string(prior, "id")?;
-        match ctx.store.get_scope(&id) {
-            Ok(Some(s)) => Some(state(&s, prior)),
-            Ok(None) => None,
-            Err(e) => {
-                report_plain(diags, "Cannot read the scope", e);
-                None
-            }
-        }
+        let s = found(ctx.store.get_scope(&id), diags, "Cannot read the scope")?;
+        Some(state(&s, prior))
     }
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {

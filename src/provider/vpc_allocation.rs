@@ -2,7 +2,7 @@
 //! a named allocation is reserved at plan time so its CIDR is known in the plan.
 
 use super::attrs::{integer, opt_string, string, strings, tags, tags_value};
-use super::errors::{report, report_plain, ALLOCATION};
+use super::errors::{found, report, report_plain, ALLOCATION};
 use super::{PendingEntry, Shared};
 use crate::engine::{AllocationKind, AllocationRequest, Cidr};
 use crate::store::{new_id, Allocation, AllocationSpec};
@@ -277,14 +277,13 @@ impl Resource for VpcAllocationResource {
     fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let ctx = self.0.ctx(diags)?;
         let id = string(prior, "id")?;
-        match ctx.store.get_allocation(&id) {
-            Ok(Some(a)) if a.kind != AllocationKind::IpamPool => Some(state(&a, prior)),
-            Ok(_) => None,
-            Err(e) => {
-                report_plain(diags, "Cannot read the allocation", e);
-                None
-            }
-        }
+        let a = found(
+            ctx.store.get_allocation(&id),
+            diags,
+            "Cannot read the allocation",
+        )?;
+        // A child pool's CIDR is an allocation too, but not a VPC's.
+        (a.kind != AllocationKind::IpamPool).then(|| state(&a, prior))
     }
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
