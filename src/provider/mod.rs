@@ -37,6 +37,10 @@ pub struct Context {
 #[derive(Default)]
 pub struct Pending {
     by_pool: Mutex<HashMap<String, Vec<PendingEntry>>>,
+    /// Held across "read pending, check the pool, add" and across "allocate, remove": without
+    /// it, a check running between an allocation's commit and its removal from the list counts
+    /// that allocation twice, and a full-but-fitting plan fails.
+    gate: Mutex<()>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +50,11 @@ pub struct PendingEntry {
 }
 
 impl Pending {
+    /// Serialises pending-list bookkeeping with the store work it must agree with.
+    pub fn gate(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn list(&self, pool: &str) -> Vec<PendingEntry> {
         self.by_pool
             .lock()
@@ -62,6 +71,14 @@ impl Pending {
             .entry(pool.to_string())
             .or_default()
             .push(e);
+    }
+
+    /// Forgets everything: a new graph walk (each starts with ConfigureProvider) plans afresh.
+    pub fn clear(&self) {
+        self.by_pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     pub fn remove(&self, pool: &str, len: u8) {
@@ -139,6 +156,7 @@ impl tfplug::Provider for IpamProvider {
     }
 
     fn configure(&self, config: &Value, _terraform_version: &str, diags: &mut Diagnostics) {
+        self.shared.pending.clear();
         if let Some(ctx) = config::configure(config, diags) {
             *self
                 .shared

@@ -143,6 +143,7 @@ impl VpcAllocationResource {
             }
             return;
         }
+        let _gate = self.0.pending.gate();
         let pending = self.0.pending.list(&spec.pool_id);
         if let AllocationRequest::Explicit(c) = &spec.request {
             if let Some(p) = pending
@@ -252,6 +253,7 @@ impl Resource for VpcAllocationResource {
         let ctx = self.0.ctx(diags)?;
         let mut spec = spec(planned)?;
         spec.resource_id = Some(new_id("vpc"));
+        let _gate = self.0.pending.gate();
         let result = match (&spec.name, string(planned, "cidr")) {
             // Named: the plan reserved the block; take exactly that one.
             (Some(_), Some(c)) => {
