@@ -267,10 +267,21 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
         if i.state == AllocationState::Reserved { "reserved" } else { "allocated" },
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs()
     ])?;
-    let a = load_allocation(tx, &id)?.ok_or(Error::NotFound {
-        kind: "allocation",
+    // Everything is known: build the record instead of reading the row back.
+    let a = Allocation {
         id: id.clone(),
-    })?;
+        pool_id: spec.pool_id.clone(),
+        cidr: i.cidr,
+        kind: spec.kind,
+        resource_id: spec.resource_id.clone(),
+        name: spec.name.clone(),
+        state: i.state,
+        expires_at: i.expires_at,
+        description: spec.description.clone(),
+        tags: spec.tags.clone(),
+        owner_id: actor.account_id.clone(),
+        region: actor.region.clone(),
+    };
     record(
         tx,
         actor,
