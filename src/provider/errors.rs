@@ -69,3 +69,13 @@ pub fn found<T>(
         }
     }
 }
+
+/// The outcome of a Delete: success, also when the object was already gone (someone removed it
+/// outside Terraform); otherwise an error on `path`, the argument that would let it through.
+pub fn deleted(r: crate::store::Result<()>, diags: &mut Diagnostics, path: &str, summary: &str) {
+    match r {
+        Ok(()) | Err(Error::NotFound { .. }) => {}
+        Err(e) if path.is_empty() => diags.error(summary, e.to_string()),
+        Err(e) => diags.error_at(path, summary, e.to_string()),
+    }
+}

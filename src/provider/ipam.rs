@@ -1,7 +1,7 @@
 //! `ipam`: the top of the hierarchy, with its default private and public scopes.
 
 use super::attrs::{boolean, opt_string, string, strings, tags, tags_value};
-use super::errors::{found, report_plain};
+use super::errors::{deleted, found, report_plain};
 use super::Shared;
 use crate::store::Ipam;
 use std::sync::Arc;
@@ -98,12 +98,8 @@ impl Resource for IpamResource {
         let Some(id) = string(prior, "id") else {
             return;
         };
-        match ctx
-            .store
-            .delete_ipam(&ctx.actor, &id, boolean(prior, "cascade").unwrap_or(false))
-        {
-            Ok(()) | Err(crate::store::Error::NotFound { .. }) => {}
-            Err(e) => diags.error_at("cascade", "Cannot delete the IPAM", e.to_string()),
-        }
+        let cascade = boolean(prior, "cascade").unwrap_or(false);
+        let r = ctx.store.delete_ipam(&ctx.actor, &id, cascade);
+        deleted(r, diags, "cascade", "Cannot delete the IPAM");
     }
 }

@@ -1,7 +1,7 @@
 //! `ipam_pool`: a pool of addresses with guardrails, top-level or carved from a parent pool.
 
 use super::attrs::{boolean, integer, opt_number, opt_string, string, tags, tags_value};
-use super::errors::{found, report, Paths};
+use super::errors::{deleted, found, report, Paths};
 use super::Shared;
 use crate::engine::{AddressFamily, PoolRules};
 use crate::store::{Pool, PoolSpec, PoolUpdate};
@@ -265,12 +265,8 @@ impl Resource for PoolResource {
         let Some(id) = string(prior, "id") else {
             return;
         };
-        match ctx
-            .store
-            .delete_pool(&ctx.actor, &id, boolean(prior, "cascade").unwrap_or(false))
-        {
-            Ok(()) | Err(crate::store::Error::NotFound { .. }) => {}
-            Err(e) => diags.error_at("cascade", "Cannot delete the pool", e.to_string()),
-        }
+        let cascade = boolean(prior, "cascade").unwrap_or(false);
+        let r = ctx.store.delete_pool(&ctx.actor, &id, cascade);
+        deleted(r, diags, "cascade", "Cannot delete the pool");
     }
 }

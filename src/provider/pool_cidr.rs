@@ -1,7 +1,7 @@
 //! `ipam_pool_cidr`: space provisioned to a pool, explicit or the next free block of its parent.
 
 use super::attrs::{integer, string};
-use super::errors::{found, report, report_plain, Paths};
+use super::errors::{deleted, found, report, Paths};
 use super::Shared;
 use crate::engine::{AllocationRequest, Cidr};
 use crate::store::PoolCidr;
@@ -136,9 +136,7 @@ impl Resource for PoolCidrResource {
         else {
             return;
         };
-        match ctx.store.deprovision_cidr(&ctx.actor, &pool, &cidr) {
-            Ok(()) | Err(crate::store::Error::NotFound { .. }) => {}
-            Err(e) => report_plain(diags, "Cannot deprovision the CIDR", e),
-        }
+        let r = ctx.store.deprovision_cidr(&ctx.actor, &pool, &cidr);
+        deleted(r, diags, "", "Cannot deprovision the CIDR");
     }
 }

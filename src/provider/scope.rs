@@ -1,7 +1,7 @@
 //! `ipam_scope`: a private scope of an IPAM, beside the two default ones.
 
 use super::attrs::{opt_string, string, tags, tags_value};
-use super::errors::{found, report_plain};
+use super::errors::{deleted, found, report_plain};
 use super::Shared;
 use crate::store::Scope;
 use std::sync::Arc;
@@ -126,9 +126,11 @@ impl Resource for ScopeResource {
         let Some(id) = string(prior, "id") else {
             return;
         };
-        match ctx.store.delete_scope(&ctx.actor, &id) {
-            Ok(()) | Err(crate::store::Error::NotFound { .. }) => {}
-            Err(e) => report_plain(diags, "Cannot delete the scope", e),
-        }
+        deleted(
+            ctx.store.delete_scope(&ctx.actor, &id),
+            diags,
+            "",
+            "Cannot delete the scope",
+        );
     }
 }

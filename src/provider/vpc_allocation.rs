@@ -2,7 +2,7 @@
 //! a named allocation is reserved at plan time so its CIDR is known in the plan.
 
 use super::attrs::{integer, opt_string, string, strings, tags, tags_value};
-use super::errors::{found, report, report_plain, ALLOCATION};
+use super::errors::{deleted, found, report, report_plain, ALLOCATION};
 use super::{PendingEntry, Shared};
 use crate::engine::{AllocationKind, AllocationRequest, Cidr};
 use crate::store::{new_id, Allocation, AllocationSpec};
@@ -310,9 +310,11 @@ impl Resource for VpcAllocationResource {
         let Some(id) = string(prior, "id") else {
             return;
         };
-        match ctx.store.release(&ctx.actor, &id) {
-            Ok(()) | Err(crate::store::Error::NotFound { .. }) => {}
-            Err(e) => report_plain(diags, "Cannot release the allocation", e),
-        }
+        deleted(
+            ctx.store.release(&ctx.actor, &id),
+            diags,
+            "",
+            "Cannot release the allocation",
+        );
     }
 }

@@ -296,6 +296,14 @@ impl<'a> Reader<'a> {
         String::from_utf8(b.to_vec()).map_err(|_| ValueError::BadUtf8)
     }
 
+    /// A map key: always a string in cty's encoding.
+    fn key(&mut self) -> Result<String, ValueError> {
+        match self.head()? {
+            Head::Str(n) => self.string(n),
+            h => Err(want(&Type::String, &h)),
+        }
+    }
+
     /// Skips one whole item (used for the payload-free checks of unexpected data).
     fn skip(&mut self, depth: usize) -> Result<(), ValueError> {
         if depth > MAX_DEPTH {
@@ -433,10 +441,7 @@ fn decode(r: &mut Reader, ty: &Type, depth: usize) -> Result<Value, ValueError> 
             };
             let mut m = BTreeMap::new();
             for _ in 0..n {
-                let k = match r.head()? {
-                    Head::Str(n) => r.string(n)?,
-                    h => return Err(want(&Type::String, &h)),
-                };
+                let k = r.key()?;
                 m.insert(k, decode(r, et, depth + 1)?);
             }
             Ok(Value::Map(m))
@@ -447,10 +452,7 @@ fn decode(r: &mut Reader, ty: &Type, depth: usize) -> Result<Value, ValueError> 
             };
             let mut m = BTreeMap::new();
             for _ in 0..n {
-                let k = match r.head()? {
-                    Head::Str(n) => r.string(n)?,
-                    h => return Err(want(&Type::String, &h)),
-                };
+                let k = r.key()?;
                 match attrs.get(&k) {
                     Some(at) => {
                         let v = decode(r, at, depth + 1)?;
