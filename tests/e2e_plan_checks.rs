@@ -205,3 +205,73 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
         &["has no free /20", "the largest free blocks are: nothing"],
     );
 }
+
+#[test]
+fn pool_rules_are_checked_at_plan() {
+    let w = Workspace::new(Tf::V1_15);
+    w.platform();
+    let scope = w.resource("ipam.main")["private_default_scope_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prod = w.resource("ipam_pool.prod")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pool = |extra: &str| {
+        format!("resource \"ipam_pool\" \"x\" {{\n  ipam_scope_id  = \"{scope}\"\n  address_family = \"ipv4\"\n{extra}\n}}\n")
+    };
+    // A locale the IPAM does not operate in.
+    rejected(
+        &w,
+        &pool("  locale = \"ap-south-1\""),
+        &[
+            "locale \"ap-south-1\" is not an operating region",
+            "(eu-west-1, us-east-1)",
+        ],
+    );
+    // A child's locale differs from its parent's.
+    rejected(
+        &w,
+        &pool(&format!(
+            "  source_ipam_pool_id = \"{prod}\"\n  locale = \"eu-west-1\""
+        )),
+        &["has locale \"us-east-1\"; a child pool's locale must be the same"],
+    );
+    // A child of another family.
+    rejected(
+        &w,
+        &pool(&format!(
+            "  source_ipam_pool_id = \"{prod}\"\n  locale = \"us-east-1\""
+        ))
+        .replace("\"ipv4\"", "\"ipv6\""),
+        &["a child pool must have the same address_family"],
+    );
+    // An address family that does not exist, and a default outside min..max.
+    rejected(
+        &w,
+        &pool("").replace("\"ipv4\"", "\"ipv5\""),
+        &["\"ipv5\" is not an address family"],
+    );
+    rejected(&w, &pool("  allocation_min_netmask_length = 16\n  allocation_max_netmask_length = 20\n  allocation_default_netmask_length = 24"), &["allocation_default_netmask_length (24) must lie between"]);
+}
+
+#[test]
+fn a_pool_of_another_region_cannot_serve_this_provider() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(&support::PLATFORM.replace(
+        "locale                            = \"us-east-1\"",
+        "locale                            = \"eu-west-1\"",
+    ));
+    w.init();
+    w.apply().ok();
+    let pool = w.outputs()["prod_pool"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    rejected(
+        &w,
+        &team(&pool, PROD_TAGS),
+        &["has locale \"eu-west-1\", but this provider allocates for the region \"us-east-1\""],
+    );
+}
