@@ -86,8 +86,9 @@ resource "ipam_scope" "lab" {
 }
 
 resource "ipam_vpc_allocation" "app" {
-  ipam_pool_id = ipam_pool.prod.id
-  description  = "app"
+  ipam_pool_id     = ipam_pool.prod.id
+  description      = "app"
+  disallowed_cidrs = ["10.1.0.0/24"]
   tags = {
     environment = "production"
   }
@@ -104,7 +105,10 @@ fn hierarchy_imports_into_another_configuration() {
     w.apply().ok();
     w.assert_no_changes();
     let alloc = w.resource("ipam_vpc_allocation.app");
-    assert_eq!(alloc["cidr"], "10.1.0.0/20");
+    assert_eq!(
+        alloc["cidr"], "10.1.16.0/20",
+        "the first /20 holds a disallowed block"
+    );
     assert_eq!(alloc["netmask_length"], 20);
     assert!(is_id(alloc["id"].as_str().unwrap(), "ipam-pool-alloc"));
     assert!(is_id(alloc["vpc_id"].as_str().unwrap(), "vpc"));
@@ -148,7 +152,10 @@ fn hierarchy_imports_into_another_configuration() {
             "allocation_default_netmask_length = 20",
             "allocation_default_netmask_length = 22",
         )
-        .replace("description  = \"app\"", "description  = \"app v2\"");
+        .replace(
+            "description      = \"app\"",
+            "description      = \"app v2\"",
+        );
     w.config(&updated);
     let out = w.apply().ok();
     assert!(

@@ -25,10 +25,7 @@ fn state(a: &Allocation, like: &Value) -> Value {
         ("ipam_pool_id", Value::string(&a.pool_id)),
         ("cidr", Value::string(a.cidr.to_string())),
         ("netmask_length", Value::number(a.cidr.prefix_len())),
-        (
-            "disallowed_cidrs",
-            like.get("disallowed_cidrs").cloned().unwrap_or(Value::Null),
-        ),
+        ("disallowed_cidrs", disallowed_value(a, like)),
         ("name", opt_string(&a.name)),
         ("description", opt_string(&a.description)),
         ("tags", tags_value(&a.tags, like.get("tags"))),
@@ -36,6 +33,15 @@ fn state(a: &Allocation, like: &Value) -> Value {
         ("owner_id", Value::string(&a.owner_id)),
         ("region", Value::string(&a.region)),
     ])
+}
+
+/// The configuration's own form when it has one; after an import, what the database recorded.
+fn disallowed_value(a: &Allocation, like: &Value) -> Value {
+    match like.get("disallowed_cidrs") {
+        Some(v) if !v.is_null() => v.clone(),
+        _ if a.disallowed.is_empty() => Value::Null,
+        _ => Value::set(a.disallowed.iter().map(|c| Value::string(c.to_string()))),
+    }
 }
 
 /// The request the configuration makes; `Err` when a value is malformed (validate reports it).

@@ -63,7 +63,7 @@ pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
     })
 }
 
-const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region";
+const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed";
 
 fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
     let cidr: String = r.get(2)?;
@@ -87,6 +87,11 @@ fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
         tags: tags_from(&r.get::<_, String>(9)?),
         owner_id: r.get(10)?,
         region: r.get(11)?,
+        disallowed: serde_json::from_str::<Vec<String>>(&r.get::<_, String>(12)?)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| Cidr::parse(c).ok())
+            .collect(),
     })
 }
 
@@ -258,14 +263,15 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
         if i.state == AllocationState::Reserved { "reserved" } else { "allocated" },
-        i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs()
+        i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs(),
+        cidrs_json(&spec.disallowed)
     ])?;
     // Everything is known: build the record instead of reading the row back.
     let a = Allocation {
@@ -281,6 +287,7 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
         tags: spec.tags.clone(),
         owner_id: actor.account_id.clone(),
         region: actor.region.clone(),
+        disallowed: spec.disallowed.clone(),
     };
     record(
         tx,
@@ -368,6 +375,11 @@ pub(crate) fn release_tx(
     Ok(a)
 }
 
+fn cidrs_json(c: &[Cidr]) -> String {
+    serde_json::to_string(&c.iter().map(Cidr::to_string).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
 /// The allocations of `pool_id` lying inside `c` (for auto-import into a child pool).
 pub(crate) fn allocations_inside(
     tx: &Transaction,
@@ -413,12 +425,12 @@ pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &s
         })?;
     commit_placement(tx, &s, &Placement::Carve { block, target })?;
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         a.id, pool_id, a.cidr.to_string(), key(a.cidr.start()), a.cidr.prefix_len(), a.resource_id, a.name,
-        a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs()
+        a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs(), cidrs_json(&a.disallowed)
     ])?;
     let after = load_allocation(tx, &a.id)?.ok_or(Error::NotFound {
         kind: "allocation",

@@ -4,7 +4,8 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Each entry moves the schema from version `index` to `index + 1`. Append, never edit.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE ipams (
     id TEXT PRIMARY KEY,
     description TEXT,
@@ -93,7 +94,10 @@ CREATE TABLE audit_events (
     before TEXT,
     after TEXT
 );
-"#];
+"#,
+    // 2: the blocks an allocation was told to avoid, so an imported allocation reads them back.
+    "ALTER TABLE allocations ADD COLUMN disallowed TEXT NOT NULL DEFAULT '[]';",
+];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -116,4 +120,30 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 /// The schema version this build writes.
 pub fn latest() -> i64 {
     MIGRATIONS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_in_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A database written by the first release: only migration 1.
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);")
+            .unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest());
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, latest());
+        conn.execute_batch("SELECT disallowed FROM allocations")
+            .unwrap();
+    }
 }

@@ -108,6 +108,8 @@ pub struct Allocation {
     pub tags: Tags,
     pub owner_id: String,
     pub region: String,
+    /// Blocks the allocator was told to avoid when it chose this one.
+    pub disallowed: Vec<Cidr>,
 }
 
 impl Allocation {
