@@ -11,9 +11,9 @@ cd "$root"
 N=${N:-300}
 REPS=${REPS:-3}
 
-tf=$(scripts/install-terraform.sh | head -n 1)
+tf=$(scripts/install-terraform.sh | sed -n 1p)
 cargo build --release --quiet --bin terraform-provider-ipam
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | sed -n 1p)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

