@@ -172,6 +172,7 @@ fn overlap_names_the_conflicting_allocation() {
             "10.1.0.0/20 overlaps the allocation 10.1.4.0/22",
             &id,
             "\"payments\"",
+            "the lowest free /20 is 10.1.16.0/20",
             "cidr = \"10.1.0.0/20\"",
         ],
     );

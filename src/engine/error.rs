@@ -68,8 +68,16 @@ pub enum Error {
         pool_cidrs: Vec<Cidr>,
     },
 
-    #[error("{cidr} overlaps the allocation {conflict}")]
-    Overlap { cidr: Cidr, conflict: Conflict },
+    #[error("{cidr} overlaps the allocation {conflict}; {}", match next_free {
+        Some(n) => format!("the lowest free /{} is {n}: use it, or leave cidr unset to be given the next free block", cidr.prefix_len()),
+        None => format!("the pool has no free /{} left", cidr.prefix_len()),
+    })]
+    Overlap {
+        cidr: Cidr,
+        conflict: Conflict,
+        /// Where a block of the same size would fit, so the user can fix the request.
+        next_free: Option<Cidr>,
+    },
 
     #[error("{cidr} is in use in the pool {pool_id}")]
     InUse { cidr: Cidr, pool_id: String },

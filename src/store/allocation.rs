@@ -207,7 +207,23 @@ pub(crate) fn place(
                     },
                 }),
                 None => match conflict(tx, &s.id, c)? {
-                    Some(conflict) => Err(EngineError::Overlap { cidr: *c, conflict }.into()),
+                    Some(conflict) => {
+                        let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
+                        let next_free = buddy::lowest_fit(
+                            &mut fs,
+                            s.family,
+                            min_root,
+                            c.prefix_len(),
+                            disallowed,
+                        )?
+                        .map(|(_, t)| Cidr::from_start(s.family, t.start, t.len));
+                        Err(EngineError::Overlap {
+                            cidr: *c,
+                            conflict,
+                            next_free,
+                        }
+                        .into())
+                    }
                     None => Err(EngineError::InUse {
                         cidr: *c,
                         pool_id: s.id.clone(),
