@@ -21,6 +21,7 @@ pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
 
 use crate::engine;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
@@ -77,6 +78,13 @@ impl Store {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
         .map_err(open_err)?;
+        // Without the query planner stability guarantee, SQLite marks statements whose plan
+        // could depend on a bound value (an `= ?` it might compare with 0 or 1) for re-preparing,
+        // and rusqlite's statement cache clears bindings on every return, which expires them: every
+        // cached statement would be parsed and planned again on each use. Every query here is an
+        // indexed lookup whose plan does not depend on the values.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn).map_err(open_err)?;
         Ok(Store {

@@ -683,10 +683,12 @@ impl pb::provider_server::Provider for ProviderService {
 
 /// No destroy plans: Terraform would call PlanResourceChange once more per destroyed resource,
 /// a round trip no resource here needs (refusals happen at apply, after dependents are gone).
+/// The schema is optional: Terraform starts the provider several times per command, and with
+/// this capability it decodes the schema once and reuses it for every later instance.
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
     }
