@@ -84,6 +84,9 @@ impl VpcAllocationResource {
     /// Plan-time checks and reservation for a new allocation.
     fn plan_create(&self, plan: &mut Plan<'_>) {
         let Some(ctx) = self.0.try_ctx() else { return };
+        // Who allocates and where is the provider's configuration: known now, shown in the plan.
+        plan.set("owner_id", Value::string(&ctx.actor.account_id));
+        plan.set("region", Value::string(&ctx.actor.region));
         let config = plan.config;
         // Values known only after other resources apply: nothing to check yet.
         if [
