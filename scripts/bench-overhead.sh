@@ -83,23 +83,66 @@ now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-declare -A result
+# The three kinds take turns within each repetition, so a slow spell of this shared machine
+# touches all of them alike and the ratios stay meaningful.
 for kind in ipam null data; do
   dir=$work/$kind
   mkdir -p "$dir"
   body_var=body_$kind
   printf '%s\n%s\n' "$header" "${!body_var}" > "$dir/main.tf"
   (cd "$dir" && "$tf" init -input=false >/dev/null)
-  applies=() plans=() destroys=()
-  for _ in $(seq "$REPS"); do
+done
+for _ in $(seq "$REPS"); do
+  for kind in ipam null data; do
+    dir=$work/$kind
     t0=$(now); (cd "$dir" && "$tf" apply -auto-approve -input=false >/dev/null); t1=$(now)
     (cd "$dir" && "$tf" plan -input=false -detailed-exitcode >/dev/null); t2=$(now)
     (cd "$dir" && "$tf" destroy -auto-approve -input=false >/dev/null); t3=$(now)
-    applies+=("$(sub "$t1" "$t0")") plans+=("$(sub "$t2" "$t1")") destroys+=("$(sub "$t3" "$t2")")
+    printf '%s %s %s %s\n' "$kind" "$(sub "$t1" "$t0")" "$(sub "$t2" "$t1")" "$(sub "$t3" "$t2")" >> "$work/times"
   done
-  result[$kind.apply]=$(printf '%s\n' "${applies[@]}" | median)
-  result[$kind.plan]=$(printf '%s\n' "${plans[@]}" | median)
-  result[$kind.destroy]=$(printf '%s\n' "${destroys[@]}" | median)
+done
+declare -A result
+for kind in ipam null data; do
+  result[$kind.apply]=$(awk -v k="$kind" '$1 == k { print $2 }' "$work/times" | median)
+  result[$kind.plan]=$(awk -v k="$kind" '$1 == k { print $3 }' "$work/times" | median)
+  result[$kind.destroy]=$(awk -v k="$kind" '$1 == k { print $4 }' "$work/times" | median)
+done
+
+# Where the CPU goes, one more apply, plan and destroy per kind: the whole command's CPU time
+# (Terraform and its children) and, through a wrapper that reports its own children's times,
+# the provider processes' share.
+# `times` prints two lines (the shell's own times, then its children's); it must not run in a
+# pipeline, whose subshell has no children. Sums the children's lines.
+cpu_seconds() { awk 'NR % 2 == 0 { for (i = 1; i <= NF; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } } END { printf "%.2f", s + 0 }'; }
+mkdir -p "$work/wrap/ipam" "$work/wrap/null"
+for kind in ipam null; do
+  case $kind in
+    ipam) real=$mirror/registry.terraform.io/local/ipam/$version/linux_amd64/terraform-provider-ipam_v$version name=terraform-provider-ipam ;;
+    null) real=$mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4 name=terraform-provider-null ;;
+  esac
+  printf '#!/usr/bin/env bash\n"%s" "$@"\nrc=$?\ntimes >> "%s"\nexit $rc\n' "$real" "$work/cpu.$kind" > "$work/wrap/$kind/$name"
+  chmod +x "$work/wrap/$kind/$name"
+done
+cat > "$work/rc-cpu" <<RC
+provider_installation {
+  dev_overrides {
+    "local/ipam"     = "$work/wrap/ipam"
+    "hashicorp/null" = "$work/wrap/null"
+  }
+  direct {}
+}
+RC
+declare -A cpu
+for kind in ipam null data; do
+  : > "$work/cpu.$kind"
+  (cd "$work/$kind" && export TF_CLI_CONFIG_FILE=$work/rc-cpu
+    "$tf" apply -auto-approve -input=false >/dev/null 2>&1
+    "$tf" plan -input=false >/dev/null 2>&1
+    "$tf" destroy -auto-approve -input=false >/dev/null 2>&1
+    times > "$work/times.$kind")
+  total=$(cpu_seconds < "$work/times.$kind")
+  cpu[$kind.provider]=$(cpu_seconds < "$work/cpu.$kind")
+  cpu[$kind.terraform]=$(awk -v a="$total" -v b="${cpu[$kind.provider]}" 'BEGIN { printf "%.2f", a - b }')
 done
 
 printf '%-34s %10s %10s %10s\n' "$N resources, seconds (median of $REPS)" apply plan destroy
@@ -107,6 +150,10 @@ for kind in ipam null data; do
   case $kind in ipam) label="ipam_vpc_allocation (this provider)";; null) label="null_resource (Go null 2.1.2)";; data) label="terraform_data (the floor)";; esac
   printf '%-34s %10.2f %10.2f %10.2f\n' "$label" "${result[$kind.apply]}" "${result[$kind.plan]}" "${result[$kind.destroy]}"
 done
+printf '\n%-34s %10s %10s\n' "CPU seconds, apply+plan+destroy" terraform provider
+printf '%-34s %10s %10s\n' "ipam_vpc_allocation (this provider)" "${cpu[ipam.terraform]}" "${cpu[ipam.provider]}"
+printf '%-34s %10s %10s\n' "null_resource (Go null 2.1.2)" "${cpu[null.terraform]}" "${cpu[null.provider]}"
+printf '%-34s %10s %10s\n\n' "terraform_data (the floor)" "${cpu[data.terraform]}" "-"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '%-34s %10s %10s %10s\n' "ours / floor" "$(ratio "${result[ipam.apply]}" "${result[data.apply]}")" "$(ratio "${result[ipam.plan]}" "${result[data.plan]}")" "$(ratio "${result[ipam.destroy]}" "${result[data.destroy]}")"
 printf '%-34s %10s %10s %10s\n' "ours / null" "$(ratio "${result[ipam.apply]}" "${result[null.apply]}")" "$(ratio "${result[ipam.plan]}" "${result[null.plan]}")" "$(ratio "${result[ipam.destroy]}" "${result[null.destroy]}")"
