@@ -61,39 +61,80 @@ fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
     if pools.is_empty() {
         println!("(no pools)");
     }
+    // Printed as the hierarchy: top-level pools (IPv4 first), each followed by its children,
+    // siblings in address order.
+    let mut listed = Vec::with_capacity(pools.len());
     for p in pools {
-        let u = store.utilization(UtilizationTarget::Pool(&p.id))?;
-        let cidrs: Vec<String> = store
-            .pool_cidrs(&p.id)?
-            .iter()
-            .map(|c| c.cidr.to_string())
-            .collect();
+        let cidrs: Vec<ipam::engine::Cidr> =
+            store.pool_cidrs(&p.id)?.iter().map(|c| c.cidr).collect();
+        listed.push((p, cidrs));
+    }
+    listed.sort_by(|(a, ac), (b, bc)| {
+        (
+            a.family.to_string(),
+            ac.first().map(|c| (c.start(), c.prefix_len())),
+        )
+            .cmp(&(
+                b.family.to_string(),
+                bc.first().map(|c| (c.start(), c.prefix_len())),
+            ))
+    });
+    let ids: std::collections::HashSet<&str> = listed.iter().map(|(p, _)| p.id.as_str()).collect();
+    let roots: Vec<usize> = (0..listed.len())
+        .filter(|&i| {
+            listed[i]
+                .0
+                .parent_id
+                .as_deref()
+                .is_none_or(|parent| !ids.contains(parent))
+        })
+        .collect();
+    for i in roots {
+        print_pool(&store, &listed, i, 0)?;
+    }
+    Ok(())
+}
+
+fn print_pool(
+    store: &Store,
+    listed: &[(ipam::store::Pool, Vec<ipam::engine::Cidr>)],
+    i: usize,
+    level: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (p, cidrs) = &listed[i];
+    let indent = "    ".repeat(level);
+    let u = store.utilization(UtilizationTarget::Pool(&p.id))?;
+    let cidrs: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
+    println!(
+        "{indent}{}  {}  {}  [{}]  {}/{} addresses used ({}%)",
+        p.id,
+        p.family,
+        p.description.as_deref().unwrap_or("-"),
+        cidrs.join(", "),
+        u.allocated,
+        u.total,
+        u.percent()
+    );
+    for a in store.list_allocations(&p.id)? {
+        let state = match a.state {
+            ipam::store::AllocationState::Reserved => " (reserved)",
+            ipam::store::AllocationState::Allocated => "",
+        };
         println!(
-            "{}  {}  {}  [{}]  {}/{} addresses used ({}%)",
-            p.id,
-            p.family,
-            p.description.as_deref().unwrap_or("-"),
-            cidrs.join(", "),
-            u.allocated,
-            u.total,
-            u.percent()
+            "{indent}    {:<22} {:<10} {:<28} {}{}",
+            a.cidr.to_string(),
+            a.kind.as_str(),
+            a.resource_id
+                .as_deref()
+                .or(a.name.as_deref())
+                .unwrap_or("-"),
+            a.description.as_deref().unwrap_or(""),
+            state
         );
-        for a in store.list_allocations(&p.id)? {
-            let state = match a.state {
-                ipam::store::AllocationState::Reserved => " (reserved)",
-                ipam::store::AllocationState::Allocated => "",
-            };
-            println!(
-                "    {:<22} {:<10} {:<24} {}{}",
-                a.cidr.to_string(),
-                a.kind.as_str(),
-                a.resource_id
-                    .as_deref()
-                    .or(a.name.as_deref())
-                    .unwrap_or("-"),
-                a.description.as_deref().unwrap_or(""),
-                state
-            );
+    }
+    for (j, (child, _)) in listed.iter().enumerate() {
+        if child.parent_id.as_deref() == Some(p.id.as_str()) {
+            print_pool(store, listed, j, level + 1)?;
         }
     }
     Ok(())

@@ -147,5 +147,35 @@ fn terraform_1_0_runs_the_quickstart() {
     assert_eq!(o["vpc_cidrs"]["value"]["sandbox"], "10.2.0.0/24");
     assert_eq!(o["vpc_cidrs"]["value"]["payments_ipv6"], "2001:db8::/56");
     w.assert_no_changes();
+
+    // The quickstart's last step: the CLI lists the pools as their hierarchy, each child pool
+    // indented under its parent, with the allocations of each.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["allocations", "--database"])
+        .arg(&w.db)
+        .output()
+        .expect("run the allocations listing");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let line_of = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not listed:\n{text}"))
+    };
+    let (top, production, search) = (
+        line_of("[10.0.0.0/8]"),
+        line_of("[10.1.0.0/16]"),
+        line_of("10.1.0.0/22"),
+    );
+    assert!(lines[top].starts_with("ipam-pool-"), "{text}");
+    assert!(lines[production].starts_with("    ipam-pool-"), "{text}");
+    assert!(top < production && production < search, "{text}");
+    assert!(lines[search].starts_with("        10.1.0.0/22"), "{text}");
     w.destroy().ok();
 }
