@@ -146,6 +146,37 @@ fn hierarchy_imports_into_another_configuration() {
     }
     other.assert_no_changes();
 
+    // The same through `import {}` blocks (Terraform >= 1.5): planned as imports with no
+    // change, applied, then an empty plan.
+    let blocks: String = [
+        "ipam.main",
+        "ipam_pool.top",
+        "ipam_pool.prod",
+        "ipam_scope.lab",
+        "ipam_vpc_allocation.app",
+        "ipam_pool_cidr.top",
+        "ipam_pool_cidr.prod",
+    ]
+    .iter()
+    .map(|addr| {
+        let id = w.resource(addr)["id"].as_str().unwrap().to_string();
+        format!("import {{\n  to = {addr}\n  id = \"{id}\"\n}}\n")
+    })
+    .collect();
+    let third = w.sibling();
+    third.config(&format!("{config}{blocks}"));
+    third.init();
+    let plan = third.plan();
+    assert_eq!(plan.code, 2, "imports are changes:\n{}", plan.text());
+    assert!(
+        plan.stdout
+            .contains("7 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.text()
+    );
+    third.apply().ok();
+    third.assert_no_changes();
+
     // In-place updates: pool guardrails and allocation description change without replacement.
     let updated = config
         .replace(
