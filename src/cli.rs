@@ -9,6 +9,8 @@ const USAGE: &str =
 
 Usage:
   terraform-provider-ipam allocations [--database PATH]   list every pool and its allocations
+  terraform-provider-ipam audit [--database PATH] [--object ID] [--limit N]
+                                                          the newest changes (default 50), oldest first
   terraform-provider-ipam --debug                         serve for TF_REATTACH_PROVIDERS
   terraform-provider-ipam --version";
 
@@ -18,20 +20,30 @@ pub fn run(args: &[String]) -> ExitCode {
             println!("terraform-provider-ipam {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some("allocations") => {
+        Some(command @ ("allocations" | "audit")) => {
             let mut db = std::env::var("IPAM_DATABASE").unwrap_or_else(|_| "ipam.db".into());
+            let mut object = None;
+            let mut limit = 50u32;
             let mut it = args.iter().skip(1);
             while let Some(a) = it.next() {
-                if a == "--database" {
-                    match it.next() {
-                        Some(p) => db = p.clone(),
-                        None => return usage(),
-                    }
-                } else {
+                let Some(value) = it.next() else {
                     return usage();
+                };
+                match (command, a.as_str()) {
+                    (_, "--database") => db = value.clone(),
+                    ("audit", "--object") => object = Some(value.clone()),
+                    ("audit", "--limit") => match value.parse() {
+                        Ok(n) => limit = n,
+                        Err(_) => return usage(),
+                    },
+                    _ => return usage(),
                 }
             }
-            match allocations(&db) {
+            let result = match command {
+                "audit" => audit(&db, object.as_deref(), limit),
+                _ => allocations(&db),
+            };
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -51,12 +63,60 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// Opens an existing database; a CLI that looks must not create an empty one by mistake.
+fn open(db: &str) -> Result<Store, Box<dyn std::error::Error>> {
     let path = PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db));
     if !path.exists() {
         return Err(format!("no database at {}", path.display()).into());
     }
-    let store = Store::open(&path, ipam::engine::Cidr::parse("2001:db8::/32")?)?;
+    Ok(Store::open(
+        &path,
+        ipam::engine::Cidr::parse("2001:db8::/32")?,
+    )?)
+}
+
+fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let events = open(db)?.audit_events(object, limit)?;
+    if events.is_empty() {
+        println!("(no events)");
+    }
+    for e in events {
+        println!(
+            "{:>6}  {}  {}  {:<24} {:<34} {}",
+            e.seq,
+            utc(e.at),
+            e.account_id,
+            e.action,
+            e.object_id,
+            e.cidr().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (the civil-from-days conversion of the proleptic
+/// Gregorian calendar).
+fn utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let store = open(db)?;
     let pools = store.find_pools(None, &[], None)?;
     if pools.is_empty() {
         println!("(no pools)");
@@ -138,4 +198,17 @@ fn print_pool(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_795_651_199), "2026-11-25T23:59:59Z");
+        assert_eq!(utc(-1), "1969-12-31T23:59:59Z");
+    }
 }

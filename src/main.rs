@@ -9,9 +9,8 @@ use std::sync::Arc;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("allocations") | Some("help") | Some("--help") | Some("-h") | Some("--version") => {
-            cli::run(&args)
-        }
+        Some("allocations") | Some("audit") | Some("help") | Some("--help") | Some("-h")
+        | Some("--version") => cli::run(&args),
         _ => tfplug::serve(
             Arc::new(ipam::provider::IpamProvider::new()),
             tfplug::ServeConfig {

@@ -177,5 +177,33 @@ fn terraform_1_0_runs_the_quickstart() {
     assert!(lines[production].starts_with("    ipam-pool-"), "{text}");
     assert!(top < production && production < search, "{text}");
     assert!(lines[search].starts_with("        10.1.0.0/22"), "{text}");
+
+    // The audit log: every change, oldest first; one object's history with --object.
+    let audit = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+            .arg("audit")
+            .arg("--database")
+            .arg(&w.db)
+            .args(args)
+            .output()
+            .expect("run the audit listing");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let log = audit(&[]);
+    let first_pool = log.find("create-ipam-pool").expect("pools created");
+    let search_alloc = log
+        .lines()
+        .find(|l| l.contains("allocate-cidr") && l.trim_end().ends_with("10.1.0.0/22"))
+        .unwrap_or_else(|| panic!("the search VPC's allocation is not in the log:\n{log}"));
+    assert!(first_pool < log.find(search_alloc).unwrap(), "{log}");
+    let alloc_id = search_alloc.split_whitespace().nth(4).unwrap();
+    let history = audit(&["--object", alloc_id]);
+    assert_eq!(history.lines().count(), 1, "{history}");
+    assert_eq!(audit(&["--limit", "1"]).lines().count(), 1);
     w.destroy().ok();
 }

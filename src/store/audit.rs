@@ -24,3 +24,54 @@ pub fn record(
     ])?;
     Ok(())
 }
+
+/// One row of the audit log, as the CLI shows it.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub seq: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub account_id: String,
+    pub action: String,
+    pub object_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl AuditEvent {
+    /// The CIDR the event is about, when its record has one (allocations, pool CIDRs).
+    pub fn cidr(&self) -> Option<&str> {
+        self.after
+            .as_ref()
+            .or(self.before.as_ref())
+            .and_then(|v| v.get("cidr"))
+            .and_then(|c| c.as_str())
+    }
+}
+
+impl super::Store {
+    /// The newest `limit` events, oldest first; only those of `object_id` when given.
+    pub fn audit_events(&self, object_id: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
+                 WHERE ?1 IS NULL OR object_id = ?1 ORDER BY seq DESC LIMIT ?2",
+            )?;
+            let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+            let rows = stmt.query_map(params![object_id, limit], |r| {
+                Ok(AuditEvent {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    account_id: r.get(2)?,
+                    action: r.get(3)?,
+                    object_id: r.get(4)?,
+                    before: json(r.get(5)?),
+                    after: json(r.get(6)?),
+                })
+            })?;
+            let mut events = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            events.reverse();
+            Ok(events)
+        })
+    }
+}

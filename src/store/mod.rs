@@ -16,6 +16,7 @@ mod pool_cidr;
 mod utilization;
 
 pub use allocation::AllocationSpec;
+pub use audit::AuditEvent;
 pub use model::*;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
