@@ -16,6 +16,10 @@ fn main() -> ExitCode {
             tfplug::ServeConfig {
                 address: ipam::provider::ADDRESS.to_string(),
                 debug: args.iter().any(|a| a == "--debug"),
+                hint: Some(
+                    "To look at a database: terraform-provider-ipam allocations | audit (--help)."
+                        .into(),
+                ),
             },
         ),
     }

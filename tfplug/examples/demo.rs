@@ -116,6 +116,7 @@ fn main() -> std::process::ExitCode {
         ServeConfig {
             address: "registry.terraform.io/local/demo".into(),
             debug: std::env::args().any(|a| a == "--debug"),
+            hint: None,
         },
     )
 }

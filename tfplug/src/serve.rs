@@ -33,6 +33,9 @@ pub struct ServeConfig {
     pub address: String,
     /// Serve in the foreground for a debugger: plaintext, print `TF_REATTACH_PROVIDERS`.
     pub debug: bool,
+    /// A line added to the message a person sees when running the binary by hand, e.g. what
+    /// else the binary can do.
+    pub hint: Option<String>,
 }
 
 /// Serves `provider` until Terraform shuts it down. Returns the process exit code.
@@ -45,6 +48,9 @@ pub fn serve(provider: Arc<dyn Provider>, config: ServeConfig) -> ExitCode {
              or run it with --debug to serve it for TF_REATTACH_PROVIDERS.",
             config.address
         );
+        if let Some(hint) = &config.hint {
+            eprintln!("{hint}");
+        }
         return ExitCode::from(1);
     }
     if !config.debug {
