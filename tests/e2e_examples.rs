@@ -148,19 +148,27 @@ fn terraform_1_0_runs_the_quickstart() {
     assert_eq!(o["vpc_cidrs"]["value"]["payments_ipv6"], "2001:db8::/56");
     w.assert_no_changes();
 
+    // The binary's CLI on the quickstart's database: its stdout, after checking it succeeded.
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+            .args(&args[..1])
+            .arg("--database")
+            .arg(&w.db)
+            .args(&args[1..])
+            .output()
+            .expect("run the CLI");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+
     // The quickstart's last step: the CLI lists the pools as their hierarchy, each child pool
     // indented under its parent, with the allocations of each.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
-        .args(["allocations", "--database"])
-        .arg(&w.db)
-        .output()
-        .expect("run the allocations listing");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = cli(&["allocations"]);
     let lines: Vec<&str> = text.lines().collect();
     let line_of = |needle: &str| {
         lines
@@ -179,21 +187,7 @@ fn terraform_1_0_runs_the_quickstart() {
     assert!(lines[search].starts_with("        10.1.0.0/22"), "{text}");
 
     // The audit log: every change, oldest first; one object's history with --object.
-    let audit = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
-            .arg("audit")
-            .arg("--database")
-            .arg(&w.db)
-            .args(args)
-            .output()
-            .expect("run the audit listing");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let audit = |args: &[&str]| cli(&[&["audit"], args].concat());
     let log = audit(&[]);
     let first_pool = log.find("create-ipam-pool").expect("pools created");
     let search_alloc = log

@@ -14,6 +14,7 @@ pub mod provider;
 pub mod schema;
 mod serve;
 pub mod server;
+pub mod time;
 mod tls;
 pub mod value;
 

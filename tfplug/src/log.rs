@@ -1,7 +1,6 @@
 //! Logs as go-plugin expects them on a plugin's stderr: one JSON object a line with `@level`,
 //! `@message` and `@timestamp`, which Terraform re-emits at that level under `TF_LOG`.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
@@ -47,33 +46,12 @@ impl Visit for Fields {
     }
 }
 
-/// RFC 3339 in UTC with microseconds, from the civil-from-days algorithm.
+/// Now, RFC 3339 in UTC with microseconds.
 fn timestamp() -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let mut s = String::with_capacity(32);
-    let _ = write!(
-        s,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        now.subsec_micros()
-    );
-    s
+    crate::time::rfc3339_utc(now.as_secs() as i64, Some(now.subsec_micros()))
 }
 
 impl<S: Subscriber> Layer<S> for JsonLines {
