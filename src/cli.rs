@@ -3,6 +3,7 @@
 use ipam::engine::Cidr;
 use ipam::store::{AllocationState, Pool, Store, UtilizationTarget};
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,6 +50,13 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,
+                // A reader that stops early (`| head`) is not an error.
+                Err(e)
+                    if e.downcast_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::from(1)
@@ -80,11 +88,13 @@ fn open(db: &str) -> Result<Store, Box<dyn std::error::Error>> {
 
 fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::error::Error>> {
     let events = open(db)?.audit_events(object, limit)?;
+    let mut out = std::io::stdout().lock();
     if events.is_empty() {
-        println!("(no events)");
+        writeln!(out, "(no events)")?;
     }
     for e in events {
-        println!(
+        writeln!(
+            out,
             "{:>6}  {}  {}  {:<24} {:<34} {}",
             e.seq,
             tfplug::time::rfc3339_utc(e.at, None),
@@ -92,7 +102,7 @@ fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::
             e.action,
             e.object_id,
             e.cidr().unwrap_or("")
-        );
+        )?;
     }
     Ok(())
 }
@@ -100,8 +110,9 @@ fn audit(db: &str, object: Option<&str>, limit: u32) -> Result<(), Box<dyn std::
 fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
     let store = open(db)?;
     let pools = store.find_pools(None, &[], None)?;
+    let mut out = std::io::stdout().lock();
     if pools.is_empty() {
-        println!("(no pools)");
+        writeln!(out, "(no pools)")?;
     }
     // Printed as the hierarchy: top-level pools (IPv4 first), each followed by its children,
     // siblings in address order.
@@ -128,7 +139,7 @@ fn allocations(db: &str) -> Result<(), Box<dyn std::error::Error>> {
         listed: &listed,
         children: &children,
     };
-    tree.print(None, 0)
+    tree.print(&mut out, None, 0)
 }
 
 /// The pools in listing order and, for each parent (`None`: the top), its children's indexes.
@@ -139,7 +150,12 @@ struct Tree<'a> {
 }
 
 impl Tree<'_> {
-    fn print(&self, parent: Option<&str>, level: usize) -> Result<(), Box<dyn std::error::Error>> {
+    fn print(
+        &self,
+        out: &mut dyn Write,
+        parent: Option<&str>,
+        level: usize,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         for &i in self
             .children
             .get(&parent)
@@ -147,14 +163,15 @@ impl Tree<'_> {
             .unwrap_or_default()
         {
             let (p, cidrs) = &self.listed[i];
-            print_pool(self.store, p, cidrs, level)?;
-            self.print(Some(&p.id), level + 1)?;
+            print_pool(out, self.store, p, cidrs, level)?;
+            self.print(out, Some(&p.id), level + 1)?;
         }
         Ok(())
     }
 }
 
 fn print_pool(
+    out: &mut dyn Write,
     store: &Store,
     p: &Pool,
     cidrs: &[Cidr],
@@ -163,7 +180,8 @@ fn print_pool(
     let indent = "    ".repeat(level);
     let u = store.utilization(UtilizationTarget::Pool(&p.id))?;
     let cidrs: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
-    println!(
+    writeln!(
+        out,
         "{indent}{}  {}  {}  [{}]  {}/{} addresses used ({}%)",
         p.id,
         p.family,
@@ -172,13 +190,14 @@ fn print_pool(
         u.allocated,
         u.total,
         u.percent()
-    );
+    )?;
     for a in store.list_allocations(&p.id)? {
         let state = match a.state {
             AllocationState::Reserved => " (reserved)",
             AllocationState::Allocated => "",
         };
-        println!(
+        writeln!(
+            out,
             "{indent}    {:<22} {:<10} {:<28} {}{}",
             a.cidr.to_string(),
             a.kind.as_str(),
@@ -188,7 +207,7 @@ fn print_pool(
                 .unwrap_or("-"),
             a.description.as_deref().unwrap_or(""),
             state
-        );
+        )?;
     }
     Ok(())
 }

@@ -199,5 +199,18 @@ fn terraform_1_0_runs_the_quickstart() {
     let history = audit(&["--object", alloc_id]);
     assert_eq!(history.lines().count(), 1, "{history}");
     assert_eq!(audit(&["--limit", "1"]).lines().count(), 1);
+
+    // A reader that stops early (`| head`): no panic, success.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["allocations", "--database"])
+        .arg(&w.db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the CLI");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for the CLI");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "{stderr}");
     w.destroy().ok();
 }
