@@ -147,7 +147,7 @@ fn hierarchy_allocations_and_release() {
     ));
     assert!(matches!(
         s.deprovision_cidr(&a, &prod.id, "10.1.0.0/16"),
-        Err(Error::Refused(_))
+        Err(Error::Engine(EngineError::HoldsAllocations { .. }))
     ));
     assert!(matches!(
         s.delete_ipam(&a, &ipam.id, false),
@@ -210,7 +210,7 @@ fn public_ipv6_pools_draw_from_the_provided_space_and_reservations_are_stable() 
     let claimed = s.claim(&a, &spec, r1.cidr).unwrap();
     assert_eq!(claimed.id, r1.id);
     assert!(
-        matches!(s.reserve(&a, &spec, 3600), Err(Error::Refused(_))),
+        matches!(s.reserve(&a, &spec, 3600), Err(Error::NameTaken { .. })),
         "duplicate name"
     );
     let u = s.utilization(UtilizationTarget::Pool(&v6.id)).unwrap();

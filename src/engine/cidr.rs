@@ -49,6 +49,14 @@ pub enum CidrError {
     Syntax(String),
     #[error("{given} has host bits set; did you mean {normalised}?")]
     HostBits { given: String, normalised: String },
+    /// A spelling some readers take for another block (a leading zero reads as octal in many
+    /// tools) or that hides characters (spaces): refused, with the form to write instead.
+    #[error("{given:?} is ambiguous ({why}); write {canonical}")]
+    Ambiguous {
+        given: String,
+        why: &'static str,
+        canonical: String,
+    },
 }
 
 /// A CIDR block whose host bits are zero. Constructed only through validation, so every
@@ -58,8 +66,27 @@ pub struct Cidr(IpNet);
 
 impl Cidr {
     /// Parses and insists on a normalised block, naming the normalised form when it is not.
+    /// Any spelling of the same block is accepted (`FD00:0:0:100::/56`); spellings that are
+    /// ambiguous (`010.0.1.0/24`, ` 10.0.1.0/24`) are refused with the canonical form.
     pub fn parse(s: &str) -> Result<Cidr, CidrError> {
-        let net = IpNet::from_str(s.trim()).map_err(|_| CidrError::Syntax(s.to_string()))?;
+        let ambiguous = |why, canonical: String| CidrError::Ambiguous {
+            given: s.to_string(),
+            why,
+            canonical,
+        };
+        let trimmed = s.trim();
+        if trimmed != s {
+            let c = Cidr::parse(trimmed)?;
+            return Err(ambiguous("it has spaces around it", c.to_string()));
+        }
+        if let Some(decimal) = without_leading_zeros(s) {
+            let c = Cidr::parse(&decimal)?;
+            return Err(ambiguous(
+                "a number with a leading zero may be read as octal",
+                c.to_string(),
+            ));
+        }
+        let net = IpNet::from_str(s).map_err(|_| CidrError::Syntax(s.to_string()))?;
         let trunc = net.trunc();
         if trunc != net {
             return Err(CidrError::HostBits {
@@ -131,6 +158,43 @@ impl Cidr {
     }
 }
 
+/// The text with leading zeros dropped from every IPv4 octet and from the prefix length, when
+/// it has any; `None` when there is none to drop.
+fn without_leading_zeros(s: &str) -> Option<String> {
+    let (addr, len) = s.split_once('/')?;
+    let strip = |n: &str| {
+        let t = n.trim_start_matches('0');
+        if t.is_empty() {
+            "0".to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    let is_num = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    let octets: Vec<&str> = addr.split('.').collect();
+    let v4 = octets.len() == 4 && octets.iter().all(|o| is_num(o));
+    let padded = |n: &str| n.len() > 1 && n.starts_with('0');
+    let changed = (v4 && octets.iter().any(|o| padded(o))) || (is_num(len) && padded(len));
+    if !changed {
+        return None;
+    }
+    let addr = if v4 {
+        octets
+            .iter()
+            .map(|o| strip(o))
+            .collect::<Vec<_>>()
+            .join(".")
+    } else {
+        addr.to_string()
+    };
+    let len = if is_num(len) {
+        strip(len)
+    } else {
+        len.to_string()
+    };
+    Some(format!("{addr}/{len}"))
+}
+
 /// Addresses in a block of prefix length `len` (saturating for an IPv6 /0).
 pub fn block_size(family: AddressFamily, len: u8) -> u128 {
     let host_bits = u32::from(family.bits().saturating_sub(len));
@@ -192,6 +256,31 @@ mod tests {
             Err(CidrError::Syntax(_))
         ));
         assert!(matches!(Cidr::parse("banana"), Err(CidrError::Syntax(_))));
+    }
+
+    #[test]
+    fn any_spelling_of_a_block_but_no_ambiguous_one() {
+        let upper = Cidr::parse("FD00:0:0:100::/56").unwrap();
+        assert_eq!(upper.to_string(), "fd00:0:0:100::/56");
+        assert_eq!(
+            Cidr::parse("fd00:0000::/56").unwrap().to_string(),
+            "fd00::/56"
+        );
+        let e = Cidr::parse("010.0.1.0/24").unwrap_err().to_string();
+        assert!(e.contains("write 10.0.1.0/24"), "{e}");
+        let e = Cidr::parse(" 10.0.1.0/24").unwrap_err().to_string();
+        assert!(
+            e.contains("spaces") && e.contains("write 10.0.1.0/24"),
+            "{e}"
+        );
+        let e = Cidr::parse("10.0.1.0/024").unwrap_err().to_string();
+        assert!(e.contains("write 10.0.1.0/24"), "{e}");
+        // An ambiguous spelling that is also wrong says what is wrong with the block.
+        assert!(matches!(
+            Cidr::parse("010.0.1.5/24"),
+            Err(CidrError::HostBits { .. })
+        ));
+        assert_eq!(Cidr::parse("0.0.0.0/0").unwrap().to_string(), "0.0.0.0/0");
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Everything the engine can refuse, each with what the user needs to act on it.
+//! Everything the engine can refuse, as typed facts: which block, which allocation, which free
+//! blocks. The engine knows no Terraform: the provider words each fact for the attribute at
+//! fault and says what to change; the texts here are the plain statements other callers (the
+//! command line) show.
 
 use super::cidr::{AddressFamily, Cidr, CidrError};
 use std::fmt;
@@ -43,19 +46,19 @@ pub enum Error {
     #[error("netmask length {len} is out of range for {family}: use 0 to {}", family.bits())]
     NetmaskOutOfRange { len: i64, family: AddressFamily },
 
-    #[error("allocation_min_netmask_length ({min}) is greater than allocation_max_netmask_length ({max}): the minimum netmask length is the LARGEST block an allocation may be (/{min} holds more addresses than /{max}); did you mean min = {max}, max = {min}?")]
+    #[error("the minimum netmask length ({min}) is greater than the maximum ({max}): the minimum is the largest block (/{min} holds more addresses than /{max}); did you mean min = {max}, max = {min}?")]
     MinAboveMax { min: u8, max: u8 },
 
-    #[error("allocation_default_netmask_length ({default}) must lie between allocation_min_netmask_length ({min}) and allocation_max_netmask_length ({max})")]
+    #[error("the default netmask length ({default}) must lie between the minimum ({min}) and the maximum ({max})")]
     DefaultOutsideRange { default: u8, min: u8, max: u8 },
 
-    #[error("a /{len} is larger than the pool allows: its allocation_min_netmask_length is {min}, so the largest block is a /{min}")]
+    #[error("a /{len} is larger than the pool allows: its minimum netmask length is {min}, so the largest block is a /{min}")]
     LargerThanAllowed { len: u8, min: u8 },
 
-    #[error("a /{len} is smaller than the pool allows: its allocation_max_netmask_length is {max}, so the smallest block is a /{max}")]
+    #[error("a /{len} is smaller than the pool allows: its maximum netmask length is {max}, so the smallest block is a /{max}")]
     SmallerThanAllowed { len: u8, max: u8 },
 
-    #[error("the pool has no allocation_default_netmask_length: set netmask_length or cidr")]
+    #[error("the pool has no default netmask length, and the request names no size")]
     NoNetmask,
 
     #[error(
@@ -69,7 +72,7 @@ pub enum Error {
     },
 
     #[error("{cidr} overlaps the allocation {conflict}; {}", match next_free {
-        Some(n) => format!("the lowest free /{} is {n}: use it, or leave cidr unset to be given the next free block", cidr.prefix_len()),
+        Some(n) => format!("the lowest free /{} is {n}", cidr.prefix_len()),
         None => format!("the pool has no free /{} left", cidr.prefix_len()),
     })]
     Overlap {
@@ -81,6 +84,12 @@ pub enum Error {
 
     #[error("{cidr} is in use in the pool {pool_id}")]
     InUse { cidr: Cidr, pool_id: String },
+
+    #[error("{cidr} still holds {} allocation(s): {}", allocations.len(), allocations.iter().map(Conflict::to_string).collect::<Vec<_>>().join(", "))]
+    HoldsAllocations {
+        cidr: Cidr,
+        allocations: Vec<Conflict>,
+    },
 
     #[error("the pool {pool_id} has no free /{len}{}; the largest free blocks are: {}", if *pending > 0 { format!(" for {} pending allocations in this plan", pending + 1) } else { String::new() }, list(largest_free))]
     Exhausted {

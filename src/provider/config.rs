@@ -1,13 +1,26 @@
 //! The provider block: where the database is, who is asking, and the plan-time policies.
 
-use super::attrs::string;
-use super::Context;
-use crate::engine::Cidr;
+use super::attrs::{cidr, string, CIDR, REGION};
+use super::context::Context;
+use super::errors::{from_store, Blame, WHOLE};
+use crate::engine::{AddressFamily, Cidr};
 use crate::store::{Actor, Store};
 use std::path::PathBuf;
+use std::time::Duration;
 use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-const DEFAULT_PROVIDED_IPV6: &str = "2001:db8::/32";
+/// What the provider block means when an argument is left out (the command line shares them).
+pub mod defaults {
+    /// The SQLite file, relative to the working directory.
+    pub const DATABASE: &str = "ipam.db";
+    pub const ACCOUNT_ID: &str = "000000000000";
+    pub const REGION: &str = "us-east-1";
+    /// Stands in for Amazon-provided IPv6 space.
+    pub const PROVIDED_IPV6_CIDR: &str = "2001:db8::/32";
+    pub const RESERVATION_TTL_SECS: i64 = 86_400;
+    /// How long a change waits for another writer.
+    pub const LOCK_TIMEOUT_SECS: i64 = 60;
+}
 
 pub fn schema() -> Schema {
     Schema::new()
@@ -17,13 +30,16 @@ pub fn schema() -> Schema {
         .attribute(Attribute::optional("account_id", Type::String).description(
             "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`.",
         ))
-        .attribute(Attribute::optional("region", Type::String).description(
+        .attribute(Attribute::optional("lock_timeout", Type::String).description(
+            "How long a change waits for another writer before failing with an error that says the database is busy, e.g. `30s`, `5m`. Default `60s`.",
+        ))
+        .attribute(Attribute::optional("region", Type::String).check(REGION).description(
             "The caller's region. Default: `IPAM_REGION`, else `AWS_REGION`, else `us-east-1`.",
         ))
         .attribute(Attribute::optional("reservation_ttl", Type::String).description(
             "How long a plan-time reservation of a named allocation lives unapplied, e.g. `30m`, `24h`. Default `24h`.",
         ))
-        .attribute(Attribute::optional("provided_ipv6_cidr", Type::String).description(
+        .attribute(Attribute::optional("provided_ipv6_cidr", Type::String).meaning(CIDR).description(
             "The provider-owned IPv6 space public IPv6 pools draw from by netmask length. Default `2001:db8::/32`.",
         ))
 }
@@ -67,24 +83,23 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
-    if let Some(t) = string(config, "reservation_ttl") {
-        if parse_duration(&t).is_none() {
-            diags.error_at("reservation_ttl", "Invalid reservation_ttl", format!("{t:?} is not a duration: write a number and a unit (s, m, h, d), such as \"30m\" or \"24h\"."));
+    for name in ["reservation_ttl", "lock_timeout"] {
+        if let Some(t) = string(config, name) {
+            if parse_duration(&t).is_none() {
+                diags.error_at(name, format!("Invalid {name}"), format!("{t:?} is not a duration: write a number and a unit (s, m, h, d), such as \"30s\" or \"24h\"."));
+            }
         }
     }
-    if let Some(c) = string(config, "provided_ipv6_cidr") {
-        match Cidr::parse(&c) {
-            Ok(c) if c.family() == crate::engine::AddressFamily::Ipv6 => {}
-            Ok(_) => diags.error_at(
+    if let Some(c) = cidr(config, "provided_ipv6_cidr") {
+        if c.family() != AddressFamily::Ipv6 {
+            diags.error_at(
                 "provided_ipv6_cidr",
                 "Invalid provided_ipv6_cidr",
-                format!("{c} is not an IPv6 block."),
-            ),
-            Err(e) => diags.error_at(
-                "provided_ipv6_cidr",
-                "Invalid provided_ipv6_cidr",
-                e.to_string(),
-            ),
+                format!(
+                    "{c} is not an IPv6 block: write one such as \"{}\".",
+                    defaults::PROVIDED_IPV6_CIDR
+                ),
+            );
         }
     }
     if let Some(d) = string(config, "database") {
@@ -105,29 +120,38 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     }
     let database = string(config, "database")
         .or_else(|| env("IPAM_DATABASE"))
-        .unwrap_or_else(|| "ipam.db".into());
+        .unwrap_or_else(|| defaults::DATABASE.into());
     let path = PathBuf::from(database.strip_prefix("sqlite://").unwrap_or(&database));
     let account_id = string(config, "account_id")
         .or_else(|| env("IPAM_ACCOUNT_ID"))
-        .unwrap_or_else(|| "000000000000".into());
+        .unwrap_or_else(|| defaults::ACCOUNT_ID.into());
     let region = string(config, "region")
         .or_else(|| env("IPAM_REGION"))
         .or_else(|| env("AWS_REGION"))
-        .unwrap_or_else(|| "us-east-1".into());
+        .unwrap_or_else(|| defaults::REGION.into());
     let ttl = string(config, "reservation_ttl")
         .and_then(|t| parse_duration(&t))
-        .unwrap_or(86_400);
-    let provided = string(config, "provided_ipv6_cidr")
-        .and_then(|c| Cidr::parse(&c).ok())
-        .or_else(|| Cidr::parse(DEFAULT_PROVIDED_IPV6).ok())?;
-    match Store::open(&path, provided) {
+        .unwrap_or(defaults::RESERVATION_TTL_SECS);
+    let lock_timeout = string(config, "lock_timeout")
+        .and_then(|t| parse_duration(&t))
+        .unwrap_or(defaults::LOCK_TIMEOUT_SECS);
+    let provided = cidr(config, "provided_ipv6_cidr")
+        .or_else(|| Cidr::parse(defaults::PROVIDED_IPV6_CIDR).ok())?;
+    let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
+    match Store::open_with_lock_timeout(&path, provided, lock_timeout) {
         Ok(store) => Some(Context {
             store,
             actor: Actor { account_id, region },
             reservation_ttl_secs: ttl,
         }),
         Err(e) => {
-            diags.error_at("database", "Cannot open the IPAM database", e.to_string());
+            let blame = Blame {
+                refused: "database",
+                ..WHOLE
+            };
+            let mut f = from_store(e, "Cannot open the IPAM database", &blame);
+            f.path = Some("database");
+            f.report(diags);
             None
         }
     }

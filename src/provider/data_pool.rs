@@ -1,9 +1,9 @@
 //! `ipam_pool` data source: a pool by id, or found by description and tags.
 
 use super::attrs::string;
-use super::errors::report_plain;
+use super::context::Shared;
+use super::errors::{Doing, WHOLE};
 use super::pool::{pool_attributes, pool_values};
-use super::Shared;
 use std::sync::Arc;
 use tfplug::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
 
@@ -74,16 +74,12 @@ impl DataSource for PoolData {
                 tags.push((k.to_string(), values));
             }
         }
-        let pools = match ctx
+        let pools = ctx
             .store
             .find_pools(descriptions.as_deref(), &tags, ids.as_deref())
-        {
-            Ok(p) => p,
-            Err(e) => {
-                report_plain(diags, "Cannot look up pools", e);
-                return None;
-            }
-        };
+            .doing("Cannot look up pools", &WHOLE)
+            .map_err(|f| f.report(diags))
+            .ok()?;
         let p = match pools.as_slice() {
             [p] => p,
             [] => {
@@ -108,15 +104,14 @@ impl DataSource for PoolData {
                 return None;
             }
         };
-        let cidrs = match ctx.store.pool_cidrs(&p.id) {
-            Ok(c) => c,
-            Err(e) => {
-                report_plain(diags, "Cannot read the pool's CIDRs", e);
-                return None;
-            }
-        };
+        let cidrs = ctx
+            .store
+            .pool_cidrs(&p.id)
+            .doing("Cannot read the pool's CIDRs", &WHOLE)
+            .map_err(|f| f.report(diags))
+            .ok()?;
         let mut v = config.clone();
-        for (k, val) in pool_values(p, &Value::Null) {
+        for (k, val) in pool_values(p) {
             v.set_attr(k, val);
         }
         v.set_attr(

@@ -1,8 +1,8 @@
 //! `ipam_pool_allocations`: what a pool has handed out.
 
 use super::attrs::{opt_string, string};
-use super::errors::{report, Paths};
-use super::Shared;
+use super::context::Shared;
+use super::errors::{Blame, Doing, WHOLE};
 use crate::store::AllocationState;
 use std::sync::Arc;
 use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
@@ -32,19 +32,16 @@ impl DataSource for PoolAllocations {
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let ctx = self.0.ctx(diags)?;
         let pool = string(config, "ipam_pool_id")?;
-        let list = match ctx.store.list_allocations(&pool) {
-            Ok(l) => l,
-            Err(e) => {
-                let p = Paths {
-                    cidr: "ipam_pool_id",
-                    netmask: "ipam_pool_id",
-                    pool: "ipam_pool_id",
-                    tags: "ipam_pool_id",
-                };
-                report(diags, "Cannot list allocations", e, &p);
-                return None;
-            }
+        let pool_at_fault = Blame {
+            pool: "ipam_pool_id",
+            ..WHOLE
         };
+        let list = ctx
+            .store
+            .list_allocations(&pool)
+            .doing("Cannot list allocations", &pool_at_fault)
+            .map_err(|f| f.report(diags))
+            .ok()?;
         let mut v = config.clone();
         v.set_attr(
             "allocations",

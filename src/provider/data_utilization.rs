@@ -1,12 +1,12 @@
 //! `ipam_utilization`: how full a pool, scope or IPAM is, exactly.
 
-use super::attrs::{integer, string};
-use super::errors::report;
-use super::Shared;
+use super::attrs::string;
+use super::context::Shared;
+use super::errors::{Blame, Doing, WHOLE};
 use crate::store::utilization_percent;
 use crate::store::UtilizationTarget;
 use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Check, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct Utilization(pub Arc<Shared>);
 
@@ -29,7 +29,7 @@ impl DataSource for Utilization {
             .attribute(Attribute::optional("ipam_pool_id", Type::String).description("The pool to measure."))
             .attribute(Attribute::optional("ipam_scope_id", Type::String).description("The scope to measure (its top-level pools)."))
             .attribute(Attribute::optional("ipam_id", Type::String).description("The IPAM to measure (its top-level pools)."))
-            .attribute(Attribute::optional("warn_at_percent", Type::Number).description("Emit a warning when utilization is above this percentage."))
+            .attribute(Attribute::optional("warn_at_percent", Type::Number).check(Check::NumberRange { min: 0.0, max: 100.0, what: "a percentage" }).description("Emit a warning when utilization is above this percentage."))
             .attribute(Attribute::computed("address_family", Type::String).description("`ipv4` or `ipv6`."))
             .attribute(Attribute::computed("total_addresses", Type::Number).description("Addresses provisioned."))
             .attribute(Attribute::computed("allocated_addresses", Type::Number).description("Addresses allocated or reserved."))
@@ -39,20 +39,8 @@ impl DataSource for Utilization {
             .attribute(Attribute::computed("allocation_count", Type::Number).description("How many allocations there are."))
             .attribute(Attribute::computed("largest_free_netmask_length", Type::Number).description("The prefix length of the largest free block (null when full)."))
             .attribute(Attribute::computed("cidrs", Type::list(cidr)).description("Per provisioned CIDR: cidr, total_addresses, allocated_addresses, utilization_percent."))
+            .exactly_one_of(&TARGETS)
             .attribute(Attribute::computed("available_blocks", Type::map(Type::Number)).description("For each netmask length the pool allows (as a string): how many blocks of that size can still be allocated."))
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let set = TARGETS
-            .iter()
-            .filter(|a| config.get(a).is_some_and(|v| !v.is_null()))
-            .count();
-        if set != 1 {
-            diags.error(
-                "Exactly one target",
-                "Set exactly one of ipam_pool_id, ipam_scope_id or ipam_id.",
-            );
-        }
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -69,19 +57,19 @@ impl DataSource for Utilization {
             "ipam_scope_id" => UtilizationTarget::Scope(&target),
             _ => UtilizationTarget::Ipam(&target),
         };
-        let u = match ctx.store.utilization(t) {
-            Ok(u) => u,
-            Err(e) => {
-                let paths = super::errors::Paths {
-                    cidr: attr,
-                    netmask: attr,
-                    pool: attr,
-                    tags: attr,
-                };
-                report(diags, "Cannot measure utilization", e, &paths);
-                return None;
-            }
+        let target_at_fault = Blame {
+            cidr: attr,
+            netmask: attr,
+            pool: attr,
+            tags: attr,
+            ..WHOLE
         };
+        let u = ctx
+            .store
+            .utilization(t)
+            .doing("Cannot measure utilization", &target_at_fault)
+            .map_err(|f| f.report(diags))
+            .ok()?;
         let pct = u.percent();
         if let Some(Value::Number(w)) = config.get("warn_at_percent") {
             if pct > w.to_f64() {
@@ -92,7 +80,6 @@ impl DataSource for Utilization {
                 );
             }
         }
-        let _ = integer;
         let mut v = config.clone();
         v.set_attr(
             "address_family",

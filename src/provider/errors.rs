@@ -1,81 +1,190 @@
-//! Store and engine errors as Terraform diagnostics, on the attribute the user must change.
+//! One error path: every refusal is a [`Failure`], a diagnostic that knows the attribute at
+//! fault. The engine and the store state facts (which block, which allocation, which free
+//! blocks); this file words them for Terraform, naming attributes and saying what to do.
 
 use crate::engine::Error as EngineError;
-use crate::store::Error;
+use crate::store::Error as StoreError;
 use tfplug::Diagnostics;
 
-/// Which attribute of the resource each kind of refusal is about.
-pub struct Paths {
-    pub cidr: &'static str,
-    pub netmask: &'static str,
-    pub pool: &'static str,
-    pub tags: &'static str,
+/// A refusal as Terraform shows it.
+#[derive(Debug)]
+pub struct Failure {
+    /// The attribute at fault; `None` for the resource as a whole.
+    pub path: Option<&'static str>,
+    pub summary: String,
+    pub detail: String,
+    /// The object was not found: a delete of something already gone succeeds.
+    pub gone: bool,
 }
 
-pub const ALLOCATION: Paths = Paths {
-    cidr: "cidr",
-    netmask: "netmask_length",
-    pool: "ipam_pool_id",
-    tags: "tags",
-};
-
-/// Adds `err` as an error diagnostic. `summary` says what was being done.
-pub fn report(diags: &mut Diagnostics, summary: &str, err: Error, paths: &Paths) {
-    let detail = err.to_string();
-    let path = match &err {
-        Error::Engine(e) => Some(match e {
-            EngineError::Cidr(_)
-            | EngineError::FamilyMismatch { .. }
-            | EngineError::OutsidePool { .. }
-            | EngineError::Overlap { .. }
-            | EngineError::InUse { .. } => paths.cidr,
-            EngineError::NetmaskOutOfRange { .. }
-            | EngineError::LargerThanAllowed { .. }
-            | EngineError::SmallerThanAllowed { .. }
-            | EngineError::NoNetmask
-            | EngineError::TooSmall { .. }
-            | EngineError::Exhausted { .. } => paths.netmask,
-            EngineError::MissingTags { .. } => paths.tags,
-            EngineError::MinAboveMax { .. } => "allocation_min_netmask_length",
-            EngineError::DefaultOutsideRange { .. } => "allocation_default_netmask_length",
-        }),
-        Error::NotFound { .. } => Some(paths.pool),
-        Error::Invalid { attr, .. } => Some(*attr),
-        _ => None,
-    };
-    match path {
-        Some(p) if !p.is_empty() => diags.error_at(p, summary, detail),
-        _ => diags.error(summary, detail),
+impl Failure {
+    pub fn at(path: &'static str, summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Failure {
+            path: (!path.is_empty()).then_some(path),
+            summary: summary.into(),
+            detail: detail.into(),
+            gone: false,
+        }
     }
-}
 
-/// An error with no particular attribute.
-pub fn report_plain(diags: &mut Diagnostics, summary: &str, err: Error) {
-    diags.error(summary, err.to_string());
-}
+    pub fn plain(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Failure::at("", summary, detail)
+    }
 
-/// A store lookup for Read: the record, `None` when it is gone (Terraform then plans to create
-/// it again), or `None` with an error diagnostic when the lookup itself failed.
-pub fn found<T>(
-    r: crate::store::Result<Option<T>>,
-    diags: &mut Diagnostics,
-    summary: &str,
-) -> Option<T> {
-    match r {
-        Ok(v) => v,
-        Err(e) => {
-            report_plain(diags, summary, e);
-            None
+    pub fn report(self, diags: &mut Diagnostics) {
+        match self.path {
+            Some(p) => diags.error_at(p, self.summary, self.detail),
+            None => diags.error(self.summary, self.detail),
         }
     }
 }
 
-/// The outcome of a Delete: success, also when the object was already gone (someone removed it
-/// outside Terraform); otherwise an error on `path`, the argument that would let it through.
-pub fn deleted(r: crate::store::Result<()>, diags: &mut Diagnostics, path: &str, summary: &str) {
-    match r {
-        Ok(()) | Err(Error::NotFound { .. }) => {}
-        Err(e) if path.is_empty() => diags.error(summary, e.to_string()),
-        Err(e) => diags.error_at(path, summary, e.to_string()),
+/// Which attribute of a resource each kind of refusal is about ("" when it has none).
+#[derive(Clone, Copy)]
+pub struct Blame {
+    pub cidr: &'static str,
+    pub netmask: &'static str,
+    pub pool: &'static str,
+    pub tags: &'static str,
+    pub name: &'static str,
+    /// A refusal the data makes (not the database): the argument that would let it through.
+    pub refused: &'static str,
+}
+
+/// Nothing in particular: the resource as a whole.
+pub const WHOLE: Blame = Blame {
+    cidr: "",
+    netmask: "",
+    pool: "",
+    tags: "",
+    name: "",
+    refused: "",
+};
+
+/// An allocation's attributes (also a data source's, where they have the same names).
+pub const ALLOCATION: Blame = Blame {
+    cidr: "cidr",
+    netmask: "netmask_length",
+    pool: "ipam_pool_id",
+    tags: "tags",
+    name: "name",
+    refused: "",
+};
+
+/// Store results, worded for Terraform: `doing` says what was being done.
+pub trait Doing<T> {
+    fn doing(self, doing: &str, blame: &Blame) -> Result<T, Failure>;
+}
+
+impl<T> Doing<T> for crate::store::Result<T> {
+    fn doing(self, doing: &str, blame: &Blame) -> Result<T, Failure> {
+        self.map_err(|e| from_store(e, doing, blame))
     }
+}
+
+/// A store error worded for Terraform.
+pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
+    match opened(e) {
+        StoreError::Busy => Failure::plain(
+            "The database is busy",
+            "Another Terraform run or command held the database longer than lock_timeout allows. Run again when it is done, or raise lock_timeout in the provider block (default 60s).",
+        ),
+        StoreError::ReadOnly => Failure::plain(
+            "The database is read-only",
+            "The database file (or its directory) cannot be written by this process. Point database at a writable file, or give this user write permission.",
+        ),
+        StoreError::Engine(e) => engine(e, doing, blame),
+        StoreError::NameTaken {
+            name,
+            pool_id,
+            id,
+            cidr,
+        } => Failure::at(
+            blame.name,
+            doing,
+            format!("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr}); choose another name."),
+        ),
+        StoreError::Invalid { attr, message } => Failure::at(attr, doing, message),
+        e @ StoreError::NotFound { .. } => Failure {
+            gone: true,
+            ..Failure::at(blame.pool, doing, e.to_string())
+        },
+        e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
+        e => Failure::plain(doing, e.to_string()),
+    }
+}
+
+/// Opening waits for another writer too (migrations), and the file may be read-only: the
+/// same conditions as during a change.
+fn opened(e: StoreError) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    match e {
+        StoreError::Open { source, .. }
+            if matches!(
+                source.sqlite_error_code(),
+                Some(C::DatabaseBusy | C::DatabaseLocked)
+            ) =>
+        {
+            StoreError::Busy
+        }
+        StoreError::Open { source, .. } if source.sqlite_error_code() == Some(C::ReadOnly) => {
+            StoreError::ReadOnly
+        }
+        e => e,
+    }
+}
+
+/// An engine fact as Terraform words it, on the attribute the user must change.
+pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
+    use EngineError as E;
+    let (path, detail) = match &e {
+        E::Cidr(_) | E::FamilyMismatch { .. } | E::OutsidePool { .. } | E::InUse { .. } => {
+            (blame.cidr, e.to_string())
+        }
+        E::Overlap { next_free: Some(_), .. } => (
+            blame.cidr,
+            format!("{e}: use it, or leave cidr unset to be given the next free block."),
+        ),
+        E::Overlap { .. } => (blame.cidr, e.to_string()),
+        E::HoldsAllocations { .. } => (
+            "",
+            format!("{e}. Release them (or destroy the child pools using them) first, or destroy the pool with cascade = true to release everything under it."),
+        ),
+        E::NetmaskOutOfRange { .. } | E::TooSmall { .. } => (blame.netmask, e.to_string()),
+        E::LargerThanAllowed { len, min } => (
+            blame.netmask,
+            format!("a /{len} is larger than the pool allows: its allocation_min_netmask_length is {min}, so the largest block is a /{min}; ask for a /{min} or smaller."),
+        ),
+        E::SmallerThanAllowed { len, max } => (
+            blame.netmask,
+            format!("a /{len} is smaller than the pool allows: its allocation_max_netmask_length is {max}, so the smallest block is a /{max}; ask for a /{max} or larger."),
+        ),
+        E::NoNetmask => (
+            blame.netmask,
+            "the pool has no allocation_default_netmask_length: set netmask_length or cidr.".into(),
+        ),
+        E::Exhausted { .. } => (
+            blame.netmask,
+            format!("{e}. Ask for a smaller block, or provision more space to the pool."),
+        ),
+        E::MissingTags { missing, .. } => {
+            let add: Vec<String> = missing
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect();
+            (
+                blame.tags,
+                format!("{e}. Add tags = {{ {} }}.", add.join(", ")),
+            )
+        }
+        E::MinAboveMax { min, max } => (
+            "allocation_min_netmask_length",
+            format!("allocation_min_netmask_length ({min}) is greater than allocation_max_netmask_length ({max}): the minimum netmask length is the LARGEST block an allocation may be (/{min} holds more addresses than /{max}); did you mean min = {max}, max = {min}?"),
+        ),
+        E::DefaultOutsideRange { default, min, max } => (
+            "allocation_default_netmask_length",
+            format!("allocation_default_netmask_length ({default}) must lie between allocation_min_netmask_length ({min}) and allocation_max_netmask_length ({max}); set it within that range."),
+        ),
+    };
+    Failure::at(path, doing, detail)
 }

@@ -335,10 +335,12 @@ pub(crate) fn allocate_tx(
     }
     if let Some(name) = &spec.name {
         if let Some(existing) = by_name(tx, &s.id, name)? {
-            return Err(Error::Refused(format!(
-                "the name {name:?} is already used in the pool {} by {} ({})",
-                s.id, existing.id, existing.cidr
-            )));
+            return Err(Error::NameTaken {
+                name: name.clone(),
+                pool_id: s.id.clone(),
+                id: existing.id.clone(),
+                cidr: existing.cidr,
+            });
         }
     }
     let placement = place(tx, &s, &spec.request, &spec.disallowed)?;
@@ -556,10 +558,12 @@ impl Store {
             if let Some(name) = &spec.name {
                 if let Some(existing) = by_name(tx, &s.id, name)? {
                     if existing.state == AllocationState::Allocated {
-                        return Err(Error::Refused(format!(
-                            "the name {name:?} is already used in the pool {} by {} ({})",
-                            s.id, existing.id, existing.cidr
-                        )));
+                        return Err(Error::NameTaken {
+                            name: name.clone(),
+                            pool_id: s.id.clone(),
+                            id: existing.id.clone(),
+                            cidr: existing.cidr,
+                        });
                     }
                 }
             }
@@ -596,10 +600,12 @@ impl Store {
             let expires = now_secs() + ttl_secs;
             if let Some(existing) = by_name(tx, &s.id, &name)? {
                 if existing.state == AllocationState::Allocated {
-                    return Err(Error::Refused(format!(
-                        "the name {name:?} is already used in the pool {} by {} ({})",
-                        s.id, existing.id, existing.cidr
-                    )));
+                    return Err(Error::NameTaken {
+                        name: name.clone(),
+                        pool_id: s.id.clone(),
+                        id: existing.id.clone(),
+                        cidr: existing.cidr,
+                    });
                 }
                 let fits = match &spec.request {
                     AllocationRequest::Explicit(c) => *c == existing.cidr,

@@ -48,13 +48,39 @@ pub enum Error {
     /// A request whose named argument is wrong given what the database holds.
     #[error("{message}")]
     Invalid { attr: &'static str, message: String },
+    /// Another allocation of the pool has this name.
+    #[error("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr})")]
+    NameTaken {
+        name: String,
+        pool_id: String,
+        id: String,
+        cidr: engine::Cidr,
+    },
+    /// Another writer held the lock longer than the busy timeout.
+    #[error("the database is busy: another writer held it longer than the lock timeout")]
+    Busy,
+    /// The file (or its directory) cannot be written.
+    #[error("the database is read-only")]
+    ReadOnly,
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
     #[error("cannot open the database {path}: {source}")]
     Open {
         path: String,
         source: rusqlite::Error,
     },
+}
+
+/// SQLite's busy and read-only conditions are facts callers word for users; the rest is SQL.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::ReadOnly) => Error::ReadOnly,
+            _ => Error::Sql(e),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -68,13 +94,21 @@ pub struct Store {
 impl Store {
     /// Opens (creating and migrating as needed) the database at `path`.
     pub fn open(path: &Path, provided_ipv6: engine::Cidr) -> Result<Store> {
+        Store::open_with_lock_timeout(path, provided_ipv6, Duration::from_secs(60))
+    }
+
+    /// [`Store::open`], waiting at most `lock_timeout` for another writer (then [`Error::Busy`]).
+    pub fn open_with_lock_timeout(
+        path: &Path,
+        provided_ipv6: engine::Cidr,
+        lock_timeout: Duration,
+    ) -> Result<Store> {
         let open_err = |source| Error::Open {
             path: path.display().to_string(),
             source,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(60))
-            .map_err(open_err)?;
+        conn.busy_timeout(lock_timeout).map_err(open_err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
@@ -106,6 +140,16 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Runs `f` as a write and rolls it back whatever it returns: what a change would refuse,
+    /// found at plan time without writing anything.
+    fn dry_run<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx);
+        tx.rollback()?;
+        out
     }
 
     /// Runs `f` in a read transaction: a consistent snapshot, no write lock.

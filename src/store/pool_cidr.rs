@@ -8,7 +8,8 @@ use super::model::{AllocationState, PoolCidr, ScopeType, Tags};
 use super::pool::{load_pool_cidrs, require_pool};
 use super::{new_id, Actor, Error, Result, Store};
 use crate::engine::{
-    AddressFamily, AllocationKind, AllocationRequest, Block, Cidr, Error as EngineError, FreeSpace,
+    AddressFamily, AllocationKind, AllocationRequest, Block, Cidr, Conflict, Error as EngineError,
+    FreeSpace,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
@@ -85,15 +86,42 @@ impl Store {
         pool_id: &str,
         request: AllocationRequest,
     ) -> Result<PoolCidr> {
-        self.write(|tx| {
+        self.write(|tx| self.provision_tx(tx, actor, pool_id, request))
+    }
+
+    /// What [`Store::provision_cidr`] would refuse, found by provisioning and rolling back.
+    pub fn check_provision(
+        &self,
+        actor: &Actor,
+        pool_id: &str,
+        request: AllocationRequest,
+    ) -> Result<()> {
+        self.dry_run(|tx| self.provision_tx(tx, actor, pool_id, request).map(|_| ()))
+    }
+
+    fn provision_tx(
+        &self,
+        tx: &Transaction,
+        actor: &Actor,
+        pool_id: &str,
+        request: AllocationRequest,
+    ) -> Result<PoolCidr> {
+        {
             let pool = require_pool(tx, pool_id)?;
             let existing = load_pool_cidrs(tx, pool_id)?;
             if let AllocationRequest::Explicit(c) = &request {
                 if c.family() != pool.family {
-                    return Err(EngineError::FamilyMismatch { cidr: *c, family: pool.family }.into());
+                    return Err(EngineError::FamilyMismatch {
+                        cidr: *c,
+                        family: pool.family,
+                    }
+                    .into());
                 }
                 if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(c)) {
-                    return Err(Error::Refused(format!("{c} overlaps {}, already provisioned to the pool {pool_id}", o.cidr)));
+                    return Err(Error::Refused(format!(
+                        "{c} overlaps {}, already provisioned to the pool {pool_id}",
+                        o.cidr
+                    )));
                 }
             }
             let source_pool = match &pool.parent_id {
@@ -136,7 +164,10 @@ impl Store {
                     };
                     let a = allocate_tx(tx, actor, &spec, AllocationState::Allocated, None)?;
                     if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {
-                        return Err(Error::Refused(format!("{} overlaps {}, already provisioned to the pool {pool_id}", a.cidr, o.cidr)));
+                        return Err(Error::Refused(format!(
+                            "{} overlaps {}, already provisioned to the pool {pool_id}",
+                            a.cidr, o.cidr
+                        )));
                     }
                     let root = add_root(tx, pool_id, &a.cidr, Some(&a.id))?;
                     for moved in &adopted {
@@ -146,7 +177,9 @@ impl Store {
                 }
                 None => {
                     let AllocationRequest::Explicit(c) = request else {
-                        return Err(Error::Refused("a top-level pool needs an explicit cidr".into()));
+                        return Err(Error::Refused(
+                            "a top-level pool needs an explicit cidr".into(),
+                        ));
                     };
                     // Top-level pools of one scope must not overlap each other.
                     let mut stmt = tx.prepare_cached(
@@ -154,7 +187,9 @@ impl Store {
                          WHERE p.scope_id = ?1 AND p.parent_id IS NULL AND p.family = ?2",
                     )?;
                     let others: Vec<(String, String)> = stmt
-                        .query_map(params![pool.scope_id, pool.family.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .query_map(params![pool.scope_id, pool.family.as_str()], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })?
                         .collect::<rusqlite::Result<_>>()?;
                     for (oc, op) in others {
                         if let Ok(oc) = Cidr::parse(&oc) {
@@ -168,10 +203,16 @@ impl Store {
                     add_root(tx, pool_id, &c, None)?
                 }
             };
-            record(tx, actor, "provision-pool-cidr", &provisioned.id, None,
-                Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})))?;
+            record(
+                tx,
+                actor,
+                "provision-pool-cidr",
+                &provisioned.id,
+                None,
+                Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})),
+            )?;
             Ok(provisioned)
-        })
+        }
     }
 
     pub fn get_pool_cidr(&self, pool_id: &str, cidr: &str) -> Result<Option<PoolCidr>> {
@@ -183,16 +224,16 @@ impl Store {
         self.write(|tx| {
             let c = load_pool_cidr(tx, pool_id, cidr)?
                 .ok_or_else(|| Error::NotFound { kind: "pool CIDR", id: format!("{cidr}_{pool_id}") })?;
-            let inside: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
-                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
-                |r| r.get(0),
-            )?;
-            if inside > 0 {
-                return Err(Error::Refused(format!(
-                    "{} still holds {inside} allocation(s) of the pool {pool_id}; release them (or the child pools using it) first",
-                    c.cidr
-                )));
+            let inside: Vec<(String, String, Option<String>)> = tx
+                .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
+                .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            if !inside.is_empty() {
+                let allocations = inside
+                    .into_iter()
+                    .filter_map(|(id, cidr, d)| Some(Conflict { id, cidr: Cidr::parse(&cidr).ok()?, description: d.unwrap_or_default() }))
+                    .collect();
+                return Err(EngineError::HoldsAllocations { cidr: c.cidr, allocations }.into());
             }
             tx.execute(
                 "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",

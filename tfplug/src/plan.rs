@@ -2,9 +2,12 @@
 //!
 //! Terraform accepts a plan only if it equals the configuration except where attributes are
 //! computed, and an apply result only if it equals every known planned value. Doing the
-//! bookkeeping here once means no resource can get it wrong.
+//! bookkeeping here once means no resource can get it wrong. Values with a provider-supplied
+//! meaning ([`crate::rules::Meaning`]) are compared by meaning: a new spelling of the same
+//! value neither replaces the resource nor unknowns its computed attributes.
 
 use crate::path::AttributePath;
+use crate::rules::same;
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -42,7 +45,7 @@ pub fn default_plan(
     // then may computed values change.
     let changed = schema.attributes.iter().any(|a| {
         let user_set = !a.is_computed() || !config_null(&a.name) || a.default.is_some();
-        user_set && planned.get(&a.name) != prior.get(&a.name)
+        user_set && !same(a, planned.get(&a.name), prior.get(&a.name))
     }) || schema
         .blocks
         .iter()
@@ -59,7 +62,7 @@ pub fn default_plan(
     let requires_replace = schema
         .attributes
         .iter()
-        .filter(|a| a.requires_replace && planned.get(&a.name) != prior.get(&a.name))
+        .filter(|a| a.requires_replace && !same(a, planned.get(&a.name), prior.get(&a.name)))
         .map(|a| AttributePath::attr(&a.name))
         .collect();
     (planned, requires_replace)

@@ -12,6 +12,7 @@
 //! assert_eq!(s.attributes.len(), 3);
 //! ```
 
+use crate::rules::{Check, Meaning};
 use crate::value::{Type, Value};
 use std::collections::BTreeMap;
 
@@ -39,6 +40,13 @@ pub struct Attribute {
     pub default: Option<Value>,
     /// On update, keep the prior value instead of marking it "known after apply".
     pub use_state_for_unknown: bool,
+    /// What the value means, when spellings can differ (compared and validated by tfplug).
+    pub meaning: Option<Meaning>,
+    /// Declarative checks run at validate, each with its one message.
+    pub checks: Vec<Check>,
+    /// The provider does not store it: state echoes the plan (after apply) or the prior state
+    /// (after read), its default after import. For switches such as `cascade`.
+    pub config_only: bool,
 }
 
 impl Attribute {
@@ -52,6 +60,9 @@ impl Attribute {
             requires_replace: false,
             default: None,
             use_state_for_unknown: false,
+            meaning: None,
+            checks: Vec::new(),
+            config_only: false,
         }
     }
 
@@ -101,6 +112,22 @@ impl Attribute {
         self
     }
 
+    /// Values are compared by meaning (plan, apply, refresh) and validated by it.
+    pub fn meaning(mut self, m: Meaning) -> Self {
+        self.meaning = Some(m);
+        self
+    }
+
+    pub fn check(mut self, c: Check) -> Self {
+        self.checks.push(c);
+        self
+    }
+
+    pub fn config_only(mut self) -> Self {
+        self.config_only = true;
+        self
+    }
+
     pub fn is_computed(&self) -> bool {
         matches!(self.mode, Mode::Computed | Mode::OptionalComputed)
     }
@@ -142,6 +169,8 @@ pub struct Schema {
     pub description: String,
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
+    /// Groups of attributes of which a configuration sets exactly one.
+    pub exactly_one_of: Vec<Vec<String>>,
 }
 
 impl Schema {
@@ -161,6 +190,13 @@ impl Schema {
 
     pub fn attribute(mut self, a: Attribute) -> Self {
         self.attributes.push(a);
+        self
+    }
+
+    /// A configuration must set exactly one of `names` (unknown counts as set).
+    pub fn exactly_one_of(mut self, names: &[&str]) -> Self {
+        self.exactly_one_of
+            .push(names.iter().map(|n| n.to_string()).collect());
         self
     }
 

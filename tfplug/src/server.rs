@@ -5,6 +5,7 @@ use crate::diagnostics::Diagnostics;
 use crate::plan::{check_apply, default_plan};
 use crate::proto::{self, tfplugin6 as pb};
 use crate::provider::{DataSource, Function, Plan, Provider, Resource};
+use crate::rules;
 use crate::schema::Schema;
 use crate::value::{from_json, from_msgpack, to_msgpack, Type, Value};
 use std::collections::HashMap;
@@ -262,7 +263,10 @@ impl pb::provider_server::Provider for ProviderService {
             let ty = inner.provider_schema.value_type();
             let mut diags = Diagnostics::new();
             match decode(req.config.as_ref(), &ty, "provider configuration") {
-                Ok(config) => inner.provider.validate(&config, &mut diags),
+                Ok(config) => {
+                    rules::validate(&inner.provider_schema, &config, &mut diags);
+                    inner.provider.validate(&config, &mut diags);
+                }
                 Err(d) => diags = d,
             }
             Response::new(pb::validate_provider_config::Response {
@@ -283,6 +287,7 @@ impl pb::provider_server::Provider for ProviderService {
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let config = try_diags!(decode(req.config.as_ref(), &r.ty, "configuration"), empty);
             let mut diags = Diagnostics::new();
+            rules::validate(&r.schema, &config, &mut diags);
             r.imp.validate(&config, &mut diags);
             Ok(Response::new(pb::validate_resource_config::Response {
                 diagnostics: proto::diagnostics(&diags),
@@ -302,6 +307,7 @@ impl pb::provider_server::Provider for ProviderService {
             let d = try_diags!(inner.data_source(&req.type_name), empty);
             let config = try_diags!(decode(req.config.as_ref(), &d.ty, "configuration"), empty);
             let mut diags = Diagnostics::new();
+            rules::validate(&d.schema, &config, &mut diags);
             d.imp.validate(&config, &mut diags);
             Ok(Response::new(pb::validate_data_resource_config::Response {
                 diagnostics: proto::diagnostics(&diags),
@@ -405,7 +411,8 @@ impl pb::provider_server::Provider for ProviderService {
             } else {
                 match r.imp.read(&state, &mut diags) {
                     Some(v) => {
-                        let v = r.schema.complete(v);
+                        let mut v = r.schema.complete(v);
+                        rules::settle(&r.schema, &mut v, &state);
                         check_known(&v, &mut diags, "read");
                         v
                     }
@@ -452,6 +459,9 @@ impl pb::provider_server::Provider for ProviderService {
                 diagnostics: Diagnostics::new(),
             };
             r.imp.modify_plan(&mut plan);
+            if !plan.planned.is_null() {
+                rules::keep_config_spelling(&r.schema, &mut plan.planned, &config);
+            }
             let mut diags = plan.diagnostics;
             let planned_state = encode(&plan.planned, &r.ty, &mut diags);
             Ok(Response::new(pb::plan_resource_change::Response {
@@ -495,7 +505,8 @@ impl pb::provider_server::Provider for ProviderService {
                 };
                 match result {
                     Some(v) => {
-                        let v = r.schema.complete(v);
+                        let mut v = r.schema.complete(v);
+                        rules::settle(&r.schema, &mut v, &planned);
                         if let Some((path, why)) = check_apply(&planned, &v) {
                             diags.error_at(
                                 path.clone(),
@@ -583,7 +594,8 @@ impl pb::provider_server::Provider for ProviderService {
             let mut diags = Diagnostics::new();
             let state = match d.imp.read(&config, &mut diags) {
                 Some(v) if !diags.has_errors() => {
-                    let v = d.schema.complete(v);
+                    let mut v = d.schema.complete(v);
+                    rules::settle(&d.schema, &mut v, &config);
                     check_known(&v, &mut diags, "read");
                     encode(&v, &d.ty, &mut diags)
                 }

@@ -1,0 +1,51 @@
+//! What ConfigureProvider establishes for every later call of this process, and where the
+//! resources find it.
+
+use super::pending::Pending;
+use crate::store::{Actor, Store};
+use std::sync::{Arc, RwLock};
+use tfplug::Diagnostics;
+
+/// The open database and who is asking.
+pub struct Context {
+    pub store: Store,
+    pub actor: Actor,
+    pub reservation_ttl_secs: i64,
+}
+
+/// State shared by the provider and its resources.
+#[derive(Default)]
+pub struct Shared {
+    context: RwLock<Option<Arc<Context>>>,
+    pub pending: Pending,
+}
+
+impl Shared {
+    /// Starts a new graph walk: each begins with ConfigureProvider and plans afresh.
+    pub fn configure(&self, ctx: Option<Context>) {
+        self.pending.clear();
+        if let Some(ctx) = ctx {
+            *self.context.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ctx));
+        }
+    }
+
+    /// The configured context, or an error diagnostic when ConfigureProvider has not run.
+    pub fn ctx(&self, diags: &mut Diagnostics) -> Option<Arc<Context>> {
+        let c = self.try_ctx();
+        if c.is_none() {
+            diags.error(
+                "Provider not configured",
+                "The ipam provider could not open its database; see the earlier error about the provider block.",
+            );
+        }
+        c
+    }
+
+    /// The context if configured, without a diagnostic (plan-time checks skip when absent).
+    pub fn try_ctx(&self) -> Option<Arc<Context>> {
+        self.context
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}

@@ -1,0 +1,147 @@
+//! The create/read/update/delete skeleton every resource shares. A resource states its schema,
+//! its checks and its store calls ([`Crud`]); [`Managed`] finds the configured store, turns
+//! records into state and reports every [`Failure`] the same way.
+
+use super::context::{Context, Shared};
+use super::errors::Failure;
+use super::pending::Pending;
+use std::ops::Deref;
+use std::sync::Arc;
+use tfplug::{Diagnostics, Plan, Resource, Schema, Value};
+
+/// What a resource call may use: the configured context and the plan's pending allocations.
+pub struct Call<'a> {
+    ctx: &'a Context,
+    pub pending: &'a Pending,
+}
+
+impl Deref for Call<'_> {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        self.ctx
+    }
+}
+
+/// A resource over the store, in the order its file reads: schema, validate, plan, create,
+/// read, update, delete, then the mapping from its record to state.
+pub trait Crud: Send + Sync + 'static {
+    /// What the store returns for one object.
+    type Record;
+
+    /// The full type name, e.g. `ipam_pool`.
+    const TYPE_NAME: &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks beyond the schema's declarative ones (values may be unknown).
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Refines a create or update plan; runs only when the provider is configured.
+    fn plan(&self, _call: &Call<'_>, _plan: &mut Plan<'_>) {}
+
+    fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Self::Record, Failure>;
+
+    /// The object as it is now; `Ok(None)` when it is gone (Terraform plans to create it).
+    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Self::Record>, Failure>;
+
+    fn update(
+        &self,
+        call: &Call<'_>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Self::Record, Failure>;
+
+    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure>;
+
+    /// The state to start an import from: by default an object holding only `id`.
+    fn import(&self, id: &str) -> Result<Value, Failure> {
+        Ok(Value::object([("id", Value::string(id))]))
+    }
+
+    /// The record as state (tfplug settles spelling, empty collections, config-only values).
+    fn state(&self, record: &Self::Record) -> Value;
+}
+
+/// A [`Crud`] as a tfplug [`Resource`].
+pub struct Managed<T> {
+    inner: T,
+    shared: Arc<Shared>,
+}
+
+/// The registry's constructor: one line per resource.
+pub fn managed<T: Crud>(inner: T, shared: &Arc<Shared>) -> Arc<dyn Resource> {
+    Arc::new(Managed {
+        inner,
+        shared: shared.clone(),
+    })
+}
+
+impl<T: Crud> Managed<T> {
+    /// Runs `f` with the configured context; reports a missing context or `f`'s failure.
+    fn with<R>(
+        &self,
+        diags: &mut Diagnostics,
+        f: impl FnOnce(&Call<'_>) -> Result<R, Failure>,
+    ) -> Option<R> {
+        let ctx = self.shared.ctx(diags)?;
+        let call = Call {
+            ctx: &ctx,
+            pending: &self.shared.pending,
+        };
+        f(&call).map_err(|e| e.report(diags)).ok()
+    }
+}
+
+impl<T: Crud> Resource for Managed<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.inner.schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        self.inner.validate(config, diags);
+    }
+
+    fn modify_plan(&self, plan: &mut Plan<'_>) {
+        if plan.is_destroy() {
+            return;
+        }
+        if let Some(ctx) = self.shared.try_ctx() {
+            let call = Call {
+                ctx: &ctx,
+                pending: &self.shared.pending,
+            };
+            self.inner.plan(&call, plan);
+        }
+    }
+
+    fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let r = self.with(diags, |c| self.inner.create(c, planned))?;
+        Some(self.inner.state(&r))
+    }
+
+    fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let r = self.with(diags, |c| self.inner.read(c, prior))??;
+        Some(self.inner.state(&r))
+    }
+
+    fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let r = self.with(diags, |c| self.inner.update(c, prior, planned))?;
+        Some(self.inner.state(&r))
+    }
+
+    fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
+        // Already gone (removed outside Terraform): the delete has nothing left to do.
+        self.with(diags, |c| match self.inner.delete(c, prior) {
+            Err(f) if f.gone => Ok(()),
+            r => r,
+        });
+    }
+
+    fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        self.inner.import(id).map_err(|e| e.report(diags)).ok()
+    }
+}

@@ -1,0 +1,55 @@
+//! New allocations planned in this process but not yet applied, per pool: the plan-time
+//! capacity check counts them all together. Terraform runs each graph walk (plan, apply) in
+//! its own provider process, and applies an allocation right after re-planning it, so an entry
+//! leaves when its allocation is applied.
+
+use crate::engine::Cidr;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+pub struct Pending {
+    by_pool: Mutex<HashMap<String, Vec<PendingEntry>>>,
+    /// Held across "read pending, check the pool, add" and across "allocate, remove": without
+    /// it, a check running between an allocation's commit and its removal from the list counts
+    /// that allocation twice, and a full-but-fitting plan fails.
+    gate: Mutex<()>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEntry {
+    pub len: u8,
+    pub explicit: Option<Cidr>,
+}
+
+impl Pending {
+    /// Serialises pending-list bookkeeping with the store work it must agree with.
+    pub fn gate(&self) -> MutexGuard<'_, ()> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pools(&self) -> MutexGuard<'_, HashMap<String, Vec<PendingEntry>>> {
+        self.by_pool.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn list(&self, pool: &str) -> Vec<PendingEntry> {
+        self.pools().get(pool).cloned().unwrap_or_default()
+    }
+
+    pub fn add(&self, pool: &str, e: PendingEntry) {
+        self.pools().entry(pool.to_string()).or_default().push(e);
+    }
+
+    /// Forgets everything: a new graph walk plans afresh.
+    pub fn clear(&self) {
+        self.pools().clear();
+    }
+
+    pub fn remove(&self, pool: &str, len: u8) {
+        if let Some(v) = self.pools().get_mut(pool) {
+            if let Some(i) = v.iter().position(|e| e.len == len) {
+                v.remove(i);
+            }
+        }
+    }
+}
