@@ -309,3 +309,47 @@ fn a_locked_database_is_busy_not_a_pool_error() {
     // Once the other writer is done, the same configuration applies.
     t.apply().ok();
 }
+
+#[test]
+fn a_bad_locale_fails_plan_when_the_ipam_is_planned_with_it() {
+    let w = Workspace::new(Tf::V1_15);
+    let config = r#"
+resource "ipam" "main" {
+  operating_regions = ["us-east-1"]
+}
+
+resource "ipam_pool" "p" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  locale         = "eu-west-1"
+}
+"#;
+    w.config(config);
+    w.init();
+    let r = w.plan();
+    fails(
+        r,
+        &[
+            "locale \"eu-west-1\" is not an operating region of the IPAM planned with this pool (us-east-1)",
+            "locale         = \"eu-west-1\"",
+        ],
+    );
+    assert_eq!(w.dump(), "", "nothing written at plan");
+    // The same pool with a locale the IPAM has plans and applies.
+    w.config(&config.replace("\"eu-west-1\"", "\"us-east-1\""));
+    w.apply().ok();
+}
+
+#[test]
+fn function_arguments_refuse_ambiguous_spellings_and_accept_any_case() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config("output \"n\" {\n  value = provider::ipam::size(\"010.0.0.0/8\")\n}\n");
+    w.init();
+    fails(
+        w.plan(),
+        &["\"010.0.0.0/8\" is ambiguous", "write 10.0.0.0/8"],
+    );
+    w.config("output \"n\" {\n  value = provider::ipam::contains(\"FD00::/48\", \"fd00:0:0:100::/56\")\n}\n");
+    w.apply().ok();
+    assert_eq!(w.outputs()["n"]["value"], true);
+}

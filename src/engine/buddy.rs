@@ -44,8 +44,8 @@ pub fn containing<F: FreeSpace>(
     Ok(fs.at_or_before(addr)?.filter(|b| last(family, *b) >= addr))
 }
 
-/// Marks `target` as used. It must lie inside one free block (check with [`is_free`]); the
-/// free block is split down to it, its buddies staying free.
+/// Marks `target` as used. It must lie inside the free block `block` (find it with
+/// [`free_block_holding`]); that block is split down to it, its buddies staying free.
 pub fn carve<F: FreeSpace>(
     fs: &mut F,
     family: AddressFamily,

@@ -4,7 +4,7 @@ use super::attrs::{description, opt_string, string, strings, tag_map, tags, tags
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Ipam as Record;
-use tfplug::{Attribute, Check, Schema, Type, Value};
+use tfplug::{Attribute, Check, Plan, Schema, Type, Value};
 
 pub struct Ipam;
 
@@ -35,6 +35,19 @@ impl Crud for Ipam {
             .attribute(Attribute::computed("private_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default private scope."))
             .attribute(Attribute::computed("public_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default public scope."))
             .attribute(Attribute::computed("scope_count", Type::Number).description("How many scopes the IPAM has."))
+    }
+
+    /// Remembers the regions of a new IPAM for the pools planned beside it.
+    fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        if !plan.is_create() {
+            return;
+        }
+        let regions = match plan.config.get("operating_regions") {
+            None | Some(Value::Null) => Some(vec![call.actor.region.clone()]),
+            Some(v) if v.is_wholly_known() => Some(strings(plan.config, "operating_regions")),
+            Some(_) => None,
+        };
+        call.pending.add_ipam(regions);
     }
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {

@@ -10,6 +10,9 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Default)]
 pub struct Pending {
     by_pool: Mutex<HashMap<String, Vec<PendingEntry>>>,
+    /// The operating regions of each IPAM planned for creation in this walk (`None` when not
+    /// known until apply): a pool planned beside its new IPAM checks its locale against them.
+    new_ipams: Mutex<Vec<Option<Vec<String>>>>,
     /// Held across "read pending, check the pool, add" and across "allocate, remove": without
     /// it, a check running between an allocation's commit and its removal from the list counts
     /// that allocation twice, and a full-but-fitting plan fails.
@@ -43,6 +46,24 @@ impl Pending {
     /// Forgets everything: a new graph walk plans afresh.
     pub fn clear(&self) {
         self.pools().clear();
+        self.ipams().clear();
+    }
+
+    fn ipams(&self) -> MutexGuard<'_, Vec<Option<Vec<String>>>> {
+        self.new_ipams.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn add_ipam(&self, regions: Option<Vec<String>>) {
+        self.ipams().push(regions);
+    }
+
+    /// The regions of every IPAM planned in this walk; `None` when one is not known yet.
+    pub fn new_ipam_regions(&self) -> Option<Vec<String>> {
+        self.ipams()
+            .iter()
+            .cloned()
+            .collect::<Option<Vec<_>>>()
+            .map(|l| l.concat())
     }
 
     pub fn remove(&self, pool: &str, len: u8) {

@@ -95,8 +95,11 @@ impl Crud for Pool {
 
     /// Parent, scope, family and locale against the database, when every value is known.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
-        if !plan.is_create() || !plan.config.is_wholly_known() {
+        if !plan.is_create() {
             return;
+        }
+        if !plan.config.is_wholly_known() {
+            return check_locale_of_new_ipam(call, plan);
         }
         let spec = spec(plan.config);
         if let Err(e) = call.store.check_pool_spec(&spec) {
@@ -161,6 +164,36 @@ impl Crud for Pool {
     fn state(&self, p: &Record) -> Value {
         Value::object(pool_values(p))
     }
+}
+
+/// A pool whose scope is created in the same plan: its locale must be a region of an IPAM
+/// planned beside it or of one the database holds (which IPAM is not known until apply).
+fn check_locale_of_new_ipam(call: &Call<'_>, plan: &mut Plan<'_>) {
+    let (Some(locale), Some(Value::Unknown)) = (
+        string(plan.config, "locale"),
+        plan.config.get("ipam_scope_id"),
+    ) else {
+        return;
+    };
+    let Some(mut regions) = call.pending.new_ipam_regions() else {
+        return;
+    };
+    if regions.is_empty() {
+        return;
+    }
+    let Ok(existing) = call.store.all_operating_regions() else {
+        return;
+    };
+    if regions.contains(&locale) || existing.contains(&locale) {
+        return;
+    }
+    regions.sort();
+    regions.dedup();
+    plan.diagnostics.error_at(
+        "locale",
+        "Invalid pool",
+        format!("locale {locale:?} is not an operating region of the IPAM planned with this pool ({}): use one of them, or add {locale:?} to the IPAM's operating_regions.", regions.join(", ")),
+    );
 }
 
 /// A pool's attributes as Terraform values (shared with the `ipam_pool` data source).

@@ -109,6 +109,20 @@ impl Store {
         })
     }
 
+    /// Every region some IPAM of the database operates in.
+    pub fn all_operating_regions(&self) -> Result<std::collections::BTreeSet<String>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached("SELECT operating_regions FROM ipams")?;
+            let lists: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(lists
+                .iter()
+                .flat_map(|l| serde_json::from_str::<Vec<String>>(l).unwrap_or_default())
+                .collect())
+        })
+    }
+
     pub fn get_ipam(&self, id: &str) -> Result<Option<Ipam>> {
         self.read(|tx| load_ipam(tx, id))
     }

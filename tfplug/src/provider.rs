@@ -76,7 +76,8 @@ pub trait Resource: Send + Sync {
     /// Creates the resource; returns its whole new state (every unknown planned value filled).
     fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
-    /// Reads the resource as it is now; `Ok(None)`, i.e. `None` with no error, means it is gone.
+    /// Reads the resource as it is now. `None` with no error diagnostic means it is gone
+    /// (Terraform then plans to create it again); `None` with an error keeps the prior state.
     fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
     fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
