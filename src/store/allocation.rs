@@ -3,7 +3,7 @@
 
 use super::audit::record;
 use super::free::{key, unkey, SqlFree};
-use super::model::{tags_from, tags_json, Allocation, AllocationState, Tags};
+use super::model::{tags_from, tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
 use super::pool::{load_pool_cidrs, require_pool};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use crate::engine::buddy::{self, Block};
@@ -37,10 +37,7 @@ pub(crate) struct Space {
 
 pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
     // The provider-owned IPv6 space is a pseudo-pool: no rules, only its one root.
-    if let Some(cidr) = pool_id
-        .strip_prefix("provided:")
-        .and_then(|c| Cidr::parse(c).ok())
-    {
+    if let Some(ProvidedSpace(cidr)) = ProvidedSpace::from_pool_id(pool_id) {
         return Ok(Space {
             id: pool_id.to_string(),
             family: cidr.family(),
@@ -77,11 +74,7 @@ fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
         kind: AllocationKind::parse(&r.get::<_, String>(3)?).unwrap_or(AllocationKind::Vpc),
         resource_id: r.get(4)?,
         name: r.get(5)?,
-        state: if r.get::<_, String>(6)? == "reserved" {
-            AllocationState::Reserved
-        } else {
-            AllocationState::Allocated
-        },
+        state: AllocationState::parse(&r.get::<_, String>(6)?),
         expires_at: r.get(7)?,
         description: r.get(8)?,
         tags: tags_from(&r.get::<_, String>(9)?),
@@ -285,7 +278,7 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
     .execute(params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
-        if i.state == AllocationState::Reserved { "reserved" } else { "allocated" },
+        i.state.as_str(),
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs(),
         cidrs_json(&spec.disallowed)
     ])?;

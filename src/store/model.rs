@@ -94,6 +94,44 @@ pub enum AllocationState {
     Allocated,
 }
 
+impl AllocationState {
+    /// The form stored in `allocations.state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AllocationState::Reserved => "reserved",
+            AllocationState::Allocated => "allocated",
+        }
+    }
+
+    pub fn parse(s: &str) -> AllocationState {
+        if s == AllocationState::Reserved.as_str() {
+            AllocationState::Reserved
+        } else {
+            AllocationState::Allocated
+        }
+    }
+}
+
+/// The provider-owned IPv6 space as a pseudo-pool: its free blocks and allocations are rows
+/// under a pool id no real pool can have. This type is the one place that knows that id's form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProvidedSpace(pub Cidr);
+
+impl ProvidedSpace {
+    const PREFIX: &'static str = "provided:";
+
+    pub fn pool_id(&self) -> String {
+        format!("{}{}", Self::PREFIX, self.0)
+    }
+
+    /// The space a pool id stands for, when it is the provided space's.
+    pub fn from_pool_id(id: &str) -> Option<ProvidedSpace> {
+        id.strip_prefix(Self::PREFIX)
+            .and_then(|c| Cidr::parse(c).ok())
+            .map(ProvidedSpace)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocation {
     pub id: String,
@@ -117,7 +155,7 @@ impl Allocation {
         json!({
             "id": self.id, "pool_id": self.pool_id, "cidr": self.cidr.to_string(),
             "kind": self.kind.as_str(), "resource_id": self.resource_id, "name": self.name,
-            "state": match self.state { AllocationState::Reserved => "reserved", AllocationState::Allocated => "allocated" },
+            "state": self.state.as_str(),
             "description": self.description, "tags": self.tags,
         })
     }

@@ -4,7 +4,7 @@
 use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, AllocationSpec};
 use super::audit::record;
 use super::free::{key, SqlFree};
-use super::model::{AllocationState, PoolCidr, ScopeType, Tags};
+use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType, Tags};
 use super::pool::{load_pool_cidrs, require_pool};
 use super::{new_id, Actor, Error, Result, Store};
 use crate::engine::{
@@ -13,11 +13,6 @@ use crate::engine::{
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
-
-/// The pseudo-pool holding the provider-owned IPv6 space.
-fn provided_pool_id(c: &Cidr) -> String {
-    format!("provided:{c}")
-}
 
 fn add_root(
     tx: &Transaction,
@@ -45,7 +40,7 @@ fn add_root(
 
 /// Makes sure the provider-owned IPv6 space exists as a pseudo-pool with one root.
 fn provided_space(tx: &Transaction, cidr: &Cidr) -> Result<String> {
-    let pid = provided_pool_id(cidr);
+    let pid = ProvidedSpace(*cidr).pool_id();
     let exists: Option<String> = tx
         .query_row(
             "SELECT id FROM pool_cidrs WHERE pool_id = ?1",
