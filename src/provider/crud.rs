@@ -41,17 +41,19 @@ pub trait Crud: Send + Sync + 'static {
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Self::Record, Failure>;
 
-    /// The object as it is now; `Ok(None)` when it is gone (Terraform plans to create it).
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Self::Record>, Failure>;
-
-    fn update(
+    /// The object `id` as it is now; `Ok(None)` when it is gone (Terraform plans to create it).
+    fn read(
         &self,
         call: &Call<'_>,
+        id: &str,
         prior: &Value,
-        planned: &Value,
-    ) -> Result<Self::Record, Failure>;
+    ) -> Result<Option<Self::Record>, Failure>;
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure>;
+    /// Changes the object `id` in place to `planned`.
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Self::Record, Failure>;
+
+    /// Deletes the object `id`; a failure marked `gone` counts as done.
+    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure>;
 
     /// The state to start an import from: by default an object holding only `id`.
     fn import(&self, id: &str) -> Result<Value, Failure> {
@@ -60,6 +62,11 @@ pub trait Crud: Send + Sync + 'static {
 
     /// The record as state (tfplug settles spelling, empty collections, config-only values).
     fn state(&self, record: &Self::Record) -> Value;
+}
+
+/// Every resource's `id` attribute ("" before it has one).
+fn id(v: &Value) -> &str {
+    v.get("id").and_then(Value::as_str).unwrap_or_default()
 }
 
 /// A [`Crud`] as a tfplug [`Resource`].
@@ -124,18 +131,18 @@ impl<T: Crud> Resource for Managed<T> {
     }
 
     fn read(&self, prior: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let r = self.with(diags, |c| self.inner.read(c, prior))??;
+        let r = self.with(diags, |c| self.inner.read(c, id(prior), prior))??;
         Some(self.inner.state(&r))
     }
 
-    fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let r = self.with(diags, |c| self.inner.update(c, prior, planned))?;
+    fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let r = self.with(diags, |c| self.inner.update(c, id(planned), planned))?;
         Some(self.inner.state(&r))
     }
 
     fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
         // Already gone (removed outside Terraform): the delete has nothing left to do.
-        self.with(diags, |c| match self.inner.delete(c, prior) {
+        self.with(diags, |c| match self.inner.delete(c, id(prior), prior) {
             Err(f) if f.gone => Ok(()),
             r => r,
         });

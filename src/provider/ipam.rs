@@ -61,19 +61,17 @@ impl Crud for Ipam {
             .doing("Cannot create the IPAM", &WHOLE)
     }
 
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Record>, Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         call.store
-            .get_ipam(&id)
+            .get_ipam(id)
             .doing("Cannot read the IPAM", &WHOLE)
     }
 
-    fn update(&self, call: &Call<'_>, _prior: &Value, planned: &Value) -> Result<Record, Failure> {
-        let id = string(planned, "id").unwrap_or_default();
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
         call.store
             .update_ipam(
                 &call.actor,
-                &id,
+                id,
                 string(planned, "description"),
                 strings(planned, "operating_regions"),
                 tags(planned, "tags"),
@@ -81,14 +79,13 @@ impl Crud for Ipam {
             .doing("Cannot update the IPAM", &REGIONS)
     }
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
         let cascade = prior
             .get("cascade")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         call.store
-            .delete_ipam(&call.actor, &id, cascade)
+            .delete_ipam(&call.actor, id, cascade)
             .doing("Cannot delete the IPAM", &CASCADE)
     }
 

@@ -128,15 +128,13 @@ impl Crud for Pool {
             .doing("Cannot create the pool", &POOL)
     }
 
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Record>, Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         call.store
-            .get_pool(&id)
+            .get_pool(id)
             .doing("Cannot read the pool", &WHOLE)
     }
 
-    fn update(&self, call: &Call<'_>, _prior: &Value, planned: &Value) -> Result<Record, Failure> {
-        let id = string(planned, "id").unwrap_or_default();
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
         let s = spec(planned);
         let u = PoolUpdate {
             description: s.description,
@@ -149,15 +147,14 @@ impl Crud for Pool {
             tags: s.tags,
         };
         call.store
-            .update_pool(&call.actor, &id, u)
+            .update_pool(&call.actor, id, u)
             .doing("Cannot update the pool", &POOL)
     }
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
         let cascade = boolean(prior, "cascade").unwrap_or(false);
         call.store
-            .delete_pool(&call.actor, &id, cascade)
+            .delete_pool(&call.actor, id, cascade)
             .doing("Cannot delete the pool", &CASCADE)
     }
 

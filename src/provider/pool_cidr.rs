@@ -55,11 +55,11 @@ impl Crud for PoolCidr {
             .doing("Cannot provision the CIDR", &blame)
     }
 
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Record>, Failure> {
+    fn read(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<Option<Record>, Failure> {
         let (pool, cidr) = match (string(prior, "ipam_pool_id"), cidr(prior, "cidr")) {
             (Some(p), Some(c)) => (p, c),
             // Imported: only the id "<cidr>_<pool id>" is known.
-            _ => match split_id(&string(prior, "id").unwrap_or_default()) {
+            _ => match split_id(id) {
                 Some(x) => x,
                 None => return Ok(None),
             },
@@ -70,8 +70,8 @@ impl Crud for PoolCidr {
     }
 
     /// Every argument forces replacement: nothing changes in place.
-    fn update(&self, call: &Call<'_>, prior: &Value, _planned: &Value) -> Result<Record, Failure> {
-        self.read(call, prior)?.ok_or_else(|| {
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
+        self.read(call, id, planned)?.ok_or_else(|| {
             Failure::plain(
                 "Cannot update the pool CIDR",
                 "The pool CIDR no longer exists.",
@@ -79,7 +79,7 @@ impl Crud for PoolCidr {
         })
     }
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure> {
+    fn delete(&self, call: &Call<'_>, _id: &str, prior: &Value) -> Result<(), Failure> {
         let (Some(pool), Some(cidr)) = (string(prior, "ipam_pool_id"), cidr(prior, "cidr")) else {
             return Ok(());
         };

@@ -79,29 +79,26 @@ impl Crud for Scope {
             .doing("Cannot create the scope", &IPAM)
     }
 
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Record>, Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         call.store
-            .get_scope(&id)
+            .get_scope(id)
             .doing("Cannot read the scope", &WHOLE)
     }
 
-    fn update(&self, call: &Call<'_>, _prior: &Value, planned: &Value) -> Result<Record, Failure> {
-        let id = string(planned, "id").unwrap_or_default();
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
         call.store
             .update_scope(
                 &call.actor,
-                &id,
+                id,
                 string(planned, "description"),
                 tags(planned, "tags"),
             )
             .doing("Cannot update the scope", &WHOLE)
     }
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
         call.store
-            .delete_scope(&call.actor, &id)
+            .delete_scope(&call.actor, id)
             .doing("Cannot delete the scope", &WHOLE)
     }
 

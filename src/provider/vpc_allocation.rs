@@ -153,32 +153,29 @@ impl Crud for VpcAllocation {
         Ok(a)
     }
 
-    fn read(&self, call: &Call<'_>, prior: &Value) -> Result<Option<Record>, Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         let a = call
             .store
-            .get_allocation(&id)
+            .get_allocation(id)
             .doing("Cannot read the allocation", &WHOLE)?;
         // A child pool's CIDR is an allocation too, but not a VPC's.
         Ok(a.filter(|a| a.kind != AllocationKind::IpamPool))
     }
 
-    fn update(&self, call: &Call<'_>, _prior: &Value, planned: &Value) -> Result<Record, Failure> {
-        let id = string(planned, "id").unwrap_or_default();
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
         call.store
             .update_allocation(
                 &call.actor,
-                &id,
+                id,
                 string(planned, "description"),
                 tags(planned, "tags"),
             )
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
-    fn delete(&self, call: &Call<'_>, prior: &Value) -> Result<(), Failure> {
-        let id = string(prior, "id").unwrap_or_default();
+    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
         call.store
-            .release(&call.actor, &id)
+            .release(&call.actor, id)
             .doing("Cannot release the allocation", &WHOLE)
     }
 
