@@ -238,6 +238,12 @@ fn pool_cidr_checks_run_at_plan_on_the_attribute() {
         &format!("resource \"ipam_pool_cidr\" \"x\" {{\n  ipam_pool_id = \"{c}\"\n  cidr = \"10.1.0.0/25\"\n}}\n"),
         &["a /25 is smaller than the pool allows", "cidr = \"10.1.0.0/25\""],
     );
+    // An explicit allocation cidr that breaks the pool's netmask rules is on cidr.
+    rejected(
+        &w,
+        &format!("resource \"ipam_vpc_allocation\" \"x\" {{\n  ipam_pool_id = \"{prod}\"\n  cidr = \"10.1.0.0/26\"\n  tags = {{ environment = \"production\" }}\n}}\n"),
+        &["a /26 is smaller than the pool allows", "ask for a /24 or larger", "cidr = \"10.1.0.0/26\""],
+    );
     // A missing required tag points at tags and says what to add.
     rejected(
         &w,
