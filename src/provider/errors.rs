@@ -188,3 +188,82 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
     };
     Failure::at(path, doing, detail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Cidr, Conflict};
+
+    fn sqlite(code: std::ffi::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn database_conditions_are_titled_for_what_they_are() {
+        for (code, title) in [
+            (rusqlite::ffi::SQLITE_BUSY, "The database is busy"),
+            (rusqlite::ffi::SQLITE_LOCKED, "The database is busy"),
+            (rusqlite::ffi::SQLITE_READONLY, "The database is read-only"),
+        ] {
+            let during_change: StoreError = sqlite(code).into();
+            let f = from_store(during_change, "Cannot allocate from the pool", &ALLOCATION);
+            assert_eq!(f.summary, title);
+            assert_eq!(f.path, None);
+            let at_open = StoreError::Open {
+                path: "x.db".into(),
+                source: sqlite(code),
+            };
+            assert_eq!(from_store(at_open, "Cannot open", &WHOLE).summary, title);
+        }
+    }
+
+    #[test]
+    fn facts_are_worded_on_the_attribute_with_what_to_do() {
+        let missing = EngineError::MissingTags {
+            required: vec![("env".into(), "prod".into())],
+            missing: vec![("env".into(), "prod".into())],
+        };
+        let f = engine(missing, "Cannot allocate from the pool", &ALLOCATION);
+        assert_eq!(f.path, Some("tags"));
+        assert!(
+            f.detail.ends_with("Add tags = { env = \"prod\" }."),
+            "{}",
+            f.detail
+        );
+
+        let c = |s: &str| Cidr::parse(s).unwrap();
+        let held = EngineError::HoldsAllocations {
+            cidr: c("10.1.0.0/16"),
+            allocations: vec![Conflict {
+                id: "ipam-pool-alloc-1".into(),
+                cidr: c("10.1.0.0/20"),
+                description: "payments".into(),
+            }],
+        };
+        let f = engine(held, "Cannot deprovision the CIDR", &WHOLE);
+        for needle in [
+            "ipam-pool-alloc-1",
+            "10.1.0.0/20",
+            "\"payments\"",
+            "cascade = true",
+        ] {
+            assert!(f.detail.contains(needle), "{needle} in {}", f.detail);
+        }
+
+        let taken = StoreError::NameTaken {
+            name: "a".into(),
+            pool_id: "p".into(),
+            id: "x".into(),
+            cidr: c("10.0.0.0/24"),
+        };
+        assert_eq!(
+            from_store(taken, "Cannot reserve", &ALLOCATION).path,
+            Some("name")
+        );
+        let gone = StoreError::NotFound {
+            kind: "pool",
+            id: "p".into(),
+        };
+        assert!(from_store(gone, "Cannot delete", &WHOLE).gone);
+    }
+}
