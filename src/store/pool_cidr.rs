@@ -101,113 +101,111 @@ impl Store {
         pool_id: &str,
         request: AllocationRequest,
     ) -> Result<PoolCidr> {
-        {
-            let pool = require_pool(tx, pool_id)?;
-            let existing = load_pool_cidrs(tx, pool_id)?;
-            if let AllocationRequest::Explicit(c) = &request {
-                if c.family() != pool.family {
-                    return Err(EngineError::FamilyMismatch {
-                        cidr: *c,
-                        family: pool.family,
-                    }
-                    .into());
+        let pool = require_pool(tx, pool_id)?;
+        let existing = load_pool_cidrs(tx, pool_id)?;
+        if let AllocationRequest::Explicit(c) = &request {
+            if c.family() != pool.family {
+                return Err(EngineError::FamilyMismatch {
+                    cidr: *c,
+                    family: pool.family,
                 }
-                if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(c)) {
+                .into());
+            }
+            if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(c)) {
+                return Err(Error::Refused(format!(
+                    "{c} overlaps {}, already provisioned to the pool {pool_id}",
+                    o.cidr
+                )));
+            }
+        }
+        let source_pool = match &pool.parent_id {
+            Some(parent) => Some(parent.clone()),
+            None if matches!(request, AllocationRequest::Netmask(_)) => {
+                if pool.family == AddressFamily::Ipv6 && pool.scope_type == ScopeType::Public {
+                    Some(provided_space(tx, &self.provided_ipv6())?)
+                } else {
                     return Err(Error::Refused(format!(
-                        "{c} overlaps {}, already provisioned to the pool {pool_id}",
-                        o.cidr
+                        "the pool {pool_id} is a top-level {} pool: provision it with an explicit cidr (netmask_length draws from a parent pool, or from the provider's IPv6 space for public IPv6 pools)",
+                        pool.scope_type.as_str()
                     )));
                 }
             }
-            let source_pool = match &pool.parent_id {
-                Some(parent) => Some(parent.clone()),
-                None if matches!(request, AllocationRequest::Netmask(_)) => {
-                    if pool.family == AddressFamily::Ipv6 && pool.scope_type == ScopeType::Public {
-                        Some(provided_space(tx, &self.provided_ipv6())?)
-                    } else {
-                        return Err(Error::Refused(format!(
-                            "the pool {pool_id} is a top-level {} pool: provision it with an explicit cidr (netmask_length draws from a parent pool, or from the provider's IPv6 space for public IPv6 pools)",
-                            pool.scope_type.as_str()
-                        )));
-                    }
-                }
-                None => None,
-            };
-            let provisioned = match source_pool {
-                Some(source) => {
-                    // auto_import: allocations of the parent inside the new CIDR move into this
-                    // pool (same ids) instead of blocking it.
-                    let adopted = match (&request, pool.auto_import) {
-                        (AllocationRequest::Explicit(c), true) => {
-                            let found = allocations_inside(tx, &source, c)?;
-                            for a in &found {
-                                release_tx(tx, actor, &a.id, "auto-import-release")?;
-                            }
-                            found
+            None => None,
+        };
+        let provisioned = match source_pool {
+            Some(source) => {
+                // auto_import: allocations of the parent inside the new CIDR move into this
+                // pool (same ids) instead of blocking it.
+                let adopted = match (&request, pool.auto_import) {
+                    (AllocationRequest::Explicit(c), true) => {
+                        let found = allocations_inside(tx, &source, c)?;
+                        for a in &found {
+                            release_tx(tx, actor, &a.id, "auto-import-release")?;
                         }
-                        _ => Vec::new(),
-                    };
-                    let spec = AllocationSpec {
-                        pool_id: source.clone(),
-                        request: request.clone(),
-                        disallowed: vec![],
-                        name: None,
-                        description: Some(format!("CIDR of the pool {pool_id}")),
-                        tags: Tags::new(),
-                        kind: AllocationKind::IpamPool,
-                        resource_id: Some(pool_id.to_string()),
-                    };
-                    let a = allocate_tx(tx, actor, &spec, AllocationState::Allocated, None)?;
-                    if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {
-                        return Err(Error::Refused(format!(
-                            "{} overlaps {}, already provisioned to the pool {pool_id}",
-                            a.cidr, o.cidr
-                        )));
+                        found
                     }
-                    let root = add_root(tx, pool_id, &a.cidr, Some(&a.id))?;
-                    for moved in &adopted {
-                        adopt(tx, actor, moved, pool_id)?;
-                    }
-                    root
+                    _ => Vec::new(),
+                };
+                let spec = AllocationSpec {
+                    pool_id: source.clone(),
+                    request: request.clone(),
+                    disallowed: vec![],
+                    name: None,
+                    description: Some(format!("CIDR of the pool {pool_id}")),
+                    tags: Tags::new(),
+                    kind: AllocationKind::IpamPool,
+                    resource_id: Some(pool_id.to_string()),
+                };
+                let a = allocate_tx(tx, actor, &spec, AllocationState::Allocated, None)?;
+                if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {
+                    return Err(Error::Refused(format!(
+                        "{} overlaps {}, already provisioned to the pool {pool_id}",
+                        a.cidr, o.cidr
+                    )));
                 }
-                None => {
-                    let AllocationRequest::Explicit(c) = request else {
-                        return Err(Error::Refused(
-                            "a top-level pool needs an explicit cidr".into(),
-                        ));
-                    };
-                    // Top-level pools of one scope must not overlap each other.
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT pc.cidr, pc.pool_id FROM pool_cidrs pc JOIN pools p ON p.id = pc.pool_id
-                         WHERE p.scope_id = ?1 AND p.parent_id IS NULL AND p.family = ?2",
-                    )?;
-                    let others: Vec<(String, String)> = stmt
-                        .query_map(params![pool.scope_id, pool.family.as_str()], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })?
-                        .collect::<rusqlite::Result<_>>()?;
-                    for (oc, op) in others {
-                        if let Ok(oc) = Cidr::parse(&oc) {
-                            if oc.overlaps(&c) {
-                                return Err(Error::Refused(format!(
-                                    "{c} overlaps {oc}, provisioned to the pool {op} in the same scope"
-                                )));
-                            }
+                let root = add_root(tx, pool_id, &a.cidr, Some(&a.id))?;
+                for moved in &adopted {
+                    adopt(tx, actor, moved, pool_id)?;
+                }
+                root
+            }
+            None => {
+                let AllocationRequest::Explicit(c) = request else {
+                    return Err(Error::Refused(
+                        "a top-level pool needs an explicit cidr".into(),
+                    ));
+                };
+                // Top-level pools of one scope must not overlap each other.
+                let mut stmt = tx.prepare_cached(
+                    "SELECT pc.cidr, pc.pool_id FROM pool_cidrs pc JOIN pools p ON p.id = pc.pool_id
+                     WHERE p.scope_id = ?1 AND p.parent_id IS NULL AND p.family = ?2",
+                )?;
+                let others: Vec<(String, String)> = stmt
+                    .query_map(params![pool.scope_id, pool.family.as_str()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (oc, op) in others {
+                    if let Ok(oc) = Cidr::parse(&oc) {
+                        if oc.overlaps(&c) {
+                            return Err(Error::Refused(format!(
+                                "{c} overlaps {oc}, provisioned to the pool {op} in the same scope"
+                            )));
                         }
                     }
-                    add_root(tx, pool_id, &c, None)?
                 }
-            };
-            record(
-                tx,
-                actor,
-                "provision-pool-cidr",
-                &provisioned.id,
-                None,
-                Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})),
-            )?;
-            Ok(provisioned)
-        }
+                add_root(tx, pool_id, &c, None)?
+            }
+        };
+        record(
+            tx,
+            actor,
+            "provision-pool-cidr",
+            &provisioned.id,
+            None,
+            Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})),
+        )?;
+        Ok(provisioned)
     }
 
     pub fn get_pool_cidr(&self, pool_id: &str, cidr: &str) -> Result<Option<PoolCidr>> {
