@@ -359,3 +359,28 @@ fn function_arguments_refuse_ambiguous_spellings_and_accept_any_case() {
     w.apply().ok();
     assert_eq!(w.outputs()["n"]["value"], true);
 }
+
+#[test]
+fn provided_ipv6_cidr_is_read_by_meaning_too() {
+    let provider = |cidr: &str, db: &std::path::Path| {
+        format!(
+            "terraform {{\n  required_providers {{\n    ipam = {{\n      source = \"local/ipam\"\n    }}\n  }}\n}}\nprovider \"ipam\" {{\n  database           = \"{}\"\n  provided_ipv6_cidr = \"{cidr}\"\n}}\nresource \"ipam\" \"main\" {{}}\nresource \"ipam_pool\" \"pub\" {{\n  ipam_scope_id  = ipam.main.public_default_scope_id\n  address_family = \"ipv6\"\n  aws_service    = \"ec2\"\n}}\nresource \"ipam_pool_cidr\" \"pub\" {{\n  ipam_pool_id   = ipam_pool.pub.id\n  netmask_length = 52\n}}\n",
+            db.display()
+        )
+    };
+    let w = Workspace::new(Tf::V1_15);
+    w.write("main.tf", &provider(" 2001:db8::/32", &w.db));
+    w.init();
+    fails(
+        w.plan(),
+        &[
+            "provided_ipv6_cidr",
+            "spaces around it",
+            "write 2001:db8::/32",
+        ],
+    );
+    w.write("main.tf", &provider("2001:DB8::/32", &w.db));
+    w.apply().ok();
+    assert_eq!(w.resource("ipam_pool_cidr.pub")["cidr"], "2001:db8::/52");
+    w.assert_no_changes();
+}
