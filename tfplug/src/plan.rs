@@ -181,6 +181,36 @@ mod tests {
     }
 
     #[test]
+    fn a_new_spelling_of_the_same_value_replaces_nothing() {
+        use crate::rules::Meaning;
+        const CASELESS: Meaning = Meaning {
+            name: "a caseless word",
+            canonical: |s| Ok(s.to_lowercase()),
+        };
+        let s = Schema::new()
+            .attribute(Attribute::computed("id", Type::String))
+            .attribute(
+                Attribute::required("word", Type::String)
+                    .requires_replace()
+                    .meaning(CASELESS),
+            );
+        let prior = s.complete(Value::object([("id", "x".into()), ("word", "ABC".into())]));
+        let config = s.complete(Value::object([("word", "abc".into())]));
+        let mut proposed = prior.clone();
+        proposed.set_attr("word", "abc".into());
+        let (planned, rr) = default_plan(&s, &prior, &proposed, &config);
+        assert!(rr.is_empty());
+        assert_eq!(
+            planned.get("id"),
+            Some(&Value::string("x")),
+            "not an update"
+        );
+        proposed.set_attr("word", "abd".into());
+        let (_, rr) = default_plan(&s, &prior, &proposed, &config);
+        assert_eq!(rr, vec![AttributePath::attr("word")]);
+    }
+
+    #[test]
     fn destroy_plans_null() {
         let prior = obj(&[("name", "a".into())]);
         let (planned, _) = default_plan(&schema(), &prior, &Value::Null, &Value::Null);

@@ -201,16 +201,14 @@ pub fn validate(schema: &Schema, config: &Value, diags: &mut Diagnostics) {
             .iter()
             .filter(|n| config.get(n).is_some_and(|v| !v.is_null()))
             .collect();
-        let names: Vec<String> = group.clone();
-        let message = format!("Set exactly one of {}.", or_list(&names));
+        let names = or_list(group);
+        let message = format!("Set exactly one of {names}.");
         match set.as_slice() {
-            [] => diags.error(format!("Missing {}", or_list(&names)), message),
+            [] => diags.error(format!("Missing {names}"), message),
             [_] => {}
-            [_, second, ..] => diags.error_at(
-                second.as_str(),
-                format!("Conflicting {}", or_list(&names)),
-                message,
-            ),
+            [_, second, ..] => {
+                diags.error_at(second.as_str(), format!("Conflicting {names}"), message)
+            }
         }
     }
 }
