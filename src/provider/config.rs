@@ -2,12 +2,12 @@
 
 use super::attrs::{cidr, string, CIDR, REGION};
 use super::context::Context;
-use super::errors::{from_store, Blame, WHOLE};
+use super::errors::{from_store, Blame, Failure, WHOLE};
 use crate::engine::{AddressFamily, Cidr};
 use crate::store::{Actor, Store};
 use std::path::PathBuf;
 use std::time::Duration;
-use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Check, Diagnostics, Pattern, Schema, Type, Value};
 
 /// What the provider block means when an argument is left out (the command line shares them).
 pub mod defaults {
@@ -27,16 +27,16 @@ pub fn schema() -> Schema {
         .attribute(Attribute::optional("database", Type::String).description(
             "Where the allocation state lives: a SQLite file path (`sqlite://` prefix optional). Default: `IPAM_DATABASE`, else `ipam.db` in the working directory.",
         ))
-        .attribute(Attribute::optional("account_id", Type::String).description(
+        .attribute(Attribute::optional("account_id", Type::String).check(ACCOUNT_ID).description(
             "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`.",
         ))
-        .attribute(Attribute::optional("lock_timeout", Type::String).description(
+        .attribute(Attribute::optional("lock_timeout", Type::String).check(DURATION).description(
             "How long a change waits for another writer before failing with an error that says the database is busy, e.g. `30s`, `5m`. Default `60s`.",
         ))
         .attribute(Attribute::optional("region", Type::String).check(REGION).description(
             "The caller's region. Default: `IPAM_REGION`, else `AWS_REGION`, else `us-east-1`.",
         ))
-        .attribute(Attribute::optional("reservation_ttl", Type::String).description(
+        .attribute(Attribute::optional("reservation_ttl", Type::String).check(DURATION).description(
             "How long a plan-time reservation of a named allocation lives unapplied, e.g. `30m`, `24h`. Default `24h`.",
         ))
         .attribute(Attribute::optional("provided_ipv6_cidr", Type::String).meaning(CIDR).description(
@@ -73,47 +73,47 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// A 12-digit account id.
+const ACCOUNT_ID: Check = Check::Matches(Pattern {
+    looks_like: "a 12-digit account id, such as \"111122223333\"",
+    test: |s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()),
+});
+
+/// A duration [`parse_duration`] reads.
+const DURATION: Check = Check::Matches(Pattern {
+    looks_like: "a duration: a number and a unit (s, m, h, d), such as \"30s\" or \"24h\"",
+    test: |s| parse_duration(s).is_some(),
+});
+
+/// What the schema's checks cannot say: the family of the provided space, the backend.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    if let Some(a) = string(config, "account_id") {
-        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
-            diags.error_at(
-                "account_id",
-                "Invalid account_id",
-                format!("{a:?} is not a 12-digit account id, such as \"111122223333\"."),
-            );
-        }
-    }
-    for name in ["reservation_ttl", "lock_timeout"] {
-        if let Some(t) = string(config, name) {
-            if parse_duration(&t).is_none() {
-                diags.error_at(name, format!("Invalid {name}"), format!("{t:?} is not a duration: write a number and a unit (s, m, h, d), such as \"30s\" or \"24h\"."));
-            }
-        }
-    }
     if let Some(c) = cidr(config, "provided_ipv6_cidr") {
         if c.family() != AddressFamily::Ipv6 {
-            diags.error_at(
+            let hint = defaults::PROVIDED_IPV6_CIDR;
+            Failure::at(
                 "provided_ipv6_cidr",
                 "Invalid provided_ipv6_cidr",
-                format!(
-                    "{c} is not an IPv6 block: write one such as \"{}\".",
-                    defaults::PROVIDED_IPV6_CIDR
-                ),
-            );
+                format!("{c} is not an IPv6 block: write one such as \"{hint}\"."),
+            )
+            .report(diags);
         }
     }
     if let Some(d) = string(config, "database") {
         if d.starts_with("postgres://") || d.starts_with("postgresql://") {
-            diags.error_at(
+            Failure::at(
                 "database",
                 "PostgreSQL is not supported yet",
                 "Use a SQLite file path for now.",
-            );
+            )
+            .report(diags);
         }
     }
 }
 
+/// Opens the store. Values unknown at validate (taken from other resources) are known now:
+/// the schema's checks run again before anything is opened.
 pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
+    tfplug::rules::validate(&schema(), config, diags);
     validate(config, diags);
     if diags.has_errors() {
         return None;

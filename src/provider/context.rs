@@ -1,6 +1,7 @@
 //! What ConfigureProvider establishes for every later call of this process, and where the
 //! resources find it.
 
+use super::errors::Failure;
 use super::pending::Pending;
 use crate::store::{Actor, Store};
 use std::sync::{Arc, RwLock};
@@ -33,10 +34,11 @@ impl Shared {
     pub fn ctx(&self, diags: &mut Diagnostics) -> Option<Arc<Context>> {
         let c = self.try_ctx();
         if c.is_none() {
-            diags.error(
+            Failure::plain(
                 "Provider not configured",
                 "The ipam provider could not open its database; see the earlier error about the provider block.",
-            );
+            )
+            .report(diags);
         }
         c
     }

@@ -2,7 +2,7 @@
 
 use super::attrs::string;
 use super::context::Shared;
-use super::errors::{Doing, WHOLE};
+use super::errors::{Doing, Failure, WHOLE};
 use super::pool::{pool_attributes, pool_values};
 use std::sync::Arc;
 use tfplug::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
@@ -52,7 +52,7 @@ impl DataSource for PoolData {
         for f in config.get("filter").and_then(Value::as_list).unwrap_or(&[]) {
             if let Some(n) = string(f, "name") {
                 if n != "description" && n != "ipam-pool-id" && !n.starts_with("tag:") {
-                    diags.error_at("filter", "Unknown filter", format!("{n:?} is not a filter name: use \"description\", \"ipam-pool-id\" or \"tag:<key>\"."));
+                    Failure::at("filter", "Unknown filter", format!("{n:?} is not a filter name: use \"description\", \"ipam-pool-id\" or \"tag:<key>\".")).report(diags);
                 }
             }
         }
@@ -83,24 +83,24 @@ impl DataSource for PoolData {
         let p = match pools.as_slice() {
             [p] => p,
             [] => {
-                diags.error(
+                Failure::plain(
                     "No matching pool",
-                    "No IPAM pool in this database matches the id and filters given.",
-                );
+                    "No IPAM pool in this database matches the id and filters given; check the id, or loosen the filters.",
+                )
+                .report(diags);
                 return None;
             }
             many => {
-                diags.error(
+                let ids: Vec<&str> = many.iter().map(|p| p.id.as_str()).collect();
+                Failure::plain(
                     "More than one pool matches",
                     format!(
                         "{} pools match ({}); add filters so that exactly one does.",
                         many.len(),
-                        many.iter()
-                            .map(|p| p.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        ids.join(", ")
                     ),
-                );
+                )
+                .report(diags);
                 return None;
             }
         };

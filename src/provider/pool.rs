@@ -186,11 +186,12 @@ fn check_locale_of_new_ipam(call: &Call<'_>, plan: &mut Plan<'_>) {
     }
     regions.sort();
     regions.dedup();
-    plan.diagnostics.error_at(
+    Failure::at(
         "locale",
         "Invalid pool",
         format!("locale {locale:?} is not an operating region of the IPAM planned with this pool ({}): use one of them, or add {locale:?} to the IPAM's operating_regions.", regions.join(", ")),
-    );
+    )
+    .report(&mut plan.diagnostics);
 }
 
 /// A pool's attributes as Terraform values (shared with the `ipam_pool` data source).

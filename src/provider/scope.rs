@@ -58,11 +58,12 @@ impl Crud for Scope {
         }
         if let Some(id) = string(&plan.planned, "ipam_id") {
             if let Ok(None) = call.store.get_ipam(&id) {
-                plan.diagnostics.error_at(
+                Failure::at(
                     "ipam_id",
                     "Unknown IPAM",
-                    format!("No IPAM with id {id:?} exists in this database."),
-                );
+                    format!("No IPAM with id {id:?} exists in this database; check the id, or create the IPAM first."),
+                )
+                .report(&mut plan.diagnostics);
             }
         }
     }

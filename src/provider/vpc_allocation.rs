@@ -10,9 +10,15 @@ use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use super::pending::PendingEntry;
 use crate::engine::{AllocationKind, AllocationRequest};
 use crate::store::{new_id, Allocation as Record, AllocationSpec};
-use tfplug::{Attribute, Diagnostics, Plan, Schema, Type, Value};
+use tfplug::{Attribute, Check, Diagnostics, Pattern, Plan, Schema, Type, Value};
 
 pub struct VpcAllocation;
+
+/// A name is how later plans find their reservation: spaces alone would be easy to mistake.
+const NOT_BLANK: Check = Check::Matches(Pattern {
+    looks_like: "a name (it is blank)",
+    test: |s| !s.trim().is_empty(),
+});
 
 const DESCRIPTION: &str = "The CIDR of a VPC, allocated from a pool (what `create-vpc --ipv4-ipam-pool-id` does).
 
@@ -36,7 +42,7 @@ impl Crud for VpcAllocation {
             .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("The prefix length to allocate. Default: the pool's default netmask length."))
             .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("An explicit block instead of the next free one."))
             .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).requires_replace().meaning(CIDR).description("Blocks the allocator must not hand out."))
-            .attribute(Attribute::optional("name", Type::String).requires_replace().check(tfplug::Check::Length { min: 1, max: 255 }).description("Unique among the pool's allocations. When set, the CIDR is reserved at plan time and shown in the plan."))
+            .attribute(Attribute::optional("name", Type::String).requires_replace().check(Check::Length { min: 1, max: 255 }).check(NOT_BLANK).description("Unique among the pool's allocations. When set, the CIDR is reserved at plan time and shown in the plan."))
             .attribute(description("allocation"))
             .attribute(tag_map("tags", "Tags; must include the pool's allocation_resource_tags."))
             .attribute(Attribute::computed("vpc_id", Type::String).use_state_for_unknown().description("The id of the VPC the CIDR is for, `vpc-` and 17 hex digits."))
@@ -47,19 +53,15 @@ impl Crud for VpcAllocation {
     /// `cidr` and `netmask_length` together must agree.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
-            if i64::from(c.prefix_len()) != n {
-                diags.error_at(
+            let len = c.prefix_len();
+            if i64::from(len) != n {
+                Failure::at(
                     "netmask_length",
                     "Conflicting netmask_length",
-                    format!(
-                        "cidr {c} is a /{}, but netmask_length is {n}; set one of them.",
-                        c.prefix_len()
-                    ),
-                );
+                    format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
+                )
+                .report(diags);
             }
-        }
-        if string(config, "name").is_some_and(|n| n.trim().is_empty()) {
-            diags.error_at("name", "Invalid name", "A name must not be blank.");
         }
     }
 
@@ -111,8 +113,7 @@ impl Crud for VpcAllocation {
                 .iter()
                 .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
             {
-                plan.diagnostics.error_at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another ipam_vpc_allocation in this plan also allocates; give one of them another block."));
-                return;
+                return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another ipam_vpc_allocation in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
             }
         }
         let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
