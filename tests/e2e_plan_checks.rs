@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Tf, Workspace};
+use support::{rejected, Tf, Workspace};
 
 /// A team configuration allocating from `pool` with the given attribute lines.
 fn team(pool: &str, body: &str) -> String {
@@ -12,30 +12,6 @@ fn team(pool: &str, body: &str) -> String {
 }
 
 const PROD_TAGS: &str = "  tags = {\n    environment = \"production\"\n  }";
-
-/// Plans `config` in a sibling of `w` (sharing its database), expects a failure mentioning
-/// every `needle`, and checks that the database did not change.
-#[track_caller]
-fn rejected(w: &Workspace, config: &str, needles: &[&str]) {
-    let t = w.sibling();
-    t.config(config);
-    t.init();
-    let before = w.dump();
-    let r = t.plan();
-    assert_eq!(r.code, 1, "plan should fail:\n{}", r.text());
-    let flat = support::flatten(&r.text());
-    for n in needles {
-        assert!(
-            flat.contains(&support::flatten(n)),
-            "expected {n:?} in:\n{}",
-            r.text()
-        );
-    }
-    assert_eq!(before, w.dump(), "the database changed");
-    let r = t.apply();
-    assert_ne!(r.code, 0);
-    assert_eq!(before, w.dump(), "the database changed on apply");
-}
 
 #[test]
 fn malformed_values_are_diagnostics_on_their_attribute() {

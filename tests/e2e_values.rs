@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{Tf, Workspace};
+use support::{rejected, Tf, Workspace};
 
 /// A private IPv6 pool with a top-level CIDR written in upper case, and an allocation from it
 /// written in upper case too.
@@ -40,29 +40,7 @@ resource "ipam_vpc_allocation" "named" {
 /// Expects `r` to fail mentioning every needle.
 #[track_caller]
 fn fails(r: support::Run, needles: &[&str]) {
-    assert_ne!(r.code, 0, "should fail:\n{}", r.text());
-    let flat = support::flatten(&r.text());
-    for n in needles {
-        assert!(
-            flat.contains(&support::flatten(n)),
-            "expected {n:?} in:\n{}",
-            r.text()
-        );
-    }
-}
-
-/// Plans `config` in a sibling of `w` (same database): it fails naming every needle, and
-/// neither plan nor apply changes the database.
-#[track_caller]
-fn rejected(w: &Workspace, config: &str, needles: &[&str]) {
-    let t = w.sibling();
-    t.config(config);
-    t.init();
-    let before = w.dump();
-    fails(t.plan(), needles);
-    assert_eq!(before, w.dump(), "the database changed on plan");
-    assert_ne!(t.apply().code, 0);
-    assert_eq!(before, w.dump(), "the database changed on apply");
+    needles.iter().fold(r, |r, n| r.fails_with(n));
 }
 
 #[test]

@@ -138,6 +138,29 @@ impl Run {
     }
 }
 
+/// Plans `config` in a sibling of `w` (sharing its database), expects a failure mentioning
+/// every `needle`, and checks that neither the plan nor an apply changed the database.
+#[track_caller]
+pub fn rejected(w: &Workspace, config: &str, needles: &[&str]) {
+    let t = w.sibling();
+    t.config(config);
+    t.init();
+    let before = w.dump();
+    let r = t.plan();
+    assert_eq!(r.code, 1, "plan should fail:\n{}", r.text());
+    for n in needles {
+        assert!(
+            flatten(&r.text()).contains(&flatten(n)),
+            "expected {n:?} in:\n{}",
+            r.text()
+        );
+    }
+    assert_eq!(before, w.dump(), "the database changed");
+    let r = t.apply();
+    assert_ne!(r.code, 0);
+    assert_eq!(before, w.dump(), "the database changed on apply");
+}
+
 /// Terraform wraps diagnostics in boxes across lines; compare text with the frame removed.
 pub fn flatten(s: &str) -> String {
     s.lines()
