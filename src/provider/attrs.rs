@@ -46,7 +46,9 @@ pub fn tag_map(name: &str, description: &str) -> Attribute {
         .check(Check::KeyLength { min: 1, max: 128 })
         .check(Check::Length { min: 0, max: 256 })
         .check(Check::Size { min: 0, max: 50 })
-        .description(description)
+        .description(&format!(
+            "{description} At most 50 tags; keys 1 to 128 characters, values up to 256."
+        ))
 }
 
 /// Region names as AWS writes them: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`.
