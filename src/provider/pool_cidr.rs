@@ -69,7 +69,8 @@ impl Crud for PoolCidr {
             .doing("Cannot read the pool CIDR", &WHOLE)
     }
 
-    /// Every argument forces replacement: nothing changes in place.
+    /// Every argument forces replacement, so an update is only a new spelling of the same CIDR
+    /// (tfplug puts it in state): the record itself does not change.
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
         self.read(call, id, planned)?.ok_or_else(|| {
             Failure::plain(
