@@ -138,9 +138,15 @@ fn opened(e: StoreError) -> StoreError {
 pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
     use EngineError as E;
     let (path, detail) = match &e {
-        E::Cidr(_) | E::FamilyMismatch { .. } | E::OutsidePool { .. } | E::InUse { .. } => {
-            (blame.cidr, e.to_string())
+        E::Cidr(_) => (blame.cidr, e.to_string()),
+        E::FamilyMismatch { family, .. } => {
+            (blame.cidr, format!("{e}: use an {family} block, or a pool of that family."))
         }
+        E::OutsidePool { .. } => (
+            blame.cidr,
+            format!("{e}: use a block inside one of those, or leave cidr unset to be given the next free block."),
+        ),
+        E::InUse { .. } => (blame.cidr, format!("{e}: choose another block.")),
         E::Overlap { next_free: Some(_), .. } => (
             blame.cidr,
             format!("{e}: use it, or leave cidr unset to be given the next free block."),
@@ -150,7 +156,11 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
             "",
             format!("{e}. Release them (or destroy the child pools using them) first, or destroy the pool with cascade = true to release everything under it."),
         ),
-        E::NetmaskOutOfRange { .. } | E::TooSmall { .. } => (blame.netmask, e.to_string()),
+        E::NetmaskOutOfRange { .. } => (blame.netmask, e.to_string()),
+        E::TooSmall { cidr, .. } => (
+            blame.netmask,
+            format!("{e}: ask for a /{} or a longer prefix.", cidr.prefix_len()),
+        ),
         E::LargerThanAllowed { len, min } => (
             blame.netmask,
             format!("a /{len} is larger than the pool allows: its allocation_min_netmask_length is {min}, so the largest block is a /{min}; ask for a /{min} or smaller."),

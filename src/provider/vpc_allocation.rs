@@ -209,7 +209,7 @@ fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
             "ipam_pool_id",
             "Unknown IPAM pool",
             format!(
-                "No IPAM pool with id {:?} exists in this database.",
+                "No IPAM pool with id {:?} exists in this database; check the id, or create the pool first.",
                 spec.pool_id
             ),
         ));
