@@ -273,6 +273,37 @@ async fn the_dashboard_in_chromium() {
         .await
         .expect("open prod");
     screenshot(&b, "pool").await;
+    for (section, name) in [
+        ("map", "pool-map"),
+        ("history", "pool-history"),
+        ("allocations", "pool-allocations"),
+    ] {
+        b.client
+            .execute(
+                &format!("document.getElementById('{section}').scrollIntoView()"),
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        if section == "map" {
+            let block = b
+                .client
+                .find(Locator::Css("svg.map rect.blk"))
+                .await
+                .expect("a block");
+            let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                element: block,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            });
+            b.client
+                .perform_actions(hover)
+                .await
+                .expect("move the pointer");
+        }
+        screenshot(&b, name).await;
+    }
 
     // The description that is a script shows as text and does not run.
     let cell = b
@@ -388,6 +419,24 @@ fn metrics_and_404s_over_http() {
         );
     }
     assert!(metrics.contains("description=\"production\""), "{metrics}");
+    // The example alert rules use only metrics that exist.
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/monitoring/alerts.yml"),
+    )
+    .expect("examples/monitoring/alerts.yml");
+    let used: std::collections::BTreeSet<&str> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("expr:"))
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| w.starts_with("ipam_"))
+        .collect();
+    assert!(used.contains("ipam_pool_utilization_ratio"), "{used:?}");
+    for name in used {
+        assert!(
+            metrics.contains(&format!("\n{name}{{")),
+            "{name} is not in /metrics"
+        );
+    }
     assert!(metrics.contains("locale=\"\""), "{metrics}");
 
     for bad in [

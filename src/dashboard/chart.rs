@@ -34,7 +34,13 @@ pub fn render(points: &[HistoryPoint], now: HistoryPoint) -> Markup {
     let t0 = pts.first().map_or(now.at, |p| p.0);
     let t1 = now.at.max(t0 + 1);
     let x = |t: i64| LEFT + (t - t0) as f64 / (t1 - t0) as f64 * (W - LEFT - 8.0);
-    let y = |p: f64| 8.0 + (100.0 - p.clamp(0.0, 100.0)) / 100.0 * (H - BOTTOM - 8.0);
+    // A pool at 3% is drawn on a 0–5% scale: a flat line at the bottom tells nothing.
+    let peak = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let top = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+        .into_iter()
+        .find(|t| peak * 1.25 <= *t)
+        .unwrap_or(100.0);
+    let y = |p: f64| 8.0 + (top - p.clamp(0.0, top)) / top * (H - BOTTOM - 8.0);
     let mut line = String::new();
     for (i, (t, p)) in pts.iter().enumerate() {
         if i == 0 {
@@ -52,7 +58,7 @@ pub fn render(points: &[HistoryPoint], now: HistoryPoint) -> Markup {
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (W) " " (H)} role="img"
             aria-label="utilization over time" {
-            @for pct in [0.0, 50.0, 80.0, 100.0] {
+            @for pct in [0.0, top / 2.0, top].into_iter().chain((top == 100.0).then_some(80.0)) {
                 line class={"grid" @if pct == 80.0 { " alarm" }} x1=(LEFT) x2=(W - 8.0) y1=(y(pct)) y2=(y(pct)) {}
                 text.axis x=(LEFT - 6.0) y=(y(pct) + 4.0) text-anchor="end" { (pct) "%" }
             }

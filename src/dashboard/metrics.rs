@@ -105,3 +105,11 @@ pub fn render(view: &View) -> Result<String> {
     encode(&mut out, &registry).map_err(|e| crate::store::Error::Refused(e.to_string()))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn label_values_are_escaped_for_the_exposition_format() {
+        assert_eq!(super::label("a \"b\" \\ c\nd"), "a \\\"b\\\" \\\\ c\\nd");
+    }
+}

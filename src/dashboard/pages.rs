@@ -355,10 +355,11 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
                     }
                     (svg)
                     div.mapinfo aria-live="polite" { "Point at the map to see what holds a block." }
+                    p.legend {
+                        span.item { span.sw.alloc {} "allocated" } span.item { span.sw.resv {} "reserved" }
+                        span.item { span.sw.child {} "child pool" } span.item { span.sw.free {} "free" }
+                    }
                 }
-            }
-            p.legend {
-                span.sw.alloc {} "allocated " span.sw.resv {} "reserved " span.sw.child {} "child pool " span.sw.free {} "free"
             }
         }
         section #history {
