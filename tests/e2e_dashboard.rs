@@ -90,6 +90,15 @@ resource "ipam_vpc_allocation" "sandbox" {
   depends_on     = [ipam_pool_cidr.dev]
 }
 
+# Many blocks of mixed sizes: those smaller than a map cell (/28 here) are summed per cell.
+resource "ipam_vpc_allocation" "many" {
+  count          = 24
+  ipam_pool_id   = ipam_pool.dev.id
+  netmask_length = [22, 24, 26, 27, 28, 29, 30, 29][count.index % 8]
+  description    = "service ${count.index}"
+  depends_on     = [ipam_vpc_allocation.sandbox]
+}
+
 resource "ipam_pool" "v6" {
   ipam_scope_id  = ipam.main.public_default_scope_id
   address_family = "ipv6"
@@ -122,7 +131,7 @@ data "ipam_utilization" "u" {
   for_each     = local.pools
   ipam_pool_id = each.value
   depends_on = [ipam_vpc_allocation.app, ipam_vpc_allocation.web, ipam_vpc_allocation.evil,
-  ipam_vpc_allocation.sandbox, ipam_vpc_allocation.v6, ipam_pool_cidr.dev]
+  ipam_vpc_allocation.sandbox, ipam_vpc_allocation.v6, ipam_vpc_allocation.many, ipam_pool_cidr.dev]
 }
 
 output "usage" {
@@ -138,6 +147,14 @@ output "allocations" {
     [for a in [ipam_vpc_allocation.web, ipam_vpc_allocation.evil, ipam_vpc_allocation.sandbox] : { id = a.id, cidr = a.cidr, pool = a.ipam_pool_id }],
     [for a in ipam_vpc_allocation.v6 : { id = a.id, cidr = a.cidr, pool = a.ipam_pool_id }],
   )
+}
+
+output "many" {
+  value = [for a in ipam_vpc_allocation.many : a.cidr]
+}
+
+output "dev" {
+  value = ipam_pool.dev.id
 }
 
 output "evil" {
@@ -268,6 +285,73 @@ async fn the_dashboard_in_chromium() {
             "pointer over {id}, the map says {info:?}"
         );
     }
+    // Blocks smaller than a cell are counted in the cells that hold them.
+    let dev = out["dev"]["value"].as_str().expect("dev").to_string();
+    let small = out["many"]["value"]
+        .as_array()
+        .expect("many")
+        .iter()
+        .filter(|c| {
+            c.as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .parse::<u8>()
+                .unwrap()
+                > 28
+        })
+        .count();
+    b.client
+        .goto(&format!("{}/pools/{dev}", server.base))
+        .await
+        .expect("open dev");
+    let mut counted = 0;
+    for cell in b
+        .client
+        .find_all(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("cells")
+    {
+        counted += cell
+            .attr("data-n")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert_eq!(counted, small, "allocations summed in cells");
+    b.client
+        .execute("document.getElementById('map').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    let cell = b
+        .client
+        .find(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("a cell");
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: cell,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    b.client
+        .perform_actions(hover)
+        .await
+        .expect("move the pointer");
+    let info = b
+        .client
+        .find(Locator::Css(".mapinfo"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(info.contains("% used"), "{info}");
+    screenshot(&b, "pool-cells").await;
+
     b.client
         .goto(&format!("{}/pools/{prod}", server.base))
         .await
@@ -370,6 +454,37 @@ async fn the_dashboard_in_chromium() {
         "search for {inside} found {held:?}"
     );
     screenshot(&b, "search").await;
+
+    // A plan reserves a named allocation's block: the map shows it as reserved, the page lists
+    // it with its expiry.
+    w.config(&format!(
+        "{}\nresource \"ipam_vpc_allocation\" \"db\" {{\n  ipam_pool_id   = ipam_pool.prod.id\n  name           = \"db\"\n  netmask_length = 22\n}}\n",
+        CONFIG.replace("XSS_HCL", &hcl_xss)
+    ));
+    let plan = w.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .expect("open prod");
+    let row = b
+        .client
+        .find(Locator::Css("#reservations tbody tr"))
+        .await
+        .expect("the reservation is listed")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        row.starts_with("db ") && row.contains("/22") && row.contains("UTC"),
+        "{row}"
+    );
+    let reserved = b
+        .client
+        .find_all(Locator::Css("svg.map rect.blk.resv"))
+        .await
+        .expect("reserved blocks");
+    assert_eq!(reserved.len(), 1, "the reservation is on the map");
 
     b.client
         .goto(&format!("{}/pools/no-such-pool", server.base))

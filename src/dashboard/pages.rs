@@ -226,7 +226,7 @@ fn resource(a: &AllocationRow) -> Markup {
 struct PoolData {
     summary: PoolSummary,
     ancestors: Vec<(String, Option<String>)>,
-    maps: Vec<(Cidr, Cidr, Markup, usize)>,
+    maps: Vec<(Cidr, Cidr, Markup, usize, Vec<Cidr>)>,
     history: Vec<HistoryPoint>,
     rows: Vec<AllocationRow>,
     row_count: u64,
@@ -268,7 +268,14 @@ fn load_pool(v: &View, id: &str, zoom: Option<Cidr>, page: u64) -> Result<Option
         };
         let layout = map::Layout::new(view);
         let blocks = v.map_blocks(id, &view, layout.cell_len())?;
-        maps.push((*root, view, map::render(&layout, &blocks), blocks.len()));
+        let free = v.largest_free(id, &view, 6)?;
+        maps.push((
+            *root,
+            view,
+            map::render(&layout, &blocks),
+            blocks.len(),
+            free,
+        ));
     }
     let row_count = v.allocation_rows(id)?;
     Ok(Some(PoolData {
@@ -344,7 +351,7 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
             h2 { "Map" }
             p.muted { "Each CIDR's addresses in order along a Hilbert curve: an aligned block is a square. Point at a block to name it; click a shaded cell to zoom in, a child pool to open it." }
             @if p.cidrs.is_empty() { p.empty { "No CIDR is provisioned to this pool." } }
-            @for (root, view, svg, n) in &d.maps {
+            @for (root, view, svg, n, free) in &d.maps {
                 figure.mapbox data-root=(root.to_string()) data-blocks=(n) {
                     figcaption {
                         span.mono { (view) }
@@ -358,6 +365,11 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
                     p.legend {
                         span.item { span.sw.alloc {} "allocated" } span.item { span.sw.resv {} "reserved" }
                         span.item { span.sw.child {} "child pool" } span.item { span.sw.free {} "free" }
+                    }
+                    div.freelist {
+                        h4 { "Largest free blocks here" }
+                        @if free.is_empty() { p.empty { "none: this block is full" } }
+                        ul { @for f in free { li.mono { (f) span.muted { " · " (format::count(f.size())) " addresses" } } } }
                     }
                 }
             }

@@ -18,7 +18,9 @@ impl Server {
     pub fn start(db: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-            .arg(db)
+            // Relative, as people run it (and as the screenshots show it).
+            .arg(db.file_name().expect("a database file"))
+            .current_dir(db.parent().expect("the database's directory"))
             .env_remove("IPAM_DATABASE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
