@@ -13,9 +13,9 @@ use tower::ServiceExt;
 
 const ALLOCATIONS: usize = 100_000;
 
-/// A pool 10.0.0.0/8 with `ALLOCATIONS` allocations of mixed sizes (/26 to /29) and a child
-/// pool; returns the database path and the pool's id.
-fn build(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+/// A pool 10.0.0.0/8 with `ALLOCATIONS` allocations of mixed sizes (/26 to /29) and a small
+/// pool beside it; returns the database path and the two pools' ids.
+fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
     let db = dir.join("dashboard.db");
     let actor = Actor {
         account_id: "000000000000".into(),
@@ -42,6 +42,38 @@ fn build(dir: &std::path::Path) -> (std::path::PathBuf, String) {
             AllocationRequest::Explicit(Cidr::parse("10.0.0.0/8").unwrap()),
         )
         .unwrap();
+    // A small pool whose few changes are older than all of the big pool's: its audit events
+    // are the hardest to find.
+    let small = store
+        .create_pool(
+            &actor,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                description: Some("small".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    store
+        .provision_cidr(
+            &actor,
+            &small.id,
+            AllocationRequest::Explicit(Cidr::parse("192.168.0.0/16").unwrap()),
+        )
+        .unwrap();
+    for _ in 0..10 {
+        let spec = AllocationSpec {
+            pool_id: small.id.clone(),
+            request: AllocationRequest::Netmask(24),
+            disallowed: vec![],
+            name: None,
+            description: None,
+            tags: Tags::new(),
+            kind: AllocationKind::Vpc,
+            resource_id: None,
+        };
+        store.allocate(&actor, &spec).unwrap();
+    }
     let t0 = Instant::now();
     for i in 0..ALLOCATIONS {
         let spec = AllocationSpec {
@@ -60,7 +92,7 @@ fn build(dir: &std::path::Path) -> (std::path::PathBuf, String) {
         "built {ALLOCATIONS} allocations in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
-    (db, pool.id)
+    (db, pool.id, small.id)
 }
 
 /// Median and worst milliseconds of `n` GETs of `path`, and the last body's size.
@@ -93,7 +125,7 @@ fn map_bytes(page: &str) -> usize {
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, pool) = build(dir.path());
+    let (db, pool, small) = build(dir.path());
     let store = Store::open_read_only(&db, Cidr::parse("2001:db8::/32").unwrap()).unwrap();
     let app = router(App {
         store,
@@ -111,6 +143,7 @@ fn main() {
         let index = time(&app, "/", 20).await;
         let zoomed = time(&app, &format!("{page_path}?zoom=10.0.0.0/16"), 20).await;
         let search = time(&app, "/search?q=10.0.100.1", 20).await;
+        let small_page = time(&app, &format!("/pools/{small}"), 20).await;
         let body = app
             .clone()
             .oneshot(Request::get(&page_path).body(Body::empty()).unwrap())
@@ -127,6 +160,7 @@ fn main() {
             ("/pools/<id>?zoom=/16", zoomed, ""),
             ("/", index, ""),
             ("/search?q=<address>", search, ""),
+            ("/pools/<small pool>", small_page, ""),
         ] {
             println!("{name:<24} {med:>8.1} ms {worst:>8.1} ms {size:>9} bytes  {goal}");
         }
@@ -139,6 +173,7 @@ fn main() {
                 "pool_page_ms": (page.0 * 10.0).round() / 10.0,
                 "index_ms": (index.0 * 10.0).round() / 10.0,
                 "search_ms": (search.0 * 10.0).round() / 10.0,
+                "small_pool_page_ms": (small_page.0 * 10.0).round() / 10.0,
                 "pool_page_bytes": page.2,
                 "map_bytes": map,
             })

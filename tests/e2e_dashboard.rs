@@ -584,7 +584,85 @@ fn metrics_and_404s_over_http() {
         "escaped"
     );
     assert!(!page.contains(XSS));
+    // The pool's audit events: its CIDR and its allocations, not other pools'.
+    let audit = &page[page.find("id=\"audit\"").expect("audit section")..];
+    assert!(audit.matches("provision-pool-cidr").count() == 1, "{audit}");
+    assert_eq!(audit.matches("allocate-cidr").count(), 4, "{audit}");
+    assert!(audit.contains("allocate-reserved-cidr"), "{audit}");
+    let sandbox_pool = out["dev"]["value"].as_str().unwrap();
+    assert!(!audit.contains(sandbox_pool), "{audit}");
     // Serving never writes to the database.
     drop(server);
     assert_eq!(before, w.dump());
+}
+
+/// Pages read while `terraform apply` writes are each one snapshot: the figures at the top of a
+/// pool's page always agree with the allocations listed below them.
+#[test]
+fn pages_are_consistent_while_terraform_applies() {
+    let w = Workspace::new(Tf::V1_15);
+    let base = r#"
+resource "ipam" "main" {}
+
+resource "ipam_pool" "p" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "p" {
+  ipam_pool_id = ipam_pool.p.id
+  cidr         = "10.0.0.0/16"
+}
+
+output "pool" {
+  value = ipam_pool.p.id
+}
+"#;
+    w.config(base);
+    w.init();
+    w.apply().ok();
+    let pool = w.outputs()["pool"]["value"].as_str().unwrap().to_string();
+    let server = serve::Server::start(&w.db);
+    w.config(&format!(
+        "{base}\nresource \"ipam_vpc_allocation\" \"v\" {{\n  count          = 60\n  ipam_pool_id   = ipam_pool.p.id\n  netmask_length = 24 + count.index % 5\n}}\n"
+    ));
+    let apply = std::thread::spawn({
+        let mut cmd = w.command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=4",
+        ]);
+        move || cmd.output().expect("run terraform")
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    while !apply.is_finished() {
+        let (status, _, page) = server.get(&format!("/pools/{pool}"));
+        assert_eq!(status, 200);
+        let allocated: u128 = page
+            .split("data-allocated=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("the pool's allocated figure");
+        let listed: u128 = page
+            .split("data-cidr=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(|c| 1u128 << (32 - c.rsplit('/').next().unwrap().parse::<u32>().unwrap()))
+            .sum();
+        assert_eq!(allocated, listed, "figures and rows of one page disagree");
+        seen.insert(allocated);
+    }
+    let out = apply.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        seen.len() > 1,
+        "no page was read during the apply: {seen:?}"
+    );
 }

@@ -114,7 +114,7 @@ impl Holder {
     fn of(b: &MapBlock) -> Holder {
         if b.reserved {
             Holder::Reserved
-        } else if b.kind == "ipam-pool" {
+        } else if b.child_pool {
             Holder::ChildPool
         } else {
             Holder::Allocated
@@ -198,9 +198,7 @@ pub fn render(layout: &Layout, blocks: &[MapBlock]) -> Markup {
                 @let (id, resource, description) = b.detail.clone().unwrap_or_default();
                 rect class={"blk " (holder.class())} x=(x) y=(y) width=(w) height=(h)
                     data-c=(cidr.to_string()) data-id=(id) data-r=[resource.as_deref()]
-                    data-d=[description.as_deref()] data-k=(holder.class()) {
-                    title { (cidr) " " (id) @if let Some(r) = &resource { " " (r) } @if let Some(d) = &description { " — " (d) } }
-                }
+                    data-d=[description.as_deref()] data-k=(holder.class()) {}
             }
             @for (i, c) in &cells {
                 @let (x, y, _, _) = layout.rect(*i, 0);
@@ -221,12 +219,12 @@ pub fn render(layout: &Layout, blocks: &[MapBlock]) -> Markup {
 mod tests {
     use super::*;
 
-    fn block(c: &str, kind: &str) -> MapBlock {
+    fn block(c: &str, child_pool: bool) -> MapBlock {
         let c = Cidr::parse(c).unwrap();
         MapBlock {
             start: c.start(),
             len: c.prefix_len(),
-            kind: kind.into(),
+            child_pool,
             reserved: false,
             detail: Some(("ipam-pool-alloc-1".into(), None, None)),
         }
@@ -271,7 +269,7 @@ mod tests {
         let view = Cidr::parse("10.0.0.0/8").unwrap();
         let blocks: Vec<MapBlock> = (0..100_000u128)
             .map(|i| {
-                let mut b = block("10.0.0.0/28", "vpc");
+                let mut b = block("10.0.0.0/28", false);
                 b.start += i * 16;
                 b.detail = None;
                 b
@@ -286,11 +284,11 @@ mod tests {
     fn sensible_view_zooms_on_a_few_small_ipv6_blocks() {
         let root = Cidr::parse("2001:db8::/32").unwrap();
         let blocks = vec![
-            block("2001:db8:0:1::/64", "vpc"),
-            block("2001:db8:0:2::/64", "vpc"),
+            block("2001:db8:0:1::/64", false),
+            block("2001:db8:0:2::/64", false),
         ];
         assert_eq!(sensible_view(root, &blocks).to_string(), "2001:db8::/58");
         let v4 = Cidr::parse("10.0.0.0/16").unwrap();
-        assert_eq!(sensible_view(v4, &[block("10.0.1.0/24", "vpc")]), v4);
+        assert_eq!(sensible_view(v4, &[block("10.0.1.0/24", false)]), v4);
     }
 }

@@ -257,17 +257,24 @@ fn load_pool(v: &View, id: &str, zoom: Option<Cidr>, page: u64) -> Result<Option
     ancestors.reverse();
     let mut maps = Vec::new();
     for root in &summary.cidrs {
-        let view = match zoom {
-            Some(z) if root.contains(&z) => z,
-            Some(_) => *root,
+        let whole = map::Layout::new(*root);
+        let (view, blocks) = match zoom {
+            Some(z) if root.contains(&z) => {
+                (z, v.map_blocks(id, &z, map::Layout::new(z).cell_len())?)
+            }
+            Some(_) => (*root, v.map_blocks(id, root, whole.cell_len())?),
             None => {
-                let coarse = map::Layout::new(*root);
-                let blocks = v.map_blocks(id, root, coarse.cell_len())?;
-                map::sensible_view(*root, &blocks)
+                let blocks = v.map_blocks(id, root, whole.cell_len())?;
+                match map::sensible_view(*root, &blocks) {
+                    view if view == *root => (view, blocks),
+                    view => (
+                        view,
+                        v.map_blocks(id, &view, map::Layout::new(view).cell_len())?,
+                    ),
+                }
             }
         };
         let layout = map::Layout::new(view);
-        let blocks = v.map_blocks(id, &view, layout.cell_len())?;
         let free = v.largest_free(id, &view, 6)?;
         maps.push((
             *root,

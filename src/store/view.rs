@@ -47,7 +47,8 @@ pub struct AllocationRow {
 pub struct MapBlock {
     pub start: u128,
     pub len: u8,
-    pub kind: String,
+    /// A child pool's CIDR (an allocation of kind `ipam-pool`).
+    pub child_pool: bool,
     pub reserved: bool,
     /// id, resource id, description: only for blocks of at most `detail_len` bits.
     pub detail: Option<(String, Option<String>, Option<String>)>,
@@ -235,30 +236,35 @@ impl View<'_> {
         within: &Cidr,
         detail_len: u8,
     ) -> Result<Vec<MapBlock>> {
+        // A pool page reads every allocation of the pool for its map: no allocation per row
+        // for the blocks that are only counted.
         let mut stmt = self.tx.prepare_cached(
-            "SELECT start, len, kind, state = 'reserved',
+            "SELECT start, len, kind = 'ipam-pool', state = 'reserved',
                     CASE WHEN len <= ?4 THEN id END, CASE WHEN len <= ?4 THEN resource_id END,
                     CASE WHEN len <= ?4 THEN description END
              FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start",
         )?;
-        let rows = stmt.query_map(
-            params![pool_id, key(within.start()), key(within.end()), detail_len],
-            |r| {
-                let start: Vec<u8> = r.get(0)?;
-                let id: Option<String> = r.get(4)?;
-                Ok(MapBlock {
-                    start: super::free::unkey(&start),
-                    len: r.get::<_, i64>(1)? as u8,
-                    kind: r.get(2)?,
-                    reserved: r.get(3)?,
-                    detail: match id {
-                        Some(id) => Some((id, r.get(5)?, r.get(6)?)),
-                        None => None,
-                    },
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query(params![
+            pool_id,
+            key(within.start()),
+            key(within.end()),
+            detail_len
+        ])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Option<String> = r.get(4)?;
+            out.push(MapBlock {
+                start: super::free::unkey(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?),
+                len: r.get::<_, i64>(1)? as u8,
+                child_pool: r.get(2)?,
+                reserved: r.get(3)?,
+                detail: match id {
+                    Some(id) => Some((id, r.get(5)?, r.get(6)?)),
+                    None => None,
+                },
+            });
+        }
+        Ok(out)
     }
 
     /// The pool's `n` largest free blocks inside `within`, largest (then lowest) first.
@@ -292,11 +298,14 @@ impl View<'_> {
     pub fn audit(&self, pool_id: &str, limit: u32) -> Result<Vec<AuditEvent>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
-             WHERE object_id = ?1 OR json_extract(COALESCE(after, before), '$.pool_id') = ?1
+             WHERE object_id = ?1 OR instr(COALESCE(after, before), ?3) > 0
              ORDER BY seq DESC LIMIT ?2",
         )?;
+        // Records are compact JSON: a substring test finds `"pool_id":"<id>"` without parsing
+        // every record of the log (a quote inside a string value would be escaped).
+        let needle = format!("\"pool_id\":{}", serde_json::Value::from(pool_id));
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-        let rows = stmt.query_map(params![pool_id, limit], |r| {
+        let rows = stmt.query_map(params![pool_id, limit, needle], |r| {
             Ok(AuditEvent {
                 seq: r.get(0)?,
                 at: r.get(1)?,
