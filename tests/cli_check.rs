@@ -189,3 +189,69 @@ fn every_change_records_the_pools_counts() {
     assert_eq!((last.allocated, last.total), (256, 65536));
     assert!(hot_h.windows(2).all(|w| w[0].at < w[1].at));
 }
+
+fn serve(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .arg("serve")
+        .args(args)
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn serve_help_and_bad_flags() {
+    let out = serve(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("Usage: terraform-provider-ipam serve"));
+    let (_d, db, _, _) = database();
+    let db = db.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["--listen", "localhost"], "--listen \"localhost\""),
+        (vec!["--listen"], "--listen needs a value"),
+        (vec!["--port", "80"], "\"--port\""),
+        (
+            vec!["--database", "/nonexistent/ipam.db"],
+            "no database at /nonexistent/ipam.db",
+        ),
+        (
+            vec!["--database", "postgres://db/ipam"],
+            "SQLite databases only",
+        ),
+    ] {
+        let args = if args.contains(&"--database") {
+            args
+        } else {
+            [vec!["--database", db], args].concat()
+        };
+        let out = serve(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A file that is not an IPAM database is refused, and left as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let out = serve(&["--database", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not an IPAM database"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), b"");
+    // The main usage names both commands.
+    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let usage = text(&out.stdout);
+    assert!(
+        usage.contains("check --threshold PERCENT") && usage.contains("serve [--listen"),
+        "{usage}"
+    );
+}

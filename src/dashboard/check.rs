@@ -34,7 +34,7 @@ pub fn check_command(args: &[String]) -> ExitCode {
             }
             "--json" => as_json = true,
             "--database" | "--threshold" => {
-                let Some(value) = it.next() else {
+                let Some(value) = it.next().filter(|v| !v.starts_with("--")) else {
                     return usage_error(&format!("{a} needs a value"));
                 };
                 if a == "--database" {

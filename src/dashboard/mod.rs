@@ -58,7 +58,7 @@ pub fn serve_command(args: &[String]) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             "--database" | "--listen" => {
-                let Some(value) = it.next() else {
+                let Some(value) = it.next().filter(|v| !v.starts_with("--")) else {
                     eprintln!("error: {a} needs a value\n\n{SERVE_USAGE}");
                     return ExitCode::from(2);
                 };
