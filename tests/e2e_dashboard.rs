@@ -285,6 +285,57 @@ async fn the_dashboard_in_chromium() {
             "pointer over {id}, the map says {info:?}"
         );
     }
+    // On the top pool's map its child pools are green blocks that open the child's page.
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .expect("open prod");
+    let top = attr(&b, "nav.crumbs a[href^='/pools/']", "href").await;
+    b.client
+        .goto(&format!("{}{top}", server.base))
+        .await
+        .expect("open the top pool");
+    let children = b
+        .client
+        .find_all(Locator::Css("svg.map rect.blk.child"))
+        .await
+        .expect("child blocks");
+    assert_eq!(children.len(), 2, "prod and dev on the top pool's map");
+    b.client
+        .find(Locator::Css(&format!(
+            "svg.map rect.child[data-r='{prod}']"
+        )))
+        .await
+        .expect("prod on the map")
+        .click()
+        .await
+        .expect("click prod");
+    b.client
+        .wait()
+        .for_element(Locator::Css(&format!(".summary[data-pool='{prod}']")))
+        .await
+        .expect("the child's page opens");
+
+    // An IPv6 pool's map opens on the block around its allocations.
+    let v6 = allocations.last().unwrap()["pool"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.client
+        .goto(&format!("{}/pools/{v6}", server.base))
+        .await
+        .expect("open the IPv6 pool");
+    let view = attr(&b, "svg.map", "data-view").await;
+    assert!(
+        view.starts_with("2001:db8:") && view.ends_with("/51"),
+        "{view}"
+    );
+    b.client
+        .execute("document.getElementById('map').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    screenshot(&b, "pool-ipv6").await;
+
     // Blocks smaller than a cell are counted in the cells that hold them.
     let dev = out["dev"]["value"].as_str().expect("dev").to_string();
     let small = out["many"]["value"]
@@ -452,6 +503,20 @@ async fn the_dashboard_in_chromium() {
     assert!(
         held.contains(&(prod.clone(), web["id"].as_str().unwrap().to_string())),
         "search for {inside} found {held:?}"
+    );
+    let answer = b
+        .client
+        .find(Locator::Css("#answer"))
+        .await
+        .expect("answer")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        answer.contains(&format!(
+            "{inside} is allocated in production as {web_cidr}"
+        )),
+        "{answer}"
     );
     screenshot(&b, "search").await;
 

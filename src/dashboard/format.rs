@@ -28,6 +28,15 @@ pub fn separated(n: u128) -> String {
     out
 }
 
+/// A block as people write it: a single address without its `/32` or `/128`.
+pub fn block(c: &crate::engine::Cidr) -> String {
+    if c.prefix_len() == c.family().bits() {
+        c.net().addr().to_string()
+    } else {
+        c.to_string()
+    }
+}
+
 /// A percentage as the `ipam_utilization` data source reports it (two decimals at most).
 pub fn percent(p: f64) -> String {
     let s = format!("{p:.2}");
