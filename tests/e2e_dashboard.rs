@@ -177,6 +177,36 @@ async fn screenshot(b: &Browser, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
 
+/// Moves the pointer to the middle of `el`, as a person would.
+async fn point_at(b: &Browser, el: fantoccini::elements::Element) {
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: el,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    b.client
+        .perform_actions(hover)
+        .await
+        .expect("move the pointer");
+}
+
+/// A workspace with [`CONFIG`] applied, and its outputs.
+fn applied() -> (Workspace, Value) {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(&config(""));
+    w.init();
+    w.apply().ok();
+    let out = w.outputs();
+    (w, out)
+}
+
+/// [`CONFIG`] with the script-bearing description in place, and `extra` HCL after it.
+fn config(extra: &str) -> String {
+    let hcl_xss = serde_json::to_string(XSS).expect("quote");
+    format!("{}\n{extra}", CONFIG.replace("XSS_HCL", &hcl_xss))
+}
+
 async fn attr(b: &Browser, css: &str, name: &str) -> String {
     let el = b
         .client
@@ -191,12 +221,7 @@ async fn attr(b: &Browser, css: &str, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_in_chromium() {
-    let w = Workspace::new(Tf::V1_15);
-    let hcl_xss = serde_json::to_string(XSS).expect("quote");
-    w.config(&CONFIG.replace("XSS_HCL", &hcl_xss));
-    w.init();
-    w.apply().ok();
-    let out = w.outputs();
+    let (w, out) = applied();
     let usage = out["usage"]["value"].as_object().expect("usage").clone();
     let allocations = out["allocations"]["value"]
         .as_array()
@@ -262,16 +287,7 @@ async fn the_dashboard_in_chromium() {
             block.attr("data-c").await.unwrap().as_deref(),
             a["cidr"].as_str()
         );
-        let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-            element: block,
-            duration: None,
-            x: 0.0,
-            y: 0.0,
-        });
-        b.client
-            .perform_actions(hover)
-            .await
-            .expect("move the pointer");
+        point_at(&b, block).await;
         let info = b
             .client
             .find(Locator::Css(".mapinfo"))
@@ -382,16 +398,7 @@ async fn the_dashboard_in_chromium() {
         .find(Locator::Css("svg.map rect.cell"))
         .await
         .expect("a cell");
-    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-        element: cell,
-        duration: None,
-        x: 0.0,
-        y: 0.0,
-    });
-    b.client
-        .perform_actions(hover)
-        .await
-        .expect("move the pointer");
+    point_at(&b, cell).await;
     let info = b
         .client
         .find(Locator::Css(".mapinfo"))
@@ -426,16 +433,7 @@ async fn the_dashboard_in_chromium() {
                 .find(Locator::Css("svg.map rect.blk"))
                 .await
                 .expect("a block");
-            let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                element: block,
-                duration: None,
-                x: 0.0,
-                y: 0.0,
-            });
-            b.client
-                .perform_actions(hover)
-                .await
-                .expect("move the pointer");
+            point_at(&b, block).await;
         }
         screenshot(&b, name).await;
     }
@@ -522,9 +520,8 @@ async fn the_dashboard_in_chromium() {
 
     // A plan reserves a named allocation's block: the map shows it as reserved, the page lists
     // it with its expiry.
-    w.config(&format!(
-        "{}\nresource \"ipam_vpc_allocation\" \"db\" {{\n  ipam_pool_id   = ipam_pool.prod.id\n  name           = \"db\"\n  netmask_length = 22\n}}\n",
-        CONFIG.replace("XSS_HCL", &hcl_xss)
+    w.config(&config(
+        "resource \"ipam_vpc_allocation\" \"db\" {\n  ipam_pool_id   = ipam_pool.prod.id\n  name           = \"db\"\n  netmask_length = 22\n}\n",
     ));
     let plan = w.plan();
     assert_eq!(plan.code, 2, "{}", plan.text());
@@ -561,13 +558,8 @@ async fn the_dashboard_in_chromium() {
 
 #[test]
 fn metrics_and_404s_over_http() {
-    let w = Workspace::new(Tf::V1_15);
-    let hcl_xss = serde_json::to_string(XSS).expect("quote");
-    w.config(&CONFIG.replace("XSS_HCL", &hcl_xss));
-    w.init();
-    w.apply().ok();
+    let (w, out) = applied();
     let before = w.dump();
-    let out = w.outputs();
     let usage = out["usage"]["value"].as_object().expect("usage").clone();
     let server = serve::Server::start(&w.db);
 
