@@ -9,6 +9,8 @@ use crate::store::{HistoryPoint, Result, Tags};
 use maud::{html, Markup, DOCTYPE};
 use std::collections::HashMap;
 
+/// Where a pool's bar turns red and the front page counts it, as the seed's alarm.
+const ALARM_PERCENT: f64 = 80.0;
 /// Allocations listed per page of a pool (the map shows them all).
 pub const PAGE_SIZE: u64 = 200;
 /// Newest audit events shown on a pool's page.
@@ -47,7 +49,7 @@ fn document(db: &str, title: &str, query: &str, body: Markup) -> String {
 /// A utilization bar: SVG, so the width is an attribute (the page allows no inline style).
 fn bar(percent: f64) -> Markup {
     let w = if percent > 0.0 { percent.max(0.6) } else { 0.0 };
-    let class = if percent >= 80.0 {
+    let class = if percent >= ALARM_PERCENT {
         "fg hot"
     } else if percent >= 60.0 {
         "fg warm"
@@ -150,8 +152,21 @@ pub fn index(app: &App) -> Result<String> {
     let (ipams, scopes, pools) = app
         .store
         .view(|v| Ok((v.ipams()?, v.scopes()?, v.pools()?)))?;
+    let hot = pools
+        .iter()
+        .filter(|p| p.usage.percent() >= ALARM_PERCENT)
+        .count();
+    let allocations: u64 = pools.iter().map(|p| p.usage.allocation_count).sum();
     let body = html! {
         h1 { "Address space" }
+        div.stats {
+            div.stat { strong { (ipams.len()) } " IPAM" @if ipams.len() != 1 { "s" } }
+            div.stat { strong { (pools.len()) } " pool" @if pools.len() != 1 { "s" } }
+            div.stat { strong { (format::separated(u128::from(allocations))) } " allocation" @if allocations != 1 { "s" } }
+            div class={"stat" @if hot > 0 { " hot" }} #hot-pools {
+                strong { (hot) } " pool" @if hot != 1 { "s" } " at or above " (ALARM_PERCENT) "%"
+            }
+        }
         @if ipams.is_empty() { p.empty { "This database holds no IPAM yet." } }
         @for i in &ipams {
             section.ipam data-ipam=(i.id) {
