@@ -629,6 +629,8 @@ fn metrics_and_404s_over_http() {
         "?page=0",
         "?page=99",
         "?page=x",
+        "?page=18446744073709551615",
+        "?zoom=2001:db8::/64",
     ] {
         let (status, _, body) = server.get(&format!("/pools/{prod}{bad}"));
         assert_eq!(status, 404, "{bad}: {body}");

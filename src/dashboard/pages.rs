@@ -324,7 +324,7 @@ fn load_pool(v: &View, id: &str, zoom: Option<Cidr>, page: u64) -> Result<Option
     let row_count = v.allocation_rows(id)?;
     Ok(Some(PoolData {
         history: v.history(id, HISTORY_POINTS)?,
-        rows: v.allocations(id, page * PAGE_SIZE, PAGE_SIZE)?,
+        rows: v.allocations(id, page.saturating_mul(PAGE_SIZE), PAGE_SIZE)?,
         reservations: v.reservations(id)?,
         audit: v.audit(id, AUDIT_EVENTS)?,
         summary,

@@ -200,7 +200,11 @@ impl View<'_> {
             "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start LIMIT ?2 OFFSET ?3"
         ))?;
         let rows = stmt.query_map(
-            params![pool_id, limit as i64, offset as i64],
+            params![
+                pool_id,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
             allocation_row,
         )?;
         Ok(rows
