@@ -409,6 +409,20 @@ async fn the_dashboard_in_chromium() {
         .unwrap();
     assert!(info.contains("% used"), "{info}");
     screenshot(&b, "pool-cells").await;
+    // Clicking a summed cell zooms into it.
+    let cell = b
+        .client
+        .find(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("a cell");
+    let target = cell.attr("data-c").await.unwrap().unwrap();
+    cell.click().await.expect("click the cell");
+    b.client
+        .wait()
+        .for_element(Locator::Css(&format!("svg.map[data-view='{target}']")))
+        .await
+        .expect("the map zoomed into the cell");
+    screenshot(&b, "pool-zoomed").await;
 
     b.client
         .goto(&format!("{}/pools/{prod}", server.base))

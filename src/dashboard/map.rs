@@ -163,7 +163,7 @@ pub fn sensible_view(root: Cidr, blocks: &[MapBlock]) -> Cidr {
 }
 
 /// The SVG of `layout` with `blocks` (the pool's allocations inside the view, address order).
-/// `pool_id` is the pool shown, for the links of child pools.
+/// Every drawn element carries what the pointer's caption says about it in data attributes.
 pub fn render(layout: &Layout, blocks: &[MapBlock]) -> Markup {
     let family = layout.view.family();
     let bits = u32::from(family.bits());
