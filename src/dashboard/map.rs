@@ -162,6 +162,16 @@ pub fn sensible_view(root: Cidr, blocks: &[MapBlock]) -> Cidr {
     )
 }
 
+/// The view one step out from `view` inside `root`: the block whose map has `view` as one
+/// cell (clicking a cell zooms in by as much), or `root` when that is larger.
+pub fn zoom_out(root: Cidr, view: Cidr) -> Cidr {
+    let len = view
+        .prefix_len()
+        .saturating_sub(MAX_CELL_BITS as u8)
+        .max(root.prefix_len());
+    Cidr::from_start(view.family(), view.start(), len)
+}
+
 /// The SVG of `layout` with `blocks` (the pool's allocations inside the view, address order).
 /// Every drawn element carries what the pointer's caption says about it in data attributes.
 pub fn render(layout: &Layout, blocks: &[MapBlock]) -> Markup {
@@ -278,6 +288,16 @@ mod tests {
         let svg = render(&Layout::new(view), &blocks).into_string();
         assert!(svg.len() < 400_000, "{} bytes", svg.len());
         assert_eq!(svg.matches("class=\"cell").count(), 391);
+    }
+
+    #[test]
+    fn zooming_out_is_the_inverse_of_clicking_a_cell() {
+        let root = Cidr::parse("2001:db8::/32").unwrap();
+        let cell = Layout::new(root).cell_cidr(5);
+        assert_eq!(cell.prefix_len(), 44);
+        assert_eq!(zoom_out(root, cell), root);
+        let deep = Layout::new(cell).cell_cidr(7);
+        assert_eq!(zoom_out(root, deep), cell);
     }
 
     #[test]

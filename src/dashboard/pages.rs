@@ -400,7 +400,12 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
                     figcaption {
                         span.mono { (view) }
                         @if view != root {
-                            " in " span.mono { (root) } " · " a href={"/pools/" (p.pool.id) "?zoom=" (root) "#map"} { "show all of " (root) }
+                            " in " span.mono { (root) } " · "
+                            @let out = map::zoom_out(*root, *view);
+                            @if out != *root {
+                                a href={"/pools/" (p.pool.id) "?zoom=" (out) "#map"} { "zoom out to " (out) } " · "
+                            }
+                            a href={"/pools/" (p.pool.id) "?zoom=" (root) "#map"} { "show all of " (root) }
                         }
                         " · one cell = /" (map::Layout::new(*view).cell_len())
                     }
