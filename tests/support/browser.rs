@@ -28,10 +28,13 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
     })
 }
 
-/// chromedriver with one Chromium session; both end when dropped.
+/// chromedriver with one Chromium session; both end when dropped, also when a test panics.
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// chromedriver's port and the session's id, to end the session without async on drop.
+    port: u16,
+    session: Option<String>,
     _profile: tempfile::TempDir,
 }
 
@@ -82,21 +85,40 @@ impl Browser {
                 Err(e) => panic!("cannot start a Chromium session through chromedriver: {e}"),
             }
         };
+        let session = client.session_id().await.ok().flatten();
         Browser {
             client,
             driver,
+            port,
+            session,
             _profile: profile,
         }
     }
 
     /// Ends the session; call before dropping so Chromium exits cleanly.
-    pub async fn close(self) {
-        let _ = self.client.clone().close().await;
+    pub async fn close(mut self) {
+        if self.client.clone().close().await.is_ok() {
+            self.session = None;
+        }
     }
 }
 
 impl Drop for Browser {
+    /// Killing chromedriver would leave Chromium running: first ask chromedriver to end the
+    /// session (it quits the browser), with a plain blocking request.
     fn drop(&mut self) {
+        if let Some(id) = &self.session {
+            use std::io::{Read, Write};
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(
+                    s,
+                    "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                    self.port
+                );
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
