@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/install-terraform.sh >/dev/null
+scripts/install-chromium.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -14,6 +14,8 @@ Usage:
   terraform-provider-ipam allocations [--database PATH]   list every pool and its allocations
   terraform-provider-ipam audit [--database PATH] [--object ID] [--limit N]
                                                           the newest changes (default 50), oldest first
+  terraform-provider-ipam check --threshold PERCENT [--database PATH] [--json]   pools above PERCENT (exit 1 when any)
+  terraform-provider-ipam serve [--listen 127.0.0.1:9750] [--database PATH]      read-only dashboard and /metrics
   terraform-provider-ipam --debug                         serve for TF_REATTACH_PROVIDERS
   terraform-provider-ipam --version";
 
@@ -63,6 +65,8 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
                 }
             }
         }
+        "serve" => ipam::dashboard::serve_command(&args[1..]),
+        "check" => ipam::dashboard::check_command(&args[1..]),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -282,6 +282,7 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs(),
         cidrs_json(&spec.disallowed)
     ])?;
+    super::history::record(tx, &spec.pool_id)?;
     // Everything is known: build the record instead of reading the row back.
     let a = Allocation {
         id: id.clone(),
@@ -382,6 +383,7 @@ pub(crate) fn release_tx(
             root.prefix_len(),
         )?;
     }
+    super::history::record(tx, &a.pool_id)?;
     record(tx, actor, action, id, Some(a.to_json()), None)?;
     Ok(a)
 }
@@ -435,6 +437,7 @@ pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &s
                 })
         })?;
     commit_placement(tx, &s, &Placement::Carve { block, target })?;
+    super::history::record(tx, pool_id)?;
     tx.prepare_cached(
         "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed)
          VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13)",

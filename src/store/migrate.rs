@@ -97,6 +97,9 @@ CREATE TABLE audit_events (
 "#,
     // 2: the blocks an allocation was told to avoid, so an imported allocation reads them back.
     "ALTER TABLE allocations ADD COLUMN disallowed TEXT NOT NULL DEFAULT '[]';",
+    // 3: utilization history for the dashboard's chart (store/history.rs): counts as decimal
+    // text, since an IPv6 pool's counts exceed SQLite's 64-bit integers.
+    "CREATE TABLE utilization_history (pool_id TEXT NOT NULL, at INTEGER NOT NULL, allocated TEXT NOT NULL, total TEXT NOT NULL, PRIMARY KEY (pool_id, at)) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -8,15 +8,18 @@
 mod allocation;
 mod audit;
 pub mod free;
+mod history;
 mod ipam;
 pub mod migrate;
 mod model;
 mod pool;
 mod pool_cidr;
 mod utilization;
+pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use history::HistoryPoint;
 pub use model::*;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};

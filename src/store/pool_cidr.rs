@@ -30,6 +30,7 @@ fn add_root(
         start: cidr.start(),
         len: cidr.prefix_len(),
     })?;
+    super::history::record(tx, pool_id)?;
     Ok(PoolCidr {
         id,
         pool_id: pool_id.into(),
@@ -233,6 +234,7 @@ impl Store {
                 params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
             )?;
             tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
+            super::history::record(tx, pool_id)?;
             return_to_source(tx, actor, &c)?;
             record(tx, actor, "deprovision-pool-cidr", &c.id, Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})), None)?;
             Ok(())

@@ -60,7 +60,7 @@ pub fn percent(part: u128, total: u128) -> f64 {
     (p * 100.0).round() / 100.0
 }
 
-fn pool_utilization(tx: &Transaction, pool_id: &str, u: &mut Utilization) -> Result<()> {
+pub(crate) fn pool_utilization(tx: &Transaction, pool_id: &str, u: &mut Utilization) -> Result<()> {
     let s = space(tx, pool_id)?;
     if u.family.is_some_and(|f| f != s.family) {
         return Err(Error::Refused(format!(

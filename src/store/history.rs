@@ -1,0 +1,87 @@
+//! Utilization over time: every change to a pool's space records the pool's allocated and total
+//! address counts, inside the transaction of the change, so the dashboard's chart never shows a
+//! count that was rolled back. Changes within one second keep one row (the last), which bounds
+//! the table by time rather than by the number of allocations.
+
+use super::free::SqlFree;
+use super::{now_secs, Result};
+use crate::engine::{block_size, AddressFamily, FreeSpace};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// One point of a pool's utilization history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryPoint {
+    /// Unix seconds.
+    pub at: i64,
+    pub allocated: u128,
+    pub total: u128,
+}
+
+/// Records `pool_id`'s counts as they stand in `tx`. The provider-owned IPv6 pseudo-pool and
+/// unknown ids are skipped: only real pools have a chart.
+pub(crate) fn record(tx: &Transaction, pool_id: &str) -> Result<()> {
+    let family: Option<String> = tx
+        .prepare_cached("SELECT family FROM pools WHERE id = ?1")?
+        .query_row([pool_id], |r| r.get(0))
+        .optional()?;
+    let Some(family) = family.as_deref().and_then(AddressFamily::parse) else {
+        return Ok(());
+    };
+    let mut total = 0u128;
+    let mut stmt = tx.prepare_cached("SELECT len FROM pool_cidrs WHERE pool_id = ?1")?;
+    for len in stmt.query_map([pool_id], |r| r.get::<_, i64>(0))? {
+        total = total.saturating_add(block_size(family, len? as u8));
+    }
+    let free = SqlFree { tx, pool_id }
+        .counts()?
+        .iter()
+        .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))
+        .fold(0, u128::saturating_add);
+    tx.prepare_cached(
+        "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total",
+    )?
+    .execute(params![
+        pool_id,
+        now_secs(),
+        total.saturating_sub(free).to_string(),
+        total.to_string()
+    ])?;
+    Ok(())
+}
+
+/// The newest `limit` points of `pool_id`, oldest first. A database whose schema predates the
+/// history table (opened read-only, so not migrated) has no history: an empty list.
+pub(crate) fn load(tx: &Transaction, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'utilization_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT at, allocated, total FROM utilization_history WHERE pool_id = ?1 ORDER BY at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![pool_id, limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (at, allocated, total) = row?;
+        if let (Ok(allocated), Ok(total)) = (allocated.parse(), total.parse()) {
+            out.push(HistoryPoint {
+                at,
+                allocated,
+                total,
+            });
+        }
+    }
+    out.reverse();
+    Ok(out)
+}

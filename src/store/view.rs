@@ -1,0 +1,378 @@
+//! Read-only views of a database for people (the dashboard, `check`): opened without write
+//! access, and every page or report read inside one read transaction, so what it shows is one
+//! consistent snapshot even while Terraform applies.
+
+use super::audit::AuditEvent;
+use super::history::{self, HistoryPoint};
+use super::ipam::{load_ipam, load_scope};
+use super::model::{tags_from, Ipam, Pool, Scope, Tags};
+use super::pool::{load_pool, load_pool_cidrs};
+use super::utilization::{pool_utilization, Utilization};
+use super::{migrate, Error, Result, Store};
+use crate::engine::{self, AddressFamily, Cidr};
+use crate::store::free::key;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// One pool with its provisioned CIDRs and how full it is.
+#[derive(Clone, Debug)]
+pub struct PoolSummary {
+    pub pool: Pool,
+    pub cidrs: Vec<Cidr>,
+    pub usage: Utilization,
+}
+
+/// An allocation as a person reads it (with its creation time).
+#[derive(Clone, Debug)]
+pub struct AllocationRow {
+    pub id: String,
+    pub pool_id: String,
+    pub cidr: Cidr,
+    pub kind: String,
+    pub resource_id: Option<String>,
+    pub name: Option<String>,
+    pub reserved: bool,
+    pub expires_at: Option<i64>,
+    pub description: Option<String>,
+    pub tags: Tags,
+    pub owner_id: String,
+    pub created_at: i64,
+}
+
+/// A block for the address map: where it is, what holds it, and (for blocks large enough to
+/// be drawn on their own) who.
+#[derive(Clone, Debug)]
+pub struct MapBlock {
+    pub start: u128,
+    pub len: u8,
+    /// A child pool's CIDR (an allocation of kind `ipam-pool`).
+    pub child_pool: bool,
+    pub reserved: bool,
+    /// id, resource id, description: only for blocks of at most `detail_len` bits.
+    pub detail: Option<(String, Option<String>, Option<String>)>,
+}
+
+/// Where an address or CIDR lies: a pool that holds it and, if any, its allocation there.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub pool: Pool,
+    pub pool_cidr: Cidr,
+    pub allocation: Option<AllocationRow>,
+}
+
+const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at";
+
+fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AllocationRow>> {
+    let Ok(cidr) = Cidr::parse(&r.get::<_, String>(2)?) else {
+        return Ok(None);
+    };
+    Ok(Some(AllocationRow {
+        id: r.get(0)?,
+        pool_id: r.get(1)?,
+        cidr,
+        kind: r.get(3)?,
+        resource_id: r.get(4)?,
+        name: r.get(5)?,
+        reserved: r.get::<_, String>(6)? == "reserved",
+        expires_at: r.get(7)?,
+        description: r.get(8)?,
+        tags: tags_from(&r.get::<_, String>(9)?),
+        owner_id: r.get(10)?,
+        created_at: r.get(11)?,
+    }))
+}
+
+/// A read transaction, with the queries people's views need.
+pub struct View<'a> {
+    tx: &'a Transaction<'a>,
+}
+
+impl Store {
+    /// Opens an existing database without write access: nothing a viewer does can change it,
+    /// and it is not migrated (a database of an older schema is shown as far as it goes; one
+    /// of a newer schema is refused, naming both versions).
+    pub fn open_read_only(path: &Path, provided_ipv6: engine::Cidr) -> Result<Store> {
+        let open_err = |source| Error::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(open_err)?;
+        conn.execute_batch("PRAGMA query_only = ON;")
+            .map_err(open_err)?;
+        let version: Option<i64> = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .map_err(|_| {
+                Error::Refused(format!(
+                    "{} is not an IPAM database (it has no schema version)",
+                    path.display()
+                ))
+            })?;
+        let version = version.unwrap_or(0);
+        if version > migrate::latest() {
+            return Err(Error::Refused(format!(
+                "{} has schema version {version}, newer than this provider's {}; use a newer terraform-provider-ipam",
+                path.display(),
+                migrate::latest()
+            )));
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+            provided_ipv6,
+        })
+    }
+
+    /// Runs `f` over one consistent snapshot of the database.
+    pub fn view<T>(&self, f: impl FnOnce(&View) -> Result<T>) -> Result<T> {
+        self.read(|tx| f(&View { tx }))
+    }
+}
+
+impl View<'_> {
+    fn ids(&self, sql: &str) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn ipams(&self) -> Result<Vec<Ipam>> {
+        let mut out = Vec::new();
+        for id in self.ids("SELECT id FROM ipams ORDER BY created_at, id")? {
+            out.extend(load_ipam(self.tx, &id)?);
+        }
+        Ok(out)
+    }
+
+    pub fn scopes(&self) -> Result<Vec<Scope>> {
+        let mut out = Vec::new();
+        for id in self.ids("SELECT id FROM scopes ORDER BY scope_type, id")? {
+            out.extend(load_scope(self.tx, &id)?);
+        }
+        Ok(out)
+    }
+
+    /// Every pool with its CIDRs and utilization (the figures `ipam_utilization` reports).
+    pub fn pools(&self) -> Result<Vec<PoolSummary>> {
+        let mut out = Vec::new();
+        for id in self.ids("SELECT id FROM pools ORDER BY id")? {
+            out.extend(self.pool(&id)?);
+        }
+        Ok(out)
+    }
+
+    pub fn pool(&self, id: &str) -> Result<Option<PoolSummary>> {
+        let Some(pool) = load_pool(self.tx, id)? else {
+            return Ok(None);
+        };
+        let cidrs = load_pool_cidrs(self.tx, id)?
+            .into_iter()
+            .map(|c| c.cidr)
+            .collect();
+        let mut usage = Utilization::default();
+        pool_utilization(self.tx, id, &mut usage)?;
+        Ok(Some(PoolSummary { pool, cidrs, usage }))
+    }
+
+    /// How many allocations and reservations the pool holds.
+    pub fn allocation_rows(&self, pool_id: &str) -> Result<u64> {
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1",
+            [pool_id],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// One page of the pool's allocations and reservations, in address order.
+    pub fn allocations(
+        &self,
+        pool_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<AllocationRow>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                pool_id,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            allocation_row,
+        )?;
+        Ok(rows
+            .filter_map(|r| r.transpose())
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The pool's unapplied plan-time reservations, soonest to expire first.
+    pub fn reservations(&self, pool_id: &str) -> Result<Vec<AllocationRow>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 AND state = 'reserved' ORDER BY expires_at, start"
+        ))?;
+        let rows = stmt.query_map([pool_id], allocation_row)?;
+        Ok(rows
+            .filter_map(|r| r.transpose())
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Unapplied reservations in the whole database.
+    pub fn reservation_count(&self) -> Result<u64> {
+        Ok(self.tx.query_row(
+            "SELECT COUNT(*) FROM allocations WHERE state = 'reserved'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// The pool's allocated blocks inside `within`, in address order; those of at most
+    /// `detail_len` prefix bits (large enough to draw alone) carry who holds them.
+    pub fn map_blocks(
+        &self,
+        pool_id: &str,
+        within: &Cidr,
+        detail_len: u8,
+    ) -> Result<Vec<MapBlock>> {
+        // A pool page reads every allocation of the pool for its map: no allocation per row
+        // for the blocks that are only counted.
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT start, len, kind = 'ipam-pool', state = 'reserved',
+                    CASE WHEN len <= ?4 THEN id END, CASE WHEN len <= ?4 THEN resource_id END,
+                    CASE WHEN len <= ?4 THEN description END
+             FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start",
+        )?;
+        let mut rows = stmt.query(params![
+            pool_id,
+            key(within.start()),
+            key(within.end()),
+            detail_len
+        ])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: Option<String> = r.get(4)?;
+            out.push(MapBlock {
+                start: super::free::unkey(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?),
+                len: r.get::<_, i64>(1)? as u8,
+                child_pool: r.get(2)?,
+                reserved: r.get(3)?,
+                detail: match id {
+                    Some(id) => Some((id, r.get(5)?, r.get(6)?)),
+                    None => None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The pool's `n` largest free blocks inside `within`, largest (then lowest) first.
+    pub fn largest_free(&self, pool_id: &str, within: &Cidr, n: u32) -> Result<Vec<Cidr>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3
+             ORDER BY len, start LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![pool_id, key(within.start()), key(within.end()), n],
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (start, len) = row?;
+            out.push(Cidr::from_start(
+                within.family(),
+                super::free::unkey(&start),
+                len as u8,
+            ));
+        }
+        Ok(out)
+    }
+
+    pub fn history(&self, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {
+        history::load(self.tx, pool_id, limit)
+    }
+
+    /// The newest `limit` audit events about the pool, its CIDRs and its allocations, newest
+    /// first.
+    pub fn audit(&self, pool_id: &str, limit: u32) -> Result<Vec<AuditEvent>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
+             WHERE object_id = ?1 OR instr(COALESCE(after, before), ?3) > 0
+             ORDER BY seq DESC LIMIT ?2",
+        )?;
+        // Records are compact JSON: a substring test finds `"pool_id":"<id>"` without parsing
+        // every record of the log (a quote inside a string value would be escaped).
+        let needle = format!("\"pool_id\":{}", serde_json::Value::from(pool_id));
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = stmt.query_map(params![pool_id, limit, needle], |r| {
+            Ok(AuditEvent {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                account_id: r.get(2)?,
+                action: r.get(3)?,
+                object_id: r.get(4)?,
+                before: json(r.get(5)?),
+                after: json(r.get(6)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every pool whose CIDRs hold `target`, outermost first, each with its allocation that
+    /// holds (or overlaps) it.
+    pub fn locate(&self, target: &Cidr) -> Result<Vec<Hit>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT pool_id, cidr FROM pool_cidrs WHERE start <= ?1 ORDER BY len, start",
+        )?;
+        let roots: Vec<(String, String)> = stmt
+            .query_map([key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut hits = Vec::new();
+        for (pool_id, cidr) in roots {
+            let Ok(cidr) = Cidr::parse(&cidr) else {
+                continue;
+            };
+            if !cidr.contains(target) {
+                continue;
+            }
+            let Some(pool) = load_pool(self.tx, &pool_id)? else {
+                continue;
+            };
+            let allocation = self
+                .tx
+                .prepare_cached(&format!(
+                    "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1"
+                ))?
+                .query_row(params![pool_id, key(target.start())], allocation_row)
+                .optional()?
+                .flatten()
+                .filter(|a| a.cidr.overlaps(target));
+            hits.push(Hit {
+                pool,
+                pool_cidr: cidr,
+                allocation,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// Parses what a person types into a search box: an address (`10.1.2.3`, `2001:db8::1`) or a
+/// CIDR, whose host bits are cleared rather than refused.
+pub fn parse_query(s: &str) -> Option<Cidr> {
+    let s = s.trim();
+    if let Ok(ip) = s.parse::<std::net::IpAddr>() {
+        let (family, n) = match ip {
+            std::net::IpAddr::V4(v) => (AddressFamily::Ipv4, u128::from(u32::from(v))),
+            std::net::IpAddr::V6(v) => (AddressFamily::Ipv6, u128::from(v)),
+        };
+        return Some(Cidr::from_start(family, n, family.bits()));
+    }
+    let net: ipnet::IpNet = s.parse().ok()?;
+    Cidr::parse(&net.trunc().to_string()).ok()
+}

@@ -1,0 +1,296 @@
+//! `terraform-provider-ipam check --threshold`: the 80% alarm. Exit codes (0 none above, 1 some
+//! above, 2 cannot check), the table, `--json`, `--help`, and bad flags named. Also what the
+//! store's utilization history records for the dashboard's chart.
+
+use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
+use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
+use std::process::{Command, Output};
+
+fn actor() -> Actor {
+    Actor {
+        account_id: "111122223333".into(),
+        region: "us-east-1".into(),
+    }
+}
+
+fn c(s: &str) -> Cidr {
+    Cidr::parse(s).unwrap()
+}
+
+/// A database with two top-level pools: `hot` (a /24, 87.5% used) and `cool` (a /16, one /24).
+fn database() -> (tempfile::TempDir, std::path::PathBuf, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ipam.db");
+    let s = Store::open(&path, c("2001:db8::/32")).unwrap();
+    let a = actor();
+    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
+    let mut ids = Vec::new();
+    for (desc, cidr, lens) in [
+        ("hot \"edge\"", "192.168.0.0/24", vec![25u8, 26, 27, 28]),
+        ("cool", "10.0.0.0/16", vec![24]),
+    ] {
+        let p = s
+            .create_pool(
+                &a,
+                PoolSpec {
+                    scope_id: ipam.private_default_scope_id.clone(),
+                    description: Some(desc.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        s.provision_cidr(&a, &p.id, AllocationRequest::Explicit(c(cidr)))
+            .unwrap();
+        for len in lens {
+            s.allocate(
+                &a,
+                &AllocationSpec {
+                    pool_id: p.id.clone(),
+                    request: AllocationRequest::Netmask(len),
+                    disallowed: vec![],
+                    name: None,
+                    description: None,
+                    tags: Tags::new(),
+                    kind: AllocationKind::Vpc,
+                    resource_id: None,
+                },
+            )
+            .unwrap();
+        }
+        ids.push(p.id);
+    }
+    let cool = ids.pop().unwrap();
+    let hot = ids.pop().unwrap();
+    (dir, path, hot, cool)
+}
+
+fn check(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .arg("check")
+        .args(args)
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn pools_above_the_threshold_fail_the_check() {
+    let (_d, db, hot, cool) = database();
+    let db = db.to_str().unwrap();
+    let out = check(&["--threshold", "80", "--database", db]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("POOL") && lines[0].contains("UTILIZATION"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with(&hot) && lines[1].contains("93.75%"),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("240 of 256"), "{stdout}");
+    assert!(!stdout.contains(&cool), "{stdout}");
+    assert!(
+        stdout.contains("ALARM: 1 of 2 pool(s) above 80%"),
+        "{stdout}"
+    );
+
+    // Below everything: exit 0, and it says so.
+    let out = check(&["--database", db, "--threshold", "95"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("OK: none of 2 pool(s) is above 95%"));
+
+    // A low threshold catches both, the fuller first.
+    let out = check(&["--database", db, "--threshold", "0.3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = text(&out.stdout);
+    assert!(s.find(&hot).unwrap() < s.find(&cool).unwrap(), "{s}");
+}
+
+#[test]
+fn json_for_machines() {
+    let (_d, db, hot, _) = database();
+    let out = check(&[
+        "--threshold",
+        "80",
+        "--json",
+        "--database",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["pools_checked"], 2);
+    let above = v["pools_above"].as_array().unwrap();
+    assert_eq!(above.len(), 1);
+    assert_eq!(above[0]["pool_id"], hot);
+    assert_eq!(above[0]["allocated_addresses"], "240");
+    assert_eq!(above[0]["total_addresses"], "256");
+    assert_eq!(above[0]["utilization_percent"], 93.75);
+    assert_eq!(above[0]["description"], "hot \"edge\"");
+}
+
+#[test]
+fn help_and_bad_input() {
+    let out = check(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("Usage: terraform-provider-ipam check"));
+    assert!(out.stderr.is_empty());
+
+    for (args, needle) in [
+        (vec![], "--threshold is required"),
+        (vec!["--threshold", "eighty"], "--threshold \"eighty\""),
+        (vec!["--threshold", "180"], "from 0 to 100"),
+        (vec!["--threshold"], "--threshold needs a value"),
+        (vec!["--threshold", "80", "--color"], "\"--color\""),
+        (
+            vec!["--threshold", "80", "--database", "/nonexistent/ipam.db"],
+            "no database at /nonexistent/ipam.db",
+        ),
+    ] {
+        let out = check(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_database_is_checked_without_being_written() {
+    let (_d, db, _, _) = database();
+    let before = std::fs::read(&db).unwrap();
+    let wal = db.with_extension("db-wal");
+    let wal_before = std::fs::read(&wal).unwrap_or_default();
+    let out = check(&["--threshold", "50", "--database", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(before, std::fs::read(&db).unwrap());
+    assert_eq!(wal_before, std::fs::read(&wal).unwrap_or_default());
+}
+
+#[test]
+fn every_change_records_the_pools_counts() {
+    let (_d, db, hot, cool) = database();
+    let s = Store::open_read_only(&db, c("2001:db8::/32")).unwrap();
+    let (hot_h, cool_h) = s
+        .view(|v| Ok((v.history(&hot, 100)?, v.history(&cool, 100)?)))
+        .unwrap();
+    // All changes of a test fall within a second or two: the last point is the present.
+    let last = hot_h.last().expect("history of hot");
+    assert_eq!((last.allocated, last.total), (240, 256));
+    let last = cool_h.last().expect("history of cool");
+    assert_eq!((last.allocated, last.total), (256, 65536));
+    assert!(hot_h.windows(2).all(|w| w[0].at < w[1].at));
+}
+
+fn serve(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .arg("serve")
+        .args(args)
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn serve_help_and_bad_flags() {
+    let out = serve(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("Usage: terraform-provider-ipam serve"));
+    let (_d, db, _, _) = database();
+    let db = db.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["--listen", "localhost"], "--listen \"localhost\""),
+        (vec!["--listen"], "--listen needs a value"),
+        (vec!["--port", "80"], "\"--port\""),
+        (
+            vec!["--database", "/nonexistent/ipam.db"],
+            "no database at /nonexistent/ipam.db",
+        ),
+        (
+            vec!["--database", "postgres://db/ipam"],
+            "SQLite databases only",
+        ),
+    ] {
+        let args = if args.contains(&"--database") {
+            args
+        } else {
+            [vec!["--database", db], args].concat()
+        };
+        let out = serve(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A file that is not an IPAM database is refused, and left as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let out = serve(&["--database", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not an IPAM database"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), b"");
+    // The main usage names both commands.
+    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let usage = text(&out.stdout);
+    assert!(
+        usage.contains("check --threshold PERCENT") && usage.contains("serve [--listen"),
+        "{usage}"
+    );
+}
+
+#[test]
+fn a_database_from_before_the_history_is_read_as_it_is() {
+    let (_d, db, hot, _) = database();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TABLE utilization_history; DELETE FROM schema_version WHERE version > 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = Store::open_read_only(&db, c("2001:db8::/32")).unwrap();
+    let history = s.view(|v| v.history(&hot, 10)).unwrap();
+    assert!(history.is_empty());
+    drop(s);
+    let out = check(&["--threshold", "80", "--database", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // Still not migrated: reading never writes.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 2);
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused() {
+    let (_d, db, _, _) = database();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("INSERT INTO schema_version VALUES (999);")
+        .unwrap();
+    drop(conn);
+    let out = check(&["--threshold", "80", "--database", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("schema version 999, newer than this provider's"),
+        "{err}"
+    );
+}

@@ -1,0 +1,741 @@
+//! The dashboard in a real browser: a database built by real Terraform, `serve` on a free
+//! loopback port, Debian's headless Chromium through chromedriver. Screenshots land in
+//! `target/tmp/dashboard/` for people to look at.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/serve.rs"]
+mod serve;
+mod support;
+
+use browser::Browser;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::Locator;
+use serde_json::Value;
+use support::{Tf, Workspace};
+
+/// User text that would run if it were not escaped: it sets `window.__xss`.
+const XSS: &str = r#"<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"#;
+
+const CONFIG: &str = r#"
+resource "ipam" "main" {
+  description = "main"
+}
+
+resource "ipam_pool" "top" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  description    = "corporate"
+}
+
+resource "ipam_pool_cidr" "top" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/8"
+}
+
+resource "ipam_pool" "prod" {
+  ipam_scope_id                     = ipam.main.private_default_scope_id
+  address_family                    = "ipv4"
+  source_ipam_pool_id               = ipam_pool.top.id
+  description                       = "production"
+  allocation_default_netmask_length = 24
+}
+
+resource "ipam_pool_cidr" "prod" {
+  ipam_pool_id = ipam_pool.prod.id
+  cidr         = "10.1.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_pool" "dev" {
+  ipam_scope_id       = ipam.main.private_default_scope_id
+  address_family      = "ipv4"
+  source_ipam_pool_id = ipam_pool.top.id
+  description         = "development"
+}
+
+resource "ipam_pool_cidr" "dev" {
+  ipam_pool_id = ipam_pool.dev.id
+  cidr         = "10.2.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_vpc_allocation" "app" {
+  count        = 3
+  ipam_pool_id = ipam_pool.prod.id
+  description  = "app ${count.index}"
+  tags         = { team = "app" }
+  depends_on   = [ipam_pool_cidr.prod]
+}
+
+resource "ipam_vpc_allocation" "web" {
+  ipam_pool_id   = ipam_pool.prod.id
+  name           = "web"
+  netmask_length = 20
+  description    = "web tier"
+  depends_on     = [ipam_pool_cidr.prod]
+}
+
+resource "ipam_vpc_allocation" "evil" {
+  ipam_pool_id   = ipam_pool.prod.id
+  netmask_length = 26
+  description    = XSS_HCL
+  depends_on     = [ipam_pool_cidr.prod]
+}
+
+resource "ipam_vpc_allocation" "sandbox" {
+  ipam_pool_id   = ipam_pool.dev.id
+  netmask_length = 18
+  description    = "sandbox"
+  depends_on     = [ipam_pool_cidr.dev]
+}
+
+# Many blocks of mixed sizes: those smaller than a map cell (/28 here) are summed per cell.
+resource "ipam_vpc_allocation" "many" {
+  count          = 24
+  ipam_pool_id   = ipam_pool.dev.id
+  netmask_length = [22, 24, 26, 27, 28, 29, 30, 29][count.index % 8]
+  description    = "service ${count.index}"
+  depends_on     = [ipam_vpc_allocation.sandbox]
+}
+
+resource "ipam_pool" "v6" {
+  ipam_scope_id  = ipam.main.public_default_scope_id
+  address_family = "ipv6"
+  aws_service    = "ec2"
+  description    = "ipv6 public"
+}
+
+resource "ipam_pool_cidr" "v6" {
+  ipam_pool_id   = ipam_pool.v6.id
+  netmask_length = 40
+}
+
+resource "ipam_vpc_allocation" "v6" {
+  count          = 2
+  ipam_pool_id   = ipam_pool.v6.id
+  netmask_length = 56
+  depends_on     = [ipam_pool_cidr.v6]
+}
+
+locals {
+  pools = {
+    top  = ipam_pool.top.id
+    prod = ipam_pool.prod.id
+    dev  = ipam_pool.dev.id
+    v6   = ipam_pool.v6.id
+  }
+}
+
+data "ipam_utilization" "u" {
+  for_each     = local.pools
+  ipam_pool_id = each.value
+  depends_on = [ipam_vpc_allocation.app, ipam_vpc_allocation.web, ipam_vpc_allocation.evil,
+  ipam_vpc_allocation.sandbox, ipam_vpc_allocation.v6, ipam_vpc_allocation.many, ipam_pool_cidr.dev]
+}
+
+output "usage" {
+  value = { for k, d in data.ipam_utilization.u : d.ipam_pool_id => {
+    total = d.total_addresses, allocated = d.allocated_addresses,
+    percent = d.utilization_percent, count = d.allocation_count
+  } }
+}
+
+output "allocations" {
+  value = concat(
+    [for a in ipam_vpc_allocation.app : { id = a.id, cidr = a.cidr, pool = a.ipam_pool_id }],
+    [for a in [ipam_vpc_allocation.web, ipam_vpc_allocation.evil, ipam_vpc_allocation.sandbox] : { id = a.id, cidr = a.cidr, pool = a.ipam_pool_id }],
+    [for a in ipam_vpc_allocation.v6 : { id = a.id, cidr = a.cidr, pool = a.ipam_pool_id }],
+  )
+}
+
+output "many" {
+  value = [for a in ipam_vpc_allocation.many : a.cidr]
+}
+
+output "dev" {
+  value = ipam_pool.dev.id
+}
+
+output "evil" {
+  value = ipam_vpc_allocation.evil.id
+}
+
+output "prod" {
+  value = ipam_pool.prod.id
+}
+"#;
+
+fn screenshot_dir() -> std::path::PathBuf {
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&d).expect("screenshot dir");
+    d
+}
+
+async fn screenshot(b: &Browser, name: &str) {
+    let png = b.client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+/// Moves the pointer to the middle of `el`, as a person would.
+async fn point_at(b: &Browser, el: fantoccini::elements::Element) {
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: el,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    b.client
+        .perform_actions(hover)
+        .await
+        .expect("move the pointer");
+}
+
+/// A workspace with [`CONFIG`] applied, and its outputs.
+fn applied() -> (Workspace, Value) {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(&config(""));
+    w.init();
+    w.apply().ok();
+    let out = w.outputs();
+    (w, out)
+}
+
+/// [`CONFIG`] with the script-bearing description in place, and `extra` HCL after it.
+fn config(extra: &str) -> String {
+    let hcl_xss = serde_json::to_string(XSS).expect("quote");
+    format!("{}\n{extra}", CONFIG.replace("XSS_HCL", &hcl_xss))
+}
+
+async fn attr(b: &Browser, css: &str, name: &str) -> String {
+    let el = b
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not on the page: {e}"));
+    el.attr(name)
+        .await
+        .expect("read attribute")
+        .unwrap_or_else(|| panic!("{css} has no {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_in_chromium() {
+    let (w, out) = applied();
+    let usage = out["usage"]["value"].as_object().expect("usage").clone();
+    let allocations = out["allocations"]["value"]
+        .as_array()
+        .expect("allocations")
+        .clone();
+    let evil = out["evil"]["value"].as_str().expect("evil").to_string();
+    let prod = out["prod"]["value"].as_str().expect("prod").to_string();
+    assert_eq!(usage.len(), 4);
+
+    let server = serve::Server::start(&w.db);
+    let b = Browser::start().await;
+
+    // The tree shows every pool with the figures of the ipam_utilization data source.
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    for (pool, u) in &usage {
+        let css = format!("li.pool[data-pool='{pool}'] > .row .figures");
+        assert_eq!(
+            attr(&b, &css, "data-total").await,
+            u["total"].to_string(),
+            "{pool}"
+        );
+        assert_eq!(
+            attr(&b, &css, "data-allocated").await,
+            u["allocated"].to_string(),
+            "{pool}"
+        );
+        assert_eq!(
+            attr(&b, &css, "data-count").await,
+            u["count"].to_string(),
+            "{pool}"
+        );
+        let shown: f64 = attr(&b, &css, "data-percent")
+            .await
+            .parse()
+            .expect("percent");
+        assert_eq!(Some(shown), u["percent"].as_f64(), "{pool}");
+    }
+    // Child pools sit under their parent.
+    let nested = b
+        .client
+        .find_all(Locator::Css("li.pool li.pool"))
+        .await
+        .expect("nested pools");
+    assert_eq!(nested.len(), 2, "prod and dev are under the top pool");
+    screenshot(&b, "index").await;
+
+    // Each pool's map shows each of its allocations, and names the one under the pointer.
+    for a in &allocations {
+        let (id, pool) = (a["id"].as_str().unwrap(), a["pool"].as_str().unwrap());
+        b.client
+            .goto(&format!("{}/pools/{pool}", server.base))
+            .await
+            .expect("open pool page");
+        let block = b
+            .client
+            .find(Locator::Css(&format!("svg.map rect[data-id='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("{id} ({}) not on the map of {pool}: {e}", a["cidr"]));
+        assert_eq!(
+            block.attr("data-c").await.unwrap().as_deref(),
+            a["cidr"].as_str()
+        );
+        point_at(&b, block).await;
+        let info = b
+            .client
+            .find(Locator::Css(".mapinfo"))
+            .await
+            .expect("map info")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            info.contains(id),
+            "pointer over {id}, the map says {info:?}"
+        );
+    }
+    // On the top pool's map its child pools are green blocks that open the child's page.
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .expect("open prod");
+    let top = attr(&b, "nav.crumbs a[href^='/pools/']", "href").await;
+    b.client
+        .goto(&format!("{}{top}", server.base))
+        .await
+        .expect("open the top pool");
+    let children = b
+        .client
+        .find_all(Locator::Css("svg.map rect.blk.child"))
+        .await
+        .expect("child blocks");
+    assert_eq!(children.len(), 2, "prod and dev on the top pool's map");
+    b.client
+        .find(Locator::Css(&format!(
+            "svg.map rect.child[data-r='{prod}']"
+        )))
+        .await
+        .expect("prod on the map")
+        .click()
+        .await
+        .expect("click prod");
+    b.client
+        .wait()
+        .for_element(Locator::Css(&format!(".summary[data-pool='{prod}']")))
+        .await
+        .expect("the child's page opens");
+
+    // An IPv6 pool's map opens on the block around its allocations.
+    let v6 = allocations.last().unwrap()["pool"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.client
+        .goto(&format!("{}/pools/{v6}", server.base))
+        .await
+        .expect("open the IPv6 pool");
+    let view = attr(&b, "svg.map", "data-view").await;
+    assert!(
+        view.starts_with("2001:db8:") && view.ends_with("/51"),
+        "{view}"
+    );
+    b.client
+        .execute("document.getElementById('map').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    screenshot(&b, "pool-ipv6").await;
+
+    // Blocks smaller than a cell are counted in the cells that hold them.
+    let dev = out["dev"]["value"].as_str().expect("dev").to_string();
+    let small = out["many"]["value"]
+        .as_array()
+        .expect("many")
+        .iter()
+        .filter(|c| {
+            c.as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .parse::<u8>()
+                .unwrap()
+                > 28
+        })
+        .count();
+    b.client
+        .goto(&format!("{}/pools/{dev}", server.base))
+        .await
+        .expect("open dev");
+    let mut counted = 0;
+    for cell in b
+        .client
+        .find_all(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("cells")
+    {
+        counted += cell
+            .attr("data-n")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert_eq!(counted, small, "allocations summed in cells");
+    b.client
+        .execute("document.getElementById('map').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    let cell = b
+        .client
+        .find(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("a cell");
+    point_at(&b, cell).await;
+    let info = b
+        .client
+        .find(Locator::Css(".mapinfo"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(info.contains("% used"), "{info}");
+    screenshot(&b, "pool-cells").await;
+    // Clicking a summed cell zooms into it.
+    let cell = b
+        .client
+        .find(Locator::Css("svg.map rect.cell"))
+        .await
+        .expect("a cell");
+    let target = cell.attr("data-c").await.unwrap().unwrap();
+    cell.click().await.expect("click the cell");
+    b.client
+        .wait()
+        .for_element(Locator::Css(&format!("svg.map[data-view='{target}']")))
+        .await
+        .expect("the map zoomed into the cell");
+    screenshot(&b, "pool-zoomed").await;
+
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .expect("open prod");
+    screenshot(&b, "pool").await;
+    for (section, name) in [
+        ("map", "pool-map"),
+        ("history", "pool-history"),
+        ("allocations", "pool-allocations"),
+    ] {
+        b.client
+            .execute(
+                &format!("document.getElementById('{section}').scrollIntoView()"),
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        if section == "map" {
+            let block = b
+                .client
+                .find(Locator::Css("svg.map rect.blk"))
+                .await
+                .expect("a block");
+            point_at(&b, block).await;
+        }
+        screenshot(&b, name).await;
+    }
+
+    // The description that is a script shows as text and does not run.
+    let cell = b
+        .client
+        .find(Locator::Css(&format!(
+            "tr[data-allocation='{evil}'] td.description"
+        )))
+        .await
+        .expect("the evil allocation's row");
+    assert_eq!(cell.text().await.expect("text"), XSS);
+    let ran = b
+        .client
+        .execute(
+            "return window.__xss === undefined ? null : window.__xss",
+            vec![],
+        )
+        .await
+        .expect("run a check");
+    assert_eq!(ran, Value::Null, "a script from a description ran");
+    assert!(b.client.get_alert_text().await.is_err(), "no alert is open");
+
+    // The search finds the pool and allocation holding an address.
+    let web = allocations
+        .iter()
+        .find(|a| {
+            a["id"].as_str().is_some_and(|i| i.contains("alloc"))
+                && a["cidr"].as_str().unwrap().ends_with("/20")
+        })
+        .expect("the /20");
+    let web_cidr: &str = web["cidr"].as_str().unwrap();
+    let inside = web_cidr.replace(".0/20", ".7");
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    let q = b.client.find(Locator::Css("#q")).await.expect("search box");
+    q.send_keys(&inside).await.expect("type");
+    b.client
+        .find(Locator::Css("form.search button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("search");
+    b.client
+        .wait()
+        .for_element(Locator::Css("#hits, #no-hit"))
+        .await
+        .expect("the search's answer");
+    let rows = b
+        .client
+        .find_all(Locator::Css("#hits tr[data-pool]"))
+        .await
+        .expect("hits");
+    let mut held = Vec::new();
+    for r in &rows {
+        held.push((
+            r.attr("data-pool").await.unwrap().unwrap_or_default(),
+            r.attr("data-allocation").await.unwrap().unwrap_or_default(),
+        ));
+    }
+    assert!(
+        held.contains(&(prod.clone(), web["id"].as_str().unwrap().to_string())),
+        "search for {inside} found {held:?}"
+    );
+    let answer = b
+        .client
+        .find(Locator::Css("#answer"))
+        .await
+        .expect("answer")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        answer.contains(&format!(
+            "{inside} is allocated in production as {web_cidr}"
+        )),
+        "{answer}"
+    );
+    screenshot(&b, "search").await;
+
+    // A plan reserves a named allocation's block: the map shows it as reserved, the page lists
+    // it with its expiry.
+    w.config(&config(
+        "resource \"ipam_vpc_allocation\" \"db\" {\n  ipam_pool_id   = ipam_pool.prod.id\n  name           = \"db\"\n  netmask_length = 22\n}\n",
+    ));
+    let plan = w.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .expect("open prod");
+    let row = b
+        .client
+        .find(Locator::Css("#reservations tbody tr"))
+        .await
+        .expect("the reservation is listed")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        row.starts_with("db ") && row.contains("/22") && row.contains("UTC"),
+        "{row}"
+    );
+    let reserved = b
+        .client
+        .find_all(Locator::Css("svg.map rect.blk.resv"))
+        .await
+        .expect("reserved blocks");
+    assert_eq!(reserved.len(), 1, "the reservation is on the map");
+
+    b.client
+        .goto(&format!("{}/pools/no-such-pool", server.base))
+        .await
+        .expect("open a bad id");
+    assert!(b.client.find(Locator::Css("#not-found")).await.is_ok());
+    b.close().await;
+}
+
+#[test]
+fn metrics_and_404s_over_http() {
+    let (w, out) = applied();
+    let before = w.dump();
+    let usage = out["usage"]["value"].as_object().expect("usage").clone();
+    let server = serve::Server::start(&w.db);
+
+    let (status, head, metrics) = server.get("/metrics");
+    assert_eq!(status, 200, "{metrics}");
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    for (pool, u) in &usage {
+        let line = metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("ipam_pool_allocated_addresses{")
+                    && l.contains(&format!("pool_id=\"{pool}\""))
+            })
+            .unwrap_or_else(|| panic!("no allocated line for {pool}:\n{metrics}"));
+        let value: f64 = line.rsplit(' ').next().unwrap().parse().expect("a number");
+        let expected: f64 = u["allocated"].to_string().parse().unwrap();
+        assert_eq!(value, expected, "{line}");
+    }
+    for name in [
+        "ipam_pool_addresses",
+        "ipam_pool_utilization_ratio",
+        "ipam_pool_allocations",
+        "ipam_pool_largest_free_prefix_length",
+        "ipam_reservations",
+    ] {
+        assert!(
+            metrics.contains(&format!("# TYPE {name} gauge")),
+            "{name} missing:\n{metrics}"
+        );
+    }
+    assert!(metrics.contains("description=\"production\""), "{metrics}");
+    // The example alert rules use only metrics that exist.
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/monitoring/alerts.yml"),
+    )
+    .expect("examples/monitoring/alerts.yml");
+    let used: std::collections::BTreeSet<&str> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("expr:"))
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| w.starts_with("ipam_"))
+        .collect();
+    assert!(used.contains("ipam_pool_utilization_ratio"), "{used:?}");
+    for name in used {
+        assert!(
+            metrics.contains(&format!("\n{name}{{")),
+            "{name} is not in /metrics"
+        );
+    }
+    assert!(metrics.contains("locale=\"\""), "{metrics}");
+
+    for bad in [
+        "/nothing-here",
+        "/pools/ipam-pool-00000000000000000",
+        "/pools/%3Cscript%3E",
+        "/pools/x/y",
+        "/pools/",
+    ] {
+        let (status, _, body) = server.get(bad);
+        assert_eq!(status, 404, "{bad}: {body}");
+        assert!(!body.contains("<script>"), "{bad} echoed markup: {body}");
+    }
+    let prod = out["prod"]["value"].as_str().unwrap();
+    for bad in [
+        "?zoom=192.168.0.0/24",
+        "?zoom=garbage",
+        "?page=0",
+        "?page=99",
+        "?page=x",
+        "?page=18446744073709551615",
+        "?zoom=2001:db8::/64",
+    ] {
+        let (status, _, body) = server.get(&format!("/pools/{prod}{bad}"));
+        assert_eq!(status, 404, "{bad}: {body}");
+    }
+    let (status, head, page) = server.get(&format!("/pools/{prod}?zoom=10.1.0.0/20"));
+    assert_eq!(status, 200, "{page}");
+    assert!(head.contains("content-security-policy"), "{head}");
+    assert!(
+        page.contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"),
+        "escaped"
+    );
+    assert!(!page.contains(XSS));
+    // The pool's audit events: its CIDR and its allocations, not other pools'.
+    let audit = &page[page.find("id=\"audit\"").expect("audit section")..];
+    assert!(audit.matches("provision-pool-cidr").count() == 1, "{audit}");
+    assert_eq!(audit.matches("allocate-cidr").count(), 4, "{audit}");
+    assert!(audit.contains("allocate-reserved-cidr"), "{audit}");
+    let sandbox_pool = out["dev"]["value"].as_str().unwrap();
+    assert!(!audit.contains(sandbox_pool), "{audit}");
+    // Serving never writes to the database.
+    drop(server);
+    assert_eq!(before, w.dump());
+}
+
+/// Pages read while `terraform apply` writes are each one snapshot: the figures at the top of a
+/// pool's page always agree with the allocations listed below them.
+#[test]
+fn pages_are_consistent_while_terraform_applies() {
+    let w = Workspace::new(Tf::V1_15);
+    let base = r#"
+resource "ipam" "main" {}
+
+resource "ipam_pool" "p" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "p" {
+  ipam_pool_id = ipam_pool.p.id
+  cidr         = "10.0.0.0/16"
+}
+
+output "pool" {
+  value = ipam_pool.p.id
+}
+"#;
+    w.config(base);
+    w.init();
+    w.apply().ok();
+    let pool = w.outputs()["pool"]["value"].as_str().unwrap().to_string();
+    let server = serve::Server::start(&w.db);
+    w.config(&format!(
+        "{base}\nresource \"ipam_vpc_allocation\" \"v\" {{\n  count          = 60\n  ipam_pool_id   = ipam_pool.p.id\n  netmask_length = 24 + count.index % 5\n}}\n"
+    ));
+    let apply = std::thread::spawn({
+        let mut cmd = w.command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=4",
+        ]);
+        move || cmd.output().expect("run terraform")
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    while !apply.is_finished() {
+        let (status, _, page) = server.get(&format!("/pools/{pool}"));
+        assert_eq!(status, 200);
+        let allocated: u128 = page
+            .split("data-allocated=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("the pool's allocated figure");
+        let listed: u128 = page
+            .split("data-cidr=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(|c| 1u128 << (32 - c.rsplit('/').next().unwrap().parse::<u32>().unwrap()))
+            .sum();
+        assert_eq!(allocated, listed, "figures and rows of one page disagree");
+        seen.insert(allocated);
+    }
+    let out = apply.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        seen.len() > 1,
+        "no page was read during the apply: {seen:?}"
+    );
+}
