@@ -4,10 +4,9 @@ use super::attrs::string;
 use super::Context;
 use crate::engine::Cidr;
 use crate::store::{Actor, Store};
-use std::path::PathBuf;
 use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-const DEFAULT_PROVIDED_IPV6: &str = "2001:db8::/32";
+const DEFAULT_PROVIDED_IPV6: &str = crate::defaults::PROVIDED_IPV6;
 
 pub fn schema() -> Schema {
     Schema::new()
@@ -51,10 +50,6 @@ pub fn parse_duration(s: &str) -> Option<i64> {
         any = true;
     }
     (any && num.is_empty() && total > 0).then_some(total)
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
@@ -103,17 +98,9 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     if diags.has_errors() {
         return None;
     }
-    let database = string(config, "database")
-        .or_else(|| env("IPAM_DATABASE"))
-        .unwrap_or_else(|| "ipam.db".into());
-    let path = PathBuf::from(database.strip_prefix("sqlite://").unwrap_or(&database));
-    let account_id = string(config, "account_id")
-        .or_else(|| env("IPAM_ACCOUNT_ID"))
-        .unwrap_or_else(|| "000000000000".into());
-    let region = string(config, "region")
-        .or_else(|| env("IPAM_REGION"))
-        .or_else(|| env("AWS_REGION"))
-        .unwrap_or_else(|| "us-east-1".into());
+    let path = crate::defaults::database_path(string(config, "database"));
+    let account_id = string(config, "account_id").unwrap_or_else(crate::defaults::account_id);
+    let region = string(config, "region").unwrap_or_else(crate::defaults::region);
     let ttl = string(config, "reservation_ttl")
         .and_then(|t| parse_duration(&t))
         .unwrap_or(86_400);
@@ -123,7 +110,7 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     match Store::open(&path, provided) {
         Ok(store) => Some(Context {
             store,
-            actor: Actor { account_id, region },
+            actor: Actor::new(account_id, region),
             reservation_ttl_secs: ttl,
         }),
         Err(e) => {

@@ -110,6 +110,10 @@ pub struct Allocation {
     pub region: String,
     /// Blocks the allocator was told to avoid when it chose this one.
     pub disallowed: Vec<Cidr>,
+    /// Where the request came from (none for allocations made before origins were kept).
+    pub origin: Option<super::Origin>,
+    /// When it was allocated (or reserved), Unix seconds.
+    pub origin_at: Option<i64>,
 }
 
 impl Allocation {
@@ -119,6 +123,8 @@ impl Allocation {
             "kind": self.kind.as_str(), "resource_id": self.resource_id, "name": self.name,
             "state": match self.state { AllocationState::Reserved => "reserved", AllocationState::Allocated => "allocated" },
             "description": self.description, "tags": self.tags,
+            "origin": self.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace})),
+            "expires_at": self.expires_at,
         })
     }
 }

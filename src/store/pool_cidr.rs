@@ -180,28 +180,45 @@ impl Store {
 
     /// Deprovisions a CIDR; refused while anything is allocated inside it.
     pub fn deprovision_cidr(&self, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
-        self.write(|tx| {
-            let c = load_pool_cidr(tx, pool_id, cidr)?
-                .ok_or_else(|| Error::NotFound { kind: "pool CIDR", id: format!("{cidr}_{pool_id}") })?;
-            let inside: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
-                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
-                |r| r.get(0),
-            )?;
-            if inside > 0 {
-                return Err(Error::Refused(format!(
-                    "{} still holds {inside} allocation(s) of the pool {pool_id}; release them (or the child pools using it) first",
-                    c.cidr
-                )));
-            }
-            tx.execute(
-                "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
-                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
-            )?;
-            tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
-            return_to_source(tx, actor, &c)?;
-            record(tx, actor, "deprovision-pool-cidr", &c.id, Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})), None)?;
-            Ok(())
-        })
+        self.write(|tx| deprovision_tx(tx, actor, pool_id, cidr))
     }
+}
+
+/// Deprovisions a CIDR inside `tx`; refused while anything is allocated inside it.
+pub(crate) fn deprovision_tx(
+    tx: &Transaction,
+    actor: &Actor,
+    pool_id: &str,
+    cidr: &str,
+) -> Result<()> {
+    let c = load_pool_cidr(tx, pool_id, cidr)?.ok_or_else(|| Error::NotFound {
+        kind: "pool CIDR",
+        id: format!("{cidr}_{pool_id}"),
+    })?;
+    let inside: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+        params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
+        |r| r.get(0),
+    )?;
+    if inside > 0 {
+        return Err(Error::Refused(format!(
+            "{} still holds {inside} allocation(s) of the pool {pool_id}; release them (or the child pools using it) first",
+            c.cidr
+        )));
+    }
+    tx.execute(
+        "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+        params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
+    )?;
+    tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
+    return_to_source(tx, actor, &c)?;
+    record(
+        tx,
+        actor,
+        "deprovision-pool-cidr",
+        &c.id,
+        Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})),
+        None,
+    )?;
+    Ok(())
 }
