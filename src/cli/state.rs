@@ -5,6 +5,9 @@
 
 use std::collections::HashSet;
 
+/// What to do with a state file a killed Terraform left empty or cut short.
+const CUT_SHORT: &str = "Terraform rewrites terraform.tfstate after every resource, so a kill can leave it empty or cut short: restore terraform.tfstate.backup (the state before that apply) to terraform.tfstate and run again (see docs/guides/interrupted-apply.md)";
+
 /// The ids (every string value) the resources of a state hold.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StateIds {
@@ -22,10 +25,10 @@ impl StateIds {
 /// Reads a state from its bytes; the error says what it is not.
 pub fn read(bytes: &[u8]) -> Result<StateIds, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("the file is empty: a state without resources still has a header (`terraform show -json` prints one)".into());
+        return Err(format!("the file is empty. {CUT_SHORT}"));
     }
     let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        format!("not JSON ({e}): expected a terraform.tfstate or `terraform show -json` output")
+        format!("not JSON ({e}): expected a terraform.tfstate or `terraform show -json` output. {CUT_SHORT}")
     })?;
     let mut ids = StateIds::default();
     if let Some(version) = v.get("version") {
