@@ -62,11 +62,16 @@ pub fn count(n: u128) -> String {
     }
 }
 
-/// `used of total, percent%`, e.g. `2^75 of 2^76, 50%`.
+/// `used of total, percent%`, e.g. `2^75 of 2^76, 50%`; when the total is written as a power,
+/// so is a used count that is one (`2^17 of 2^24`, not `131072 of 2^24`).
 pub fn usage(used: u128, total: u128) -> String {
+    let used_text = if total >= 10_000_000 && used >= 1024 && used.is_power_of_two() {
+        format!("2^{}", used.trailing_zeros())
+    } else {
+        count(used)
+    };
     format!(
-        "{} of {}, {}%",
-        count(used),
+        "{used_text} of {}, {}%",
         count(total),
         crate::store::utilization_percent(used, total)
     )
@@ -98,6 +103,8 @@ mod tests {
     fn counts_read_like_the_interface_says() {
         assert_eq!(usage(1 << 75, 1 << 76), "2^75 of 2^76, 50%");
         assert_eq!(count(65_536), "65536");
+        assert_eq!(usage(1 << 17, 1 << 24), "2^17 of 2^24, 0.78%");
+        assert_eq!(usage(5120, 65_536), "5120 of 65536, 7.81%");
         assert_eq!(count(3 << 70), "≈2^71.6");
         assert_eq!(count(u128::MAX), "≈2^128.0");
     }
