@@ -329,14 +329,13 @@ fn fuzz_state_reader() {
             Ok(ids) => ids,
             Err(e) => return e.chars().take(24).collect(),
         };
-        // Whatever it reports holding is text that occurs in the input.
-        let text = String::from_utf8_lossy(input);
-        for s in ids
-            .strings
-            .iter()
-            .filter(|s| s.is_ascii() && !s.contains(['\\', '"']))
-        {
-            assert!(text.contains(s.as_str()), "{s:?} is not in the input");
+        // Whatever it reports holding is text that occurs in the input (when no JSON escape
+        // could have spelled it differently).
+        if !input.contains(&b'\\') {
+            let text = String::from_utf8_lossy(input);
+            for s in &ids.strings {
+                assert!(text.contains(s.as_str()), "{s:?} is not in the input");
+            }
         }
         format!("ok {} {}", ids.instances.min(8), ids.strings.len().min(8))
     });

@@ -64,6 +64,8 @@ fn open_with(path: &Path, access: Access) -> rusqlite::Result<Connection> {
             Connection::open_with_flags(immutable_uri(path), ro | OpenFlags::SQLITE_OPEN_URI)?
         }
     };
+    // Before the first read: another process creating or migrating the file holds a lock.
+    conn.busy_timeout(Duration::from_secs(60))?;
     // The first read is where SQLite finds it cannot create the WAL's shared-memory file.
     conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -81,14 +83,20 @@ pub(super) fn connect(path: &Path) -> Result<Connection> {
     let mut conn = match open_with(path, mode) {
         Ok(c) => c,
         // Not writable for this user although the permission bits allow it (another owner):
-        // read it as it is.
-        Err(_) if mode != Access::Immutable && path.exists() => {
+        // SQLite cannot create the WAL's files beside it, so read it as it is. Only then: a
+        // busy or damaged file must not be read as immutable.
+        Err(e)
+            if mode != Access::Immutable
+                && path.exists()
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+        {
             open_with(path, Access::Immutable).map_err(open_err)?
         }
         Err(e) => return Err(open_err(e)),
     };
-    conn.busy_timeout(Duration::from_secs(60))
-        .map_err(open_err)?;
     if !conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(open_err)?;

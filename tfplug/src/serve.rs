@@ -108,8 +108,7 @@ impl Drop for SocketFile {
 /// subreaper), so the parent id changes. Polling works everywhere, unlike
 /// `PR_SET_PDEATHSIG`, which fires when the *thread* that forked us ends — in Terraform (Go)
 /// that can be any thread, long before Terraform exits.
-async fn parent_gone() {
-    let parent = std::os::unix::process::parent_id();
+async fn parent_gone(parent: u32) {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
     loop {
         tick.tick().await;
@@ -119,21 +118,32 @@ async fn parent_gone() {
     }
 }
 
-/// Resolves on SIGTERM or SIGHUP (a terminal closing, `kill`), never when signals cannot be
-/// watched.
-async fn terminated() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) {
-        (Ok(mut term), Ok(mut hup)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
+/// SIGTERM and SIGHUP (a terminal closing, `kill`), watched from before the handshake line:
+/// a signal that arrives before the server runs must stop it too, not kill the process with
+/// its socket left behind.
+struct Termination(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Termination {
+    fn watch() -> Termination {
+        use tokio::signal::unix::{signal, SignalKind};
+        Termination(
+            signal(SignalKind::terminate())
+                .and_then(|t| Ok((t, signal(SignalKind::hangup())?)))
+                .ok(),
+        )
+    }
+
+    /// Resolves on either signal; never when signals cannot be watched.
+    async fn received(&mut self) {
+        match &mut self.0 {
+            Some((term, hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
             }
+            None => std::future::pending().await,
         }
-        _ => std::future::pending().await,
     }
 }
 
@@ -260,6 +270,9 @@ async fn run(
     provider: Arc<dyn Provider>,
     config: ServeConfig,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Who started us, and the stop signals, before anything can announce us.
+    let parent = std::os::unix::process::parent_id();
+    let mut termination = Termination::watch();
     // The certificate first: a bad one must not leave a socket behind.
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !config.debug && !pem.trim().is_empty() => Some(tls::auto_tls(&pem)?),
@@ -365,7 +378,7 @@ async fn run(
         if config.debug {
             std::future::pending::<()>().await;
         }
-        parent_gone().await;
+        parent_gone(parent).await;
         tracing::warn!("Terraform is gone (parent process exited); stopping");
     };
     tokio::select! {
@@ -375,7 +388,7 @@ async fn run(
         }
         _ = ctrl_c => {}
         _ = orphaned => {}
-        _ = terminated() => {}
+        _ = termination.received() => {}
         r = server => {
             r??;
         }
