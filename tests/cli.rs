@@ -339,3 +339,47 @@ fn verify_exits_1_on_a_fault_and_repair_mends_the_index() {
     assert_eq!(v["repaired_pools"][0], pool.as_str());
     assert_eq!(run(dir.path(), &["verify"]).code, 0);
 }
+
+#[test]
+fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, reservation) = database(dir.path(), &actor);
+    let state = dir.path().join("terraform.tfstate");
+    // Not a state at all, and no backup: refused, pointing at the backup.
+    std::fs::write(&state, "").unwrap();
+    let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("terraform.tfstate.backup"),
+        "{}",
+        o.stderr
+    );
+    // With a backup (the state before the killed apply), the comparison is made with it.
+    std::fs::write(
+        dir.path().join("terraform.tfstate.backup"),
+        r#"{"version":4,"resources":[]}"#,
+    )
+    .unwrap();
+    for broken in ["", "{\"version\":4,\"resou"] {
+        std::fs::write(&state, broken).unwrap();
+        let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("cp terraform.tfstate.backup terraform.tfstate"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stdout.contains(&alloc), "{}", o.stdout);
+        assert!(
+            !o.stdout.contains(&reservation),
+            "reservations are not orphans"
+        );
+    }
+    // A whole state of another kind is not replaced by the backup.
+    std::fs::write(&state, r#"{"version":3}"#).unwrap();
+    let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("version 3"), "{}", o.stderr);
+}

@@ -165,18 +165,25 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
     assert!(leftover.is_empty(), "sockets left behind: {leftover:?}");
 
     // Terraform 1.15 rewrites terraform.tfstate in place after every resource: a kill during
-    // a write leaves it empty or cut short. orphans refuses such a file, pointing at the
-    // backup (the state before this apply), which is what the guide says to restore.
+    // a write leaves it empty or cut short. orphans then compares with the backup (the state
+    // before this apply) and says to restore it, which the guide says to do first.
     let state_file = w.path().join("terraform.tfstate");
     let mut state_text = std::fs::read_to_string(&state_file).unwrap();
     if serde_json::from_str::<serde_json::Value>(&state_text).is_err() {
-        let (code, _, err) = cli(
+        let backup = std::fs::read_to_string(w.path().join("terraform.tfstate.backup")).unwrap();
+        let (code, out, err) = cli(
             w.path(),
             &w.db,
             &["orphans", "--state", "terraform.tfstate"],
         );
-        assert_eq!(code, 1);
-        assert!(err.contains("terraform.tfstate.backup"), "{err}");
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            err.contains("cp terraform.tfstate.backup terraform.tfstate"),
+            "{err}"
+        );
+        for id in vpc_allocations(&w.db) {
+            assert_eq!(out.contains(&id), !backup.contains(&id), "{id}:\n{out}");
+        }
         std::fs::copy(w.path().join("terraform.tfstate.backup"), &state_file).unwrap();
         state_text = std::fs::read_to_string(&state_file).unwrap();
     }

@@ -34,6 +34,31 @@ pub(super) fn read_state(path: &str) -> Result<StateIds, Error> {
     state::read(&bytes).map_err(|e| Error::Failed(format!("{path}: {e}")))
 }
 
+/// Reads the state like [`read_state`], except that a file a killed Terraform left empty or
+/// cut short is replaced by its `.backup` (the state before that apply), with a warning: the
+/// allocations that apply made are then the orphans, which is right once the backup is
+/// restored, as the warning says to do.
+fn read_state_or_backup(path: &str) -> Result<StateIds, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Failed(format!("cannot read the state {path}: {e}")))?;
+    let broken = match state::read(&bytes) {
+        Ok(ids) => return Ok(ids),
+        Err(e) => e,
+    };
+    let damaged = bytes.iter().all(u8::is_ascii_whitespace)
+        || serde_json::from_slice::<serde_json::Value>(&bytes).is_err();
+    let backup = format!("{path}.backup");
+    match std::fs::read(&backup).map(|b| state::read(&b)) {
+        Ok(Ok(ids)) if damaged => {
+            eprintln!(
+                "warning: {path} is empty or cut short (Terraform was killed while writing it); compared with {backup}, the state before that apply.\n         Restore it before the next terraform command: cp {backup} {path}"
+            );
+            Ok(ids)
+        }
+        _ => Err(Error::Failed(format!("{path}: {broken}"))),
+    }
+}
+
 /// Whether one of `states` holds `a`: its id, or for a child pool's CIDR the pool CIDR id
 /// the `ipam_pool_cidr` resource keeps.
 pub(super) fn held(a: &Allocation, states: &[StateIds], sources: &HashMap<String, String>) -> bool {
@@ -57,7 +82,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     if let Some(w) = args.get("--workspace") {
         origin.workspace = w.to_string();
     }
-    let states = [read_state(state_path)?];
+    let states = [read_state_or_backup(state_path)?];
     let store = super::open(args)?;
     let sources = store.pool_cidr_sources()?;
     let orphans: Vec<Allocation> = store
