@@ -152,3 +152,33 @@ fn a_bad_client_certificate_fails_before_any_socket_is_bound() {
         assert!(left.is_empty(), "files left in TMPDIR: {left:?}");
     }
 }
+
+#[test]
+fn a_provider_killed_outright_has_its_socket_removed_by_the_next_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cert = tfplug::tls::generate_pem().unwrap();
+    let start = || {
+        let mut cmd = Command::new(BIN);
+        as_terraform(&mut cmd, tmp.path(), &cert);
+        let mut child = cmd.spawn().unwrap();
+        let (socket, _) = handshake(&mut child);
+        (child, socket)
+    };
+    // SIGKILL cannot be handled: the socket stays behind.
+    let (mut first, stale) = start();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(stale.exists());
+    // Something else's file of a similar name is left alone.
+    let other = tmp.path().join("plugin-notes");
+    std::fs::write(&other, "x").unwrap();
+    let (mut second, socket) = start();
+    assert!(
+        !stale.exists(),
+        "the stale socket {} was not removed",
+        stale.display()
+    );
+    assert!(socket.exists() && other.exists());
+    second.kill().unwrap();
+    second.wait().unwrap();
+}

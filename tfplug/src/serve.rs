@@ -191,8 +191,39 @@ enum Listener {
     Tcp(tokio::net::TcpListener),
 }
 
+/// Removes the sockets that providers of this SDK (`plugin<pid>-<nanos>`) left in `dir` when
+/// they were killed outright (SIGKILL cannot be handled): those whose process is gone. Where
+/// there is no `/proc` to ask, nothing is removed.
+fn remove_stale_sockets(dir: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some((pid, nanos)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("plugin"))
+            .and_then(|n| n.split_once('-'))
+        else {
+            continue;
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(pid) || !digits(nanos) || std::path::Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_socket()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 impl Listener {
     async fn bind() -> std::io::Result<Listener> {
+        remove_stale_sockets(&std::env::temp_dir());
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
