@@ -47,3 +47,23 @@ fn workspace(dir: &Path) -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "default".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_is_the_one_selected_in_the_directory() {
+        if std::env::var_os("TF_WORKSPACE").is_some() || std::env::var_os("TF_DATA_DIR").is_some() {
+            return; // the environment decides; nothing to check here
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let canonical = std::fs::canonicalize(dir.path()).unwrap();
+        let o = Origin::of_dir(dir.path());
+        assert_eq!(o.dir, canonical.display().to_string());
+        assert_eq!(o.workspace, "default");
+        std::fs::create_dir(dir.path().join(".terraform")).unwrap();
+        std::fs::write(dir.path().join(".terraform/environment"), "staging\n").unwrap();
+        assert_eq!(Origin::of_dir(dir.path()).workspace, "staging");
+    }
+}
