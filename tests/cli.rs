@@ -383,3 +383,45 @@ fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("version 3"), "{}", o.stderr);
 }
+
+#[test]
+fn orphans_will_not_release_on_the_word_of_another_directorys_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, _) = database(dir.path(), &actor);
+    // A state with resources, none of them made here.
+    std::fs::write(
+        dir.path().join("other.tfstate"),
+        r#"{"version":4,"resources":[{"instances":[{"attributes":{"id":"ipam-pool-alloc-elsewhere"}}]}]}"#,
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "other.tfstate", "--release"],
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("is it this directory's state?"),
+        "{}",
+        o.stderr
+    );
+    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.contains(&alloc),
+        "listing is harmless: {}",
+        o.stdout
+    );
+    let o = run(
+        dir.path(),
+        &[
+            "orphans",
+            "--state",
+            "other.tfstate",
+            "--release",
+            "--force",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("released"), "{}", o.stdout);
+}

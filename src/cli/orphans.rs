@@ -22,6 +22,7 @@ pub const COMMAND: Command = Command {
         Flag::switch("--release", "release the orphans found"),
         Flag::value("--dir", "DIR", "the configuration directory (default: the current one)"),
         Flag::value("--workspace", "NAME", "the Terraform workspace (default: the one selected in DIR)"),
+        Flag::switch("--force", "release even when the state holds none of this directory's allocations"),
     ],
     positional: false,
     run,
@@ -85,11 +86,31 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let states = [read_state_or_backup(state_path)?];
     let store = super::open(args)?;
     let sources = store.pool_cidr_sources()?;
-    let orphans: Vec<Allocation> = store
+    let made_here: Vec<Allocation> = store
         .allocations_from(&origin)?
         .into_iter()
-        .filter(|a| a.state == AllocationState::Allocated && !held(a, &states, &sources))
+        .filter(|a| a.state == AllocationState::Allocated)
         .collect();
+    let orphans: Vec<Allocation> = made_here
+        .iter()
+        .filter(|a| !held(a, &states, &sources))
+        .cloned()
+        .collect();
+    // A state with resources that holds nothing made here is most likely another directory's
+    // (or workspace's): releasing on its word would free what this configuration still uses.
+    if args.has("--release")
+        && !args.has("--force")
+        && states[0].instances > 0
+        && !orphans.is_empty()
+        && orphans.len() == made_here.len()
+    {
+        return Err(Error::Failed(format!(
+            "nothing released: {state_path} holds none of the {} allocation(s) made from {} (workspace {}); is it this directory's state? Check --dir and --workspace, or pass --force",
+            made_here.len(),
+            origin.dir,
+            origin.workspace
+        )));
+    }
     let released = if args.has("--release") && !orphans.is_empty() {
         let ids: Vec<String> = orphans.iter().map(|a| a.id.clone()).collect();
         store.release_ids(&super::actor(), &ids)?;
