@@ -147,12 +147,16 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
     // The provider notices within a second or two that Terraform is gone.
     while !providers_in(w.path()).is_empty() {
         assert!(
-            killed.elapsed() < Duration::from_secs(5),
+            killed.elapsed() < Duration::from_secs(3),
             "providers {:?} outlived terraform",
             providers_in(w.path())
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    eprintln!(
+        "providers gone {:?} after terraform was killed",
+        killed.elapsed()
+    );
     let leftover: Vec<_> = std::fs::read_dir(sockets)
         .unwrap()
         .flatten()
