@@ -323,10 +323,11 @@ fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
     }
 }
 
-pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
+/// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
+/// the pool's allocations.
+fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
-    guard(tx, &spec.pool_id, &i.cidr)?;
     let now = now_secs();
     tx.prepare_cached(
         "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
@@ -393,14 +394,17 @@ pub(crate) fn allocate_tx(
             )));
         }
     }
+    let target = |p: &Placement| {
+        let Placement::Carve { target, .. } = p;
+        Cidr::from_start(s.family, target.start, target.len)
+    };
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
-    let Placement::Carve { target, .. } = &placement;
-    let target = Cidr::from_start(s.family, target.start, target.len);
-    if overlapping(tx, &s.id, &target)?.is_some() {
+    if overlapping(tx, &s.id, &target(&placement))?.is_some() {
         // The free index offered a block an allocation holds: rebuild the pool's index from
-        // its allocations (in this transaction) and place again.
+        // its allocations (in this transaction), place again, and refuse if still wrong.
         super::verify::rebuild_pool(tx, actor, &s.id)?;
         placement = place(tx, &s, &spec.request, &spec.disallowed)?;
+        guard(tx, &s.id, &target(&placement))?;
     }
     let cidr = commit_placement(tx, &s, &placement)?;
     insert(
