@@ -17,10 +17,7 @@ const ALLOCATIONS: usize = 100_000;
 /// pool beside it; returns the database path and the two pools' ids.
 fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
     let db = dir.join("dashboard.db");
-    let actor = Actor {
-        account_id: "000000000000".into(),
-        region: "us-east-1".into(),
-    };
+    let actor = Actor::new("000000000000", "us-east-1");
     let store = Store::open(&db, Cidr::parse("2001:db8::/32").unwrap()).unwrap();
     let ipam = store
         .create_ipam(&actor, None, vec![], Tags::new())

@@ -107,10 +107,7 @@ fn persisted_per_s() -> f64 {
     let dir = std::env::temp_dir().join(format!("ipam-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("bench.db");
-    let actor = Actor {
-        account_id: "000000000000".into(),
-        region: "us-east-1".into(),
-    };
+    let actor = Actor::new("000000000000", "us-east-1");
     let store = Store::open(&db, Cidr::parse("2001:db8::/32").unwrap()).unwrap();
     let ipam = store
         .create_ipam(&actor, None, vec![], Tags::new())

@@ -1,14 +1,12 @@
 //! `terraform-provider-ipam`: served to Terraform as a plugin, or run by a person for a look
 //! at a database (`terraform-provider-ipam allocations --database ipam.db`).
 
-mod cli;
-
 use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match cli::run(&args) {
+    match ipam::cli::run(&args) {
         Some(code) => code,
         None => tfplug::serve(
             Arc::new(ipam::provider::IpamProvider::new()),
@@ -16,7 +14,7 @@ fn main() -> ExitCode {
                 address: ipam::provider::ADDRESS.to_string(),
                 debug: args.iter().any(|a| a == "--debug"),
                 hint: Some(
-                    "To look at a database: terraform-provider-ipam allocations | audit (--help)."
+                    "To look at a database: terraform-provider-ipam allocations | audit | verify (--help)."
                         .into(),
                 ),
             },

@@ -7,10 +7,7 @@ use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
 use std::process::{Command, Output};
 
 fn actor() -> Actor {
-    Actor {
-        account_id: "111122223333".into(),
-        region: "us-east-1".into(),
-    }
+    Actor::new("111122223333", "us-east-1")
 }
 
 fn c(s: &str) -> Cidr {

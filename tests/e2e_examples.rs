@@ -167,7 +167,7 @@ fn terraform_1_0_runs_the_quickstart() {
     };
 
     // The quickstart's last step: the CLI lists the pools as their hierarchy, each child pool
-    // indented under its parent, with the allocations of each.
+    // indented under its parent, then every allocation with its id, under headers.
     let text = cli(&["allocations"]);
     let lines: Vec<&str> = text.lines().collect();
     let line_of = |needle: &str| {
@@ -176,15 +176,20 @@ fn terraform_1_0_runs_the_quickstart() {
             .position(|l| l.contains(needle))
             .unwrap_or_else(|| panic!("{needle:?} not listed:\n{text}"))
     };
-    let (top, production, search) = (
-        line_of("[10.0.0.0/8]"),
-        line_of("[10.1.0.0/16]"),
-        line_of("10.1.0.0/22"),
+    let (pools, top, production, allocations, search) = (
+        line_of("POOL"),
+        line_of(" 10.0.0.0/8 "),
+        line_of(" 10.1.0.0/16 "),
+        line_of("ALLOCATION"),
+        line_of(" 10.1.0.0/22 "),
     );
     assert!(lines[top].starts_with("ipam-pool-"), "{text}");
-    assert!(lines[production].starts_with("    ipam-pool-"), "{text}");
-    assert!(top < production && production < search, "{text}");
-    assert!(lines[search].starts_with("        10.1.0.0/22"), "{text}");
+    assert!(lines[production].starts_with("  ipam-pool-"), "{text}");
+    assert!(lines[search].starts_with("ipam-pool-alloc-"), "{text}");
+    assert!(
+        pools < top && top < production && production < allocations && allocations < search,
+        "{text}"
+    );
 
     // The audit log: every change, oldest first; one object's history with --object.
     let audit = |args: &[&str]| cli(&[&["audit"], args].concat());
@@ -197,8 +202,9 @@ fn terraform_1_0_runs_the_quickstart() {
     assert!(first_pool < log.find(search_alloc).unwrap(), "{log}");
     let alloc_id = search_alloc.split_whitespace().nth(4).unwrap();
     let history = audit(&["--object", alloc_id]);
-    assert_eq!(history.lines().count(), 1, "{history}");
-    assert_eq!(audit(&["--limit", "1"]).lines().count(), 1);
+    // A header, then the one event.
+    assert_eq!(history.lines().count(), 2, "{history}");
+    assert_eq!(audit(&["--limit", "1"]).lines().count(), 2);
 
     // A reader that stops early (`| head`): no panic, success.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))

@@ -211,10 +211,7 @@ fn allocation_released_outside_terraform_is_planned_again() {
     let store =
         ipam::store::Store::open(&w.db, ipam::engine::Cidr::parse("2001:db8::/32").unwrap())
             .unwrap();
-    let actor = ipam::store::Actor {
-        account_id: "000000000000".into(),
-        region: "us-east-1".into(),
-    };
+    let actor = ipam::store::Actor::new("000000000000", "us-east-1");
     store.release(&actor, &id).unwrap();
     drop(store);
     let r = w.plan();

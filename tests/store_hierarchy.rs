@@ -5,10 +5,7 @@ use ipam::engine::{AllocationKind, AllocationRequest, Cidr, Error as EngineError
 use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags, UtilizationTarget};
 
 fn actor() -> Actor {
-    Actor {
-        account_id: "111122223333".into(),
-        region: "us-east-1".into(),
-    }
+    Actor::new("111122223333", "us-east-1")
 }
 
 fn c(s: &str) -> Cidr {

@@ -13,10 +13,7 @@ fn provided() -> Cidr {
 }
 
 fn actor() -> Actor {
-    Actor {
-        account_id: "000000000000".into(),
-        region: "us-east-1".into(),
-    }
+    Actor::new("000000000000", "us-east-1")
 }
 
 /// A worker: runs only when the parent test started this binary with IPAM_WORKER_DB set.

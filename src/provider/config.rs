@@ -3,24 +3,11 @@
 use super::attrs::{cidr, string, CIDR, REGION};
 use super::context::Context;
 use super::errors::{from_store, Blame, Failure, WHOLE};
+use crate::defaults;
 use crate::engine::{AddressFamily, Cidr};
 use crate::store::{Actor, Store};
-use std::path::PathBuf;
 use std::time::Duration;
 use tfplug::{Attribute, Check, Diagnostics, Pattern, Schema, Type, Value};
-
-/// What the provider block means when an argument is left out (the command line shares them).
-pub mod defaults {
-    /// The SQLite file, relative to the working directory.
-    pub const DATABASE: &str = "ipam.db";
-    pub const ACCOUNT_ID: &str = "000000000000";
-    pub const REGION: &str = "us-east-1";
-    /// Stands in for Amazon-provided IPv6 space.
-    pub const PROVIDED_IPV6_CIDR: &str = "2001:db8::/32";
-    pub const RESERVATION_TTL_SECS: i64 = 86_400;
-    /// How long a change waits for another writer.
-    pub const LOCK_TIMEOUT_SECS: i64 = 60;
-}
 
 pub fn schema() -> Schema {
     Schema::new()
@@ -69,10 +56,6 @@ pub fn parse_duration(s: &str) -> Option<i64> {
     (any && num.is_empty() && total > 0).then_some(total)
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// A 12-digit account id.
 const ACCOUNT_ID: Check = Check::Matches(Pattern {
     looks_like: "a 12-digit account id, such as \"111122223333\"",
@@ -89,7 +72,7 @@ const DURATION: Check = Check::Matches(Pattern {
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Some(c) = cidr(config, "provided_ipv6_cidr") {
         if c.family() != AddressFamily::Ipv6 {
-            let hint = defaults::PROVIDED_IPV6_CIDR;
+            let hint = defaults::PROVIDED_IPV6;
             Failure::at(
                 "provided_ipv6_cidr",
                 "Invalid provided_ipv6_cidr",
@@ -118,30 +101,22 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     if diags.has_errors() {
         return None;
     }
-    let database = string(config, "database")
-        .or_else(|| env("IPAM_DATABASE"))
-        .unwrap_or_else(|| defaults::DATABASE.into());
-    let path = PathBuf::from(database.strip_prefix("sqlite://").unwrap_or(&database));
-    let account_id = string(config, "account_id")
-        .or_else(|| env("IPAM_ACCOUNT_ID"))
-        .unwrap_or_else(|| defaults::ACCOUNT_ID.into());
-    let region = string(config, "region")
-        .or_else(|| env("IPAM_REGION"))
-        .or_else(|| env("AWS_REGION"))
-        .unwrap_or_else(|| defaults::REGION.into());
+    let path = crate::defaults::database_path(string(config, "database"));
+    let account_id = string(config, "account_id").unwrap_or_else(crate::defaults::account_id);
+    let region = string(config, "region").unwrap_or_else(crate::defaults::region);
     let ttl = string(config, "reservation_ttl")
         .and_then(|t| parse_duration(&t))
         .unwrap_or(defaults::RESERVATION_TTL_SECS);
     let lock_timeout = string(config, "lock_timeout")
         .and_then(|t| parse_duration(&t))
         .unwrap_or(defaults::LOCK_TIMEOUT_SECS);
-    let provided = cidr(config, "provided_ipv6_cidr")
-        .or_else(|| Cidr::parse(defaults::PROVIDED_IPV6_CIDR).ok())?;
+    let provided =
+        cidr(config, "provided_ipv6_cidr").or_else(|| Cidr::parse(defaults::PROVIDED_IPV6).ok())?;
     let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
     match Store::open_with_lock_timeout(&path, provided, lock_timeout) {
         Ok(store) => Some(Context {
             store,
-            actor: Actor { account_id, region },
+            actor: Actor::new(account_id, region),
             reservation_ttl_secs: ttl,
         }),
         Err(e) => {

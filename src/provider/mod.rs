@@ -24,8 +24,6 @@ use crud::managed;
 use std::sync::Arc;
 use tfplug::{DataSource, Diagnostics, Function, Resource, Schema, Value};
 
-pub use config::defaults;
-
 /// The provider's registry address, as users write `source = "local/ipam"`.
 pub const ADDRESS: &str = "registry.terraform.io/local/ipam";
 

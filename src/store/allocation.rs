@@ -5,7 +5,7 @@ use super::audit::record;
 use super::free::{key, unkey, SqlFree};
 use super::model::{tags_from, tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
 use super::pool::{load_pool_cidrs, require_pool};
-use super::{new_id, now_secs, Actor, Error, Result, Store};
+use super::{new_id, now_secs, Actor, Error, Origin, Result, Store};
 use crate::engine::buddy::{self, Block};
 use crate::engine::rules::check_inside;
 use crate::engine::{
@@ -60,9 +60,9 @@ pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
     })
 }
 
-const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed";
+pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at";
 
-fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
+pub(crate) fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
     let cidr: String = r.get(2)?;
     let cidr = Cidr::parse(&cidr).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
@@ -85,6 +85,17 @@ fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
             .iter()
             .filter_map(|c| Cidr::parse(c).ok())
             .collect(),
+        origin: match (
+            r.get::<_, Option<String>>(13)?,
+            r.get::<_, Option<String>>(14)?,
+        ) {
+            (Some(dir), workspace) => Some(Origin {
+                dir,
+                workspace: workspace.unwrap_or_else(|| "default".into()),
+            }),
+            _ => None,
+        },
+        origin_at: r.get(15)?,
     })
 }
 
@@ -268,19 +279,59 @@ pub(crate) struct Insert<'a> {
     pub expires_at: Option<i64>,
 }
 
-pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
+/// The allocation of `pool_id` overlapping `target`, found from the allocations themselves
+/// (never from the free index): the one starting at or before `target` that reaches into it,
+/// or the first starting inside it. Two indexed lookups.
+pub(crate) fn overlapping(
+    tx: &Transaction,
+    pool_id: &str,
+    target: &Cidr,
+) -> Result<Option<(String, Cidr)>> {
+    let before: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
+        )?
+        .query_row(params![pool_id, key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let inside: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start > ?2 AND start <= ?3 ORDER BY start LIMIT 1",
+        )?
+        .query_row(params![pool_id, key(target.start()), key(target.end())], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok([before, inside].into_iter().flatten().find_map(|(id, c)| {
+        let c = Cidr::parse(&c).ok()?;
+        c.overlaps(target).then_some((id, c))
+    }))
+}
+
+/// Refuses to record `cidr` in `pool_id` when an allocation there already holds part of it:
+/// the last line of defence against a wrong free index.
+fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
+    match overlapping(tx, pool_id, cidr)? {
+        Some((id, held)) => Err(Error::Inconsistent(format!(
+            "refusing to allocate {cidr} in the pool {pool_id}: the allocation {id} already holds {held}, although the free index lists it as free; run `terraform-provider-ipam verify --repair`"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
+/// the pool's allocations.
+fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
+    let now = now_secs();
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15)",
     )?
     .execute(params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
         i.state.as_str(),
-        i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now_secs(),
-        cidrs_json(&spec.disallowed)
+        i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now,
+        cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace
     ])?;
     super::history::record(tx, &spec.pool_id)?;
     // Everything is known: build the record instead of reading the row back.
@@ -298,6 +349,8 @@ pub(crate) fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Alloc
         owner_id: actor.account_id.clone(),
         region: actor.region.clone(),
         disallowed: spec.disallowed.clone(),
+        origin: Some(actor.origin.clone()),
+        origin_at: Some(now),
     };
     record(
         tx,
@@ -337,7 +390,18 @@ pub(crate) fn allocate_tx(
             });
         }
     }
-    let placement = place(tx, &s, &spec.request, &spec.disallowed)?;
+    let target = |p: &Placement| {
+        let Placement::Carve { target, .. } = p;
+        Cidr::from_start(s.family, target.start, target.len)
+    };
+    let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
+    if overlapping(tx, &s.id, &target(&placement))?.is_some() {
+        // The free index offered a block an allocation holds: rebuild the pool's index from
+        // its allocations (in this transaction), place again, and refuse if still wrong.
+        super::verify::rebuild_pool(tx, actor, &s.id)?;
+        placement = place(tx, &s, &spec.request, &spec.disallowed)?;
+        guard(tx, &s.id, &target(&placement))?;
+    }
     let cidr = commit_placement(tx, &s, &placement)?;
     insert(
         tx,
@@ -436,15 +500,17 @@ pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &s
                     })
                 })
         })?;
+    guard(tx, pool_id, &a.cidr)?;
     commit_placement(tx, &s, &Placement::Carve { block, target })?;
     super::history::record(tx, pool_id)?;
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         a.id, pool_id, a.cidr.to_string(), key(a.cidr.start()), a.cidr.prefix_len(), a.resource_id, a.name,
-        a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs(), cidrs_json(&a.disallowed)
+        a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs(), cidrs_json(&a.disallowed),
+        a.origin.as_ref().map(|o| &o.dir), a.origin.as_ref().map(|o| &o.workspace), a.origin_at
     ])?;
     let after = load_allocation(tx, &a.id)?.ok_or(Error::NotFound {
         kind: "allocation",
@@ -641,8 +707,8 @@ impl Store {
             match by_name(tx, &s.id, &name)? {
                 Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {
                     tx.execute(
-                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6 WHERE id = ?1",
-                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region],
+                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6, origin_dir = ?7, origin_workspace = ?8, origin_at = ?9 WHERE id = ?1",
+                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs()],
                     )?;
                     let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
                     record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;

@@ -1,7 +1,8 @@
 //! Versioned schema migrations. Each step runs once, in order, inside one transaction, and
 //! records its version, so a database written by an older provider is brought forward on open.
 
-use rusqlite::{Connection, TransactionBehavior};
+use super::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Each entry moves the schema from version `index` to `index + 1`. Append, never edit.
 const MIGRATIONS: &[&str] = &[
@@ -97,27 +98,89 @@ CREATE TABLE audit_events (
 "#,
     // 2: the blocks an allocation was told to avoid, so an imported allocation reads them back.
     "ALTER TABLE allocations ADD COLUMN disallowed TEXT NOT NULL DEFAULT '[]';",
-    // 3: utilization history for the dashboard's chart (store/history.rs): counts as decimal
+    // 3: where each allocation came from (the directory and workspace Terraform ran in, and
+    // when), so the blocks of an interrupted apply can be found and released.
+    r#"
+ALTER TABLE allocations ADD COLUMN origin_dir TEXT;
+ALTER TABLE allocations ADD COLUMN origin_workspace TEXT;
+ALTER TABLE allocations ADD COLUMN origin_at INTEGER;
+CREATE INDEX allocations_by_origin ON allocations(origin_dir, origin_workspace);
+"#,
+    // 4: utilization history for the dashboard's chart (store/history.rs): counts as decimal
     // text, since an IPv6 pool's counts exceed SQLite's 64-bit integers.
     "CREATE TABLE utilization_history (pool_id TEXT NOT NULL, at INTEGER NOT NULL, allocated TEXT NOT NULL, total TEXT NOT NULL, PRIMARY KEY (pool_id, at)) WITHOUT ROWID;",
 ];
 
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let current: i64 = tx.query_row(
+/// The schema version recorded in the database (0 for a new file), read without a write lock.
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    let has_table = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !has_table {
+        return Ok(0);
+    }
+    conn.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_version",
         [],
         |r| r.get(0),
-    )?;
+    )
+}
+
+/// Brings an in-memory or unnamed database up to date (tests).
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_file(conn, "(database)")
+}
+
+/// Brings the database named `path` up to date. A newer schema is refused, naming both
+/// versions; an up-to-date database is not written to (it may be read-only).
+pub fn migrate_file(conn: &mut Connection, path: &str) -> Result<()> {
+    let open_err = |source| Error::Open {
+        path: path.to_string(),
+        source,
+    };
+    let newer = |found| Error::NewerSchema {
+        path: path.to_string(),
+        found,
+        supported: latest(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let current = version(conn).map_err(open_err)?;
+    if current > latest() {
+        return Err(newer(current));
+    }
+    if current == latest() {
+        return Ok(());
+    }
+    if conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
+        return Err(Error::Refused(format!(
+            "the database {path} has schema version {current} and this provider must upgrade it to {}, but the file is read-only: open it once with write access",
+            latest()
+        )));
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(open_err)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .map_err(open_err)?;
+    // Another process may have migrated while this one waited for the lock.
+    let current = version(&tx).map_err(open_err)?;
+    if current > latest() {
+        return Err(newer(current));
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        tx.execute_batch(sql)?;
+        tx.execute_batch(sql).map_err(open_err)?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES (?1)",
             [i as i64 + 1],
-        )?;
+        )
+        .map_err(open_err)?;
     }
-    tx.commit()
+    tx.commit().map_err(open_err)
 }
 
 /// The schema version this build writes.
@@ -146,7 +209,28 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, latest());
-        conn.execute_batch("SELECT disallowed FROM allocations")
+        conn.execute_batch("SELECT disallowed, origin_dir FROM allocations")
             .unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_naming_both_versions() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [latest() + 5],
+        )
+        .unwrap();
+        let e = migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(e, Error::NewerSchema { found, supported, .. } if found == latest() + 5 && supported == latest())
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("version {}", latest() + 5)),
+            "{text}"
+        );
+        assert!(text.contains(&format!("version {}", latest())), "{text}");
     }
 }

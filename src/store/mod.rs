@@ -12,31 +12,50 @@ mod history;
 mod ipam;
 pub mod migrate;
 mod model;
+mod open;
+mod origin;
 mod pool;
 mod pool_cidr;
+mod recovery;
 mod utilization;
+mod verify;
 pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
 pub use history::HistoryPoint;
 pub use model::*;
+pub use origin::Origin;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
+pub use verify::Fault;
 
 use crate::engine;
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Who is asking: the provider's account and region.
+/// Who is asking: the provider's account and region, and where Terraform runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     pub account_id: String,
     pub region: String,
+    /// Recorded on every allocation, to find what an interrupted apply left behind.
+    pub origin: Origin,
+}
+
+impl Actor {
+    /// An actor whose origin is this process's directory: Terraform starts the provider in
+    /// the directory it runs in, so that is the configuration the requests come from.
+    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Actor {
+        Actor {
+            account_id: account_id.into(),
+            region: region.into(),
+            origin: Origin::current(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +91,19 @@ pub enum Error {
         path: String,
         source: rusqlite::Error,
     },
+    /// The file was written by a newer provider: reading it could misread, writing could
+    /// corrupt what the newer version relies on.
+    #[error("the database {path} has schema version {found}, newer than the version {supported} this terraform-provider-ipam ({version}) understands; use the newer provider that wrote it")]
+    NewerSchema {
+        path: String,
+        found: i64,
+        supported: i64,
+        version: &'static str,
+    },
+    /// The database contradicts itself (found by a check that should never fail); the
+    /// message says what and how to repair it.
+    #[error("{0}")]
+    Inconsistent(String),
 }
 
 /// SQLite's busy and read-only conditions are facts callers word for users; the rest is SQL.
@@ -95,7 +127,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating and migrating as needed) the database at `path`.
+    /// Opens (creating and migrating as needed) the database at `path`. A file or directory
+    /// without write permission is opened read-only: reads work, writes are refused.
     pub fn open(path: &Path, provided_ipv6: engine::Cidr) -> Result<Store> {
         Store::open_with_lock_timeout(path, provided_ipv6, Duration::from_secs(60))
     }
@@ -106,27 +139,8 @@ impl Store {
         provided_ipv6: engine::Cidr,
         lock_timeout: Duration,
     ) -> Result<Store> {
-        let open_err = |source| Error::Open {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(lock_timeout).map_err(open_err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(open_err)?;
-        // Without the query planner stability guarantee, SQLite marks statements whose plan
-        // could depend on a bound value (an `= ?` it might compare with 0 or 1) for re-preparing,
-        // and rusqlite's statement cache clears bindings on every return, which expires them: every
-        // cached statement would be parsed and planned again on each use. Every query here is an
-        // indexed lookup whose plan does not depend on the values.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .map_err(open_err)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        migrate::migrate(&mut conn).map_err(open_err)?;
         Ok(Store {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(open::connect(path, lock_timeout)?),
             provided_ipv6,
         })
     }

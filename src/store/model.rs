@@ -148,6 +148,10 @@ pub struct Allocation {
     pub region: String,
     /// Blocks the allocator was told to avoid when it chose this one.
     pub disallowed: Vec<Cidr>,
+    /// Where the request came from (none for allocations made before origins were kept).
+    pub origin: Option<super::Origin>,
+    /// When it was allocated (or reserved), Unix seconds.
+    pub origin_at: Option<i64>,
 }
 
 impl Allocation {
@@ -157,6 +161,8 @@ impl Allocation {
             "kind": self.kind.as_str(), "resource_id": self.resource_id, "name": self.name,
             "state": self.state.as_str(),
             "description": self.description, "tags": self.tags,
+            "origin": self.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace})),
+            "expires_at": self.expires_at,
         })
     }
 }

@@ -215,29 +215,56 @@ impl Store {
 
     /// Deprovisions a CIDR; refused while anything is allocated inside it.
     pub fn deprovision_cidr(&self, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
-        self.write(|tx| {
-            let c = load_pool_cidr(tx, pool_id, cidr)?
-                .ok_or_else(|| Error::NotFound { kind: "pool CIDR", id: format!("{cidr}_{pool_id}") })?;
-            let inside: Vec<(String, String, Option<String>)> = tx
-                .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
-                .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            if !inside.is_empty() {
-                let allocations = inside
-                    .into_iter()
-                    .filter_map(|(id, cidr, d)| Some(Conflict { id, cidr: Cidr::parse(&cidr).ok()?, description: d.unwrap_or_default() }))
-                    .collect();
-                return Err(EngineError::HoldsAllocations { cidr: c.cidr, allocations }.into());
-            }
-            tx.execute(
-                "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
-                params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
-            )?;
-            tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
-            super::history::record(tx, pool_id)?;
-            return_to_source(tx, actor, &c)?;
-            record(tx, actor, "deprovision-pool-cidr", &c.id, Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})), None)?;
-            Ok(())
-        })
+        self.write(|tx| deprovision_tx(tx, actor, pool_id, cidr))
     }
+}
+
+/// Deprovisions a CIDR inside `tx`; refused while anything is allocated inside it.
+pub(crate) fn deprovision_tx(
+    tx: &Transaction,
+    actor: &Actor,
+    pool_id: &str,
+    cidr: &str,
+) -> Result<()> {
+    let c = load_pool_cidr(tx, pool_id, cidr)?.ok_or_else(|| Error::NotFound {
+        kind: "pool CIDR",
+        id: format!("{cidr}_{pool_id}"),
+    })?;
+    let inside: Vec<(String, String, Option<String>)> = tx
+        .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
+        .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !inside.is_empty() {
+        let allocations = inside
+            .into_iter()
+            .filter_map(|(id, cidr, d)| {
+                Some(Conflict {
+                    id,
+                    cidr: Cidr::parse(&cidr).ok()?,
+                    description: d.unwrap_or_default(),
+                })
+            })
+            .collect();
+        return Err(EngineError::HoldsAllocations {
+            cidr: c.cidr,
+            allocations,
+        }
+        .into());
+    }
+    tx.execute(
+        "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+        params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
+    )?;
+    tx.execute("DELETE FROM pool_cidrs WHERE id = ?1", [&c.id])?;
+    super::history::record(tx, pool_id)?;
+    return_to_source(tx, actor, &c)?;
+    record(
+        tx,
+        actor,
+        "deprovision-pool-cidr",
+        &c.id,
+        Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})),
+        None,
+    )?;
+    Ok(())
 }

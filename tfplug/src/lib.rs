@@ -16,7 +16,7 @@ pub mod schema;
 mod serve;
 pub mod server;
 pub mod time;
-mod tls;
+pub mod tls;
 pub mod value;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};

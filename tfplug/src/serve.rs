@@ -1,6 +1,8 @@
-//! Serving a provider the way Terraform launches plugins (go-plugin): check the magic cookie,
-//! listen on a unix socket, announce it on stdout in the handshake line, speak gRPC over
-//! AutoMTLS, and exit when Terraform asks through the controller service.
+//! Serving a provider the way Terraform launches plugins (go-plugin): check the magic cookie
+//! and the client certificate, listen on a unix socket, announce it on stdout in the handshake
+//! line, speak gRPC over AutoMTLS, and exit when Terraform asks through the controller
+//! service — or when Terraform is gone (killed, crashed), or on SIGTERM/SIGHUP. The socket is
+//! removed on every one of those exits.
 
 use crate::log;
 use crate::proto::plugin;
@@ -76,12 +78,71 @@ pub fn serve(provider: Arc<dyn Provider>, config: ServeConfig) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(provider, config)) {
+    let result = runtime.block_on(run(provider, config));
+    // A provider call may still be running on a blocking thread (e.g. waiting for another
+    // process's database lock); it must not keep the process alive once Terraform is gone.
+    // SQLite rolls back whatever that call had not committed.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("{e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Removes the unix socket file when dropped: on every return from [`run`], error or not.
+struct SocketFile(Option<PathBuf>);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Resolves when the process that started us is gone: we are re-parented (to init or a
+/// subreaper), so the parent id changes. Polling works everywhere, unlike
+/// `PR_SET_PDEATHSIG`, which fires when the *thread* that forked us ends — in Terraform (Go)
+/// that can be any thread, long before Terraform exits.
+async fn parent_gone(parent: u32) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    loop {
+        tick.tick().await;
+        if std::os::unix::process::parent_id() != parent {
+            return;
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP (a terminal closing, `kill`), watched from before the handshake line:
+/// a signal that arrives before the server runs must stop it too, not kill the process with
+/// its socket left behind.
+struct Termination(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Termination {
+    fn watch() -> Termination {
+        use tokio::signal::unix::{signal, SignalKind};
+        Termination(
+            signal(SignalKind::terminate())
+                .and_then(|t| Ok((t, signal(SignalKind::hangup())?)))
+                .ok(),
+        )
+    }
+
+    /// Resolves on either signal; never when signals cannot be watched.
+    async fn received(&mut self) {
+        match &mut self.0 {
+            Some((term, hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            None => std::future::pending().await,
         }
     }
 }
@@ -130,8 +191,39 @@ enum Listener {
     Tcp(tokio::net::TcpListener),
 }
 
+/// Removes the sockets that providers of this SDK (`plugin<pid>-<nanos>`) left in `dir` when
+/// they were killed outright (SIGKILL cannot be handled): those whose process is gone. Where
+/// there is no `/proc` to ask, nothing is removed.
+fn remove_stale_sockets(dir: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some((pid, nanos)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("plugin"))
+            .and_then(|n| n.split_once('-'))
+        else {
+            continue;
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(pid) || !digits(nanos) || std::path::Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_socket()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 impl Listener {
     async fn bind() -> std::io::Result<Listener> {
+        remove_stale_sockets(&std::env::temp_dir());
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -168,9 +260,10 @@ impl Listener {
         })
     }
 
-    fn cleanup(&self) {
-        if let Listener::Unix(_, p) = self {
-            let _ = std::fs::remove_file(p);
+    fn socket_file(&self) -> SocketFile {
+        match self {
+            Listener::Unix(_, p) => SocketFile(Some(p.clone())),
+            Listener::Tcp(_) => SocketFile(None),
         }
     }
 }
@@ -208,11 +301,16 @@ async fn run(
     provider: Arc<dyn Provider>,
     config: ServeConfig,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let listener = Arc::new(Listener::bind().await?);
+    // Who started us, and the stop signals, before anything can announce us.
+    let parent = std::os::unix::process::parent_id();
+    let mut termination = Termination::watch();
+    // The certificate first: a bad one must not leave a socket behind.
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !config.debug && !pem.trim().is_empty() => Some(tls::auto_tls(&pem)?),
         _ => None,
     };
+    let listener = Arc::new(Listener::bind().await?);
+    let _socket = listener.socket_file();
     let acceptor = tls
         .as_ref()
         .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
@@ -306,18 +404,25 @@ async fn run(
             }
         }
     };
+    // A provider served by hand for a debugger outlives the shell that started it on purpose.
+    let orphaned = async {
+        if config.debug {
+            std::future::pending::<()>().await;
+        }
+        parent_gone(parent).await;
+        tracing::warn!("Terraform is gone (parent process exited); stopping");
+    };
     tokio::select! {
         _ = shutdown.notified() => {
             // Let the Shutdown response reach Terraform before the process goes.
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         _ = ctrl_c => {}
+        _ = orphaned => {}
+        _ = termination.received() => {}
         r = server => {
-            listener.cleanup();
             r??;
-            return Ok(());
         }
     }
-    listener.cleanup();
     Ok(())
 }

@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub enum TlsError {
     #[error("PLUGIN_CLIENT_CERT holds no PEM certificate")]
     NoClientCert,
+    #[error("PLUGIN_CLIENT_CERT holds a PEM block that is not an X.509 certificate")]
+    NotACertificate,
     #[error("cannot create the server certificate: {0}")]
     Certificate(#[from] rcgen::Error),
     #[error("cannot configure TLS: {0}")]
@@ -91,6 +93,49 @@ impl ClientCertVerifier for ExactClientCert {
     }
 }
 
+/// One DER element at the start of `der`: (tag, content, rest), or `None` if malformed.
+fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// Whether `der` has the shape of an X.509 certificate: one SEQUENCE holding exactly the
+/// to-be-signed SEQUENCE, the algorithm SEQUENCE and the signature BIT STRING. Checked before
+/// anything is bound, so a corrupt certificate fails the start, not every connection.
+pub fn is_certificate(der: &[u8]) -> bool {
+    let Some((0x30, body, [])) = der_element(der) else {
+        return false;
+    };
+    let Some((0x30, _, rest)) = der_element(body) else {
+        return false;
+    };
+    let Some((0x30, _, rest)) = der_element(rest) else {
+        return false;
+    };
+    matches!(der_element(rest), Some((0x03, _, [])))
+}
+
+/// A fresh self-signed certificate in PEM, shaped like the client certificate Terraform
+/// passes in `PLUGIN_CLIENT_CERT` (for tests and tools that start a provider as Terraform does).
+pub fn generate_pem() -> Result<String, TlsError> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
+    Ok(params.self_signed(&key)?.pem())
+}
+
 /// Reads the first PEM certificate block.
 fn pem_cert(pem: &str) -> Option<CertificateDer<'static>> {
     let body: String = pem
@@ -111,6 +156,9 @@ pub fn auto_tls(client_cert_pem: &str) -> Result<AutoTls, TlsError> {
         KeyUsagePurpose,
     };
     let expected = pem_cert(client_cert_pem).ok_or(TlsError::NoClientCert)?;
+    if !is_certificate(expected.as_ref()) {
+        return Err(TlsError::NotACertificate);
+    }
 
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
@@ -145,4 +193,22 @@ pub fn auto_tls(client_cert_pem: &str) -> Result<AutoTls, TlsError> {
         config: Arc::new(config),
         announced_cert: base64::engine::general_purpose::STANDARD_NO_PAD.encode(cert_der.as_ref()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_certificate_is_accepted_and_garbage_is_not() {
+        let pem = generate_pem().unwrap();
+        assert!(auto_tls(&pem).is_ok());
+        assert!(matches!(auto_tls("nothing"), Err(TlsError::NoClientCert)));
+        let garbage = "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+        assert!(matches!(auto_tls(garbage), Err(TlsError::NotACertificate)));
+        // A certificate cut short is not one either.
+        let der = pem_cert(&pem).unwrap();
+        assert!(is_certificate(der.as_ref()));
+        assert!(!is_certificate(&der.as_ref()[..der.as_ref().len() - 1]));
+    }
 }

@@ -1,0 +1,129 @@
+//! Opening a database file: read-write when it can be written, read-only otherwise, so that
+//! configurations that only read (data sources, refresh, a plan with no changes) work on a
+//! file a person made read-only (`chmod 444`, or a read-only directory).
+
+use super::{migrate, Error, Result};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// How the file can be opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    /// Reads only; SQLite may still create its shared-memory file next to the database.
+    ReadOnly,
+    /// Reads only, and nothing may be created beside the file: a WAL database in a read-only
+    /// directory whose `-shm` file is gone. Nobody can write the file then either.
+    Immutable,
+}
+
+/// Read-only when the permission bits say so, also for root (who could write anyway): a
+/// person who ran `chmod 444` means "do not write this".
+fn access(path: &Path) -> Access {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Access::ReadWrite;
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir_readonly = std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly());
+    if !meta.permissions().readonly() && !dir_readonly {
+        return Access::ReadWrite;
+    }
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    if dir_readonly && !Path::new(&shm).exists() {
+        Access::Immutable
+    } else {
+        Access::ReadOnly
+    }
+}
+
+/// `file:` URI of `path` with `immutable=1`, escaping what a URI would misread.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for ch in path.display().to_string().chars() {
+        match ch {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", ch as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+fn open_with(path: &Path, access: Access, lock_timeout: Duration) -> rusqlite::Result<Connection> {
+    let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match access {
+        Access::ReadWrite => Connection::open(path)?,
+        Access::ReadOnly => Connection::open_with_flags(path, ro)?,
+        Access::Immutable => {
+            Connection::open_with_flags(immutable_uri(path), ro | OpenFlags::SQLITE_OPEN_URI)?
+        }
+    };
+    // Before the first read: another process creating or migrating the file holds a lock.
+    conn.busy_timeout(lock_timeout)?;
+    // The first read is where SQLite finds it cannot create the WAL's shared-memory file.
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    Ok(conn)
+}
+
+/// Opens, configures and migrates the database at `path`.
+pub(super) fn connect(path: &Path, lock_timeout: Duration) -> Result<Connection> {
+    let open_err = |source| Error::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let mode = access(path);
+    let mut conn = match open_with(path, mode, lock_timeout) {
+        Ok(c) => c,
+        // Not writable for this user although the permission bits allow it (another owner):
+        // SQLite cannot create the WAL's files beside it, so read it as it is. Only then: a
+        // busy or damaged file must not be read as immutable.
+        Err(e)
+            if mode != Access::Immutable
+                && path.exists()
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+        {
+            open_with(path, Access::Immutable, lock_timeout).map_err(open_err)?
+        }
+        Err(e) => return Err(open_err(e)),
+    };
+    if !conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(open_err)?;
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(open_err)?;
+    // Without the query planner stability guarantee, SQLite marks statements whose plan
+    // could depend on a bound value (an `= ?` it might compare with 0 or 1) for re-preparing,
+    // and rusqlite's statement cache clears bindings on every return, which expires them: every
+    // cached statement would be parsed and planned again on each use. Every query here is an
+    // indexed lookup whose plan does not depend on the values.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(open_err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    migrate::migrate_file(&mut conn, &path.display().to_string())?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_escapes_what_a_uri_would_misread() {
+        assert_eq!(
+            immutable_uri(Path::new("/a b/x%?#.db")),
+            "file:/a b/x%25%3F%23.db?immutable=1"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Finding and freeing what an interrupted apply left behind: the allocations one Terraform
+//! directory made, and releasing allocations or reservations by id (audited), all in one
+//! transaction so a refused id leaves the others untouched too.
+
+use super::allocation::{load_allocation, release_tx, ALLOCATION_COLUMNS};
+use super::model::Allocation;
+use super::{Actor, Error, Origin, Result, Store};
+use crate::engine::AllocationKind;
+use rusqlite::OptionalExtension;
+use std::collections::HashMap;
+
+impl Store {
+    /// Every allocation (and reservation) of every pool, by pool then address.
+    pub fn all_allocations(&self) -> Result<Vec<Allocation>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM allocations ORDER BY pool_id, start"
+            ))?;
+            let rows = stmt.query_map([], super::allocation::allocation_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The allocations requested from `origin` (directory and workspace), oldest first.
+    pub fn allocations_from(&self, origin: &Origin) -> Result<Vec<Allocation>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE origin_dir = ?1 AND origin_workspace = ?2 ORDER BY origin_at, id"
+            ))?;
+            let rows = stmt.query_map(
+                [&origin.dir, &origin.workspace],
+                super::allocation::allocation_row,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// For each allocation that is a child pool's CIDR: the id of that pool CIDR (what the
+    /// `ipam_pool_cidr` resource keeps in its state as `ipam_pool_cidr_id`).
+    pub fn pool_cidr_sources(&self) -> Result<HashMap<String, String>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT source_allocation_id, id FROM pool_cidrs WHERE source_allocation_id IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Releases allocations or reservations by id, in one transaction: all or none. A child
+    /// pool's CIDR is deprovisioned from the child (refused while it holds allocations).
+    pub fn release_ids(&self, actor: &Actor, ids: &[String]) -> Result<Vec<Allocation>> {
+        self.write(|tx| {
+            let mut released = Vec::new();
+            for id in ids {
+                let a = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
+                    kind: "allocation",
+                    id: id.clone(),
+                })?;
+                if a.kind == AllocationKind::IpamPool {
+                    let child: Option<(String, String)> = tx
+                        .query_row(
+                            "SELECT pool_id, cidr FROM pool_cidrs WHERE source_allocation_id = ?1",
+                            [id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?;
+                    if let Some((pool, cidr)) = child {
+                        super::pool_cidr::deprovision_tx(tx, actor, &pool, &cidr)?;
+                        released.push(a);
+                        continue;
+                    }
+                }
+                let action = match a.state {
+                    super::AllocationState::Reserved => "release-reservation",
+                    super::AllocationState::Allocated => "release-allocation",
+                };
+                released.push(release_tx(tx, actor, id, action)?);
+            }
+            Ok(released)
+        })
+    }
+}

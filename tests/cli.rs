@@ -1,0 +1,427 @@
+//! The command line a person meets, driven through the binary: help on stdout with exit 0 for
+//! every command, errors naming the flag or value, headers on every table, ids and expiry in
+//! `allocations`, readable IPv6 counts, `--json`, and the `release` and `verify` rules.
+
+use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
+use ipam::store::{Actor, AllocationSpec, Origin, PoolSpec, Store, Tags};
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-ipam");
+const COMMANDS: &[&str] = &["allocations", "audit", "release", "orphans", "verify"];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("IPAM_DATABASE")
+        .env_remove("TF_WORKSPACE")
+        .output()
+        .expect("run the CLI");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn c(s: &str) -> Cidr {
+    Cidr::parse(s).unwrap()
+}
+
+fn spec(pool: &str, request: AllocationRequest, name: Option<&str>) -> AllocationSpec {
+    AllocationSpec {
+        pool_id: pool.into(),
+        request,
+        disallowed: vec![],
+        name: name.map(String::from),
+        description: Some("web tier".into()),
+        tags: Tags::new(),
+        kind: AllocationKind::Vpc,
+        resource_id: None,
+    }
+}
+
+/// `ipam.db` in `dir` (the default database): an IPv4 pool with an allocation and a
+/// reservation, an IPv6 /52 half allocated. Returns (ipv4 pool, allocation id, reservation id).
+fn database(dir: &Path, actor: &Actor) -> (String, String, String) {
+    let s = Store::open(&dir.join("ipam.db"), c("2001:db8::/32")).unwrap();
+    let ipam = s
+        .create_ipam(actor, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let v4 = s
+        .create_pool(
+            actor,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                description: Some("top".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(actor, &v4.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let a = s
+        .allocate(actor, &spec(&v4.id, AllocationRequest::Netmask(24), None))
+        .unwrap();
+    let r = s
+        .reserve(
+            actor,
+            &spec(&v4.id, AllocationRequest::Netmask(24), Some("planned")),
+            3600,
+        )
+        .unwrap();
+    let v6 = s
+        .create_pool(
+            actor,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id,
+                family: Some(ipam::engine::AddressFamily::Ipv6),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(actor, &v6.id, AllocationRequest::Explicit(c("fd00::/52")))
+        .unwrap();
+    s.allocate(actor, &spec(&v6.id, AllocationRequest::Netmask(53), None))
+        .unwrap();
+    (v4.id, a.id, r.id)
+}
+
+fn actor_in(dir: &Path) -> Actor {
+    let mut a = Actor::new("111122223333", "us-east-1");
+    a.origin = Origin::of_dir(dir);
+    a
+}
+
+#[test]
+fn help_goes_to_stdout_with_exit_0_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["--help"], vec!["help"], vec!["-h"]] {
+        let o = run(dir.path(), &args);
+        assert_eq!(o.code, 0, "{args:?}");
+        for c in COMMANDS {
+            assert!(
+                o.stdout.contains(c),
+                "{c} not in the overview:\n{}",
+                o.stdout
+            );
+        }
+    }
+    for c in COMMANDS {
+        for flag in ["--help", "-h"] {
+            let o = run(dir.path(), &[c, flag]);
+            assert_eq!(o.code, 0, "{c} {flag}: {}", o.stderr);
+            assert!(
+                o.stdout
+                    .starts_with(&format!("Usage: terraform-provider-ipam {c}")),
+                "{}",
+                o.stdout
+            );
+            assert!(o.stdout.contains("--database PATH"), "{}", o.stdout);
+            assert!(o.stderr.is_empty());
+        }
+        let o = run(dir.path(), &["help", c]);
+        assert_eq!(o.code, 0);
+        assert!(o
+            .stdout
+            .starts_with(&format!("Usage: terraform-provider-ipam {c}")));
+    }
+}
+
+#[test]
+fn the_wrong_flag_or_value_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["audit", "--lmit", "3"], "unknown flag --lmit"),
+        (
+            &["audit", "--limit", "ten"],
+            "--limit: \"ten\" is not a whole number",
+        ),
+        (&["audit", "--limit"], "--limit needs a value (N)"),
+        (&["verify", "--repair=yes"], "--repair takes no value"),
+        (&["allocations", "extra"], "unexpected argument \"extra\""),
+        (&["orphans"], "--state FILE is required"),
+        (&["release"], "give at least one allocation id"),
+        (&["frobnicate"], "unknown command \"frobnicate\""),
+    ];
+    for (args, needle) in cases {
+        let o = run(dir.path(), args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(needle),
+            "{args:?}: {needle:?} not in {}",
+            o.stderr
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // A missing database is named, and not created.
+    let o = run(dir.path(), &["allocations", "--database", "nope.db"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("no database at nope.db"), "{}", o.stderr);
+    assert!(!dir.path().join("nope.db").exists());
+}
+
+#[test]
+fn tables_have_headers_ids_expiry_and_readable_ipv6_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, reservation) = database(dir.path(), &actor);
+    let o = run(dir.path(), &["allocations"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("POOL") && lines[0].contains("USED"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("2^75 of 2^76, 50%"), "{}", o.stdout);
+    assert!(o.stdout.contains("512 of 65536, 0.78%"), "{}", o.stdout);
+    let header = lines
+        .iter()
+        .find(|l| l.starts_with("ALLOCATION"))
+        .expect("allocation header");
+    for col in [
+        "CIDR",
+        "TYPE",
+        "RESOURCE",
+        "OWNER",
+        "DESCRIPTION",
+        "ORIGIN",
+        "EXPIRES",
+    ] {
+        assert!(header.contains(col), "{col} missing: {header}");
+    }
+    let line = |id: &str| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not listed:\n{}", o.stdout))
+    };
+    assert!(line(&alloc).contains("10.0.0.0/24"));
+    let origin = std::fs::canonicalize(dir.path()).unwrap();
+    assert!(line(&alloc).contains(&origin.display().to_string()));
+    let r = line(&reservation);
+    assert!(r.contains("reserved") && r.contains("planned"), "{r}");
+    assert!(r.trim_end().ends_with('Z'), "the reservation's expiry: {r}");
+
+    let o = run(dir.path(), &["allocations", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let pools = v["pools"].as_array().unwrap();
+    let v6 = pools.iter().find(|p| p["family"] == "ipv6").unwrap();
+    assert_eq!(v6["total"], (1u128 << 76).to_string());
+    assert_eq!(v6["allocated"], (1u128 << 75).to_string());
+    let allocations = v["allocations"].as_array().unwrap();
+    assert_eq!(allocations.len(), 3);
+    let r = allocations
+        .iter()
+        .find(|a| a["id"] == reservation.as_str())
+        .unwrap();
+    assert_eq!(r["state"], "reserved");
+    assert!(r["expires_at"].is_string());
+
+    let o = run(dir.path(), &["audit", "--limit", "2"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.starts_with("SEQ"), "{}", o.stdout);
+    assert_eq!(o.stdout.lines().count(), 3);
+    let o = run(dir.path(), &["audit", "--json", "--object", &alloc]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v[0]["action"], "allocate-cidr");
+    assert_eq!(v[0]["after"]["cidr"], "10.0.0.0/24");
+}
+
+#[test]
+fn release_refuses_what_a_state_holds_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (pool, alloc, reservation) = database(dir.path(), &actor);
+    let state = |ids: &[&str]| {
+        let attrs: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"attributes":{{"id":"{id}"}}}}"#))
+            .collect();
+        format!(
+            r#"{{"version":4,"resources":[{{"type":"ipam_vpc_allocation","instances":[{}]}}]}}"#,
+            attrs.join(",")
+        )
+    };
+    // No local state in the allocation's directory: it cannot tell, so it refuses.
+    let o = run(dir.path(), &["release", &alloc]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("--state FILE") && o.stderr.contains(&alloc),
+        "{}",
+        o.stderr
+    );
+    // The directory's state holds it: refused, naming the state file.
+    std::fs::write(dir.path().join("terraform.tfstate"), state(&[&alloc])).unwrap();
+    let o = run(dir.path(), &["release", &alloc, &reservation]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("terraform.tfstate"), "{}", o.stderr);
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    assert_eq!(
+        s.list_allocations(&pool).unwrap().len(),
+        2,
+        "nothing released"
+    );
+    // A reservation alone is released; an unknown id releases nothing.
+    let o = run(
+        dir.path(),
+        &["release", "ipam-pool-alloc-00000000000000000"],
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("no allocation or reservation"),
+        "{}",
+        o.stderr
+    );
+    let o = run(dir.path(), &["release", &reservation]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("RELEASED"), "{}", o.stdout);
+    // --state given and not holding it: released.
+    std::fs::write(dir.path().join("other.json"), state(&["ipam-pool-alloc-x"])).unwrap();
+    let o = run(
+        dir.path(),
+        &["release", &alloc, "--state", "other.json", "--json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["released"][0]["id"], alloc.as_str());
+    assert!(s.list_allocations(&pool).unwrap().is_empty());
+    let events = s.audit_events(Some(&alloc), 10).unwrap();
+    assert_eq!(events.last().unwrap().action, "release-allocation");
+    // --force overrides a state that holds it.
+    let again = s
+        .allocate(&actor, &spec(&pool, AllocationRequest::Netmask(24), None))
+        .unwrap();
+    std::fs::write(dir.path().join("terraform.tfstate"), state(&[&again.id])).unwrap();
+    assert_eq!(run(dir.path(), &["release", &again.id]).code, 1);
+    assert_eq!(run(dir.path(), &["release", &again.id, "--force"]).code, 0);
+}
+
+#[test]
+fn verify_exits_1_on_a_fault_and_repair_mends_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (pool, _, _) = database(dir.path(), &actor);
+    let o = run(dir.path(), &["verify"]);
+    assert_eq!(
+        (o.code, o.stdout.trim()),
+        (0, "ok: no fault found"),
+        "{}",
+        o.stderr
+    );
+    // A stray free block over the allocated 10.0.0.0/24.
+    rusqlite::Connection::open(dir.path().join("ipam.db"))
+        .unwrap()
+        .execute(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, X'0000000000000000000000000A000000', 24)",
+            [&pool],
+        )
+        .unwrap();
+    let o = run(dir.path(), &["verify"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stdout.starts_with("POOL") && o.stdout.contains("overlaps"),
+        "{}",
+        o.stdout
+    );
+    let o = run(dir.path(), &["verify", "--repair", "--json"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["repaired_pools"][0], pool.as_str());
+    assert_eq!(run(dir.path(), &["verify"]).code, 0);
+}
+
+#[test]
+fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, reservation) = database(dir.path(), &actor);
+    let state = dir.path().join("terraform.tfstate");
+    // Not a state at all, and no backup: refused, pointing at the backup.
+    std::fs::write(&state, "").unwrap();
+    let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("terraform.tfstate.backup"),
+        "{}",
+        o.stderr
+    );
+    // With a backup (the state before the killed apply), the comparison is made with it.
+    std::fs::write(
+        dir.path().join("terraform.tfstate.backup"),
+        r#"{"version":4,"resources":[]}"#,
+    )
+    .unwrap();
+    for broken in ["", "{\"version\":4,\"resou"] {
+        std::fs::write(&state, broken).unwrap();
+        let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("cp terraform.tfstate.backup terraform.tfstate"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stdout.contains(&alloc), "{}", o.stdout);
+        assert!(
+            !o.stdout.contains(&reservation),
+            "reservations are not orphans"
+        );
+    }
+    // A whole state of another kind is not replaced by the backup.
+    std::fs::write(&state, r#"{"version":3}"#).unwrap();
+    let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("version 3"), "{}", o.stderr);
+}
+
+#[test]
+fn orphans_will_not_release_on_the_word_of_another_directorys_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, _) = database(dir.path(), &actor);
+    // A state with resources, none of them made here.
+    std::fs::write(
+        dir.path().join("other.tfstate"),
+        r#"{"version":4,"resources":[{"instances":[{"attributes":{"id":"ipam-pool-alloc-elsewhere"}}]}]}"#,
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "other.tfstate", "--release"],
+    );
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("is it this directory's state?"),
+        "{}",
+        o.stderr
+    );
+    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.contains(&alloc),
+        "listing is harmless: {}",
+        o.stdout
+    );
+    let o = run(
+        dir.path(),
+        &[
+            "orphans",
+            "--state",
+            "other.tfstate",
+            "--release",
+            "--force",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("released"), "{}", o.stdout);
+}

@@ -1,0 +1,242 @@
+//! The store checking itself: a wrong free index never yields an overlapping allocation,
+//! `verify` finds what is wrong and `repair` mends it; a newer schema is refused; a read-only
+//! file is read and never written; every allocation records where it came from.
+
+use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
+use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags};
+use std::path::Path;
+
+fn actor() -> Actor {
+    Actor::new("111122223333", "us-east-1")
+}
+
+fn c(s: &str) -> Cidr {
+    Cidr::parse(s).unwrap()
+}
+
+fn provided() -> Cidr {
+    c("2001:db8::/32")
+}
+
+fn spec(pool: &str, request: AllocationRequest) -> AllocationSpec {
+    AllocationSpec {
+        pool_id: pool.into(),
+        request,
+        disallowed: vec![],
+        name: None,
+        description: None,
+        tags: Tags::new(),
+        kind: AllocationKind::Vpc,
+        resource_id: None,
+    }
+}
+
+/// An IPAM with one top-level pool holding 10.0.0.0/16; returns the pool id.
+fn pool(s: &Store) -> String {
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let p = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &p.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    p.id
+}
+
+fn exec(db: &Path, sql: &str) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+#[test]
+fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipam.db");
+    let s = Store::open(&db, provided()).unwrap();
+    let p = pool(&s);
+    let first = s
+        .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    assert_eq!(first.cidr, c("10.0.0.0/24"));
+    assert!(s.verify().unwrap().is_empty(), "a fresh pool is sound");
+    // Corrupt the index: claim that the allocated /24 is free again.
+    exec(
+        &db,
+        &format!("INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 24)"),
+    );
+    let faults = s.verify().unwrap();
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.repairable && f.message.contains(&first.id)),
+        "{faults:?}"
+    );
+    // The lowest free /24 per the index is the allocated one; the store must not hand it out.
+    let second = s
+        .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    assert!(
+        !second.cidr.overlaps(&first.cidr),
+        "{} overlaps {}",
+        second.cidr,
+        first.cidr
+    );
+    // The allocation rebuilt the pool's index on the way (audited).
+    assert!(s.verify().unwrap().is_empty());
+    assert!(s
+        .audit_events(Some(&p), 10)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "repair-free-index"));
+    // An explicit request for an allocated block is refused with the allocation named.
+    exec(
+        &db,
+        &format!("INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 24)"),
+    );
+    let e = s
+        .allocate(
+            &actor(),
+            &spec(&p, AllocationRequest::Explicit(c("10.0.0.0/24"))),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains(&first.id), "{e}");
+    // repair() mends the index with the same result.
+    exec(
+        &db,
+        &format!("DELETE FROM free_blocks WHERE pool_id = '{p}'; INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 16)"),
+    );
+    assert!(!s.verify().unwrap().is_empty());
+    assert_eq!(s.repair(&actor()).unwrap(), vec![p.clone()]);
+    assert!(s.verify().unwrap().is_empty());
+    let third = s
+        .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    assert_eq!(third.cidr, c("10.0.2.0/24"));
+}
+
+#[test]
+fn overlapping_allocations_are_reported_and_not_repairable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipam.db");
+    let s = Store::open(&db, provided()).unwrap();
+    let p = pool(&s);
+    let a = s
+        .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    exec(
+        &db,
+        &format!("INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
+                  VALUES ('ipam-pool-alloc-x', '{p}', '10.0.0.128/25', X'0000000000000000000000000A000080', 25, 'vpc', 'allocated', '{{}}', '0', 'r', 0)"),
+    );
+    let faults = s.verify().unwrap();
+    let overlap = faults
+        .iter()
+        .find(|f| f.message.contains(&a.id) && f.message.contains("ipam-pool-alloc-x"))
+        .unwrap_or_else(|| panic!("{faults:?}"));
+    assert!(!overlap.repairable);
+    s.repair(&actor()).unwrap();
+    assert!(!s.verify().unwrap().is_empty(), "overlaps stay reported");
+}
+
+#[test]
+fn a_newer_schema_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipam.db");
+    drop(Store::open(&db, provided()).unwrap());
+    let latest = ipam::store::migrate::latest();
+    exec(
+        &db,
+        &format!("INSERT INTO schema_version VALUES ({})", latest + 1),
+    );
+    let before = std::fs::read(&db).unwrap();
+    match Store::open(&db, provided()) {
+        Err(e @ Error::NewerSchema { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains(&format!("version {}", latest + 1)), "{text}");
+            assert!(text.contains(&format!("version {latest}")), "{text}");
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a newer schema was opened"),
+    }
+    assert_eq!(before, std::fs::read(&db).unwrap(), "nothing written");
+}
+
+#[test]
+fn a_read_only_file_and_directory_are_read_never_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("ro");
+    std::fs::create_dir(&sub).unwrap();
+    let db = sub.join("ipam.db");
+    let p = {
+        let s = Store::open(&db, provided()).unwrap();
+        let p = pool(&s);
+        s.allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+            .unwrap();
+        p
+    };
+    let set = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for dir_mode in [0o755, 0o555] {
+        set(&db, 0o444);
+        set(&sub, dir_mode);
+        let before = std::fs::read(&db).unwrap();
+        let s = Store::open(&db, provided()).unwrap();
+        assert_eq!(s.list_allocations(&p).unwrap().len(), 1);
+        assert!(s.verify().unwrap().is_empty());
+        assert!(s
+            .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
+            .is_err());
+        drop(s);
+        assert_eq!(before, std::fs::read(&db).unwrap(), "dir mode {dir_mode:o}");
+        set(&sub, 0o755);
+        set(&db, 0o644);
+    }
+}
+
+#[test]
+fn allocations_record_their_origin_and_release_ids_frees_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("ipam.db"), provided()).unwrap();
+    let p = pool(&s);
+    let here = actor();
+    let mut elsewhere = actor();
+    elsewhere.origin = ipam::store::Origin {
+        dir: "/somewhere/else".into(),
+        workspace: "default".into(),
+    };
+    let mine = s
+        .allocate(&here, &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    s.allocate(&elsewhere, &spec(&p, AllocationRequest::Netmask(24)))
+        .unwrap();
+    let cwd = std::fs::canonicalize(std::env::current_dir().unwrap()).unwrap();
+    assert_eq!(mine.origin.as_ref().unwrap().dir, cwd.display().to_string());
+    let from_here = s.allocations_from(&here.origin).unwrap();
+    assert_eq!(
+        from_here.iter().map(|a| &a.id).collect::<Vec<_>>(),
+        [&mine.id]
+    );
+    assert!(from_here[0].origin_at.is_some());
+    s.release_ids(&here, std::slice::from_ref(&mine.id))
+        .unwrap();
+    assert!(s.get_allocation(&mine.id).unwrap().is_none());
+    assert!(s.verify().unwrap().is_empty());
+    // All or nothing: an unknown id releases nothing.
+    let other = s.allocations_from(&elsewhere.origin).unwrap();
+    assert!(s
+        .release_ids(&here, &[other[0].id.clone(), "ipam-pool-alloc-nope".into()])
+        .is_err());
+    assert!(s.get_allocation(&other[0].id).unwrap().is_some());
+}
