@@ -3,6 +3,7 @@
 //! `engine` decides who gets which block, `store` keeps that decision in SQLite,
 //! `provider` translates between Terraform values and the two.
 
+pub mod discovery;
 pub mod engine;
 pub mod provider;
 pub mod store;

@@ -1,0 +1,726 @@
+//! Reading discovery sources: Terraform state (v4 `terraform.tfstate`, or `terraform show
+//! -json` output) and the JSON of `aws ec2 describe-vpcs` / `describe-subnets`.
+//!
+//! Every file is recognised by its shape, never by its name. Anything else (a missing file, a
+//! file in neither format, another state version, a file too large to be a state) is a
+//! [`SourceError`] that names the file and says what to do; a scan with any error writes
+//! nothing.
+
+use super::glob;
+use super::{Resource, ResourceType};
+use crate::engine::Cidr;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// One `source` block: a file or glob, and what to assume where the file does not say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Source {
+    pub path: String,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// Larger than any state file this reader expects (100,000 resources take about 80 MB).
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Why a source could not be read. Each names the file (or pattern) at fault.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("{pattern}: no file matches this pattern; check the path (relative paths start at the directory Terraform runs in)")]
+    NoMatch { pattern: String },
+    #[error("{file}: no such file; check the path (relative paths start at the directory Terraform runs in)")]
+    Missing { file: String },
+    #[error("{file}: cannot be read ({reason})")]
+    Unreadable { file: String, reason: String },
+    #[error("{file}: {bytes} bytes is more than the {limit} a source may have; split it, or point the source at a smaller file")]
+    TooLarge {
+        file: String,
+        bytes: u64,
+        limit: u64,
+    },
+    #[error("{file}: not JSON ({reason}); a source is a Terraform state file, `terraform show -json` output, or `aws ec2 describe-vpcs`/`describe-subnets` output")]
+    NotJson { file: String, reason: String },
+    #[error("{file}: neither a Terraform state (\"version\": 4), `terraform show -json` output (\"format_version\") nor `aws ec2 describe-vpcs`/`describe-subnets` output (\"Vpcs\"/\"Subnets\")")]
+    Neither { file: String },
+    #[error("{file}: a Terraform state of version {version}; only version 4 (Terraform 0.12 and later) is read: run `terraform show -json` with a current Terraform and point the source at its output")]
+    StateVersion { file: String, version: String },
+    #[error("{file}: `terraform show -json` output of format {version}; only format 1.x is read")]
+    ShowFormat { file: String, version: String },
+    #[error("{file}: {resource} has the CIDR {cidr:?}, which is not a CIDR block ({reason})")]
+    BadCidr {
+        file: String,
+        resource: String,
+        cidr: String,
+        reason: String,
+    },
+}
+
+/// Every resource CIDR of every source, relative paths taken from `base`. All errors are
+/// reported, not only the first. The same CIDR of the same resource found in several files is
+/// kept once, and a resource's secondary CIDRs take the owner, region, name and tags another
+/// file gives its VPC.
+pub fn read_sources(sources: &[Source], base: &Path) -> Result<Vec<Resource>, Vec<SourceError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let files = glob::expand(&s.path, base);
+        if files.is_empty() {
+            errors.push(SourceError::NoMatch {
+                pattern: s.path.clone(),
+            });
+        }
+        for f in files {
+            match read_stated(&f) {
+                Ok(r) => out.extend(r.into_iter().map(|r| (r, i))),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut merged = merge(out);
+    for (r, i) in &mut merged {
+        fill(r, &sources[*i]);
+    }
+    Ok(merged.into_iter().map(|(r, _)| r).collect())
+}
+
+/// Fills in what the file did not say from its `source` block.
+fn fill(r: &mut Resource, s: &Source) {
+    r.owner_id = r.owner_id.take().or_else(|| s.account_id.clone());
+    r.region = r.region.take().or_else(|| s.region.clone());
+}
+
+/// Reads one file, with what `defaults` says where the file says nothing.
+pub fn read_file(path: &Path, defaults: &Source) -> Result<Vec<Resource>, SourceError> {
+    let mut r = read_stated(path)?;
+    r.iter_mut().for_each(|r| fill(r, defaults));
+    Ok(r)
+}
+
+/// Reads one file (only what it states), checking its size before reading it.
+fn read_stated(path: &Path) -> Result<Vec<Resource>, SourceError> {
+    let file = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SourceError::Missing { file })
+        }
+        Err(e) => {
+            return Err(SourceError::Unreadable {
+                file,
+                reason: e.to_string(),
+            })
+        }
+    };
+    if meta.is_dir() {
+        return Err(SourceError::Unreadable {
+            file,
+            reason: "it is a directory; name the files in it, e.g. with *.tfstate".into(),
+        });
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(SourceError::TooLarge {
+            file,
+            bytes: meta.len(),
+            limit: MAX_BYTES,
+        });
+    }
+    let text = std::fs::read(path).map_err(|e| SourceError::Unreadable {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    parse_stated(&file, &text)
+}
+
+/// Parses the text of one file named `file`, with `defaults` where it says nothing.
+pub fn parse(file: &str, text: &[u8], defaults: &Source) -> Result<Vec<Resource>, SourceError> {
+    let mut r = parse_stated(file, text)?;
+    r.iter_mut().for_each(|r| fill(r, defaults));
+    Ok(r)
+}
+
+fn parse_stated(file: &str, text: &[u8]) -> Result<Vec<Resource>, SourceError> {
+    let v: Value = serde_json::from_slice(text).map_err(|e| SourceError::NotJson {
+        file: file.into(),
+        reason: e.to_string(),
+    })?;
+    let Some(doc) = v.as_object() else {
+        return Err(SourceError::Neither { file: file.into() });
+    };
+    let mut r = Reader {
+        file,
+        out: Vec::new(),
+    };
+    if let Some(vpcs) = doc.get("Vpcs").and_then(Value::as_array) {
+        vpcs.iter().try_for_each(|v| r.aws_cli_vpc(v))?;
+    } else if let Some(subnets) = doc.get("Subnets").and_then(Value::as_array) {
+        subnets.iter().try_for_each(|s| r.aws_cli_subnet(s))?;
+    } else if let Some(fv) = doc.get("format_version") {
+        let version = fv.as_str().unwrap_or_default();
+        if version.split('.').next() != Some("1") {
+            return Err(SourceError::ShowFormat {
+                file: file.into(),
+                version: fv.to_string(),
+            });
+        }
+        if let Some(root) = doc.get("values").and_then(|v| v.get("root_module")) {
+            r.show_module(root)?;
+        }
+    } else if let Some(version) = doc.get("version") {
+        if version.as_u64() != Some(4) {
+            return Err(SourceError::StateVersion {
+                file: file.into(),
+                version: version.to_string(),
+            });
+        }
+        for res in doc
+            .get("resources")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if res.get("mode").and_then(Value::as_str) != Some("managed") {
+                continue;
+            }
+            let ty = res.get("type").and_then(Value::as_str).unwrap_or_default();
+            for inst in res
+                .get("instances")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if let Some(attrs) = inst.get("attributes").and_then(Value::as_object) {
+                    r.terraform(ty, attrs)?;
+                }
+            }
+        }
+    } else {
+        return Err(SourceError::Neither { file: file.into() });
+    }
+    Ok(r.out)
+}
+
+/// Keeps one record per (resource, CIDR), and fills a record's missing owner, region, name and
+/// tags from another record of the same resource (a secondary CIDR association says only its
+/// VPC's id).
+fn merge<T>(all: Vec<(Resource, T)>) -> Vec<(Resource, T)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut unique: Vec<(Resource, T)> = all
+        .into_iter()
+        .filter(|(r, _)| seen.insert((r.resource_type, r.resource_id.clone(), r.cidr)))
+        .collect();
+    let mut known: HashMap<(ResourceType, String), Resource> = HashMap::new();
+    for (r, _) in &unique {
+        let k = known
+            .entry((r.resource_type, r.resource_id.clone()))
+            .or_insert_with(|| r.clone());
+        k.owner_id = k.owner_id.take().or_else(|| r.owner_id.clone());
+        k.region = k.region.take().or_else(|| r.region.clone());
+        k.name = k.name.take().or_else(|| r.name.clone());
+        if k.tags.is_empty() {
+            k.tags = r.tags.clone();
+        }
+    }
+    for (r, _) in &mut unique {
+        if let Some(k) = known.get(&(r.resource_type, r.resource_id.clone())) {
+            r.owner_id = r.owner_id.take().or_else(|| k.owner_id.clone());
+            r.region = r.region.take().or_else(|| k.region.clone());
+            r.name = r.name.take().or_else(|| k.name.clone());
+            if r.tags.is_empty() {
+                r.tags = k.tags.clone();
+            }
+        }
+    }
+    unique
+}
+
+/// The non-empty string at `key`.
+fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    o.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The non-empty strings of a list attribute.
+fn texts<'a>(o: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'a str> {
+    o.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// A Terraform tag map (`tags` may be null).
+fn tf_tags(o: &Map<String, Value>) -> BTreeMap<String, String> {
+    o.get("tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// AWS's tag list, `[{"Key": .., "Value": ..}]`.
+fn aws_tags(o: &Map<String, Value>) -> BTreeMap<String, String> {
+    o.get("Tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_string(),
+                t.get("Value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The region of an ARN (`arn:aws:ec2:us-east-1:123456789012:vpc/vpc-…`).
+fn arn_region(arn: &str) -> Option<String> {
+    arn.split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+}
+
+/// The region of an availability zone (`us-east-1a` → `us-east-1`).
+fn zone_region(az: &str) -> Option<String> {
+    let r = az.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    (!r.is_empty() && r != az).then(|| r.to_string())
+}
+
+/// The subscription of an Azure resource id (`/subscriptions/<id>/resourceGroups/…`).
+fn azure_subscription(id: &str) -> Option<String> {
+    let mut parts = id.split('/');
+    parts
+        .by_ref()
+        .find(|p| p.eq_ignore_ascii_case("subscriptions"))?;
+    parts.next().filter(|s| !s.is_empty()).map(String::from)
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    out: Vec<Resource>,
+}
+
+/// What one record says about its resource, besides the CIDR.
+struct About<'a> {
+    id: &'a str,
+    ty: ResourceType,
+    owner: Option<String>,
+    region: Option<String>,
+    vpc_id: Option<&'a str>,
+    name: Option<String>,
+    tags: BTreeMap<String, String>,
+    aws: bool,
+}
+
+impl Reader<'_> {
+    fn push(&mut self, a: &About<'_>, cidr: &str) -> Result<(), SourceError> {
+        let c = Cidr::parse(cidr).map_err(|e| SourceError::BadCidr {
+            file: self.file.into(),
+            resource: a.id.into(),
+            cidr: cidr.into(),
+            reason: e.to_string(),
+        })?;
+        self.out.push(Resource {
+            resource_id: a.id.to_string(),
+            resource_type: a.ty,
+            cidr: c,
+            owner_id: a.owner.clone(),
+            region: a.region.clone(),
+            vpc_id: a.vpc_id.map(String::from),
+            name: a.name.clone().or_else(|| a.tags.get("Name").cloned()),
+            tags: a.tags.clone(),
+            source: self.file.to_string(),
+            aws: a.aws,
+        });
+        Ok(())
+    }
+
+    /// A `terraform show -json` module and its children.
+    fn show_module(&mut self, m: &Value) -> Result<(), SourceError> {
+        for res in m
+            .get("resources")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if res.get("mode").and_then(Value::as_str) != Some("managed") {
+                continue;
+            }
+            let ty = res.get("type").and_then(Value::as_str).unwrap_or_default();
+            if let Some(values) = res.get("values").and_then(Value::as_object) {
+                self.terraform(ty, values)?;
+            }
+        }
+        for child in m
+            .get("child_modules")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            self.show_module(child)?;
+        }
+        Ok(())
+    }
+
+    /// One Terraform resource instance's attributes; types not listed are not networks.
+    fn terraform(&mut self, ty: &str, o: &Map<String, Value>) -> Result<(), SourceError> {
+        let id = text(o, "id").unwrap_or_default();
+        match ty {
+            "aws_vpc" | "aws_subnet" => {
+                let subnet = ty == "aws_subnet";
+                let about = About {
+                    id,
+                    ty: if subnet {
+                        ResourceType::Subnet
+                    } else {
+                        ResourceType::Vpc
+                    },
+                    owner: text(o, "owner_id").map(String::from),
+                    region: text(o, "arn")
+                        .and_then(arn_region)
+                        .or_else(|| text(o, "availability_zone").and_then(zone_region)),
+                    vpc_id: if subnet { text(o, "vpc_id") } else { Some(id) },
+                    name: None,
+                    tags: tf_tags(o),
+                    aws: true,
+                };
+                for key in ["cidr_block", "ipv6_cidr_block"] {
+                    if let Some(c) = text(o, key) {
+                        self.push(&about, c)?;
+                    }
+                }
+            }
+            "aws_vpc_ipv4_cidr_block_association" => {
+                if let (Some(vpc), Some(c)) = (text(o, "vpc_id"), text(o, "cidr_block")) {
+                    let about = About {
+                        id: vpc,
+                        ty: ResourceType::Vpc,
+                        owner: None,
+                        region: None,
+                        vpc_id: Some(vpc),
+                        name: None,
+                        tags: BTreeMap::new(),
+                        aws: true,
+                    };
+                    self.push(&about, c)?;
+                }
+            }
+            "ipam_vpc_allocation" => {
+                if let (Some(vpc), Some(c)) = (text(o, "vpc_id"), text(o, "cidr")) {
+                    let about = About {
+                        id: vpc,
+                        ty: ResourceType::Vpc,
+                        owner: text(o, "owner_id").map(String::from),
+                        region: text(o, "region").map(String::from),
+                        vpc_id: Some(vpc),
+                        name: text(o, "name").map(String::from),
+                        tags: tf_tags(o),
+                        aws: true,
+                    };
+                    self.push(&about, c)?;
+                }
+            }
+            "google_compute_subnetwork" => {
+                let about = About {
+                    id,
+                    ty: ResourceType::Subnet,
+                    owner: text(o, "project").map(String::from),
+                    region: text(o, "region").map(String::from),
+                    vpc_id: text(o, "network"),
+                    name: text(o, "name").map(String::from),
+                    tags: BTreeMap::new(),
+                    aws: false,
+                };
+                if let Some(c) = text(o, "ip_cidr_range") {
+                    self.push(&about, c)?;
+                }
+                let secondary: Vec<String> = o
+                    .get("secondary_ip_range")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.get("ip_cidr_range")?.as_str().map(String::from))
+                    .collect();
+                for c in secondary {
+                    self.push(&about, &c)?;
+                }
+            }
+            "azurerm_virtual_network" | "azurerm_subnet" => {
+                let subnet = ty == "azurerm_subnet";
+                let vnet = if subnet {
+                    id.rsplit_once("/subnets/").map(|(v, _)| v)
+                } else {
+                    Some(id)
+                };
+                let about = About {
+                    id,
+                    ty: if subnet {
+                        ResourceType::Subnet
+                    } else {
+                        ResourceType::Vpc
+                    },
+                    owner: azure_subscription(id),
+                    region: text(o, "location").map(String::from),
+                    vpc_id: vnet,
+                    name: text(o, "name").map(String::from),
+                    tags: tf_tags(o),
+                    aws: false,
+                };
+                let key = if subnet {
+                    "address_prefixes"
+                } else {
+                    "address_space"
+                };
+                let mut cidrs: Vec<&str> = texts(o, key).collect();
+                if subnet {
+                    cidrs.extend(text(o, "address_prefix"));
+                }
+                for c in cidrs {
+                    self.push(&about, c)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// One entry of `aws ec2 describe-vpcs`: its associated IPv4 and IPv6 CIDRs.
+    fn aws_cli_vpc(&mut self, v: &Value) -> Result<(), SourceError> {
+        let Some(o) = v.as_object() else {
+            return Ok(());
+        };
+        let id = text(o, "VpcId").unwrap_or_default();
+        let about = About {
+            id,
+            ty: ResourceType::Vpc,
+            owner: text(o, "OwnerId").map(String::from),
+            region: None,
+            vpc_id: Some(id),
+            name: None,
+            tags: aws_tags(o),
+            aws: true,
+        };
+        for c in associated(o, "CidrBlockAssociationSet", "CidrBlock", "CidrBlockState")
+            .or_else(|| text(o, "CidrBlock").map(|c| vec![c]))
+            .unwrap_or_default()
+        {
+            self.push(&about, c)?;
+        }
+        for c in associated(
+            o,
+            "Ipv6CidrBlockAssociationSet",
+            "Ipv6CidrBlock",
+            "Ipv6CidrBlockState",
+        )
+        .unwrap_or_default()
+        {
+            self.push(&about, c)?;
+        }
+        Ok(())
+    }
+
+    /// One entry of `aws ec2 describe-subnets`.
+    fn aws_cli_subnet(&mut self, v: &Value) -> Result<(), SourceError> {
+        let Some(o) = v.as_object() else {
+            return Ok(());
+        };
+        let about = About {
+            id: text(o, "SubnetId").unwrap_or_default(),
+            ty: ResourceType::Subnet,
+            owner: text(o, "OwnerId").map(String::from),
+            region: text(o, "SubnetArn")
+                .and_then(arn_region)
+                .or_else(|| text(o, "AvailabilityZone").and_then(zone_region)),
+            vpc_id: text(o, "VpcId"),
+            name: None,
+            tags: aws_tags(o),
+            aws: true,
+        };
+        if let Some(c) = text(o, "CidrBlock") {
+            self.push(&about, c)?;
+        }
+        for c in associated(
+            o,
+            "Ipv6CidrBlockAssociationSet",
+            "Ipv6CidrBlock",
+            "Ipv6CidrBlockState",
+        )
+        .unwrap_or_default()
+        {
+            self.push(&about, c)?;
+        }
+        Ok(())
+    }
+}
+
+/// The CIDRs of an association set whose state is `associated` (or not given); `None` when the
+/// set is absent.
+fn associated<'a>(
+    o: &'a Map<String, Value>,
+    set: &str,
+    cidr: &str,
+    state: &str,
+) -> Option<Vec<&'a str>> {
+    let list = o.get(set)?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(Value::as_object)
+            .filter(|a| {
+                a.get(state)
+                    .and_then(|s| s.get("State"))
+                    .and_then(Value::as_str)
+                    .is_none_or(|s| s == "associated")
+            })
+            .filter_map(|a| text(a, cidr))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src() -> Source {
+        Source {
+            path: String::new(),
+            region: Some("us-east-1".into()),
+            account_id: Some("111122223333".into()),
+        }
+    }
+
+    fn cidrs(r: &[Resource]) -> Vec<String> {
+        r.iter()
+            .map(|r| format!("{} {} {}", r.resource_type.as_str(), r.resource_id, r.cidr))
+            .collect()
+    }
+
+    #[test]
+    fn describe_vpcs_reads_associated_blocks_only() {
+        let text = br#"{"Vpcs": [{"CidrBlock": "10.0.0.0/16", "VpcId": "vpc-1", "OwnerId": "444455556666",
+            "CidrBlockAssociationSet": [
+              {"AssociationId": "a1", "CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+              {"AssociationId": "a2", "CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociated"}}],
+            "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18::/56", "Ipv6CidrBlockState": {"State": "associated"}}],
+            "Tags": [{"Key": "Name", "Value": "legacy"}]}]}"#;
+        let r = parse("vpcs.json", text, &src()).unwrap();
+        assert_eq!(
+            cidrs(&r),
+            ["vpc vpc-1 10.0.0.0/16", "vpc vpc-1 2600:1f18::/56"]
+        );
+        assert_eq!(r[0].owner_id.as_deref(), Some("444455556666"));
+        assert_eq!(r[0].region.as_deref(), Some("us-east-1"));
+        assert_eq!(r[0].name.as_deref(), Some("legacy"));
+    }
+
+    #[test]
+    fn describe_subnets_take_the_region_from_the_arn() {
+        let text = br#"{"Subnets": [{"AvailabilityZone": "eu-west-1b", "CidrBlock": "10.0.1.0/24", "SubnetId": "subnet-1",
+            "VpcId": "vpc-1", "OwnerId": "444455556666", "SubnetArn": "arn:aws:ec2:eu-west-1:444455556666:subnet/subnet-1"}]}"#;
+        let r = parse("subnets.json", text, &src()).unwrap();
+        assert_eq!(cidrs(&r), ["subnet subnet-1 10.0.1.0/24"]);
+        assert_eq!(r[0].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(r[0].vpc_id.as_deref(), Some("vpc-1"));
+    }
+
+    #[test]
+    fn state_v4_and_show_json_read_the_listed_types() {
+        let state = br#"{"version": 4, "terraform_version": "1.15.5", "serial": 3, "lineage": "x", "outputs": {},
+          "resources": [
+            {"mode": "managed", "type": "aws_vpc", "name": "a", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 1, "attributes": {"id": "vpc-a", "cidr_block": "10.2.0.0/16", "ipv6_cidr_block": "",
+               "arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-a", "owner_id": "123456789012", "tags": {"Name": "a"}}}]},
+            {"mode": "managed", "type": "aws_vpc_ipv4_cidr_block_association", "name": "b", "provider": "p",
+             "instances": [{"attributes": {"id": "vpc-cidr-assoc-1", "vpc_id": "vpc-a", "cidr_block": "10.3.0.0/16"}}]},
+            {"mode": "data", "type": "aws_vpc", "name": "d", "provider": "p",
+             "instances": [{"attributes": {"id": "vpc-d", "cidr_block": "10.4.0.0/16"}}]},
+            {"mode": "managed", "type": "terraform_data", "name": "t", "provider": "p", "instances": [{"attributes": {"id": "x"}}]}]}"#;
+        let r = read_merged(&[("s.tfstate", state.as_slice())]);
+        assert_eq!(
+            cidrs(&r),
+            ["vpc vpc-a 10.2.0.0/16", "vpc vpc-a 10.3.0.0/16"]
+        );
+        // The association's CIDR takes its VPC's owner, region and name.
+        assert_eq!(r[1].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(r[1].name.as_deref(), Some("a"));
+
+        let show = br#"{"format_version": "1.0", "terraform_version": "1.15.5", "values": {"root_module": {
+            "resources": [{"address": "azurerm_virtual_network.v", "mode": "managed", "type": "azurerm_virtual_network", "name": "v",
+              "values": {"id": "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+                "name": "v", "address_space": ["10.20.0.0/16"], "location": "westeurope", "tags": {}}}],
+            "child_modules": [{"resources": [{"address": "module.n.google_compute_subnetwork.s", "mode": "managed",
+              "type": "google_compute_subnetwork", "name": "s", "values": {"id": "projects/p/regions/europe-west1/subnetworks/s",
+                "name": "s", "ip_cidr_range": "10.30.0.0/20", "region": "europe-west1", "project": "p",
+                "network": "net", "secondary_ip_range": [{"range_name": "pods", "ip_cidr_range": "10.31.0.0/16"}]}}]}]}}}"#;
+        let r = parse("show.json", show, &src()).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].owner_id.as_deref(), Some("sub-1"));
+        assert_eq!(r[0].region.as_deref(), Some("westeurope"));
+        assert!(!r[0].aws);
+        assert_eq!(r[2].cidr.to_string(), "10.31.0.0/16");
+    }
+
+    fn read_merged(files: &[(&str, &[u8])]) -> Vec<Resource> {
+        let stated = files
+            .iter()
+            .flat_map(|(f, t)| parse_stated(f, t).unwrap())
+            .map(|r| (r, ()))
+            .collect();
+        merge(stated)
+            .into_iter()
+            .map(|(mut r, ())| {
+                fill(&mut r, &src());
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bad_input_names_the_file() {
+        let e = |t: &[u8]| parse("bad.json", t, &src()).unwrap_err();
+        assert!(matches!(e(b"not json"), SourceError::NotJson { .. }));
+        assert!(matches!(e(b"[1, 2]"), SourceError::Neither { .. }));
+        assert!(matches!(e(br#"{"a": 1}"#), SourceError::Neither { .. }));
+        let v3 = e(br#"{"version": 3, "modules": []}"#);
+        assert!(
+            v3.to_string()
+                .starts_with("bad.json: a Terraform state of version 3"),
+            "{v3}"
+        );
+        assert!(matches!(
+            e(br#"{"format_version": "2.0"}"#),
+            SourceError::ShowFormat { .. }
+        ));
+        let host_bits = e(br#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.1/16"}]}"#);
+        assert!(host_bits.to_string().contains("vpc-1"), "{host_bits}");
+
+        let d = tempfile::tempdir().unwrap();
+        let errs = read_sources(
+            &[
+                Source {
+                    path: "missing.tfstate".into(),
+                    ..src()
+                },
+                Source {
+                    path: "none-*.json".into(),
+                    ..src()
+                },
+            ],
+            d.path(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&errs[0], SourceError::Missing { file } if file.ends_with("missing.tfstate"))
+        );
+        assert!(matches!(&errs[1], SourceError::NoMatch { pattern } if pattern == "none-*.json"));
+    }
+}
