@@ -14,6 +14,8 @@ Usage:
   terraform-provider-ipam allocations [--database PATH]   list every pool and its allocations
   terraform-provider-ipam audit [--database PATH] [--object ID] [--limit N]
                                                           the newest changes (default 50), oldest first
+  terraform-provider-ipam discover [--discovery ID] [--fail-on STATUS,...] [--json]
+                                                          scan discoveries: the compliance table
   terraform-provider-ipam --debug                         serve for TF_REATTACH_PROVIDERS
   terraform-provider-ipam --version";
 
@@ -63,6 +65,7 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
                 }
             }
         }
+        "discover" => ipam::discovery::cli::run(&args[1..]),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -6,6 +6,7 @@ mod attrs;
 mod config;
 mod context;
 mod crud;
+mod data_discovered_resource_cidrs;
 mod data_pool;
 mod data_pool_allocations;
 mod data_preview_next_cidr;
@@ -16,6 +17,8 @@ mod ipam;
 mod pending;
 mod pool;
 mod pool_cidr;
+mod resource_discovery;
+mod resource_discovery_association;
 mod scope;
 mod vpc_allocation;
 
@@ -61,6 +64,11 @@ impl tfplug::Provider for IpamProvider {
             managed(pool::Pool, s),
             managed(pool_cidr::PoolCidr, s),
             managed(vpc_allocation::VpcAllocation, s),
+            managed(resource_discovery::ResourceDiscovery, s),
+            managed(
+                resource_discovery_association::ResourceDiscoveryAssociation,
+                s,
+            ),
         ]
     }
 
@@ -71,6 +79,9 @@ impl tfplug::Provider for IpamProvider {
             Arc::new(data_pool::PoolData(s.clone())),
             Arc::new(data_pool_allocations::PoolAllocations(s.clone())),
             Arc::new(data_preview_next_cidr::PreviewNextCidr(s.clone())),
+            Arc::new(data_discovered_resource_cidrs::DiscoveredResourceCidrs(
+                s.clone(),
+            )),
         ]
     }
 

@@ -7,6 +7,7 @@
 
 mod allocation;
 mod audit;
+mod discovery;
 pub mod free;
 mod ipam;
 pub mod migrate;
@@ -17,6 +18,7 @@ mod utilization;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use model::*;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
