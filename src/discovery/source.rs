@@ -9,7 +9,10 @@
 use super::glob;
 use super::{Resource, ResourceType};
 use crate::engine::Cidr;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -47,6 +50,12 @@ pub enum SourceError {
     StateVersion { file: String, version: String },
     #[error("{file}: `terraform show -json` output of format {version}; only format 1.x is read")]
     ShowFormat { file: String, version: String },
+    #[error("{file}: {what} is not as Terraform or the AWS CLI writes it ({reason})")]
+    Invalid {
+        file: String,
+        what: String,
+        reason: String,
+    },
     #[error("{file}: {resource} has the CIDR {cidr:?}, which is not a CIDR block ({reason})")]
     BadCidr {
         file: String,
@@ -143,57 +152,65 @@ pub fn parse(file: &str, text: &[u8], defaults: &Source) -> Result<Vec<Resource>
 }
 
 fn parse_stated(file: &str, text: &[u8]) -> Result<Vec<Resource>, SourceError> {
-    let v: Value = serde_json::from_slice(text).map_err(|e| SourceError::NotJson {
-        file: file.into(),
-        reason: e.to_string(),
+    // Only the top level is read first; a state's resources are read one by one, and only the
+    // attributes of the listed types are decoded (a 100,000-resource state in a fraction of a
+    // second).
+    let doc: Top<'_> = serde_json::from_slice(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => SourceError::Neither { file: file.into() },
+        _ => SourceError::NotJson {
+            file: file.into(),
+            reason: e.to_string(),
+        },
     })?;
-    let Some(doc) = v.as_object() else {
-        return Err(SourceError::Neither { file: file.into() });
-    };
     let mut r = Reader {
         file,
         out: Vec::new(),
     };
-    if let Some(vpcs) = doc.get("Vpcs").and_then(Value::as_array) {
+    let invalid = |what: &str, e: serde_json::Error| SourceError::Invalid {
+        file: file.into(),
+        what: what.into(),
+        reason: e.to_string(),
+    };
+    if let Some(vpcs) = doc.vpcs {
+        let vpcs: Vec<Value> = serde_json::from_str(vpcs.get()).map_err(|e| invalid("Vpcs", e))?;
         vpcs.iter().try_for_each(|v| r.aws_cli_vpc(v))?;
-    } else if let Some(subnets) = doc.get("Subnets").and_then(Value::as_array) {
+    } else if let Some(subnets) = doc.subnets {
+        let subnets: Vec<Value> =
+            serde_json::from_str(subnets.get()).map_err(|e| invalid("Subnets", e))?;
         subnets.iter().try_for_each(|s| r.aws_cli_subnet(s))?;
-    } else if let Some(fv) = doc.get("format_version") {
-        let version = fv.as_str().unwrap_or_default();
-        if version.split('.').next() != Some("1") {
+    } else if let Some(fv) = doc.format_version {
+        let version: Value = serde_json::from_str(fv.get()).unwrap_or_default();
+        if version.as_str().and_then(|v| v.split('.').next()) != Some("1") {
             return Err(SourceError::ShowFormat {
                 file: file.into(),
-                version: fv.to_string(),
+                version: fv.get().to_string(),
             });
         }
-        if let Some(root) = doc.get("values").and_then(|v| v.get("root_module")) {
-            r.show_module(root)?;
+        if let Some(values) = doc.values {
+            let values: ShowValues<'_> =
+                serde_json::from_str(values.get()).map_err(|e| invalid("values", e))?;
+            if let Some(root) = values.root_module {
+                r.show_module(&root)?;
+            }
         }
-    } else if let Some(version) = doc.get("version") {
-        if version.as_u64() != Some(4) {
+    } else if let Some(version) = doc.version {
+        if version.get().trim() != "4" {
             return Err(SourceError::StateVersion {
                 file: file.into(),
-                version: version.to_string(),
+                version: version.get().to_string(),
             });
         }
-        for res in doc
-            .get("resources")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if res.get("mode").and_then(Value::as_str) != Some("managed") {
+        let resources: Vec<StateResource<'_>> = match doc.resources {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid("resources", e))?,
+            None => Vec::new(),
+        };
+        for res in &resources {
+            if res.mode != "managed" || !is_network(&res.ty) {
                 continue;
             }
-            let ty = res.get("type").and_then(Value::as_str).unwrap_or_default();
-            for inst in res
-                .get("instances")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if let Some(attrs) = inst.get("attributes").and_then(Value::as_object) {
-                    r.terraform(ty, attrs)?;
+            for inst in &res.instances {
+                if let Some(raw) = inst.attributes {
+                    r.terraform(&res.ty, &res.name, raw)?;
                 }
             }
         }
@@ -201,6 +218,129 @@ fn parse_stated(file: &str, text: &[u8]) -> Result<Vec<Resource>, SourceError> {
         return Err(SourceError::Neither { file: file.into() });
     }
     Ok(r.out)
+}
+
+/// The resource types whose CIDRs are read.
+const NETWORK_TYPES: [&str; 7] = [
+    "aws_vpc",
+    "aws_vpc_ipv4_cidr_block_association",
+    "aws_subnet",
+    "google_compute_subnetwork",
+    "azurerm_virtual_network",
+    "azurerm_subnet",
+    "ipam_vpc_allocation",
+];
+
+fn is_network(ty: &str) -> bool {
+    NETWORK_TYPES.contains(&ty)
+}
+
+/// The top level of any source, each part left raw until the format is known.
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(borrow)]
+    version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    format_version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+    #[serde(borrow)]
+    values: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Vpcs")]
+    vpcs: Option<&'a RawValue>,
+    #[serde(borrow, rename = "Subnets")]
+    subnets: Option<&'a RawValue>,
+}
+
+/// A resource of a version 4 state.
+#[derive(Deserialize)]
+struct StateResource<'a> {
+    #[serde(borrow)]
+    mode: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    instances: Vec<StateInstance<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateInstance<'a> {
+    #[serde(borrow)]
+    attributes: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ShowValues<'a> {
+    #[serde(borrow)]
+    root_module: Option<ShowModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ShowModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<ShowResource<'a>>,
+    #[serde(borrow, default)]
+    child_modules: Vec<ShowModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ShowResource<'a> {
+    #[serde(borrow)]
+    mode: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    ty: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    values: Option<&'a RawValue>,
+}
+
+/// The attributes read from the listed resource types (any other attribute is skipped).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Attrs {
+    id: Option<String>,
+    arn: Option<String>,
+    cidr_block: Option<String>,
+    ipv6_cidr_block: Option<String>,
+    owner_id: Option<String>,
+    availability_zone: Option<String>,
+    vpc_id: Option<String>,
+    tags: Option<BTreeMap<String, Option<String>>>,
+    cidr: Option<String>,
+    region: Option<String>,
+    name: Option<String>,
+    project: Option<String>,
+    network: Option<String>,
+    ip_cidr_range: Option<String>,
+    secondary_ip_range: Option<Vec<SecondaryRange>>,
+    location: Option<String>,
+    address_space: Option<Vec<String>>,
+    address_prefixes: Option<Vec<String>>,
+    address_prefix: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SecondaryRange {
+    ip_cidr_range: Option<String>,
+}
+
+/// A non-empty string field.
+fn nz(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+impl Attrs {
+    fn tags(&self) -> BTreeMap<String, String> {
+        self.tags
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
+            .collect()
+    }
 }
 
 /// Keeps one record per (resource, CIDR), and fills a record's missing owner, region, name and
@@ -240,28 +380,6 @@ fn merge<T>(all: Vec<(Resource, T)>) -> Vec<(Resource, T)> {
 /// The non-empty string at `key`.
 fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     o.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-/// The non-empty strings of a list attribute.
-fn texts<'a>(o: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'a str> {
-    o.get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
-/// A Terraform tag map (`tags` may be null).
-fn tf_tags(o: &Map<String, Value>) -> BTreeMap<String, String> {
-    o.get("tags")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// AWS's tag list, `[{"Key": .., "Value": ..}]`.
@@ -346,35 +464,29 @@ impl Reader<'_> {
     }
 
     /// A `terraform show -json` module and its children.
-    fn show_module(&mut self, m: &Value) -> Result<(), SourceError> {
-        for res in m
-            .get("resources")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if res.get("mode").and_then(Value::as_str) != Some("managed") {
+    fn show_module(&mut self, m: &ShowModule<'_>) -> Result<(), SourceError> {
+        for res in &m.resources {
+            if res.mode != "managed" || !is_network(&res.ty) {
                 continue;
             }
-            let ty = res.get("type").and_then(Value::as_str).unwrap_or_default();
-            if let Some(values) = res.get("values").and_then(Value::as_object) {
-                self.terraform(ty, values)?;
+            if let Some(raw) = res.values {
+                self.terraform(&res.ty, &res.name, raw)?;
             }
         }
-        for child in m
-            .get("child_modules")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for child in &m.child_modules {
             self.show_module(child)?;
         }
         Ok(())
     }
 
-    /// One Terraform resource instance's attributes; types not listed are not networks.
-    fn terraform(&mut self, ty: &str, o: &Map<String, Value>) -> Result<(), SourceError> {
-        let id = text(o, "id").unwrap_or_default();
+    /// One instance of a listed Terraform resource type.
+    fn terraform(&mut self, ty: &str, name: &str, raw: &RawValue) -> Result<(), SourceError> {
+        let o: Attrs = serde_json::from_str(raw.get()).map_err(|e| SourceError::Invalid {
+            file: self.file.into(),
+            what: format!("{ty}.{name}"),
+            reason: e.to_string(),
+        })?;
+        let id = nz(&o.id).unwrap_or_default();
         match ty {
             "aws_vpc" | "aws_subnet" => {
                 let subnet = ty == "aws_subnet";
@@ -385,28 +497,30 @@ impl Reader<'_> {
                     } else {
                         ResourceType::Vpc
                     },
-                    owner: text(o, "owner_id").map(String::from),
-                    region: text(o, "arn")
+                    owner: nz(&o.owner_id).map(String::from),
+                    region: nz(&o.arn)
                         .and_then(arn_region)
-                        .or_else(|| text(o, "availability_zone").and_then(zone_region)),
-                    vpc_id: if subnet { text(o, "vpc_id") } else { Some(id) },
+                        .or_else(|| nz(&o.availability_zone).and_then(zone_region))
+                        .or_else(|| nz(&o.region).map(String::from)),
+                    vpc_id: if subnet { nz(&o.vpc_id) } else { Some(id) },
                     name: None,
-                    tags: tf_tags(o),
+                    tags: o.tags(),
                     aws: true,
                 };
-                for key in ["cidr_block", "ipv6_cidr_block"] {
-                    if let Some(c) = text(o, key) {
-                        self.push(&about, c)?;
-                    }
+                for c in [nz(&o.cidr_block), nz(&o.ipv6_cidr_block)]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.push(&about, c)?;
                 }
             }
             "aws_vpc_ipv4_cidr_block_association" => {
-                if let (Some(vpc), Some(c)) = (text(o, "vpc_id"), text(o, "cidr_block")) {
+                if let (Some(vpc), Some(c)) = (nz(&o.vpc_id), nz(&o.cidr_block)) {
                     let about = About {
                         id: vpc,
                         ty: ResourceType::Vpc,
                         owner: None,
-                        region: None,
+                        region: nz(&o.region).map(String::from),
                         vpc_id: Some(vpc),
                         name: None,
                         tags: BTreeMap::new(),
@@ -416,15 +530,15 @@ impl Reader<'_> {
                 }
             }
             "ipam_vpc_allocation" => {
-                if let (Some(vpc), Some(c)) = (text(o, "vpc_id"), text(o, "cidr")) {
+                if let (Some(vpc), Some(c)) = (nz(&o.vpc_id), nz(&o.cidr)) {
                     let about = About {
                         id: vpc,
                         ty: ResourceType::Vpc,
-                        owner: text(o, "owner_id").map(String::from),
-                        region: text(o, "region").map(String::from),
+                        owner: nz(&o.owner_id).map(String::from),
+                        region: nz(&o.region).map(String::from),
                         vpc_id: Some(vpc),
-                        name: text(o, "name").map(String::from),
-                        tags: tf_tags(o),
+                        name: nz(&o.name).map(String::from),
+                        tags: o.tags(),
                         aws: true,
                     };
                     self.push(&about, c)?;
@@ -434,34 +548,23 @@ impl Reader<'_> {
                 let about = About {
                     id,
                     ty: ResourceType::Subnet,
-                    owner: text(o, "project").map(String::from),
-                    region: text(o, "region").map(String::from),
-                    vpc_id: text(o, "network"),
-                    name: text(o, "name").map(String::from),
+                    owner: nz(&o.project).map(String::from),
+                    region: nz(&o.region).map(String::from),
+                    vpc_id: nz(&o.network),
+                    name: nz(&o.name).map(String::from),
                     tags: BTreeMap::new(),
                     aws: false,
                 };
-                if let Some(c) = text(o, "ip_cidr_range") {
-                    self.push(&about, c)?;
-                }
-                let secondary: Vec<String> = o
-                    .get("secondary_ip_range")
-                    .and_then(Value::as_array)
+                let secondary = o.secondary_ip_range.iter().flatten();
+                for c in nz(&o.ip_cidr_range)
                     .into_iter()
-                    .flatten()
-                    .filter_map(|r| r.get("ip_cidr_range")?.as_str().map(String::from))
-                    .collect();
-                for c in secondary {
-                    self.push(&about, &c)?;
+                    .chain(secondary.filter_map(|r| nz(&r.ip_cidr_range)))
+                {
+                    self.push(&about, c)?;
                 }
             }
             "azurerm_virtual_network" | "azurerm_subnet" => {
                 let subnet = ty == "azurerm_subnet";
-                let vnet = if subnet {
-                    id.rsplit_once("/subnets/").map(|(v, _)| v)
-                } else {
-                    Some(id)
-                };
                 let about = About {
                     id,
                     ty: if subnet {
@@ -470,22 +573,26 @@ impl Reader<'_> {
                         ResourceType::Vpc
                     },
                     owner: azure_subscription(id),
-                    region: text(o, "location").map(String::from),
-                    vpc_id: vnet,
-                    name: text(o, "name").map(String::from),
-                    tags: tf_tags(o),
+                    region: nz(&o.location).map(String::from),
+                    vpc_id: if subnet {
+                        id.rsplit_once("/subnets/").map(|(v, _)| v)
+                    } else {
+                        Some(id)
+                    },
+                    name: nz(&o.name).map(String::from),
+                    tags: o.tags(),
                     aws: false,
                 };
-                let key = if subnet {
-                    "address_prefixes"
+                let list = if subnet {
+                    &o.address_prefixes
                 } else {
-                    "address_space"
+                    &o.address_space
                 };
-                let mut cidrs: Vec<&str> = texts(o, key).collect();
+                let mut cidrs: Vec<&str> = list.iter().flatten().map(String::as_str).collect();
                 if subnet {
-                    cidrs.extend(text(o, "address_prefix"));
+                    cidrs.extend(nz(&o.address_prefix));
                 }
-                for c in cidrs {
+                for c in cidrs.into_iter().filter(|c| !c.is_empty()) {
                     self.push(&about, c)?;
                 }
             }
