@@ -14,6 +14,7 @@ mod data_utilization;
 mod errors;
 mod functions;
 mod ipam;
+mod lists;
 mod pending;
 mod pool;
 mod pool_cidr;
@@ -25,7 +26,7 @@ mod vpc_allocation;
 use context::Shared;
 use crud::managed;
 use std::sync::Arc;
-use tfplug::{DataSource, Diagnostics, Function, Resource, Schema, Value};
+use tfplug::{DataSource, Diagnostics, Function, ListResource, Resource, Schema, Value};
 
 pub use config::defaults;
 
@@ -87,5 +88,13 @@ impl tfplug::Provider for IpamProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        let s = &self.shared;
+        vec![
+            lists::listed(vpc_allocation::VpcAllocation, s),
+            lists::listed(pool::Pool, s),
+        ]
     }
 }
