@@ -149,6 +149,10 @@ resource "ipam_vpc_allocation" "app" {{
     let app_vpc = app["vpc_id"].as_str().unwrap().to_string();
     assert_eq!(app["cidr"], "10.1.0.0/20");
 
+    // The same state as `terraform show -json` prints it: read too, counted once.
+    let show = team.run(&["show", "-json"]).ok();
+    team.write("show.json", &show.stdout);
+
     let fx = fixtures();
     let d = w.sibling();
     d.config(&format!(
@@ -161,6 +165,9 @@ resource "ipam_resource_discovery" "d" {{
   excluded_resource_ids = ["vpc-0a000000000000009"]
   source {{
     path = "{team_state}"
+  }}
+  source {{
+    path = "{team_show}"
   }}
   source {{
     path       = "{fx}/network.tfstate"
@@ -186,6 +193,7 @@ output "discovery" {{
 }}
 "#,
         team_state = team.path().join("terraform.tfstate").display(),
+        team_show = team.path().join("show.json").display(),
         fx = fx.display(),
     ));
     d.init();

@@ -124,9 +124,12 @@ fn pools(call: &Call<'_>, config: &Value) -> Result<Vec<PoolRecord>, Failure> {
 /// `ipam_vpc_allocation`'s identity: its id, or its pool and CIDR.
 pub fn allocation_identity() -> IdentitySchema {
     IdentitySchema::new(vec![
-        IdentityAttribute::optional("id", "The allocation id; or give ipam_pool_id and cidr."),
-        IdentityAttribute::optional("ipam_pool_id", "The pool the CIDR is allocated from."),
-        IdentityAttribute::optional("cidr", "The allocated CIDR."),
+        IdentityAttribute::optional(
+            "id",
+            "the allocation id; or give `ipam_pool_id` and `cidr` instead",
+        ),
+        IdentityAttribute::optional("ipam_pool_id", "the pool the CIDR is allocated from"),
+        IdentityAttribute::optional("cidr", "the allocated CIDR"),
     ])
 }
 
