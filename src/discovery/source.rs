@@ -829,5 +829,18 @@ mod tests {
             matches!(&errs[0], SourceError::Missing { file } if file.ends_with("missing.tfstate"))
         );
         assert!(matches!(&errs[1], SourceError::NoMatch { pattern } if pattern == "none-*.json"));
+
+        // Too large to be a state: refused from its size, before reading it (a sparse file).
+        let huge = d.path().join("huge.tfstate");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_BYTES + 1)
+            .unwrap();
+        let e = read_file(&huge, &src()).unwrap_err();
+        assert!(matches!(e, SourceError::TooLarge { .. }), "{e}");
+        assert!(
+            e.to_string().starts_with(&huge.display().to_string()),
+            "{e}"
+        );
     }
 }

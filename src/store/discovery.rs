@@ -465,3 +465,90 @@ impl Store {
         })?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &Path) -> Store {
+        Store::open(&dir.join("ipam.db"), Cidr::parse("2001:db8::/32").unwrap()).unwrap()
+    }
+
+    fn actor() -> Actor {
+        Actor {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    fn spec(dir: &Path, path: &str) -> DiscoverySpec {
+        DiscoverySpec {
+            sources: vec![Source {
+                path: path.into(),
+                ..Source::default()
+            }],
+            base_dir: dir.display().to_string(),
+            ..DiscoverySpec::default()
+        }
+    }
+
+    #[test]
+    fn a_bad_source_writes_nothing_and_a_good_scan_is_stored_with_its_time() {
+        let d = tempfile::tempdir().unwrap();
+        let s = store(d.path());
+        std::fs::write(d.path().join("vpcs.json"), "not json").unwrap();
+        let disc = s
+            .create_discovery(&actor(), spec(d.path(), "vpcs.json"))
+            .unwrap();
+        let before = s.audit_events(None, 100).unwrap().len();
+        match s.scan_discovery(&actor(), &disc.id) {
+            Err(ScanError::Sources(e)) => {
+                assert!(e[0].to_string().contains("vpcs.json: not JSON"), "{}", e[0])
+            }
+            other => panic!("expected a source error, got {other:?}"),
+        }
+        assert_eq!(
+            s.get_discovery(&disc.id).unwrap().unwrap().last_scanned,
+            None
+        );
+        assert_eq!(s.audit_events(None, 100).unwrap().len(), before);
+
+        std::fs::write(
+            d.path().join("vpcs.json"),
+            r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.9.0.0/16"}]}"#,
+        )
+        .unwrap();
+        let scan = s.scan_discovery(&actor(), &disc.id).unwrap();
+        assert_eq!(scan.findings.len(), 1);
+        assert_eq!(scan.findings[0].compliance, Some(Compliance::Unmanaged));
+        assert_eq!(
+            s.get_discovery(&disc.id).unwrap().unwrap().last_scanned,
+            Some(scan.at)
+        );
+    }
+
+    #[test]
+    fn associations_are_unique_and_hold_their_discovery() {
+        let d = tempfile::tempdir().unwrap();
+        let s = store(d.path());
+        let ipam = s.create_ipam(&actor(), None, vec![], Tags::new()).unwrap();
+        let disc = s
+            .create_discovery(&actor(), spec(d.path(), "x.json"))
+            .unwrap();
+        let a = s.associate_discovery(&actor(), &disc.id, &ipam.id).unwrap();
+        assert!(a.id.starts_with("ipam-res-disc-assoc-"));
+        let again = s
+            .associate_discovery(&actor(), &disc.id, &ipam.id)
+            .unwrap_err();
+        assert!(again.to_string().contains(&a.id), "{again}");
+        let held = s.delete_discovery(&actor(), &disc.id).unwrap_err();
+        assert!(
+            held.to_string()
+                .contains("ipam_resource_discovery_association"),
+            "{held}"
+        );
+        s.disassociate_discovery(&actor(), &a.id).unwrap();
+        s.delete_discovery(&actor(), &disc.id).unwrap();
+        assert_eq!(s.get_discovery(&disc.id).unwrap(), None);
+    }
+}
