@@ -230,6 +230,19 @@ data "ipam_discovered_resource_cidrs" "overlapping_vpcs" {{
   }}
 }}
 
+data "ipam_discovered_resource_cidrs" "other_account" {{
+  ipam_resource_discovery_id = "{disc}"
+  resource_region            = "us-east-1"
+  filter {{
+    name   = "resource-owner-id"
+    values = ["444455556666"]
+  }}
+}}
+
+output "other_account" {{
+  value = [for c in data.ipam_discovered_resource_cidrs.other_account.ipam_discovered_resource_cidrs : c.resource_id]
+}}
+
 output "all" {{
   value = data.ipam_discovered_resource_cidrs.all.ipam_discovered_resource_cidrs
 }}
@@ -326,6 +339,15 @@ output "overlapping" {{
             "vpc-0a000000000000003",
             "vpc-0a000000000000005",
             "vpc-0a000000000000006"
+        ])
+    );
+
+    assert_eq!(
+        out["other_account"]["value"],
+        serde_json::json!([
+            "vpc-0a000000000000005",
+            "vpc-0a000000000000006",
+            "subnet-0a000000000000005"
         ])
     );
 
