@@ -463,6 +463,10 @@ impl Reader<'_> {
         Ok(())
     }
 
+    fn push_all(&mut self, a: &About<'_>, cidrs: Vec<&str>) -> Result<(), SourceError> {
+        cidrs.into_iter().try_for_each(|c| self.push(a, c))
+    }
+
     /// A `terraform show -json` module and its children.
     fn show_module(&mut self, m: &ShowModule<'_>) -> Result<(), SourceError> {
         for res in &m.resources {
@@ -617,23 +621,10 @@ impl Reader<'_> {
             tags: aws_tags(o),
             aws: true,
         };
-        for c in associated(o, "CidrBlockAssociationSet", "CidrBlock", "CidrBlockState")
-            .or_else(|| text(o, "CidrBlock").map(|c| vec![c]))
-            .unwrap_or_default()
-        {
-            self.push(&about, c)?;
-        }
-        for c in associated(
-            o,
-            "Ipv6CidrBlockAssociationSet",
-            "Ipv6CidrBlock",
-            "Ipv6CidrBlockState",
-        )
-        .unwrap_or_default()
-        {
-            self.push(&about, c)?;
-        }
-        Ok(())
+        let v4 = associated(o, "CidrBlockAssociationSet", "CidrBlock", "CidrBlockState")
+            .or_else(|| text(o, "CidrBlock").map(|c| vec![c]));
+        self.push_all(&about, v4.unwrap_or_default())?;
+        self.push_all(&about, ipv6_associated(o))
     }
 
     /// One entry of `aws ec2 describe-subnets`.
@@ -653,21 +644,20 @@ impl Reader<'_> {
             tags: aws_tags(o),
             aws: true,
         };
-        if let Some(c) = text(o, "CidrBlock") {
-            self.push(&about, c)?;
-        }
-        for c in associated(
-            o,
-            "Ipv6CidrBlockAssociationSet",
-            "Ipv6CidrBlock",
-            "Ipv6CidrBlockState",
-        )
-        .unwrap_or_default()
-        {
-            self.push(&about, c)?;
-        }
-        Ok(())
+        self.push_all(&about, text(o, "CidrBlock").into_iter().collect())?;
+        self.push_all(&about, ipv6_associated(o))
     }
+}
+
+/// The IPv6 CIDRs associated with a VPC or subnet (AWS CLI output).
+fn ipv6_associated(o: &Map<String, Value>) -> Vec<&str> {
+    associated(
+        o,
+        "Ipv6CidrBlockAssociationSet",
+        "Ipv6CidrBlock",
+        "Ipv6CidrBlockState",
+    )
+    .unwrap_or_default()
 }
 
 /// The CIDRs of an association set whose state is `associated` (or not given); `None` when the
