@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod dashboard;
 pub mod defaults;
+pub mod discovery;
 pub mod engine;
 pub mod provider;
 pub mod store;

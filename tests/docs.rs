@@ -75,13 +75,23 @@ fn attribute_lines(s: &Schema, out: &mut String) {
             ));
         }
         for b in &s.blocks {
+            let what = if b.schema.description.is_empty() {
+                "Each block narrows the match:"
+            } else {
+                b.schema.description.as_str()
+            };
             out.push_str(&format!(
-                "- `{}` (Block, Optional, repeatable) {}\n",
-                b.name, "Each block narrows the match:"
+                "- `{}` (Block, Optional, repeatable) {what}\n",
+                b.name
             ));
             for a in &b.schema.attributes {
+                let req = if a.mode == Mode::Required {
+                    "Required"
+                } else {
+                    "Optional"
+                };
                 out.push_str(&format!(
-                    "  - `{}` ({}, Required) {}\n",
+                    "  - `{}` ({}, {req}) {}\n",
                     a.name,
                     type_name(&a.ty),
                     a.description
@@ -104,7 +114,28 @@ fn attribute_lines(s: &Schema, out: &mut String) {
     }
 }
 
-fn page(kind: &str, name: &str, s: &Schema) -> String {
+/// The identity attributes of a resource, worded for its import section.
+fn identity_words(r: &dyn tfplug::Resource) -> Option<String> {
+    let i = r.identity_schema()?;
+    let names: Vec<String> = i
+        .attributes
+        .iter()
+        .map(|a| format!("`{}`", a.name))
+        .collect();
+    Some(if i.attributes.iter().all(|a| a.required_for_import) {
+        names.join(" and ")
+    } else {
+        let each: Vec<String> = i
+            .attributes
+            .iter()
+            .zip(&names)
+            .map(|(a, n)| format!("{n} ({})", a.description.trim_end_matches('.')))
+            .collect();
+        format!("the identity attributes {}", each.join(", "))
+    })
+}
+
+fn page(kind: &str, name: &str, s: &Schema, identity: Option<String>) -> String {
     let (dir, example) = match kind {
         "resource" => ("resources", "resource.tf"),
         _ => ("data-sources", "data-source.tf"),
@@ -126,6 +157,9 @@ fn page(kind: &str, name: &str, s: &Schema) -> String {
     );
     if kind == "resource" && !import.is_empty() {
         out.push_str(&format!("## Import\n\n```shell\n{import}```\n\nIn Terraform 1.5 and later, an `import` block works with the same id.\n"));
+        if let Some(identity) = identity {
+            out.push_str(&format!("In Terraform 1.12 and later, `import {{ to = ... identity = {{ ... }} }}` works too, with {}.\n", identity));
+        }
     }
     out
 }
@@ -187,7 +221,7 @@ fn docs_match_the_schemas() {
             root()
                 .join("docs/resources")
                 .join(format!("{}.md", r.type_name())),
-            page("resource", r.type_name(), &s),
+            page("resource", r.type_name(), &s, identity_words(r.as_ref())),
             Some(schema_names(&s)),
         ));
     }
@@ -197,7 +231,7 @@ fn docs_match_the_schemas() {
             root()
                 .join("docs/data-sources")
                 .join(format!("{}.md", d.type_name())),
-            page("data", d.type_name(), &s),
+            page("data", d.type_name(), &s, None),
             Some(schema_names(&s)),
         ));
     }

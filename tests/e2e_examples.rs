@@ -89,6 +89,7 @@ fn every_example_validates() {
     dirs.push(examples().join("provider"));
     dirs.push(examples().join("quickstart"));
     dirs.push(examples().join("quickstart/app"));
+    dirs.push(examples().join("discovery"));
     let w = Workspace::new(Tf::V1_15);
     w.config("");
     w.init();

@@ -73,6 +73,7 @@ fn overview() -> String {
             c.name, c.summary
         ));
     }
+    s.push_str("  terraform-provider-ipam discover     scan discoveries: the compliance table (--fail-on for a CI gate)\n");
     s.push_str("  terraform-provider-ipam check        pools above --threshold PERCENT (exit 1 when any)\n");
     s.push_str("  terraform-provider-ipam serve        the read-only dashboard and /metrics\n");
     s.push_str("  terraform-provider-ipam --version\n  terraform-provider-ipam --debug         serve for TF_REATTACH_PROVIDERS\n\n");
@@ -113,6 +114,7 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
         // The dashboard's commands parse their own flags (src/dashboard/).
         "serve" => crate::dashboard::serve_command(&args[1..]),
         "check" => crate::dashboard::check_command(&args[1..]),
+        "discover" => crate::discovery::cli::run(&args[1..]),
         "help" | "--help" | "-h" => match args.get(1).and_then(|n| find(n)) {
             Some(c) => print_stdout(&help(c)),
             None => print_stdout(&overview()),

@@ -7,12 +7,18 @@ use super::errors::Failure;
 use super::pending::Pending;
 use std::ops::Deref;
 use std::sync::Arc;
-use tfplug::{Diagnostics, Plan, Resource, Schema, Value};
+use tfplug::{Diagnostics, IdentityAttribute, IdentitySchema, Plan, Resource, Schema, Value};
 
 /// What a resource call may use: the configured context and the plan's pending allocations.
 pub struct Call<'a> {
     ctx: &'a Context,
     pub pending: &'a Pending,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(ctx: &'a Context, pending: &'a Pending) -> Self {
+        Call { ctx, pending }
+    }
 }
 
 impl Deref for Call<'_> {
@@ -62,6 +68,19 @@ pub trait Crud: Send + Sync + 'static {
 
     /// The record as state (tfplug settles spelling, empty collections, config-only values).
     fn state(&self, record: &Self::Record) -> Value;
+
+    /// The identity (Terraform 1.12+): by default the `id`, which an import must give.
+    fn identity(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "id",
+            "The object's id, as `terraform import` takes it.",
+        )])
+    }
+
+    /// The id of the object an identity without `id` names, when the identity has other ways.
+    fn find(&self, _call: &Call<'_>, _identity: &Value) -> Result<Option<String>, Failure> {
+        Ok(None)
+    }
 }
 
 /// Every resource's `id` attribute ("" before it has one).
@@ -150,5 +169,30 @@ impl<T: Crud> Resource for Managed<T> {
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         self.inner.import(id).map_err(|e| e.report(diags)).ok()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(self.inner.identity())
+    }
+
+    fn import_identity(&self, identity: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        if let Some(id) = identity.get("id").and_then(Value::as_str) {
+            return self.import(id, diags);
+        }
+        let found = self.with(diags, |c| self.inner.find(c, identity))?;
+        match found {
+            Some(id) => self.import(&id, diags),
+            None => {
+                Failure::plain(
+                    "Cannot import by identity",
+                    format!(
+                        "No {} matches this identity; check its values, or import by id.",
+                        T::TYPE_NAME
+                    ),
+                )
+                .report(diags);
+                None
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ mod attrs;
 mod config;
 mod context;
 mod crud;
+mod data_discovered_resource_cidrs;
 mod data_pool;
 mod data_pool_allocations;
 mod data_preview_next_cidr;
@@ -13,16 +14,19 @@ mod data_utilization;
 mod errors;
 mod functions;
 mod ipam;
+mod lists;
 mod pending;
 mod pool;
 mod pool_cidr;
+mod resource_discovery;
+mod resource_discovery_association;
 mod scope;
 mod vpc_allocation;
 
 use context::Shared;
 use crud::managed;
 use std::sync::Arc;
-use tfplug::{DataSource, Diagnostics, Function, Resource, Schema, Value};
+use tfplug::{DataSource, Diagnostics, Function, ListResource, Resource, Schema, Value};
 
 /// The provider's registry address, as users write `source = "local/ipam"`.
 pub const ADDRESS: &str = "registry.terraform.io/local/ipam";
@@ -59,6 +63,11 @@ impl tfplug::Provider for IpamProvider {
             managed(pool::Pool, s),
             managed(pool_cidr::PoolCidr, s),
             managed(vpc_allocation::VpcAllocation, s),
+            managed(resource_discovery::ResourceDiscovery, s),
+            managed(
+                resource_discovery_association::ResourceDiscoveryAssociation,
+                s,
+            ),
         ]
     }
 
@@ -69,10 +78,21 @@ impl tfplug::Provider for IpamProvider {
             Arc::new(data_pool::PoolData(s.clone())),
             Arc::new(data_pool_allocations::PoolAllocations(s.clone())),
             Arc::new(data_preview_next_cidr::PreviewNextCidr(s.clone())),
+            Arc::new(data_discovered_resource_cidrs::DiscoveredResourceCidrs(
+                s.clone(),
+            )),
         ]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        let s = &self.shared;
+        vec![
+            lists::listed(vpc_allocation::VpcAllocation, s),
+            lists::listed(pool::Pool, s),
+        ]
     }
 }

@@ -180,6 +180,14 @@ impl Crud for VpcAllocation {
             .doing("Cannot release the allocation", &WHOLE)
     }
 
+    fn identity(&self) -> tfplug::IdentitySchema {
+        super::lists::allocation_identity()
+    }
+
+    fn find(&self, call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
+        super::lists::find_allocation(call, identity)
+    }
+
     fn state(&self, a: &Record) -> Value {
         let disallowed = Value::set(a.disallowed.iter().map(|c| Value::string(c.to_string())));
         Value::object([

@@ -109,6 +109,47 @@ CREATE INDEX allocations_by_origin ON allocations(origin_dir, origin_workspace);
     // 4: utilization history for the dashboard's chart (store/history.rs): counts as decimal
     // text, since an IPv6 pool's counts exceed SQLite's 64-bit integers.
     "CREATE TABLE utilization_history (pool_id TEXT NOT NULL, at INTEGER NOT NULL, allocated TEXT NOT NULL, total TEXT NOT NULL, PRIMARY KEY (pool_id, at)) WITHOUT ROWID;",
+    // 5: resource discoveries, their IPAM associations and the last scan of each.
+    r#"
+CREATE TABLE resource_discoveries (
+    id TEXT PRIMARY KEY,
+    description TEXT,
+    operating_regions TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    excluded TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    base_dir TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    home_region TEXT NOT NULL,
+    last_scanned INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE resource_discovery_associations (
+    id TEXT PRIMARY KEY,
+    discovery_id TEXT NOT NULL REFERENCES resource_discoveries(id),
+    ipam_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (discovery_id, ipam_id)
+);
+CREATE TABLE discovered_cidrs (
+    discovery_id TEXT NOT NULL REFERENCES resource_discoveries(id),
+    resource_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    cidr TEXT NOT NULL,
+    owner_id TEXT,
+    region TEXT,
+    vpc_id TEXT,
+    name TEXT,
+    source TEXT NOT NULL,
+    pool_id TEXT,
+    compliance_status TEXT,
+    overlap_status TEXT NOT NULL,
+    ip_usage REAL,
+    scanned_at INTEGER NOT NULL
+);
+CREATE INDEX discovered_by_discovery ON discovered_cidrs(discovery_id);
+"#,
 ];
 
 /// The schema version recorded in the database (0 for a new file), read without a write lock.

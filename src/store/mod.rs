@@ -7,6 +7,7 @@
 
 mod allocation;
 mod audit;
+mod discovery;
 pub mod free;
 mod history;
 mod ipam;
@@ -23,6 +24,7 @@ pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
 pub use model::*;
 pub use origin::Origin;

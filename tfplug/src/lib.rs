@@ -6,6 +6,8 @@
 //! cannot produce an inconsistent plan or apply result by forgetting one of them.
 
 pub mod diagnostics;
+pub mod identity;
+pub mod list;
 mod log;
 pub mod path;
 pub mod plan;
@@ -20,6 +22,8 @@ pub mod tls;
 pub mod value;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema};
+pub use list::{ListItem, ListResource};
 pub use path::AttributePath;
 pub use provider::{DataSource, Function, FunctionError, Parameter, Plan, Provider, Resource};
 pub use rules::{Check, Meaning, Pattern};

@@ -26,6 +26,11 @@ pub trait Provider: Send + Sync + 'static {
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
     }
+
+    /// List resources for `terraform query` (Terraform 1.14 and later).
+    fn list_resources(&self) -> Vec<Arc<dyn crate::list::ListResource>> {
+        Vec::new()
+    }
 }
 
 /// A plan in the making, handed to [`Resource::modify_plan`] after tfplug's default rules.
@@ -88,6 +93,27 @@ pub trait Resource: Send + Sync {
     /// object holding only `id`.
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Value> {
         Some(Value::object([("id", Value::string(id))]))
+    }
+
+    /// The resource's identity (Terraform 1.12 and later): attributes of its state that name
+    /// the remote object. tfplug derives identities from states.
+    fn identity_schema(&self) -> Option<crate::identity::IdentitySchema> {
+        None
+    }
+
+    /// The state to start from when importing by identity; Terraform then calls `read`. By
+    /// default the identity's `id`, imported as by [`Resource::import`].
+    fn import_identity(&self, identity: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        match identity.get("id").and_then(Value::as_str) {
+            Some(id) => self.import(id, diags),
+            None => {
+                diags.error(
+                    "Cannot import by identity",
+                    "The identity gives no id: add id to the import block's identity.",
+                );
+                None
+            }
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! provider's traits on a blocking thread, and encodes the answers.
 
 use crate::diagnostics::Diagnostics;
+use crate::identity::IdentitySchema;
+use crate::list::ListResource;
 use crate::plan::{check_apply, default_plan};
 use crate::proto::{self, tfplugin6 as pb};
 use crate::provider::{DataSource, Function, Plan, Provider, Resource};
@@ -16,6 +18,12 @@ struct Typed<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
     ty: Type,
+}
+
+impl crate::identity::HasResource for Typed<dyn Resource> {
+    fn resource(&self) -> &dyn Resource {
+        self.imp.as_ref()
+    }
 }
 
 impl<T: ?Sized> Clone for Typed<T> {
@@ -35,6 +43,9 @@ pub struct Inner {
     resources: HashMap<&'static str, Typed<dyn Resource>>,
     data_sources: HashMap<&'static str, Typed<dyn DataSource>>,
     functions: HashMap<&'static str, Arc<dyn Function>>,
+    /// Identity schemas of the resources that have one.
+    identities: HashMap<&'static str, IdentitySchema>,
+    lists: HashMap<&'static str, Typed<dyn ListResource>>,
 }
 
 #[derive(Clone)]
@@ -68,6 +79,16 @@ impl ProviderService {
             .map(|f| (f.name(), f))
             .collect();
         let provider_schema = provider.schema();
+        let identities = crate::identity::of_resources(&resources);
+        let lists = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| {
+                let schema = l.schema();
+                let ty = schema.value_type();
+                (l.type_name(), Typed { imp: l, schema, ty })
+            })
+            .collect();
         ProviderService {
             inner: Arc::new(Inner {
                 provider,
@@ -75,6 +96,8 @@ impl ProviderService {
                 resources,
                 data_sources,
                 functions,
+                identities,
+                lists,
             }),
         }
     }
@@ -155,6 +178,39 @@ impl Inner {
             .ok_or_else(|| unknown_type("resource", name))
     }
 
+    /// The identity of `state` for a resource type that has one.
+    fn identity(&self, type_name: &str, state: &Value) -> Option<pb::ResourceIdentityData> {
+        self.identities.get(type_name)?.encode(state)
+    }
+
+    /// The identity an import was given (null when it gave an id instead).
+    fn given_identity(
+        &self,
+        type_name: &str,
+        data: Option<&pb::ResourceIdentityData>,
+    ) -> Result<Value, Diagnostics> {
+        match self.identities.get(type_name) {
+            None if data.is_some_and(|d| d.identity_data.is_some()) => Err(Diagnostics::of_error(
+                "Cannot import by identity",
+                format!("{type_name} has no identity; import it by id."),
+            )),
+            None => Ok(Value::Null),
+            Some(s) => s.decode(data).map_err(|e| {
+                Diagnostics::of_error(
+                    "Invalid identity",
+                    format!("Terraform sent an identity the provider could not read: {e}"),
+                )
+            }),
+        }
+    }
+
+    fn list(&self, name: &str) -> Result<Typed<dyn ListResource>, Diagnostics> {
+        self.lists
+            .get(name)
+            .cloned()
+            .ok_or_else(|| unknown_type("list resource", name))
+    }
+
     fn data_source(&self, name: &str) -> Result<Typed<dyn DataSource>, Diagnostics> {
         self.data_sources
             .get(name)
@@ -222,6 +278,13 @@ impl pb::provider_server::Provider for ProviderService {
                     name: n.to_string(),
                 })
                 .collect(),
+            list_resources: i
+                .lists
+                .keys()
+                .map(|n| pb::get_metadata::ListResourceMetadata {
+                    type_name: n.to_string(),
+                })
+                .collect(),
         }))
     }
 
@@ -249,6 +312,11 @@ impl pb::provider_server::Provider for ProviderService {
                 .functions
                 .iter()
                 .map(|(n, f)| (n.to_string(), proto::function(f.as_ref())))
+                .collect(),
+            list_resource_schemas: i
+                .lists
+                .iter()
+                .map(|(n, l)| (n.to_string(), proto::schema(&l.schema)))
                 .collect(),
         }))
     }
@@ -368,9 +436,15 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(
-            pb::get_resource_identity_schemas::Response::default(),
-        ))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .inner
+                .identities
+                .iter()
+                .map(|(n, i)| (n.to_string(), i.to_proto()))
+                .collect(),
+            diagnostics: vec![],
+        }))
     }
 
     async fn configure_provider(
@@ -420,13 +494,14 @@ impl pb::provider_server::Provider for ProviderService {
                     None => Value::Null,
                 }
             };
+            let new_identity = inner.identity(&req.type_name, &new_state);
             let new_state = encode(&new_state, &r.ty, &mut diags);
             Ok(Response::new(pb::read_resource::Response {
                 new_state,
                 diagnostics: proto::diagnostics(&diags),
                 private: req.private,
                 deferred: None,
-                new_identity: None,
+                new_identity,
             }))
         })
         .await?
@@ -463,6 +538,7 @@ impl pb::provider_server::Provider for ProviderService {
                 rules::keep_config_spelling(&r.schema, &mut plan.planned, &config);
             }
             let mut diags = plan.diagnostics;
+            let planned_identity = inner.identity(&req.type_name, &plan.planned);
             let planned_state = encode(&plan.planned, &r.ty, &mut diags);
             Ok(Response::new(pb::plan_resource_change::Response {
                 planned_state,
@@ -471,7 +547,7 @@ impl pb::provider_server::Provider for ProviderService {
                 diagnostics: proto::diagnostics(&diags),
                 legacy_type_system: false,
                 deferred: None,
-                planned_identity: None,
+                planned_identity,
             }))
         })
         .await?
@@ -520,13 +596,14 @@ impl pb::provider_server::Provider for ProviderService {
                     None => prior,
                 }
             };
+            let new_identity = inner.identity(&req.type_name, &new_state);
             let new_state = encode(&new_state, &r.ty, &mut diags);
             Ok(Response::new(pb::apply_resource_change::Response {
                 new_state,
                 private: req.planned_private,
                 diagnostics: proto::diagnostics(&diags),
                 legacy_type_system: false,
-                new_identity: None,
+                new_identity,
             }))
         })
         .await?
@@ -543,14 +620,31 @@ impl pb::provider_server::Provider for ProviderService {
             let r = try_diags!(inner.resource(&req.type_name), empty);
             let mut diags = Diagnostics::new();
             let mut imported_resources = Vec::new();
-            if let Some(v) = r.imp.import(&req.id, &mut diags) {
+            let given = try_diags!(
+                inner.given_identity(&req.type_name, req.identity.as_ref()),
+                empty
+            );
+            let imported = if given.is_null() {
+                r.imp.import(&req.id, &mut diags)
+            } else {
+                r.imp.import_identity(&given, &mut diags)
+            };
+            if let Some(v) = imported {
                 if !diags.has_errors() {
-                    let state = encode(&r.schema.complete(v), &r.ty, &mut diags);
+                    let v = r.schema.complete(v);
+                    // Importing by identity answers with the identity asked for; by id, with
+                    // what the id says (the read that follows completes it).
+                    let identity = if given.is_null() {
+                        inner.identity(&req.type_name, &v)
+                    } else {
+                        req.identity.clone()
+                    };
+                    let state = encode(&v, &r.ty, &mut diags);
                     imported_resources.push(pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
                         state,
                         private: Vec::new(),
-                        identity: None,
+                        identity,
                     });
                 }
             }
@@ -683,6 +777,76 @@ impl pb::provider_server::Provider for ProviderService {
             }
         })
         .await
+    }
+
+    type ListResourceStream = crate::list::EventStream;
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<Self::ListResourceStream>, Status> {
+        let inner = self.inner.clone();
+        let req = req.into_inner();
+        let events = blocking("list_resource", move || {
+            let r = inner.resource(&req.type_name);
+            let l = inner.list(&req.type_name);
+            let identity = inner.identities.get(req.type_name.as_str());
+            match (l, r, identity) {
+                (Ok(l), Ok(r), Some(identity)) => {
+                    match decode(req.config.as_ref(), &l.ty, "list configuration") {
+                        Ok(config) => {
+                            let mut diags = Diagnostics::new();
+                            rules::validate(&l.schema, &config, &mut diags);
+                            l.imp.validate(&config, &mut diags);
+                            let limit = usize::try_from(req.limit).unwrap_or(usize::MAX);
+                            let items = if diags.has_errors() {
+                                Vec::new()
+                            } else {
+                                l.imp.list(&config, limit, &mut diags)
+                            };
+                            crate::list::events(
+                                items,
+                                &r.schema,
+                                &r.ty,
+                                identity,
+                                req.include_resource_object,
+                                &diags,
+                            )
+                        }
+                        Err(d) => crate::list::failed(&d),
+                    }
+                }
+                (Err(d), _, _) | (_, Err(d), _) => crate::list::failed(&d),
+                (_, _, None) => {
+                    crate::list::failed(&unknown_type("resource identity", &req.type_name))
+                }
+            }
+        })
+        .await?;
+        Ok(Response::new(crate::list::stream(events)))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let inner = self.inner.clone();
+        let req = req.into_inner();
+        blocking("validate_list_resource_config", move || {
+            let empty = pb::validate_list_resource_config::Response::default();
+            let l = try_diags!(inner.list(&req.type_name), empty);
+            let config = try_diags!(
+                decode(req.config.as_ref(), &l.ty, "list configuration"),
+                empty
+            );
+            let mut diags = Diagnostics::new();
+            rules::validate(&l.schema, &config, &mut diags);
+            l.imp.validate(&config, &mut diags);
+            Ok(Response::new(pb::validate_list_resource_config::Response {
+                diagnostics: proto::diagnostics(&diags),
+            }))
+        })
+        .await?
     }
 
     async fn stop_provider(

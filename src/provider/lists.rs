@@ -1,0 +1,230 @@
+//! List resources for `terraform query` (Terraform 1.14+): what the database holds, filtered by
+//! pool or scope, tags and owner, as the managed resource of the same name would read it, so
+//! `terraform query -generate-config-out=adopt.tf` writes import blocks and configuration that
+//! import with an empty plan: the way to adopt allocations made elsewhere or left behind by an
+//! interrupted apply.
+
+use super::attrs::{string, tag_map, tags, CIDR};
+use super::context::Shared;
+use super::crud::{Call, Crud};
+use super::errors::{Blame, Doing, Failure, WHOLE};
+use super::pool::Pool;
+use super::vpc_allocation::VpcAllocation;
+use crate::engine::{AllocationKind, Cidr};
+use crate::store::{Allocation, AllocationState, Pool as PoolRecord, Tags};
+use std::sync::Arc;
+use tfplug::{
+    Attribute, Diagnostics, IdentityAttribute, IdentitySchema, ListItem, ListResource, Schema,
+    Type, Value,
+};
+
+/// A resource that can be listed: its filters and the records they select.
+pub trait Lister: Crud {
+    fn list_schema(&self) -> Schema;
+
+    /// The records `config` selects, each with the name `terraform query` shows.
+    fn select(
+        &self,
+        call: &Call<'_>,
+        config: &Value,
+    ) -> Result<Vec<(String, Self::Record)>, Failure>;
+}
+
+/// A [`Lister`] as a tfplug [`ListResource`].
+pub struct Listed<T> {
+    inner: T,
+    shared: Arc<Shared>,
+}
+
+/// The registry's constructor: one line per list resource.
+pub fn listed<T: Lister>(inner: T, shared: &Arc<Shared>) -> Arc<dyn ListResource> {
+    Arc::new(Listed {
+        inner,
+        shared: shared.clone(),
+    })
+}
+
+impl<T: Lister> ListResource for Listed<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.inner.list_schema()
+    }
+
+    fn list(&self, config: &Value, limit: usize, diags: &mut Diagnostics) -> Vec<ListItem> {
+        let Some(ctx) = self.shared.ctx(diags) else {
+            return Vec::new();
+        };
+        let call = Call::new(&ctx, &self.shared.pending);
+        match self.inner.select(&call, config) {
+            Ok(records) => records
+                .into_iter()
+                .take(limit)
+                .map(|(display_name, r)| ListItem {
+                    display_name,
+                    state: self.inner.state(&r),
+                })
+                .collect(),
+            Err(f) => {
+                f.report(diags);
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The filters every list shares: tags the object must carry, and its owner.
+fn common(s: Schema) -> Schema {
+    s.attribute(tag_map(
+        "tags",
+        "Only objects carrying every one of these tags (key and value).",
+    ))
+    .attribute(
+        Attribute::optional("owner_id", Type::String)
+            .description("Only objects owned by this account."),
+    )
+}
+
+fn matches(config: &Value, object_tags: &Tags, owner: &str) -> bool {
+    tags(config, "tags")
+        .iter()
+        .all(|(k, v)| object_tags.get(k) == Some(v))
+        && string(config, "owner_id").is_none_or(|o| o == owner)
+}
+
+/// Pools, in id order, of the scope or pool a list names (every pool when it names neither).
+fn pools(call: &Call<'_>, config: &Value) -> Result<Vec<PoolRecord>, Failure> {
+    let blame = Blame {
+        pool: "ipam_pool_id",
+        ..WHOLE
+    };
+    let pool = string(config, "ipam_pool_id");
+    let scope = string(config, "ipam_scope_id");
+    let all = call
+        .store
+        .find_pools(None, &[], pool.as_ref().map(std::slice::from_ref))
+        .doing("Cannot list pools", &blame)?;
+    if let Some(p) = &pool {
+        if all.is_empty() {
+            return Err(Failure::at(
+                "ipam_pool_id",
+                "Unknown IPAM pool",
+                format!("No IPAM pool with id {p:?} exists in this database; check the id."),
+            ));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|p| scope.as_ref().is_none_or(|s| *s == p.scope_id))
+        .collect())
+}
+
+/// `ipam_vpc_allocation`'s identity: its id, or its pool and CIDR.
+pub fn allocation_identity() -> IdentitySchema {
+    IdentitySchema::new(vec![
+        IdentityAttribute::optional(
+            "id",
+            "the allocation id; or give `ipam_pool_id` and `cidr` instead",
+        ),
+        IdentityAttribute::optional("ipam_pool_id", "the pool the CIDR is allocated from"),
+        IdentityAttribute::optional("cidr", "the allocated CIDR"),
+    ])
+}
+
+/// The allocation of a pool holding exactly a CIDR (by meaning), for import by identity.
+pub fn find_allocation(call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
+    let (Some(pool), Some(cidr)) = (string(identity, "ipam_pool_id"), string(identity, "cidr"))
+    else {
+        return Ok(None);
+    };
+    let Ok(cidr) = Cidr::parse(&cidr) else {
+        return Err(Failure::plain(
+            "Cannot import by identity",
+            format!("{cidr:?} is not a CIDR block; write it as the allocation's state shows it."),
+        ));
+    };
+    let list = call
+        .store
+        .list_allocations(&pool)
+        .doing("Cannot import by identity", &WHOLE)?;
+    Ok(list
+        .into_iter()
+        .find(|a| a.cidr == cidr && is_vpc_allocation(a))
+        .map(|a| a.id))
+}
+
+/// What `ipam_vpc_allocation` manages: applied allocations that are not a child pool's CIDR.
+fn is_vpc_allocation(a: &Allocation) -> bool {
+    a.kind != AllocationKind::IpamPool && a.state == AllocationState::Allocated
+}
+
+impl Lister for VpcAllocation {
+    fn list_schema(&self) -> Schema {
+        common(
+            Schema::new()
+                .description("The VPC allocations in the database (reservations and child pools' CIDRs are not listed), for `terraform query`.")
+                .attribute(Attribute::optional("ipam_pool_id", Type::String).description("Only allocations of this pool."))
+                .attribute(Attribute::optional("ipam_scope_id", Type::String).description("Only allocations of pools in this scope."))
+                .attribute(Attribute::optional("cidr", Type::String).meaning(CIDR).description("Only allocations inside this CIDR.")),
+        )
+    }
+
+    fn select(
+        &self,
+        call: &Call<'_>,
+        config: &Value,
+    ) -> Result<Vec<(String, Allocation)>, Failure> {
+        let inside = string(config, "cidr").and_then(|c| Cidr::parse(&c).ok());
+        let mut out = Vec::new();
+        for p in pools(call, config)? {
+            let list = call
+                .store
+                .list_allocations(&p.id)
+                .doing("Cannot list allocations", &WHOLE)?;
+            for a in list.into_iter().filter(is_vpc_allocation) {
+                if matches(config, &a.tags, &a.owner_id)
+                    && inside.is_none_or(|c| c.contains(&a.cidr))
+                {
+                    let what = a.description.clone().or(a.name.clone()).unwrap_or_default();
+                    out.push((
+                        format!("{} in {} {what}", a.cidr, a.pool_id)
+                            .trim_end()
+                            .to_string(),
+                        a,
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Lister for Pool {
+    fn list_schema(&self) -> Schema {
+        common(
+            Schema::new()
+                .description("The pools in the database, for `terraform query`.")
+                .attribute(
+                    Attribute::optional("ipam_scope_id", Type::String)
+                        .description("Only pools of this scope."),
+                ),
+        )
+    }
+
+    fn select(
+        &self,
+        call: &Call<'_>,
+        config: &Value,
+    ) -> Result<Vec<(String, PoolRecord)>, Failure> {
+        Ok(pools(call, config)?
+            .into_iter()
+            .filter(|p| matches(config, &p.tags, &p.owner_id))
+            .map(|p| {
+                let name = format!("{} {}", p.id, p.description.clone().unwrap_or_default());
+                (name.trim_end().to_string(), p)
+            })
+            .collect())
+    }
+}
