@@ -22,6 +22,8 @@ pub const COMMAND: Command = Command {
         "only this pool, its child pools and their allocations",
     )],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 

@@ -25,6 +25,8 @@ pub const COMMAND: Command = Command {
         Flag::switch("--force", "release even when the state holds none of this directory's allocations"),
     ],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 

@@ -23,6 +23,8 @@ pub const COMMAND: Command = Command {
         Flag::switch("--force", "release even what a state holds, or when no state can be found"),
     ],
     positional: true,
+    json: true,
+    failure: 1,
     run,
 };
 
