@@ -146,7 +146,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             a.pool_id.clone(),
             a.cidr.to_string(),
             a.kind.as_str().to_string(),
-            output::or_dash(a.resource_id.as_deref().or(a.name.as_deref())),
+            super::allocations::holder(a),
             super::allocations::origin(a),
         ]);
     }

@@ -125,10 +125,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             a.id.clone(),
             a.pool_id.clone(),
             a.cidr.to_string(),
-            match a.state {
-                AllocationState::Reserved => "reserved".into(),
-                AllocationState::Allocated => "allocated".into(),
-            },
+            super::allocations::state(a).into(),
         ]);
     }
     t.print(out)?;
