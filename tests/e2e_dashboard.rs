@@ -838,52 +838,11 @@ output "allocation" {{
         "{origin}"
     );
     assert!(page.contains("<th>origin</th>"), "an origin column heading");
-}
 
-/// A database from before origins were kept (schema 2, opened read-only so not migrated) is
-/// shown as it is: its allocations have no origin.
-#[test]
-fn a_database_from_before_origins_shows_none() {
-    use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
-    use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ipam.db");
-    let cidr = |s: &str| Cidr::parse(s).unwrap();
-    let s = Store::open(&db, cidr("2001:db8::/32")).unwrap();
-    let a = Actor::new("111122223333", "us-east-1");
-    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
-    let pool = s
-        .create_pool(
-            &a,
-            PoolSpec {
-                scope_id: ipam.private_default_scope_id.clone(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    s.provision_cidr(
-        &a,
-        &pool.id,
-        AllocationRequest::Explicit(cidr("10.0.0.0/16")),
-    )
-    .unwrap();
-    let alloc = s
-        .allocate(
-            &a,
-            &AllocationSpec {
-                pool_id: pool.id.clone(),
-                request: AllocationRequest::Netmask(24),
-                disallowed: vec![],
-                name: None,
-                description: None,
-                tags: Tags::new(),
-                kind: AllocationKind::Vpc,
-                resource_id: None,
-            },
-        )
-        .unwrap();
-    drop(s);
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    // The same database as a provider from before origins left it (schema 2, no origin
+    // columns): opened read-only, so not migrated, it is shown as it is, without origins.
+    drop(server);
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
     conn.execute_batch(
         "DROP INDEX allocations_by_origin;
          ALTER TABLE allocations DROP COLUMN origin_dir;
@@ -893,19 +852,14 @@ fn a_database_from_before_origins_shows_none() {
     )
     .unwrap();
     drop(conn);
-    let server = serve::Server::start(&db);
-    let (status, _, page) = server.get(&format!("/pools/{}", pool.id));
+    let server = serve::Server::start(&w.db);
+    let (status, _, page) = server.get(&format!("/pools/{pool}"));
     assert_eq!(status, 200, "{page}");
-    let row = page
-        .split(&format!("data-allocation=\"{}\"", alloc.id))
-        .nth(1)
-        .and_then(|r| r.split("</tr>").next())
-        .unwrap_or_else(|| panic!("no row for {}: {page}", alloc.id));
     assert!(
-        row.contains("<td class=\"origin\"><span class=\"muted\">-</span></td>"),
-        "{row}"
+        page.contains("<td class=\"origin\"><span class=\"muted\">-</span></td>"),
+        "{page}"
     );
     let (status, _, found) = server.get("/search?q=10.0.0.1");
     assert_eq!(status, 200, "{found}");
-    assert!(found.contains(&alloc.id), "{found}");
+    assert!(found.contains(id), "{found}");
 }
