@@ -8,7 +8,15 @@ use std::path::Path;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-ipam");
-const COMMANDS: &[&str] = &["allocations", "audit", "release", "orphans", "verify"];
+const COMMANDS: &[&str] = &[
+    "allocations",
+    "audit",
+    "release",
+    "orphans",
+    "verify",
+    "serve",
+    "check",
+];
 
 struct Out {
     code: i32,

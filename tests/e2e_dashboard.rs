@@ -739,3 +739,127 @@ output "pool" {
         "no page was read during the apply: {seen:?}"
     );
 }
+
+/// A pool's allocations show their origin, the directory Terraform ran in and when, escaped:
+/// a directory name is user text like a description.
+#[test]
+fn allocations_show_their_origin_escaped() {
+    let w = Workspace::new(Tf::V1_15);
+    // Terraform runs (`-chdir`) in a directory whose name is markup.
+    let dir = w.path().join("<b>team & \"ops\"");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    ipam = {{
+      source  = "{}"
+      version = "{}"
+    }}
+  }}
+}}
+
+provider "ipam" {{
+  database = "{}"
+}}
+
+resource "ipam" "main" {{}}
+
+resource "ipam_pool" "p" {{
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+}}
+
+resource "ipam_pool_cidr" "p" {{
+  ipam_pool_id = ipam_pool.p.id
+  cidr         = "10.0.0.0/16"
+}}
+
+resource "ipam_vpc_allocation" "v" {{
+  ipam_pool_id   = ipam_pool.p.id
+  netmask_length = 24
+  depends_on     = [ipam_pool_cidr.p]
+}}
+
+output "pool" {{
+  value = ipam_pool.p.id
+}}
+
+output "allocation" {{
+  value = ipam_vpc_allocation.v.id
+}}
+"#,
+            support::SOURCE.trim_start_matches("registry.terraform.io/"),
+            support::VERSION,
+            w.db.display()
+        ),
+    )
+    .unwrap();
+    let chdir = format!("-chdir={}", dir.display());
+    w.run(&[&chdir, "init", "-input=false", "-no-color"]).ok();
+    w.run(&[
+        &chdir,
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ])
+    .ok();
+    let out = w.run(&[&chdir, "output", "-json"]).ok();
+    let out: Value = serde_json::from_str(&out.stdout).expect("outputs");
+    let (pool, id) = (
+        out["pool"]["value"].as_str().unwrap(),
+        out["allocation"]["value"].as_str().unwrap(),
+    );
+    let server = serve::Server::start(&w.db);
+    let (status, _, page) = server.get(&format!("/pools/{pool}"));
+    assert_eq!(status, 200, "{page}");
+    let row = page
+        .split("<tr data-allocation=")
+        .find(|r| r.starts_with(&format!("\"{id}\"")))
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for {id}: {page}"));
+    let canonical = std::fs::canonicalize(&dir).unwrap();
+    let escaped = canonical
+        .display()
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert!(row.contains(&escaped), "origin {escaped} not in {row}");
+    assert!(!page.contains("<b>team"), "unescaped origin: {row}");
+    // When, in the tooltip (it is the creation time, so not repeated in the cell).
+    let origin = &row[row.find("class=\"origin\"").expect("an origin cell")..];
+    assert!(
+        origin.contains(&format!("title=\"{escaped} (workspace default) at 20")),
+        "{origin}"
+    );
+    assert!(page.contains("<th>origin</th>"), "an origin column heading");
+
+    // The same database as a provider from before origins left it (schema 2, no origin
+    // columns): opened read-only, so not migrated, it is shown as it is, without origins.
+    drop(server);
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    conn.execute_batch(
+        "DROP INDEX allocations_by_origin;
+         ALTER TABLE allocations DROP COLUMN origin_dir;
+         ALTER TABLE allocations DROP COLUMN origin_workspace;
+         ALTER TABLE allocations DROP COLUMN origin_at;
+         DELETE FROM schema_version WHERE version > 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let server = serve::Server::start(&w.db);
+    let (status, _, page) = server.get(&format!("/pools/{pool}"));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<td class=\"origin\"><span class=\"muted\">-</span></td>"),
+        "{page}"
+    );
+    let (status, _, found) = server.get("/search?q=10.0.0.1");
+    assert_eq!(status, 200, "{found}");
+    assert!(found.contains(id), "{found}");
+}

@@ -22,6 +22,8 @@ pub const COMMAND: Command = Command {
         "only this pool, its child pools and their allocations",
     )],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 
@@ -110,7 +112,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             a.cidr.to_string(),
             a.kind.as_str().to_string(),
             state(a).to_string(),
-            or_dash(a.resource_id.as_deref().or(a.name.as_deref())),
+            holder(a),
             a.owner_id.clone(),
             or_dash(a.description.as_deref()),
             origin(a),
@@ -125,7 +127,12 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn state(a: &Allocation) -> &'static str {
+/// The resource that holds `a`, else its name (a plan-time reservation has only a name), else `-`.
+pub(super) fn holder(a: &Allocation) -> String {
+    or_dash(a.resource_id.as_deref().or(a.name.as_deref()))
+}
+
+pub(super) fn state(a: &Allocation) -> &'static str {
     match a.state {
         AllocationState::Reserved => "reserved",
         AllocationState::Allocated => "allocated",

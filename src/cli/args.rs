@@ -37,9 +37,11 @@ pub const COMMON: &[Flag] = &[
         "PATH",
         "the database (default: IPAM_DATABASE, else ipam.db)",
     ),
-    Flag::switch("--json", "print JSON for machines instead of tables"),
     Flag::switch("--help", "print this help"),
 ];
+
+/// `--json`, which every command that prints a result takes.
+pub const JSON: Flag = Flag::switch("--json", "print JSON for machines instead of tables");
 
 /// The parsed command line of one command.
 #[derive(Debug, Default)]

@@ -17,6 +17,8 @@ pub const COMMAND: Command = Command {
         Flag::value("--limit", "N", "how many of the newest events (default 50)"),
     ],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 

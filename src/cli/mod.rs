@@ -5,9 +5,12 @@
 mod allocations;
 pub mod args;
 mod audit;
+mod check;
+mod discover;
 mod orphans;
 pub mod output;
 mod release;
+mod serve;
 pub mod state;
 mod verify;
 
@@ -15,6 +18,7 @@ use crate::engine::Cidr;
 use crate::store::{Actor, Store};
 use args::{Args, Flag};
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// One command: its name, what it does, its flags, and how to run it.
@@ -29,6 +33,11 @@ pub struct Command {
     pub flags: &'static [Flag],
     /// Whether bare words (ids) are accepted.
     pub positional: bool,
+    /// Whether it takes `--json` (every command that prints a result does; `serve` does not).
+    pub json: bool,
+    /// The exit code when it cannot do its work: 1, except where 1 is an answer (`check`: a
+    /// pool is above the threshold), so that a broken check never reads as an alarm or as ok.
+    pub failure: u8,
     pub run: fn(&Args, &mut dyn Write) -> Result<ExitCode, Error>,
 }
 
@@ -39,6 +48,9 @@ pub const COMMANDS: &[&Command] = &[
     &release::COMMAND,
     &orphans::COMMAND,
     &verify::COMMAND,
+    &discover::COMMAND,
+    &serve::COMMAND,
+    &check::COMMAND,
 ];
 
 /// Why a command failed.
@@ -49,6 +61,14 @@ pub enum Error {
     /// The command could not do its work: exit 1.
     Failed(String),
     Io(std::io::Error),
+}
+
+impl Command {
+    /// Its own flags, then `--json` where it takes it (the parser adds [`args::COMMON`]).
+    fn flags(&self) -> Vec<Flag> {
+        let json = self.json.then_some(args::JSON);
+        self.flags.iter().copied().chain(json).collect()
+    }
 }
 
 impl From<std::io::Error> for Error {
@@ -73,11 +93,8 @@ fn overview() -> String {
             c.name, c.summary
         ));
     }
-    s.push_str("  terraform-provider-ipam discover     scan discoveries: the compliance table (--fail-on for a CI gate)\n");
-    s.push_str("  terraform-provider-ipam check        pools above --threshold PERCENT (exit 1 when any)\n");
-    s.push_str("  terraform-provider-ipam serve        the read-only dashboard and /metrics\n");
     s.push_str("  terraform-provider-ipam --version\n  terraform-provider-ipam --debug         serve for TF_REATTACH_PROVIDERS\n\n");
-    s.push_str("Every command takes --database PATH (default: IPAM_DATABASE, else ipam.db), --json\nand --help; `terraform-provider-ipam COMMAND --help` describes one.");
+    s.push_str("Every command takes --database PATH (default: IPAM_DATABASE, else ipam.db) and --help,\nand those that print a result --json; `terraform-provider-ipam COMMAND --help` describes one.");
     s
 }
 
@@ -92,7 +109,7 @@ fn help(c: &Command) -> String {
         s.push('\n');
     }
     s.push_str("\nFlags:\n");
-    for f in c.flags.iter().chain(args::COMMON) {
+    for f in c.flags().iter().chain(args::COMMON) {
         let name = match f.value {
             Some(v) => format!("{} {v}", f.name),
             None => f.name.to_string(),
@@ -111,10 +128,6 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
             println!("terraform-provider-ipam {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        // The dashboard's commands parse their own flags (src/dashboard/).
-        "serve" => crate::dashboard::serve_command(&args[1..]),
-        "check" => crate::dashboard::check_command(&args[1..]),
-        "discover" => crate::discovery::cli::run(&args[1..]),
         "help" | "--help" | "-h" => match args.get(1).and_then(|n| find(n)) {
             Some(c) => print_stdout(&help(c)),
             None => print_stdout(&overview()),
@@ -142,7 +155,7 @@ fn print_stdout(text: &str) -> ExitCode {
 }
 
 fn run_command(c: &Command, argv: &[String]) -> ExitCode {
-    let parsed = match Args::parse(argv, c.flags, c.positional) {
+    let parsed = match Args::parse(argv, &c.flags(), c.positional) {
         Ok(a) => a,
         Err(e) => return usage_error(c, &e),
     };
@@ -153,16 +166,10 @@ fn run_command(c: &Command, argv: &[String]) -> ExitCode {
     match (c.run)(&parsed, &mut out) {
         Ok(code) => code,
         Err(Error::Usage(e)) => usage_error(c, &e),
-        Err(Error::Failed(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
         // A reader that stops early (`| head`) is not an error.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Io(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        Err(Error::Failed(e)) => failure(c, &e),
+        Err(Error::Io(e)) => failure(c, &e.to_string()),
     }
 }
 
@@ -174,18 +181,49 @@ fn usage_error(c: &Command, e: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Opens an existing database; a CLI that looks must not create an empty one by mistake.
-pub(crate) fn open(args: &Args) -> Result<Store, Error> {
-    let path = crate::defaults::database_path(args.get("--database").map(String::from));
+fn failure(c: &Command, e: &str) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(c.failure)
+}
+
+/// The existing database `--database` (else the default) names; a CLI that looks must not
+/// create an empty one by mistake.
+fn database(args: &Args) -> Result<PathBuf, Error> {
+    let given = args.get("--database");
+    if let Some(url) =
+        given.filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
+    {
+        return Err(Error::Failed(format!(
+            "--database {url}: this build reads SQLite databases only"
+        )));
+    }
+    let path = crate::defaults::database_path(given.map(String::from));
     if !path.exists() {
         return Err(Error::Failed(format!(
             "no database at {} (set --database or IPAM_DATABASE)",
             path.display()
         )));
     }
-    let provided =
-        Cidr::parse(crate::defaults::PROVIDED_IPV6).map_err(|e| Error::Failed(e.to_string()))?;
-    Ok(Store::open(&path, provided)?)
+    Ok(path)
+}
+
+fn provided_ipv6() -> Result<Cidr, Error> {
+    Cidr::parse(crate::defaults::PROVIDED_IPV6).map_err(|e| Error::Failed(e.to_string()))
+}
+
+/// Opens an existing database for a command that may change it (migrating an older one).
+pub(crate) fn open(args: &Args) -> Result<Store, Error> {
+    let path = database(args)?;
+    Ok(Store::open(&path, provided_ipv6()?)?)
+}
+
+/// Opens an existing database without write access, for the commands that only look
+/// (`serve`, `check`): looking can never change what Terraform relies on. Also returns the
+/// path, as the dashboard names it.
+pub(crate) fn open_read_only(args: &Args) -> Result<(Store, PathBuf), Error> {
+    let path = database(args)?;
+    let store = Store::open_read_only(&path, provided_ipv6()?)?;
+    Ok((store, path))
 }
 
 /// The person running the command, as the audit log records them.

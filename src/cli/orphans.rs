@@ -25,6 +25,8 @@ pub const COMMAND: Command = Command {
         Flag::switch("--force", "release even when the state holds none of this directory's allocations"),
     ],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 
@@ -144,7 +146,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             a.pool_id.clone(),
             a.cidr.to_string(),
             a.kind.as_str().to_string(),
-            output::or_dash(a.resource_id.as_deref().or(a.name.as_deref())),
+            super::allocations::holder(a),
             super::allocations::origin(a),
         ]);
     }

@@ -23,6 +23,8 @@ pub const COMMAND: Command = Command {
         Flag::switch("--force", "release even what a state holds, or when no state can be found"),
     ],
     positional: true,
+    json: true,
+    failure: 1,
     run,
 };
 
@@ -123,10 +125,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             a.id.clone(),
             a.pool_id.clone(),
             a.cidr.to_string(),
-            match a.state {
-                AllocationState::Reserved => "reserved".into(),
-                AllocationState::Allocated => "allocated".into(),
-            },
+            super::allocations::state(a).into(),
         ]);
     }
     t.print(out)?;

@@ -18,6 +18,8 @@ pub const COMMAND: Command = Command {
         "rebuild the free index from the allocations, then check again",
     )],
     positional: false,
+    json: true,
+    failure: 1,
     run,
 };
 

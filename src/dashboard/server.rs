@@ -144,9 +144,9 @@ pub fn router(app: App) -> Router {
         .with_state(Arc::new(app))
 }
 
-/// Serves `app` on `listen` until interrupted; prints the address it listens on first (with
-/// port 0 the system picks one, which callers read from that line).
-pub fn run(app: App, listen: SocketAddr) -> std::io::Result<()> {
+/// Serves `app` on `listen` until interrupted; prints the address it listens on to `out` first
+/// (with port 0 the system picks one, which callers read from that line).
+pub fn run(app: App, listen: SocketAddr, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -154,7 +154,8 @@ pub fn run(app: App, listen: SocketAddr) -> std::io::Result<()> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        println!("serving http://{addr}/ (read-only: {})", app.database);
+        writeln!(out, "serving http://{addr}/ (read-only: {})", app.database)?;
+        out.flush()?;
         let router = router(app);
         axum::serve(listener, router)
             .with_graceful_shutdown(async {

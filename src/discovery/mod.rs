@@ -5,7 +5,6 @@
 //! status and picks what auto-importing pools adopt. The store runs a scan (files read first,
 //! then one transaction); the provider and the CLI show it.
 
-pub mod cli;
 pub mod compliance;
 pub mod glob;
 pub mod source;

@@ -39,6 +39,10 @@ pub struct AllocationRow {
     pub tags: Tags,
     pub owner_id: String,
     pub created_at: i64,
+    /// The directory and workspace Terraform ran in, and when (none for allocations made
+    /// before origins were kept, or in a database not yet migrated to them).
+    pub origin: Option<super::Origin>,
+    pub origin_at: Option<i64>,
 }
 
 /// A block for the address map: where it is, what holds it, and (for blocks large enough to
@@ -62,7 +66,9 @@ pub struct Hit {
     pub allocation: Option<AllocationRow>,
 }
 
-const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at";
+const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, origin_dir, origin_workspace, origin_at";
+/// [`ROW_COLUMNS`] for a schema from before origins (read-only views do not migrate).
+const ROW_COLUMNS_BEFORE_ORIGINS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, NULL, NULL, NULL";
 
 fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AllocationRow>> {
     let Ok(cidr) = Cidr::parse(&r.get::<_, String>(2)?) else {
@@ -81,6 +87,14 @@ fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AllocationRow>> 
         tags: tags_from(&r.get::<_, String>(9)?),
         owner_id: r.get(10)?,
         created_at: r.get(11)?,
+        origin: match (
+            r.get::<_, Option<String>>(12)?,
+            r.get::<_, Option<String>>(13)?,
+        ) {
+            (Some(dir), Some(workspace)) => Some(super::Origin { dir, workspace }),
+            _ => None,
+        },
+        origin_at: r.get(14)?,
     }))
 }
 
@@ -136,6 +150,20 @@ impl Store {
 }
 
 impl View<'_> {
+    /// The columns of an [`AllocationRow`] in this database's schema.
+    fn row_columns(&self) -> Result<&'static str> {
+        let origins: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('allocations') WHERE name = 'origin_dir')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(if origins {
+            ROW_COLUMNS
+        } else {
+            ROW_COLUMNS_BEFORE_ORIGINS
+        })
+    }
+
     fn ids(&self, sql: &str) -> Result<Vec<String>> {
         let mut stmt = self.tx.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -197,7 +225,8 @@ impl View<'_> {
         limit: u64,
     ) -> Result<Vec<AllocationRow>> {
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start LIMIT ?2 OFFSET ?3"
+            "SELECT {} FROM allocations WHERE pool_id = ?1 ORDER BY start LIMIT ?2 OFFSET ?3",
+            self.row_columns()?
         ))?;
         let rows = stmt.query_map(
             params![
@@ -215,7 +244,8 @@ impl View<'_> {
     /// The pool's unapplied plan-time reservations, soonest to expire first.
     pub fn reservations(&self, pool_id: &str) -> Result<Vec<AllocationRow>> {
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 AND state = 'reserved' ORDER BY expires_at, start"
+            "SELECT {} FROM allocations WHERE pool_id = ?1 AND state = 'reserved' ORDER BY expires_at, start",
+            self.row_columns()?
         ))?;
         let rows = stmt.query_map([pool_id], allocation_row)?;
         Ok(rows
@@ -332,6 +362,7 @@ impl View<'_> {
         let roots: Vec<(String, String)> = stmt
             .query_map([key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        let columns = self.row_columns()?;
         let mut hits = Vec::new();
         for (pool_id, cidr) in roots {
             let Ok(cidr) = Cidr::parse(&cidr) else {
@@ -346,7 +377,7 @@ impl View<'_> {
             let allocation = self
                 .tx
                 .prepare_cached(&format!(
-                    "SELECT {ROW_COLUMNS} FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1"
+                    "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1"
                 ))?
                 .query_row(params![pool_id, key(target.start())], allocation_row)
                 .optional()?

@@ -97,6 +97,29 @@ pub(crate) fn resource(a: &AllocationRow) -> Markup {
     }
 }
 
+/// Where an allocation was requested: the directory Terraform ran in and its workspace when
+/// not `default`; when, in the tooltip, and shown only where it differs from the creation time
+/// (a plan-time reservation applied later); `-` for allocations made before origins were kept.
+pub(crate) fn origin(a: &AllocationRow) -> Markup {
+    let Some(o) = &a.origin else {
+        return html! { span.muted { "-" } };
+    };
+    let at = a.origin_at.map(format::time);
+    let title = format!(
+        "{} (workspace {}){}",
+        o.dir,
+        o.workspace,
+        at.as_deref()
+            .map(|t| format!(" at {t}"))
+            .unwrap_or_default()
+    );
+    html! {
+        span.mono title=(title) { (o.dir) }
+        @if o.workspace != "default" { " " span.tag { "workspace " (o.workspace) } }
+        @if let (Some(t), true) = (at, a.origin_at != Some(a.created_at)) { br; span.muted { "at " (t) } }
+    }
+}
+
 /// The 404 page: what was not found, and the way back.
 pub fn not_found(db: &str, what: &str) -> String {
     document(

@@ -1,7 +1,7 @@
 //! `/pools/<id>`: one pool's figures, map, utilization chart, CIDRs, reservations,
 //! allocations (a page at a time) and audit events, all read in one snapshot.
 
-use super::{bar, document, figures, format, resource, tags};
+use super::{bar, document, figures, format, origin, resource, tags};
 use crate::dashboard::server::{App, Page};
 use crate::dashboard::{chart, map};
 use crate::engine::Cidr;
@@ -217,7 +217,7 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
             h2 { "Allocations " span.muted { "(" (d.row_count) ")" } }
             @if d.rows.is_empty() { p.empty { "Nothing is allocated from this pool." } } @else {
                 table.allocs {
-                    thead { tr { th { "id" } th { "CIDR" } th { "type" } th { "resource" } th { "owner" } th { "description" } th { "tags" } th { "created" } } }
+                    thead { tr { th { "id" } th { "CIDR" } th { "type" } th { "resource" } th { "owner" } th { "description" } th { "tags" } th { "origin" } th { "created" } } }
                     tbody {
                         @for a in &d.rows {
                             tr data-allocation=(a.id) data-cidr=(a.cidr.to_string()) class=[a.reserved.then_some("reserved")] {
@@ -228,6 +228,7 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
                                 td.mono { (a.owner_id) }
                                 td.description { (a.description.as_deref().unwrap_or("")) }
                                 td { (tags(&a.tags)) }
+                                td.origin { (origin(a)) }
                                 td.nowrap { (format::time(a.created_at)) }
                             }
                         }

@@ -1,0 +1,127 @@
+//! `check --threshold PERCENT`: the seed's 80% alarm for cron or CI. Lists the pools whose
+//! utilization is above the threshold and exits 1 when any is, 0 when none is, and 2 when it
+//! cannot check, so a failing job is the alarm and a broken one is told apart from it.
+
+use super::args::{Args, Flag};
+use super::output::{self, or_dash, Table};
+use super::{Command, Error};
+use crate::dashboard::check::{pools_above, Check};
+use crate::dashboard::format::percent;
+use crate::store::view::PoolSummary;
+use serde_json::json;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub const COMMAND: Command = Command {
+    name: "check",
+    summary: "pools above --threshold PERCENT; exit 1 when any is",
+    synopsis: "--threshold PERCENT [--database PATH] [--json]",
+    details: "Lists the pools whose utilization is above PERCENT (0 to 100), fullest first, and exits 1\nwhen any is, 0 when none is, 2 when it cannot check (a bad flag, no database). The\ndatabase is opened read-only.",
+    flags: &[Flag::value(
+        "--threshold",
+        "PERCENT",
+        "the utilization to alarm above, e.g. 80",
+    )],
+    positional: false,
+    json: true,
+    failure: 2,
+    run,
+};
+
+/// `--threshold`: a percentage from 0 to 100 (a trailing `%` is allowed).
+fn threshold(args: &Args) -> Result<f64, Error> {
+    let Some(value) = args.get("--threshold") else {
+        return Err(Error::Usage(
+            "--threshold is required (e.g. --threshold 80)".into(),
+        ));
+    };
+    match value.trim_end_matches('%').parse::<f64>() {
+        Ok(t) if (0.0..=100.0).contains(&t) => Ok(t),
+        _ => Err(Error::Usage(format!(
+            "--threshold {value:?}: not a percentage from 0 to 100"
+        ))),
+    }
+}
+
+fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let threshold = threshold(args)?;
+    let (store, _) = super::open_read_only(args)?;
+    let check = pools_above(&store, threshold)?;
+    if args.json() {
+        print_json(out, threshold, &check)?;
+    } else {
+        print_table(out, threshold, &check)?;
+    }
+    Ok(if check.above.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_json(out: &mut dyn Write, threshold: f64, check: &Check) -> std::io::Result<()> {
+    let pools: Vec<_> = check.above.iter().map(pool_json).collect();
+    output::json(
+        out,
+        &json!({ "threshold_percent": threshold, "pools_checked": check.checked, "pools_above": pools }),
+    )
+}
+
+fn pool_json(p: &PoolSummary) -> serde_json::Value {
+    json!({
+        "pool_id": p.pool.id, "ipam_id": p.pool.ipam_id, "scope_id": p.pool.scope_id,
+        "address_family": p.pool.family.as_str(), "description": p.pool.description,
+        "locale": p.pool.locale,
+        "cidrs": p.cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        // Exact counts as strings: IPv6 pools exceed what JSON readers hold exactly.
+        "total_addresses": p.usage.total.to_string(),
+        "allocated_addresses": p.usage.allocated.to_string(),
+        "utilization_percent": p.usage.percent(),
+        "allocation_count": p.usage.allocation_count,
+    })
+}
+
+fn print_table(out: &mut dyn Write, threshold: f64, check: &Check) -> std::io::Result<()> {
+    let (checked, t) = (check.checked, percent(threshold));
+    if check.above.is_empty() {
+        return writeln!(
+            out,
+            "OK: none of {checked} pool(s) is above {t}% utilization"
+        );
+    }
+    let mut table = Table::new(&[
+        "POOL",
+        "UTILIZATION",
+        "ADDRESSES",
+        "FAMILY",
+        "CIDRS",
+        "DESCRIPTION",
+    ]);
+    for p in &check.above {
+        let cidrs: Vec<String> = p.cidrs.iter().map(|c| c.to_string()).collect();
+        let description = p.pool.description.as_deref().map(one_line);
+        table.row(vec![
+            p.pool.id.clone(),
+            format!("{}%", percent(p.usage.percent())),
+            format!(
+                "{} of {}",
+                output::count(p.usage.allocated),
+                output::count(p.usage.total)
+            ),
+            p.pool.family.to_string(),
+            cidrs.join(","),
+            or_dash(description.as_deref()),
+        ]);
+    }
+    table.print(out)?;
+    writeln!(
+        out,
+        "ALARM: {} of {checked} pool(s) above {t}% utilization",
+        check.above.len()
+    )
+}
+
+/// User text on one table line.
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\t'], " ")
+}
