@@ -17,6 +17,7 @@ mod serve;
 pub mod server;
 pub mod time;
 mod tls;
+pub mod upgrade;
 pub mod value;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};

@@ -160,6 +160,14 @@ impl Block {
             max_items: 0,
         }
     }
+
+    /// Blocks whose order does not matter, such as AWS's `operating_regions`.
+    pub fn set(name: &str, schema: Schema) -> Self {
+        Block {
+            nesting: Nesting::Set,
+            ..Block::list(name, schema)
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
