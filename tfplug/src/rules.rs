@@ -280,6 +280,12 @@ fn check_attribute(a: &Attribute, v: &Value, diags: &mut Diagnostics) {
 /// spelling, an empty collection keeps the reference's null or empty form, and config-only
 /// attributes take the reference's value (their default when it has none, as after import).
 pub fn settle(schema: &Schema, result: &mut Value, reference: &Value) {
+    for b in schema.blocks.iter().filter(|b| b.config_only) {
+        match reference.get(&b.name) {
+            Some(r) if r.is_wholly_known() => result.set_attr(&b.name, r.clone()),
+            _ => {}
+        }
+    }
     for a in &schema.attributes {
         let r = reference.get(&a.name).unwrap_or(&Value::Null);
         if a.config_only {
@@ -378,6 +384,13 @@ mod tests {
                 }),
             )
             .exactly_one_of(&["word", "n"])
+            .block(
+                crate::schema::Block::list(
+                    "proof",
+                    Schema::new().attribute(Attribute::optional("text", Type::String)),
+                )
+                .config_only(),
+            )
     }
 
     #[test]
@@ -391,6 +404,10 @@ mod tests {
             ),
             ("tags", Value::map::<String>([])),
             ("cascade", Value::Bool(true)),
+            (
+                "proof",
+                Value::list([Value::object([("text", Value::string("signed"))])]),
+            ),
         ]));
         let mut result = s.complete(Value::object([
             ("word", Value::string("abc")),
