@@ -3,6 +3,7 @@
 //! one line in [`IpamProvider::resources`].
 
 mod attrs;
+mod aws;
 mod config;
 mod context;
 mod crud;

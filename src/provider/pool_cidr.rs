@@ -1,11 +1,12 @@
 //! `ipam_pool_cidr`: space provisioned to a pool, explicit or the next free block of its parent.
 
 use super::attrs::{cidr, integer, string, CIDR, NETMASK};
+use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use crate::engine::{AllocationRequest, Cidr};
 use crate::store::PoolCidr as Record;
-use tfplug::{Attribute, Plan, Schema, Type, Value};
+use tfplug::{Attribute, Block, Plan, Schema, Type, Value};
 
 pub struct PoolCidr;
 
@@ -15,18 +16,25 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent.")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent.\n\n`cidr_authorization_context` (the AWS provider's proof of ownership for bring-your-own-IP) is accepted and has no local effect: the database holds whatever space you provision, and the block is kept in state only as written.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
             .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("The CIDR to provision; computed when `netmask_length` is given."))
             .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("Provision the next free block of this length from the parent pool (or the provider's IPv6 space)."))
+            .attribute(region_argument())
+            .block(Block::list("cidr_authorization_context", Schema::new()
+                .attribute(Attribute::optional("message", Type::String).description("The signed message, as for BYOIP."))
+                .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
+                .max_items(1)
+                .config_only())
             .exactly_one_of(&["cidr", "netmask_length"])
     }
 
     /// What apply would refuse (overlap with another pool's CIDR in the scope, the wrong
     /// family, the parent's netmask rules, no space left), checked on a rolled-back provision.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         if !plan.is_create() || !plan.config.is_wholly_known() {
             return;
         }

@@ -97,6 +97,20 @@ CREATE TABLE audit_events (
 "#,
     // 2: the blocks an allocation was told to avoid, so an imported allocation reads them back.
     "ALTER TABLE allocations ADD COLUMN disallowed TEXT NOT NULL DEFAULT '[]';",
+    // 3: resource planning pools: the resource (a VPC allocation) a pool draws its space from.
+    r#"
+CREATE TABLE pool_sources (
+    pool_id TEXT PRIMARY KEY,
+    resource_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_owner TEXT NOT NULL,
+    resource_region TEXT NOT NULL
+);
+CREATE TRIGGER pool_sources_follow_pools AFTER DELETE ON pools
+BEGIN
+    DELETE FROM pool_sources WHERE pool_id = OLD.id;
+END;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -7,10 +7,12 @@
 
 mod allocation;
 mod audit;
+mod aws;
 pub mod free;
 mod ipam;
 pub mod migrate;
 mod model;
+mod planning;
 mod pool;
 mod pool_cidr;
 mod utilization;
@@ -18,6 +20,7 @@ mod utilization;
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
 pub use model::*;
+pub use planning::SourceResource;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
 

@@ -332,7 +332,8 @@ impl Workspace {
 /// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required).
 pub const PLATFORM: &str = r#"
 resource "ipam" "main" {
-  operating_regions = ["us-east-1", "eu-west-1"]
+  operating_regions { region_name = "us-east-1" }
+  operating_regions { region_name = "eu-west-1" }
 }
 
 resource "ipam_pool" "top" {

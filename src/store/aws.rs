@@ -1,0 +1,18 @@
+//! Reads the AWS-compatible attributes need beyond the records: who owns a scope (its IPAM's
+//! owner; ARNs are derived from owner and id, never stored).
+
+use super::{Result, Store};
+use rusqlite::OptionalExtension;
+
+impl Store {
+    /// The account that owns the IPAM `ipam_id` (and so its scopes), if it exists.
+    pub fn ipam_owner(&self, ipam_id: &str) -> Result<Option<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_row("SELECT owner_id FROM ipams WHERE id = ?1", [ipam_id], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        })
+    }
+}
