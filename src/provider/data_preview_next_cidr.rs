@@ -20,6 +20,7 @@ impl DataSource for PreviewNextCidr {
             .attribute(Attribute::optional("netmask_length", Type::Number).check(NETMASK).description("The prefix length; default: the pool's default."))
             .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).meaning(CIDR).description("Blocks to skip."))
             .attribute(Attribute::computed("cidr", Type::String).description("The block the next allocation would get."))
+            .attribute(Attribute::computed("id", Type::String).description("The pool id (the AWS provider's data source has an `id` too)."))
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -38,6 +39,7 @@ impl DataSource for PreviewNextCidr {
             .ok()?;
         let mut v = config.clone();
         v.set_attr("cidr", Value::string(c.to_string()));
+        v.set_attr("id", Value::string(&pool));
         Some(v)
     }
 }

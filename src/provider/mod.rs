@@ -7,16 +7,23 @@ mod aws;
 mod config;
 mod context;
 mod crud;
+mod data_ipam;
+mod data_ipams;
 mod data_pool;
 mod data_pool_allocations;
+mod data_pool_cidrs;
+mod data_pools;
 mod data_preview_next_cidr;
 mod data_utilization;
 mod errors;
+mod filter;
 mod functions;
 mod ipam;
 mod pending;
 mod pool;
 mod pool_cidr;
+mod pool_cidr_allocation;
+mod preview_next_cidr;
 mod scope;
 mod vpc_allocation;
 
@@ -62,6 +69,8 @@ impl tfplug::Provider for IpamProvider {
             managed(pool::Pool, s),
             managed(pool_cidr::PoolCidr, s),
             managed(vpc_allocation::VpcAllocation, s),
+            managed(pool_cidr_allocation::PoolCidrAllocation, s),
+            managed(preview_next_cidr::PreviewNextCidr, s),
         ]
     }
 
@@ -72,6 +81,10 @@ impl tfplug::Provider for IpamProvider {
             Arc::new(data_pool::PoolData(s.clone())),
             Arc::new(data_pool_allocations::PoolAllocations(s.clone())),
             Arc::new(data_preview_next_cidr::PreviewNextCidr(s.clone())),
+            Arc::new(data_ipam::IpamData(s.clone())),
+            Arc::new(data_ipams::Ipams(s.clone())),
+            Arc::new(data_pools::Pools(s.clone())),
+            Arc::new(data_pool_cidrs::PoolCidrs(s.clone())),
         ]
     }
 

@@ -206,6 +206,16 @@ impl Crud for Pool {
 
     fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
         let cascade = boolean(prior, "cascade").unwrap_or(false);
+        let planning = prior
+            .get("source_resource")
+            .and_then(Value::as_list)
+            .is_some_and(|l| !l.is_empty());
+        if planning {
+            return call
+                .store
+                .delete_planning_pool(&call.actor, id, cascade)
+                .doing("Cannot delete the pool", &CASCADE);
+        }
         call.store
             .delete_pool(&call.actor, id, cascade)
             .doing("Cannot delete the pool", &CASCADE)

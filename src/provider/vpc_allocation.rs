@@ -30,9 +30,11 @@ CIDRs are compared by meaning: `cidr` and `disallowed_cidrs` stay in state as wr
 
 Without `name`, the CIDR of a new allocation is *(known after apply)*. With `name`, `terraform plan` reserves the block in the database under (pool, name), in one transaction, and shows the CIDR in the plan, so `for_each` over subnets carved from it (`cidrsubnets()`, `provider::ipam::subnets()`) works in the same apply. Every later plan of the same name shows the same block, and apply turns the reservation into the allocation; a saved plan (`plan -out`) applies exactly the planned block. Reservations count as used space for every other request (`ipam_utilization` includes them). A reservation that is never applied expires after the provider's `reservation_ttl` (default 24h) and its space returns to the pool; if a saved plan is applied after that and the block was taken meanwhile, apply fails and asks you to plan again. A name is unique among the pool's allocations: planning a name another allocation has fails on `name`.";
 
+const TYPE: &str = "ipam_vpc_allocation";
+
 impl Crud for VpcAllocation {
     type Record = Record;
-    const TYPE_NAME: &'static str = "ipam_vpc_allocation";
+    const TYPE_NAME: &'static str = TYPE;
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -106,31 +108,7 @@ impl Crud for VpcAllocation {
             }
             return;
         }
-        let _gate = call.pending.gate();
-        let pending = call.pending.list(&spec.pool_id);
-        if let AllocationRequest::Explicit(c) = &spec.request {
-            if let Some(p) = pending
-                .iter()
-                .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
-            {
-                return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another ipam_vpc_allocation in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
-            }
-        }
-        let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
-        match call.store.check_request(&spec, &lens) {
-            Ok(len) => {
-                plan.set("netmask_length", Value::number(len));
-                let explicit = match spec.request {
-                    AllocationRequest::Explicit(c) => Some(c),
-                    _ => None,
-                };
-                call.pending
-                    .add(&spec.pool_id, PendingEntry { len, explicit });
-            }
-            Err(e) => {
-                from_store(e, "Cannot allocate from the pool", &blame).report(&mut plan.diagnostics)
-            }
-        }
+        plan_unnamed(call, plan, &spec, TYPE);
     }
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
@@ -159,8 +137,8 @@ impl Crud for VpcAllocation {
             .store
             .get_allocation(id)
             .doing("Cannot read the allocation", &WHOLE)?;
-        // A child pool's CIDR is an allocation too, but not a VPC's.
-        Ok(a.filter(|a| a.kind != AllocationKind::IpamPool))
+        // A child pool's CIDR and a custom allocation are allocations too, but not a VPC's.
+        Ok(a.filter(|a| !matches!(a.kind, AllocationKind::IpamPool | AllocationKind::Custom)))
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -198,8 +176,45 @@ impl Crud for VpcAllocation {
     }
 }
 
+/// Plan-time check of a new allocation without a name: it must fit together with every other
+/// allocation from the same pool pending in this plan (`pending.rs`), and an
+/// explicit `cidr` must not overlap another pending one. `kind` names the resource type.
+pub(super) fn plan_unnamed(
+    call: &Call<'_>,
+    plan: &mut Plan<'_>,
+    spec: &AllocationSpec,
+    kind: &str,
+) {
+    let blame = blame(&spec.request);
+    let _gate = call.pending.gate();
+    let pending = call.pending.list(&spec.pool_id);
+    if let AllocationRequest::Explicit(c) = &spec.request {
+        if let Some(p) = pending
+            .iter()
+            .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
+        {
+            return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another {kind} in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
+        }
+    }
+    let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
+    match call.store.check_request(spec, &lens) {
+        Ok(len) => {
+            plan.set("netmask_length", Value::number(len));
+            let explicit = match spec.request {
+                AllocationRequest::Explicit(c) => Some(c),
+                _ => None,
+            };
+            call.pending
+                .add(&spec.pool_id, PendingEntry { len, explicit });
+        }
+        Err(e) => {
+            from_store(e, "Cannot allocate from the pool", &blame).report(&mut plan.diagnostics)
+        }
+    }
+}
+
 /// The pool exists and serves this provider's region.
-fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
+pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
     let pool = call
         .store
         .get_pool(&spec.pool_id)
@@ -225,7 +240,7 @@ fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
 }
 
 /// An explicit CIDR is at fault for everything about its block, its size included.
-fn blame(request: &AllocationRequest) -> Blame {
+pub(super) fn blame(request: &AllocationRequest) -> Blame {
     match request {
         AllocationRequest::Explicit(_) => Blame {
             netmask: "cidr",
@@ -236,7 +251,7 @@ fn blame(request: &AllocationRequest) -> Blame {
 }
 
 /// The request the configuration makes; `None` when a value is malformed (validate reports it).
-fn request(v: &Value) -> Option<AllocationRequest> {
+pub(super) fn request(v: &Value) -> Option<AllocationRequest> {
     if let Some(c) = string(v, "cidr") {
         return crate::engine::Cidr::parse(&c)
             .ok()

@@ -1,6 +1,8 @@
 //! Reads the AWS-compatible attributes need beyond the records: who owns a scope (its IPAM's
 //! owner; ARNs are derived from owner and id, never stored).
 
+use super::ipam::load_ipam;
+use super::model::Ipam;
 use super::{Result, Store};
 use rusqlite::OptionalExtension;
 
@@ -13,6 +15,21 @@ impl Store {
                     r.get(0)
                 })
                 .optional()?)
+        })
+    }
+
+    /// Every IPAM of the database, by id.
+    pub fn list_ipams(&self) -> Result<Vec<Ipam>> {
+        self.read(|tx| {
+            let ids: Vec<String> = tx
+                .prepare_cached("SELECT id FROM ipams ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(load_ipam(tx, &id)?);
+            }
+            Ok(out)
         })
     }
 }

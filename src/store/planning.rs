@@ -4,7 +4,7 @@
 //! one provisioned CIDR, with no source allocation, so deleting the pool gives nothing back
 //! and releases nothing.
 
-use super::pool::{create_pool_tx, PoolSpec};
+use super::pool::{create_pool_tx, delete_pool_tx, PoolSpec};
 use super::pool_cidr::add_root;
 use super::{Actor, Error, Result, Store};
 use crate::engine::Cidr;
@@ -110,6 +110,25 @@ impl Store {
                     },
                 )
                 .optional()?)
+        })
+    }
+
+    /// Deletes a planning pool: its one CIDR came with it (nothing to give back). Without
+    /// `cascade` it must hold no allocations and no child pools.
+    pub fn delete_planning_pool(&self, actor: &Actor, id: &str, cascade: bool) -> Result<()> {
+        self.write(|tx| {
+            let (children, allocations): (i64, i64) = tx.query_row(
+                "SELECT (SELECT COUNT(*) FROM pools WHERE parent_id = ?1),
+                        (SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool')",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if !cascade && (children > 0 || allocations > 0) {
+                return Err(Error::Refused(format!(
+                    "the planning pool {id} still has {children} child pool(s) and {allocations} allocation(s); remove them first, or set cascade = true to delete them with the pool"
+                )));
+            }
+            delete_pool_tx(tx, actor, id, true)
         })
     }
 }
