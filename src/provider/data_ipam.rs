@@ -2,7 +2,7 @@
 //! shared with `ipam_ipams`.
 
 use super::context::Shared;
-use super::errors::{Doing, Failure, WHOLE};
+use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::tag_field;
 use super::ipam::ipam_values;
 use crate::store::Ipam;
@@ -111,8 +111,7 @@ impl DataSource for IpamData {
             .store
             .get_ipam(id)
             .doing("Cannot read the IPAM", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         let Some(i) = found else {
             Failure::at(
                 "id",

@@ -4,7 +4,7 @@
 use super::attrs::strings;
 use super::context::Shared;
 use super::data_ipam::{ipam_attributes, ipam_field, ipam_object, IPAM_FILTERS};
-use super::errors::{Doing, WHOLE};
+use super::errors::{Doing, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches};
 use crate::store::Ipam;
 use std::sync::Arc;
@@ -47,8 +47,7 @@ impl DataSource for Ipams {
             .store
             .list_ipams()
             .doing("Cannot list IPAMs", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         let ids = config
             .get("ipam_ids")
             .filter(|v| !v.is_null())

@@ -5,7 +5,7 @@
 
 use super::attrs::string;
 use super::context::Shared;
-use super::errors::{Doing, Failure, WHOLE};
+use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches, tag_field};
 use super::pool::{pool_attributes, pool_values};
 use crate::store::Pool;
@@ -75,8 +75,7 @@ pub fn find(
         .store
         .find_pools(None, &[], None)
         .doing("Cannot look up pools", &WHOLE)
-        .map_err(|f| f.report(diags))
-        .ok()?;
+        .reported(diags)?;
     let fs = filters(config);
     Some(
         all.into_iter()
@@ -150,8 +149,7 @@ impl DataSource for PoolData {
             .store
             .pool_cidrs(&p.id)
             .doing("Cannot read the pool's CIDRs", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         let mut v = config.clone();
         for (k, val) in pool_values(p) {
             v.set_attr(k, val);

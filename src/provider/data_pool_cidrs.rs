@@ -3,7 +3,7 @@
 
 use super::attrs::string;
 use super::context::Shared;
-use super::errors::{Doing, Failure, WHOLE};
+use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches};
 use crate::store::PoolCidr;
 use std::collections::BTreeMap;
@@ -61,8 +61,7 @@ impl DataSource for PoolCidrs {
             .store
             .get_pool(&pool)
             .doing("Cannot read the pool", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         if exists.is_none() {
             Failure::at(
                 "ipam_pool_id",
@@ -76,8 +75,7 @@ impl DataSource for PoolCidrs {
             .store
             .pool_cidrs(&pool)
             .doing("Cannot read the pool's CIDRs", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         let fs = filters(config);
         let list = cidrs
             .iter()

@@ -2,14 +2,13 @@
 //! `aws_vpc_ipam_pool_cidr_allocation`, resource type `custom`). Checked at plan time like a
 //! VPC allocation; from a resource planning pool it plans subnets inside that VPC.
 
-use super::attrs::{
-    cidr, cidrs, description, integer, is_unknown, opt_string, string, tag_map, tags, tags_value,
-    CIDR, NETMASK,
-};
+use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, tags_value};
 use super::aws::{check_region, region_argument, tags_all, tags_all_attribute};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
-use super::vpc_allocation::{blame, check_pool, plan_unnamed, request};
+use super::vpc_allocation::{
+    blame, check_cidr_and_netmask, check_pool, plan_unnamed, request_attributes, spec_of,
+};
 use crate::engine::AllocationKind;
 use crate::store::{Allocation as Record, AllocationSpec};
 use tfplug::{Attribute, Diagnostics, Plan, Schema, Type, Value};
@@ -30,10 +29,7 @@ impl Crud for PoolCidrAllocation {
         Schema::new()
             .description(DESCRIPTION)
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<ipam_pool_allocation_id>_<ipam_pool_id>`, the form `terraform import` takes."))
-            .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to allocate from."))
-            .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("An explicit block instead of the next free one."))
-            .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("The prefix length to allocate. Default: the pool's default netmask length."))
-            .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).requires_replace().meaning(CIDR).description("Blocks the allocator must not hand out."))
+            .attributes_of(request_attributes)
             .attribute(description("allocation").requires_replace())
             .attribute(tag_map("tags", "Tags of the allocation."))
             .attribute(tags_all_attribute())
@@ -44,19 +40,8 @@ impl Crud for PoolCidrAllocation {
             .attribute(Attribute::computed("resource_type", Type::String).use_state_for_unknown().description("Always `custom`."))
     }
 
-    /// `cidr` and `netmask_length` together must agree.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
-            let len = c.prefix_len();
-            if i64::from(len) != n {
-                Failure::at(
-                    "netmask_length",
-                    "Conflicting netmask_length",
-                    format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
-                )
-                .report(diags);
-            }
-        }
+        check_cidr_and_netmask(config, diags);
     }
 
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
@@ -149,14 +134,5 @@ impl Crud for PoolCidrAllocation {
 }
 
 fn spec(v: &Value) -> Option<AllocationSpec> {
-    Some(AllocationSpec {
-        pool_id: string(v, "ipam_pool_id")?,
-        request: request(v)?,
-        disallowed: cidrs(v, "disallowed_cidrs"),
-        name: None,
-        description: string(v, "description"),
-        tags: tags(v, "tags"),
-        kind: AllocationKind::Custom,
-        resource_id: None,
-    })
+    spec_of(v, AllocationKind::Custom)
 }

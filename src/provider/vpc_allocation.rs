@@ -40,10 +40,7 @@ impl Crud for VpcAllocation {
         Schema::new()
             .description(DESCRIPTION)
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The allocation id, `ipam-pool-alloc-` and 17 hex digits."))
-            .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to allocate from."))
-            .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("The prefix length to allocate. Default: the pool's default netmask length."))
-            .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("An explicit block instead of the next free one."))
-            .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).requires_replace().meaning(CIDR).description("Blocks the allocator must not hand out."))
+            .attributes_of(request_attributes)
             .attribute(Attribute::optional("name", Type::String).requires_replace().check(Check::Length { min: 1, max: 255 }).check(NOT_BLANK).description("Unique among the pool's allocations. When set, the CIDR is reserved at plan time and shown in the plan."))
             .attribute(description("allocation"))
             .attribute(tag_map("tags", "Tags; must include the pool's allocation_resource_tags."))
@@ -52,19 +49,8 @@ impl Crud for VpcAllocation {
             .attribute(Attribute::computed("region", Type::String).use_state_for_unknown().description("The region the allocation was made in."))
     }
 
-    /// `cidr` and `netmask_length` together must agree.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
-            let len = c.prefix_len();
-            if i64::from(len) != n {
-                Failure::at(
-                    "netmask_length",
-                    "Conflicting netmask_length",
-                    format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
-                )
-                .report(diags);
-            }
-        }
+        check_cidr_and_netmask(config, diags);
     }
 
     /// Plan-time checks and reservation for a new allocation.
@@ -213,6 +199,53 @@ pub(super) fn plan_unnamed(
     }
 }
 
+/// What every allocation asks for: the pool, and the block (explicit, by size or the pool's
+/// default) with the blocks to avoid. All force a new allocation.
+pub(super) fn request_attributes(s: Schema) -> Schema {
+    s.attribute(
+        Attribute::required("ipam_pool_id", Type::String)
+            .requires_replace()
+            .description("The pool to allocate from."),
+    )
+    .attribute(
+        Attribute::optional_computed("netmask_length", Type::Number)
+            .requires_replace()
+            .use_state_for_unknown()
+            .check(NETMASK)
+            .description(
+                "The prefix length to allocate. Default: the pool's default netmask length.",
+            ),
+    )
+    .attribute(
+        Attribute::optional_computed("cidr", Type::String)
+            .requires_replace()
+            .use_state_for_unknown()
+            .meaning(CIDR)
+            .description("An explicit block instead of the next free one."),
+    )
+    .attribute(
+        Attribute::optional("disallowed_cidrs", Type::set(Type::String))
+            .requires_replace()
+            .meaning(CIDR)
+            .description("Blocks the allocator must not hand out."),
+    )
+}
+
+/// `cidr` and `netmask_length` together must agree.
+pub(super) fn check_cidr_and_netmask(config: &Value, diags: &mut Diagnostics) {
+    if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
+        let len = c.prefix_len();
+        if i64::from(len) != n {
+            Failure::at(
+                "netmask_length",
+                "Conflicting netmask_length",
+                format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
+            )
+            .report(diags);
+        }
+    }
+}
+
 /// The pool exists and serves this provider's region.
 pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
     let pool = call
@@ -265,6 +298,11 @@ pub(super) fn request(v: &Value) -> Option<AllocationRequest> {
 }
 
 fn spec(v: &Value) -> Option<AllocationSpec> {
+    spec_of(v, AllocationKind::Vpc)
+}
+
+/// The allocation a configuration or plan asks for; `None` when a value is malformed.
+pub(super) fn spec_of(v: &Value, kind: AllocationKind) -> Option<AllocationSpec> {
     Some(AllocationSpec {
         pool_id: string(v, "ipam_pool_id")?,
         request: request(v)?,
@@ -272,7 +310,7 @@ fn spec(v: &Value) -> Option<AllocationSpec> {
         name: string(v, "name"),
         description: string(v, "description"),
         tags: tags(v, "tags"),
-        kind: AllocationKind::Vpc,
+        kind,
         resource_id: None,
     })
 }

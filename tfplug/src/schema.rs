@@ -223,6 +223,11 @@ impl Schema {
         self
     }
 
+    /// Adds a group of attributes several schemas share (`f` adds them), in a chain.
+    pub fn attributes_of(self, f: impl FnOnce(Schema) -> Schema) -> Self {
+        f(self)
+    }
+
     pub fn block(mut self, b: Block) -> Self {
         self.blocks.push(b);
         self
