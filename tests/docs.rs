@@ -62,6 +62,7 @@ fn attribute_lines(s: &Schema, out: &mut String) {
                         " Default `{}`.",
                         match d {
                             tfplug::Value::Bool(b) => b.to_string(),
+                            tfplug::Value::String(s) => format!("{s:?}"),
                             v => format!("{v:?}"),
                         }
                     )
@@ -75,13 +76,28 @@ fn attribute_lines(s: &Schema, out: &mut String) {
             ));
         }
         for b in &s.blocks {
+            let what = if b.schema.description.is_empty() {
+                "Each block narrows the match:"
+            } else {
+                b.schema.description.as_str()
+            };
+            let repeat = if b.max_items == 1 {
+                "at most one"
+            } else {
+                "repeatable"
+            };
             out.push_str(&format!(
-                "- `{}` (Block, Optional, repeatable) {}\n",
-                b.name, "Each block narrows the match:"
+                "- `{}` (Block, Optional, {repeat}) {what}\n",
+                b.name
             ));
             for a in &b.schema.attributes {
+                let req = if a.mode == Mode::Required {
+                    "Required"
+                } else {
+                    "Optional"
+                };
                 out.push_str(&format!(
-                    "  - `{}` ({}, Required) {}\n",
+                    "  - `{}` ({}, {req}) {}\n",
                     a.name,
                     type_name(&a.ty),
                     a.description

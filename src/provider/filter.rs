@@ -17,6 +17,9 @@ pub fn filter_block(names: &str) -> Block {
     Block::list(
         "filter",
         Schema::new()
+            .description(
+                "AWS-style filters: an object matches when it passes every `filter` block.",
+            )
             .attribute(
                 Attribute::required("name", Type::String)
                     .description(&format!("What to filter on: {names}.")),

@@ -40,6 +40,7 @@ impl Crud for Ipam {
             .attribute(owner_attribute("IPAM"))
             .attribute(description("IPAM"))
             .block(Block::set("operating_regions", Schema::new()
+                .description("A region pools of this IPAM may have as `locale`, one block each, as in the AWS provider. None given: the provider's region. (Before schema version 1 this was a list, `operating_regions = [\"us-east-1\"]`; Terraform now refuses that form and points at the block; states written by the list form are upgraded.)")
                 .attribute(Attribute::required("region_name", Type::String).description("A region, such as `us-east-1`."))))
             .attribute(tag_map("tags", "Tags of the IPAM."))
             .attribute(tags_all_attribute())

@@ -95,6 +95,7 @@ impl Crud for Pool {
             .attribute(region_argument())
             .attribute(no_local_effect("public_ip_source", Type::String, Some(Value::string("byoip")), "a public-scope pool here takes either an explicit `cidr` (as with `byoip`) or a `netmask_length` from the provider's `provided_ipv6_cidr` (as with `amazon`), whichever `ipam_pool_cidr` names.").check(Check::OneOf { allowed: &["byoip", "amazon"], what: "a public IP source" }))
             .block(Block::list("source_resource", Schema::new()
+                .description("Makes this a resource planning pool: its space is the CIDR of a VPC allocated from `source_ipam_pool_id` (an `ipam_vpc_allocation`), and its allocations (`ipam_pool_cidr_allocation`) plan that VPC's subnets. Changing it replaces the pool.")
                 .attribute(Attribute::required("resource_id", Type::String).description("The VPC: the `vpc_id` of an `ipam_vpc_allocation`."))
                 .attribute(Attribute::required("resource_type", Type::String).check(Check::OneOf { allowed: &["vpc"], what: "a resource type that can source a pool" }).description("`vpc`."))
                 .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))

@@ -16,7 +16,7 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent.\n\n`cidr_authorization_context` (the AWS provider's proof of ownership for bring-your-own-IP) is accepted and has no local effect: the database holds whatever space you provision, and the block is kept in state only as written.")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
@@ -24,6 +24,7 @@ impl Crud for PoolCidr {
             .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("Provision the next free block of this length from the parent pool (or the provider's IPv6 space)."))
             .attribute(region_argument())
             .block(Block::list("cidr_authorization_context", Schema::new()
+                .description("No local effect (accepted for the AWS provider's examples): the AWS provider's proof that you may bring this range (BYOIP). The database holds whatever you provision; the block is kept in state as written.")
                 .attribute(Attribute::optional("message", Type::String).description("The signed message, as for BYOIP."))
                 .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
                 .max_items(1)
