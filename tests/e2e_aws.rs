@@ -218,6 +218,7 @@ fn to_version_0(w: &Workspace) {
                 .collect();
             a.insert("operating_regions".into(), regions.into());
             for gone in [
+                "metered_account",
                 "arn",
                 "owner_id",
                 "tags_all",

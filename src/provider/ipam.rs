@@ -47,6 +47,7 @@ impl Crud for Ipam {
             .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).config_only().description("On destroy, also delete every scope, pool, pool CIDR and allocation under the IPAM."))
             .attribute(no_local_effect("tier", Type::String, Some(Value::string("advanced")), "this provider has one tier with every feature (AWS's `advanced`).").check(Check::OneOf { allowed: &["free", "advanced"], what: "an IPAM tier" }))
             .attribute(no_local_effect("enable_private_gua", Type::Bool, Some(Value::Bool(false)), "any IPv6 CIDR may be provisioned to a private-scope pool here; there is no separate switch for global unicast addresses."))
+            .attribute(no_local_effect("metered_account", Type::String, None, "no one is billed for addresses here.").check(Check::OneOf { allowed: &["ipam-owner", "resource-owner"], what: "a metered account" }))
             .attribute(region_argument())
             .attribute(Attribute::computed("private_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default private scope."))
             .attribute(Attribute::computed("public_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default public scope."))
