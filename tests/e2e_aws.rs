@@ -60,6 +60,7 @@ fn aws_resources_and_data_sources_after_the_rename() {
     assert_eq!(o["reserved_id"]["value"], format!("{alloc}_{pool}"));
     assert_eq!(o["sized_cidr"]["value"], "172.20.1.16/28");
     assert_eq!(o["next_block_cidr"]["value"], "172.20.16.0/22");
+    assert_eq!(o["around_one_address"]["value"], "172.20.16.16/28");
     let preview = o["preview_cidr"]["value"].as_str().unwrap().to_string();
     assert!(
         preview.ends_with("/26") && preview != "172.20.2.0/26",
@@ -138,6 +139,26 @@ fn resource_planning_pools_plan_subnets_inside_the_vpc() {
     );
     let pool = w.resource("ipam_pool.app_subnets");
     assert_eq!(pool["source_resource"][0]["resource_type"], "vpc");
+    let vpc = w.resource("ipam_vpc_allocation.app");
+    let (vpc_id, parent) = (
+        vpc["vpc_id"].as_str().unwrap(),
+        vpc["ipam_pool_id"].as_str().unwrap(),
+    );
+    let scope = pool["ipam_scope_id"].as_str().unwrap();
+    // A source that is not that VPC's is refused at plan, saying what to write.
+    let wrong = |owner: &str, id: &str| {
+        format!("resource \"ipam_pool\" \"x\" {{\n  address_family = \"ipv4\"\n  ipam_scope_id = \"{scope}\"\n  locale = \"us-east-1\"\n  source_ipam_pool_id = \"{parent}\"\n  source_resource {{\n    resource_id = \"{id}\"\n    resource_owner = \"{owner}\"\n    resource_region = \"us-east-1\"\n    resource_type = \"vpc\"\n  }}\n}}\n")
+    };
+    support::rejected(
+        &w,
+        &wrong("111111111111", vpc_id),
+        &["set resource_owner to 000000000000"],
+    );
+    support::rejected(
+        &w,
+        &wrong("000000000000", "vpc-00000000000000000"),
+        &["no VPC with id \"vpc-00000000000000000\""],
+    );
     // Destroying everything releases the subnets, the planning pool and then the VPC.
     w.destroy().ok();
 }
