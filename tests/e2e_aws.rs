@@ -284,6 +284,9 @@ fn aws_arguments_without_a_local_meaning_say_why() {
     w.init();
     w.plan()
         .fails_with("but this provider block serves \"us-east-1\"");
+    w.config("resource \"ipam_pool\" \"x\" {\n  address_family = \"ipv4\"\n  ipam_scope_id = \"ipam-scope-00000000000000000\"\n  source_resource {\n    resource_id = \"subnet-1\"\n    resource_type = \"subnet\"\n    resource_owner = \"000000000000\"\n    resource_region = \"us-east-1\"\n  }\n}\n");
+    w.plan()
+        .fails_with("\"subnet\" is not a resource type that can source a pool: use \"vpc\"");
     w.config("resource \"ipam\" \"x\" {\n  tier = \"premium\"\n}\n");
     w.plan().fails_with("\"premium\" is not an IPAM tier");
     w.config("data \"ipam_pools\" \"x\" {\n  filter {\n    name   = \"colour\"\n    values = [\"red\"]\n  }\n}\n");
@@ -292,5 +295,5 @@ fn aws_arguments_without_a_local_meaning_say_why() {
         "resource \"ipam\" \"x\" {\n  operating_regions {\n    region_name = \"moon\"\n  }\n}\n",
     );
     w.plan()
-        .fails_with("region_name \"moon\" does not look like a region name");
+        .fails_with("\"moon\" does not look like a region name");
 }

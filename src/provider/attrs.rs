@@ -57,7 +57,7 @@ pub const REGION: Check = Check::Matches(Pattern {
     test: is_region,
 });
 
-pub fn is_region(s: &str) -> bool {
+fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let word = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     parts.len() >= 3

@@ -3,7 +3,7 @@
 //! `operating_regions` are blocks, as in the AWS provider (schema version 1); version 0 kept
 //! them as a set of strings, and [`Crud::upgrade`] rewrites such states.
 
-use super::attrs::{description, is_region, opt_string, string, tag_map, tags, tags_value};
+use super::attrs::{description, opt_string, string, tag_map, tags, tags_value, REGION};
 use super::aws::{
     arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument, tags_all,
     tags_all_attribute,
@@ -11,7 +11,7 @@ use super::aws::{
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Ipam as Record;
-use tfplug::{Attribute, Block, Check, Diagnostics, Plan, Schema, Type, Value};
+use tfplug::{Attribute, Block, Check, Plan, Schema, Type, Value};
 
 pub struct Ipam;
 
@@ -41,7 +41,7 @@ impl Crud for Ipam {
             .attribute(description("IPAM"))
             .block(Block::set("operating_regions", Schema::new()
                 .description("A region pools of this IPAM may have as `locale`, one block each, as in the AWS provider. None given: the provider's region. (Before schema version 1 this was a list, `operating_regions = [\"us-east-1\"]`; Terraform now refuses that form and points at the block; states written by the list form are upgraded.)")
-                .attribute(Attribute::required("region_name", Type::String).description("A region, such as `us-east-1`."))))
+                .attribute(Attribute::required("region_name", Type::String).check(REGION).description("A region, such as `us-east-1`."))))
             .attribute(tag_map("tags", "Tags of the IPAM."))
             .attribute(tags_all_attribute())
             .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).config_only().description("On destroy, also delete every scope, pool, pool CIDR and allocation under the IPAM."))
@@ -52,20 +52,6 @@ impl Crud for Ipam {
             .attribute(Attribute::computed("private_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default private scope."))
             .attribute(Attribute::computed("public_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default public scope."))
             .attribute(Attribute::computed("scope_count", Type::Number).description("How many scopes the IPAM has."))
-    }
-
-    /// Each `region_name` looks like a region.
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for r in block_regions(config) {
-            if !is_region(&r) {
-                Failure::at(
-                    "operating_regions",
-                    "Invalid operating_regions",
-                    format!("region_name {r:?} does not look like a region name, such as \"us-east-1\"."),
-                )
-                .report(diags);
-            }
-        }
     }
 
     /// Remembers the regions of a new IPAM for the pools planned beside it.

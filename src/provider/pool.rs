@@ -99,7 +99,7 @@ impl Crud for Pool {
                 .attribute(Attribute::required("resource_id", Type::String).description("The VPC: the `vpc_id` of an `ipam_vpc_allocation`."))
                 .attribute(Attribute::required("resource_type", Type::String).check(Check::OneOf { allowed: &["vpc"], what: "a resource type that can source a pool" }).description("`vpc`."))
                 .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))
-                .attribute(Attribute::required("resource_region", Type::String).description("The VPC's region (its allocation's `region`).")))
+                .attribute(Attribute::required("resource_region", Type::String).check(REGION).description("The VPC's region (its allocation's `region`).")))
                 .max_items(1));
         pool_attributes(s, false)
     }
