@@ -287,6 +287,9 @@ fn aws_arguments_without_a_local_meaning_say_why() {
     w.config("resource \"ipam_pool\" \"x\" {\n  address_family = \"ipv4\"\n  ipam_scope_id = \"ipam-scope-00000000000000000\"\n  source_resource {\n    resource_id = \"subnet-1\"\n    resource_type = \"subnet\"\n    resource_owner = \"000000000000\"\n    resource_region = \"us-east-1\"\n  }\n}\n");
     w.plan()
         .fails_with("\"subnet\" is not a resource type that can source a pool: use \"vpc\"");
+    w.config("resource \"ipam_preview_next_cidr\" \"x\" {\n  ipam_pool_id = \"ipam-pool-00000000000000000\"\n  netmask_length = 28\n}\n");
+    w.plan()
+        .fails_with("no IPAM pool with id \"ipam-pool-00000000000000000\" exists");
     w.config("resource \"ipam\" \"x\" {\n  tier = \"premium\"\n}\n");
     w.plan().fails_with("\"premium\" is not an IPAM tier");
     w.config("data \"ipam_pools\" \"x\" {\n  filter {\n    name   = \"colour\"\n    values = [\"red\"]\n  }\n}\n");

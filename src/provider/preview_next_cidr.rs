@@ -7,7 +7,7 @@ use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use crate::store::new_id;
-use tfplug::{Attribute, Schema, Type, Value};
+use tfplug::{Attribute, Plan, Schema, Type, Value};
 
 pub struct PreviewNextCidr;
 
@@ -34,16 +34,19 @@ impl Crud for PreviewNextCidr {
             .attribute(Attribute::computed("cidr", Type::String).use_state_for_unknown().description("The previewed block, as it was at create."))
     }
 
+    /// A pool that is unknown or has no such block fails the plan, not the apply.
+    fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        if !plan.is_create() || !plan.config.is_wholly_known() {
+            return;
+        }
+        if let Err(f) = preview(call, plan.config) {
+            f.report(&mut plan.diagnostics);
+        }
+    }
+
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
         let pool_id = string(planned, "ipam_pool_id").unwrap_or_default();
-        let len = integer(planned, "netmask_length")
-            .ok()
-            .flatten()
-            .and_then(|n| u8::try_from(n).ok());
-        let c = call
-            .store
-            .preview_next(&pool_id, len, &cidrs(planned, "disallowed_cidrs"))
-            .doing("No free block", &ALLOCATION)?;
+        let c = preview(call, planned)?;
         Ok(Record {
             id: new_id("ipam-preview"),
             pool_id,
@@ -114,4 +117,16 @@ impl Crud for PreviewNextCidr {
             ("cidr", Value::string(&r.cidr)),
         ])
     }
+}
+
+/// The block the next allocation the configuration describes would get.
+fn preview(call: &Call<'_>, v: &Value) -> Result<crate::engine::Cidr, Failure> {
+    let pool_id = string(v, "ipam_pool_id").unwrap_or_default();
+    let len = integer(v, "netmask_length")
+        .ok()
+        .flatten()
+        .and_then(|n| u8::try_from(n).ok());
+    call.store
+        .preview_next(&pool_id, len, &cidrs(v, "disallowed_cidrs"))
+        .doing("Cannot preview the next CIDR", &ALLOCATION)
 }
