@@ -3,7 +3,7 @@
 
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
-use super::filter::tag_field;
+use super::filter::{tag_field, Names};
 use super::ipam::ipam_values;
 use crate::store::Ipam;
 use std::collections::BTreeMap;
@@ -82,12 +82,22 @@ pub fn ipam_field(i: &Ipam, name: &str) -> Option<Vec<String>> {
         "owner-id" => one(&i.owner_id),
         "tier" => one("advanced"),
         "state" => one("create-complete"),
-        "operating-regions.region-name" | "operating-region" => Some(i.operating_regions.clone()),
+        "operating-regions.region-name" => Some(i.operating_regions.clone()),
         _ => tag_field(name, &i.tags),
     }
 }
 
-pub const IPAM_FILTERS: &str = "\"ipam-id\", \"description\", \"owner-id\", \"tier\", \"state\", \"operating-regions.region-name\", \"tag:<key>\" (or \"tags.<key>\") and \"tag-key\"";
+pub const IPAM_FILTERS: Names = Names {
+    plain: &[
+        "ipam-id",
+        "description",
+        "owner-id",
+        "tier",
+        "state",
+        "operating-regions.region-name",
+    ],
+    tags: true,
+};
 
 impl DataSource for IpamData {
     fn type_name(&self) -> &'static str {

@@ -6,7 +6,6 @@ use super::context::Shared;
 use super::data_ipam::{ipam_attributes, ipam_field, ipam_object, IPAM_FILTERS};
 use super::errors::{Doing, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches};
-use crate::store::Ipam;
 use std::sync::Arc;
 use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
 
@@ -24,21 +23,11 @@ impl DataSource for Ipams {
             .description("Lists IPAMs by id and filters, as the AWS provider's `aws_vpc_ipams` data source.")
             .attribute(Attribute::optional("ipam_ids", Type::list(Type::String)).description("Only these IPAMs."))
             .attribute(Attribute::computed("ipams", Type::list(item.value_type())).description("The matching IPAMs, by id, each with the attributes of the `ipam` data source."))
-            .block(filter_block(IPAM_FILTERS))
+            .block(filter_block(&IPAM_FILTERS))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let sample = Ipam {
-            id: String::new(),
-            description: None,
-            operating_regions: vec![],
-            tags: Default::default(),
-            owner_id: String::new(),
-            private_default_scope_id: String::new(),
-            public_default_scope_id: String::new(),
-            scope_count: 0,
-        };
-        check_names(config, |n| ipam_field(&sample, n), IPAM_FILTERS, diags);
+        check_names(config, &IPAM_FILTERS, diags);
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {

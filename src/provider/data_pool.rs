@@ -6,7 +6,7 @@
 use super::attrs::string;
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
-use super::filter::{check_names, filter_block, filters, matches, tag_field};
+use super::filter::{check_names, filter_block, filters, matches, tag_field, Names};
 use super::pool::{pool_attributes, pool_values};
 use crate::store::Pool;
 use std::sync::Arc;
@@ -15,7 +15,23 @@ use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
 pub struct PoolData(pub Arc<Shared>);
 
 /// Filter names for pools, as `describe-ipam-pools` takes them.
-pub const POOL_FILTERS: &str = "\"description\", \"address-family\", \"ipam-scope-id\", \"ipam-scope-type\", \"ipam-id\", \"ipam-pool-id\", \"locale\", \"owner-id\", \"source-ipam-pool-id\", \"pool-depth\", \"state\", \"aws-service\", \"tag:<key>\" and \"tag-key\"";
+pub const POOL_FILTERS: Names = Names {
+    plain: &[
+        "description",
+        "address-family",
+        "ipam-scope-id",
+        "ipam-scope-type",
+        "ipam-id",
+        "ipam-pool-id",
+        "locale",
+        "owner-id",
+        "source-ipam-pool-id",
+        "pool-depth",
+        "state",
+        "aws-service",
+    ],
+    tags: true,
+};
 
 /// The values a pool has for a filter name; `None` for a name that is not a filter.
 pub fn pool_field(p: &Pool, name: &str) -> Option<Vec<String>> {
@@ -53,14 +69,9 @@ pub fn pool_data_attributes(s: Schema) -> Schema {
     pool_attributes(s, true)
 }
 
-/// Validates filter names against a stand-in pool (every name's answer depends only on it).
+/// Every filter name is one pools have.
 pub fn check_pool_filters(config: &Value, diags: &mut Diagnostics) {
-    check_names(
-        config,
-        |n| pool_field(&Pool::sample(), n),
-        POOL_FILTERS,
-        diags,
-    );
+    check_names(config, &POOL_FILTERS, diags);
 }
 
 /// Every pool matching `ids` (when given) and the configuration's filters.
@@ -97,7 +108,7 @@ impl DataSource for PoolData {
                 .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
                 .attribute(Attribute::optional_computed("ipam_pool_id", Type::String).description("The pool id (the AWS provider's name for it)."))
                 .attribute(Attribute::computed("cidrs", Type::list(Type::String)).description("The pool's provisioned CIDRs."))
-                .block(filter_block(POOL_FILTERS)),
+                .block(filter_block(&POOL_FILTERS)),
         )
     }
 

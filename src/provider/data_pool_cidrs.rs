@@ -4,7 +4,7 @@
 use super::attrs::string;
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
-use super::filter::{check_names, filter_block, filters, matches};
+use super::filter::{check_names, filter_block, filters, matches, Names};
 use crate::store::PoolCidr;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +12,10 @@ use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct PoolCidrs(pub Arc<Shared>);
 
-const FILTERS: &str = "\"cidr\", \"state\" and \"ipam-pool-cidr-id\"";
+const FILTERS: Names = Names {
+    plain: &["cidr", "state", "ipam-pool-cidr-id"],
+    tags: false,
+};
 
 /// Provisioned CIDRs exist only once provisioned, so their state is always this.
 const PROVISIONED: &str = "provisioned";
@@ -41,17 +44,11 @@ impl DataSource for PoolCidrs {
             .attribute(Attribute::required("ipam_pool_id", Type::String).description("The pool."))
             .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
             .attribute(Attribute::computed("ipam_pool_cidrs", Type::list(item)).description("The pool's CIDRs, each with `cidr` and `state` (always `provisioned`)."))
-            .block(filter_block(FILTERS))
+            .block(filter_block(&FILTERS))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let sample = PoolCidr {
-            id: String::new(),
-            pool_id: String::new(),
-            cidr: crate::engine::Cidr::parse("10.0.0.0/8").expect("a valid CIDR"),
-            source_allocation_id: None,
-        };
-        check_names(config, |n| field(&sample, n), FILTERS, diags);
+        check_names(config, &FILTERS, diags);
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {

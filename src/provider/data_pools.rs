@@ -20,7 +20,7 @@ impl DataSource for Pools {
         Schema::new()
             .description("Lists the pools matching `filter` blocks, as the AWS provider's `aws_vpc_ipam_pools` data source.")
             .attribute(Attribute::computed("ipam_pools", Type::list(item.value_type())).description("The matching pools, by id, each with the attributes of the `ipam_pool` data source (`cidrs` aside)."))
-            .block(filter_block(POOL_FILTERS))
+            .block(filter_block(&POOL_FILTERS))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -12,8 +12,37 @@ pub struct Filter {
     pub values: Vec<String>,
 }
 
+/// The filter names a data source understands: fixed names, and whether tag filters
+/// (`tag:<key>`, AWS's `tags.<key>`, `tag-key`) apply.
+pub struct Names {
+    pub plain: &'static [&'static str],
+    pub tags: bool,
+}
+
+impl Names {
+    pub fn knows(&self, name: &str) -> bool {
+        self.plain.contains(&name)
+            || (self.tags
+                && (name == "tag-key" || name.starts_with("tag:") || name.starts_with("tags.")))
+    }
+
+    /// The names as a message lists them.
+    pub fn describe(&self) -> String {
+        let mut all: Vec<String> = self.plain.iter().map(|n| format!("\"{n}\"")).collect();
+        if self.tags {
+            all.push("\"tag:<key>\" (or \"tags.<key>\")".into());
+            all.push("\"tag-key\"".into());
+        }
+        match all.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => all.concat(),
+        }
+    }
+}
+
 /// The `filter` block, with the names this data source understands.
-pub fn filter_block(names: &str) -> Block {
+pub fn filter_block(names: &Names) -> Block {
+    let names = names.describe();
     Block::list(
         "filter",
         Schema::new()
@@ -47,19 +76,18 @@ pub fn filters(config: &Value) -> Vec<Filter> {
         .collect()
 }
 
-/// Reports each filter whose name `field` does not know (`field` answers `None` for it).
-pub fn check_names(
-    config: &Value,
-    field: impl Fn(&str) -> Option<Vec<String>>,
-    names: &str,
-    diags: &mut Diagnostics,
-) {
+/// Reports each filter whose name the data source does not know.
+pub fn check_names(config: &Value, names: &Names, diags: &mut Diagnostics) {
     for f in filters(config) {
-        if field(&f.name).is_none() {
+        if !names.knows(&f.name) {
             Failure::at(
                 "filter",
                 "Unknown filter",
-                format!("{:?} is not a filter name here: use {names}.", f.name),
+                format!(
+                    "{:?} is not a filter name here: use {}.",
+                    f.name,
+                    names.describe()
+                ),
             )
             .report(diags);
         }

@@ -72,27 +72,6 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A pool with every field empty, for checks that depend only on a field's name.
-    pub fn sample() -> Pool {
-        Pool {
-            id: String::new(),
-            ipam_id: String::new(),
-            scope_id: String::new(),
-            scope_type: ScopeType::Private,
-            family: AddressFamily::Ipv4,
-            parent_id: None,
-            locale: None,
-            description: None,
-            rules: PoolRules::default(),
-            auto_import: false,
-            publicly_advertisable: None,
-            aws_service: None,
-            tags: Tags::new(),
-            depth: 1,
-            owner_id: String::new(),
-        }
-    }
-
     /// Pools exist only once created, so their state is always this (as in AWS after create).
     pub fn state(&self) -> &'static str {
         "create-complete"
