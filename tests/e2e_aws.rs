@@ -290,6 +290,9 @@ fn aws_arguments_without_a_local_meaning_say_why() {
     w.config("resource \"ipam_preview_next_cidr\" \"x\" {\n  ipam_pool_id = \"ipam-pool-00000000000000000\"\n  netmask_length = 28\n}\n");
     w.plan()
         .fails_with("no IPAM pool with id \"ipam-pool-00000000000000000\" exists");
+    w.config("data \"ipam_ipams\" \"x\" {\n  region = \"ap-south-1\"\n}\n");
+    w.plan()
+        .fails_with("region is \"ap-south-1\", but this provider block serves \"us-east-1\"");
     w.config("resource \"ipam\" \"x\" {\n  tier = \"premium\"\n}\n");
     w.plan().fails_with("\"premium\" is not an IPAM tier");
     w.config("data \"ipam_pools\" \"x\" {\n  filter {\n    name   = \"colour\"\n    values = [\"red\"]\n  }\n}\n");

@@ -3,10 +3,12 @@
 //! effect (accepted, documented as such, echoed in state, never stored).
 
 use super::attrs::{string, REGION};
+use super::context::{Context, Shared};
 use super::crud::Call;
 use super::errors::Failure;
 use crate::store::Tags;
-use tfplug::{Attribute, Plan, Type, Value};
+use std::sync::Arc;
+use tfplug::{Attribute, Diagnostics, Plan, Type, Value};
 
 /// An ARN as AWS writes it for IPAM objects: `arn:aws:ec2::<account>:<kind>/<id>`. Derived,
 /// never stored: the owner and id determine it.
@@ -65,19 +67,44 @@ pub fn region_argument() -> Attribute {
         .description("The region, as the AWS provider's per-resource `region` argument. Only the provider's own `region` is accepted: one provider block serves one region (use a provider alias for another).")
 }
 
+/// The same argument on a data source (echoed with the configuration).
+pub fn region_data_argument() -> Attribute {
+    Attribute::optional("region", Type::String)
+        .check(REGION)
+        .description("The region, as the AWS provider's per-data-source `region` argument. Only the provider's own `region` is accepted: one provider block serves one region (use a provider alias for another).")
+}
+
+/// A `region` in `config` other than the provider's `region`.
+fn other_region(provider: &str, config: &Value) -> Option<Failure> {
+    let r = string(config, "region")?;
+    (r != provider).then(|| {
+        Failure::at(
+            "region",
+            "Region differs from the provider's",
+            format!("region is {r:?}, but this provider block serves {provider:?}: leave region out, or use a provider block (an alias) whose region is {r:?}."),
+        )
+    })
+}
+
 /// Refuses a `region` other than the provider's.
 pub fn check_region(call: &Call<'_>, plan: &mut Plan<'_>) {
     if plan.is_destroy() {
         return;
     }
-    if let Some(r) = string(plan.config, "region") {
-        if r != call.actor.region {
-            Failure::at(
-                "region",
-                "Region differs from the provider's",
-                format!("region is {r:?}, but this provider block serves {:?}: leave region out, or use a provider block (an alias) whose region is {r:?}.", call.actor.region),
-            )
-            .report(&mut plan.diagnostics);
+    if let Some(f) = other_region(&call.actor.region, plan.config) {
+        f.report(&mut plan.diagnostics);
+    }
+}
+
+/// The configured context for a data source read, refusing a `region` that is not the
+/// provider's.
+pub fn data_ctx(shared: &Shared, config: &Value, diags: &mut Diagnostics) -> Option<Arc<Context>> {
+    let ctx = shared.ctx(diags)?;
+    match other_region(&ctx.actor.region, config) {
+        Some(f) => {
+            f.report(diags);
+            None
         }
+        None => Some(ctx),
     }
 }

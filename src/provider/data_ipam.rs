@@ -1,6 +1,7 @@
 //! `ipam` data source (AWS's `aws_vpc_ipam` data source): one IPAM by id. Its attribute set is
 //! shared with `ipam_ipams`.
 
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{tag_field, Names};
@@ -110,12 +111,13 @@ impl DataSource for IpamData {
                 .description(
                     "Looks up one IPAM by id, as the AWS provider's `aws_vpc_ipam` data source.",
                 )
-                .attribute(Attribute::required("id", Type::String).description("The IPAM id.")),
+                .attribute(Attribute::required("id", Type::String).description("The IPAM id."))
+                .attribute(region_data_argument()),
         )
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
+        let ctx = data_ctx(&self.0, config, diags)?;
         let id = config.get("id").and_then(Value::as_str).unwrap_or_default();
         let found = ctx
             .store

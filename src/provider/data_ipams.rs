@@ -2,6 +2,7 @@
 //! provider called `ipams`): every IPAM matching `ipam_ids` and `filter` blocks.
 
 use super::attrs::strings;
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::data_ipam::{ipam_attributes, ipam_field, ipam_object, IPAM_FILTERS};
 use super::errors::{Doing, Reported, WHOLE};
@@ -24,6 +25,7 @@ impl DataSource for Ipams {
             .attribute(Attribute::optional("ipam_ids", Type::list(Type::String)).description("Only these IPAMs."))
             .attribute(Attribute::computed("ipams", Type::list(item.value_type())).description("The matching IPAMs, by id, each with the attributes of the `ipam` data source."))
             .block(filter_block(&IPAM_FILTERS))
+.attribute(region_data_argument())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -31,7 +33,7 @@ impl DataSource for Ipams {
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
+        let ctx = data_ctx(&self.0, config, diags)?;
         let all = ctx
             .store
             .list_ipams()

@@ -4,6 +4,7 @@
 //! `ipam_pools`.
 
 use super::attrs::string;
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches, tag_field, Names};
@@ -81,7 +82,7 @@ pub fn find(
     ids: Option<Vec<String>>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Pool>> {
-    let ctx = shared.ctx(diags)?;
+    let ctx = data_ctx(shared, config, diags)?;
     let all = ctx
         .store
         .find_pools(None, &[], None)
@@ -108,7 +109,8 @@ impl DataSource for PoolData {
                 .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
                 .attribute(Attribute::optional_computed("ipam_pool_id", Type::String).description("The pool id (the AWS provider's name for it)."))
                 .attribute(Attribute::computed("cidrs", Type::list(Type::String)).description("The pool's provisioned CIDRs."))
-                .block(filter_block(&POOL_FILTERS)),
+                .block(filter_block(&POOL_FILTERS))
+.attribute(region_data_argument()),
         )
     }
 

@@ -2,6 +2,7 @@
 //! optionally filtered by `cidr` (with wildcards, `10.*`) or `state`.
 
 use super::attrs::string;
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches, Names};
@@ -45,6 +46,7 @@ impl DataSource for PoolCidrs {
             .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
             .attribute(Attribute::computed("ipam_pool_cidrs", Type::list(item)).description("The pool's CIDRs, each with `cidr` and `state` (always `provisioned`)."))
             .block(filter_block(&FILTERS))
+.attribute(region_data_argument())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -52,7 +54,7 @@ impl DataSource for PoolCidrs {
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
+        let ctx = data_ctx(&self.0, config, diags)?;
         let pool = string(config, "ipam_pool_id").unwrap_or_default();
         let exists = ctx
             .store

@@ -1,5 +1,6 @@
 //! `ipam_pools` data source (AWS's `aws_vpc_ipam_pools`): every pool matching `filter` blocks.
 
+use super::aws::region_data_argument;
 use super::context::Shared;
 use super::data_pool::{check_pool_filters, find, pool_data_attributes, POOL_FILTERS};
 use super::filter::filter_block;
@@ -21,6 +22,7 @@ impl DataSource for Pools {
             .description("Lists the pools matching `filter` blocks, as the AWS provider's `aws_vpc_ipam_pools` data source.")
             .attribute(Attribute::computed("ipam_pools", Type::list(item.value_type())).description("The matching pools, by id, each with the attributes of the `ipam_pool` data source (`cidrs` aside)."))
             .block(filter_block(&POOL_FILTERS))
+.attribute(region_data_argument())
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -4,6 +4,7 @@
 //! block, use a named `ipam_vpc_allocation` or an `ipam_pool_cidr_allocation`.
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
+use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use crate::store::new_id;
@@ -32,10 +33,12 @@ impl Crud for PreviewNextCidr {
             .attribute(Attribute::optional("netmask_length", Type::Number).requires_replace().check(NETMASK).description("The prefix length; default: the pool's default."))
             .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).requires_replace().meaning(CIDR).description("Blocks to skip."))
             .attribute(Attribute::computed("cidr", Type::String).use_state_for_unknown().description("The previewed block, as it was at create."))
+            .attribute(region_argument())
     }
 
     /// A pool that is unknown or has no such block fails the plan, not the apply.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         if !plan.is_create() || !plan.config.is_wholly_known() {
             return;
         }
