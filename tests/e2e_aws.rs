@@ -215,6 +215,23 @@ fn new_resources_import_by_id() {
     bad.init();
     bad.import("ipam_pool_cidr_allocation.a", "nonsense")
         .fails_with("<ipam_pool_allocation_id>_<ipam_pool_id>");
+
+    // Tags change in place; tags_all follows.
+    second.config(&body.replace(
+        "description = \"imported\"\n",
+        "description = \"imported\"\n  tags = { Team = \"edge\" }\n",
+    ));
+    let p = second.plan();
+    assert!(
+        p.text().contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        p.text()
+    );
+    second.apply().ok();
+    second.assert_no_changes();
+    let tagged = second.resource("ipam_pool_cidr_allocation.a");
+    assert_eq!(tagged["tags_all"]["Team"], "edge");
+    assert_eq!(tagged["id"], id);
 }
 
 /// Rewrites the IPAM in a state file into the previous schema's shape (version 0:
