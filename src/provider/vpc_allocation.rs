@@ -266,7 +266,7 @@ pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), F
         Some(locale) if *locale != call.actor.region => Err(Failure::at(
             "ipam_pool_id",
             "Pool locale does not match the provider region",
-            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: a VPC may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
+            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
         )),
         _ => Ok(()),
     }
