@@ -176,14 +176,11 @@ impl Crud for Pool {
     }
 
     fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
-        match call
-            .store
+        call.store
             .get_pool(id)
             .doing("Cannot read the pool", &WHOLE)?
-        {
-            Some(p) => with_source(call, p).map(Some),
-            None => Ok(None),
-        }
+            .map(|p| with_source(call, p))
+            .transpose()
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {

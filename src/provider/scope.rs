@@ -113,14 +113,11 @@ impl Crud for Scope {
     }
 
     fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
-        match call
-            .store
+        call.store
             .get_scope(id)
             .doing("Cannot read the scope", &WHOLE)?
-        {
-            Some(s) => owned(call, s).map(Some),
-            None => Ok(None),
-        }
+            .map(|s| owned(call, s))
+            .transpose()
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
