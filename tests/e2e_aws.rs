@@ -159,6 +159,15 @@ fn resource_planning_pools_plan_subnets_inside_the_vpc() {
         &wrong("000000000000", "vpc-00000000000000000"),
         &["no VPC with id \"vpc-00000000000000000\""],
     );
+    // Another configuration plans the same VPC's subnets: the VPC cannot go while it does.
+    let other = w.sibling();
+    other.config(&wrong("000000000000", vpc_id));
+    other.init();
+    other.apply().ok();
+    w.destroy().fails_with(&format!(
+        "the VPC {vpc_id} is the source_resource of the pool(s)"
+    ));
+    other.destroy().ok();
     // Destroying everything releases the subnets, the planning pool and then the VPC.
     w.destroy().ok();
 }

@@ -138,7 +138,20 @@ impl Crud for VpcAllocation {
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
-    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
+    /// Refused while a resource planning pool draws its space from this VPC.
+    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
+        if let Some(vpc) = string(prior, "vpc_id") {
+            let pools = call
+                .store
+                .planning_pools_of(&vpc)
+                .doing("Cannot release the allocation", &WHOLE)?;
+            if !pools.is_empty() {
+                return Err(Failure::plain(
+                    "Cannot release the allocation",
+                    format!("the VPC {vpc} is the source_resource of the pool(s) {}, which plan its subnets; destroy them first.", pools.join(", ")),
+                ));
+            }
+        }
         call.store
             .release(&call.actor, id)
             .doing("Cannot release the allocation", &WHOLE)

@@ -131,4 +131,16 @@ impl Store {
             delete_pool_tx(tx, actor, id, true)
         })
     }
+
+    /// The planning pools whose space is the resource `resource_id` (a VPC), by id.
+    pub fn planning_pools_of(&self, resource_id: &str) -> Result<Vec<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
+                )?
+                .query_map([resource_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+    }
 }
