@@ -159,6 +159,12 @@ fn resource_planning_pools_plan_subnets_inside_the_vpc() {
         &wrong("000000000000", "vpc-00000000000000000"),
         &["no VPC with id \"vpc-00000000000000000\""],
     );
+    let planning = pool["id"].as_str().unwrap();
+    support::rejected(
+        &w,
+        &format!("resource \"ipam_pool_cidr\" \"x\" {{\n  ipam_pool_id = \"{planning}\"\n  cidr = \"10.0.0.0/24\"\n}}\n"),
+        &["is a resource planning pool", "ipam_pool_cidr_allocation instead"],
+    );
     // Another configuration plans the same VPC's subnets: the VPC cannot go while it does.
     let other = w.sibling();
     other.config(&wrong("000000000000", vpc_id));

@@ -44,6 +44,9 @@ impl Crud for PoolCidr {
         else {
             return;
         };
+        if let Err(f) = not_a_planning_pool(call, &pool) {
+            return f.report(&mut plan.diagnostics);
+        }
         let blame = blame(&request);
         if let Err(e) = call.store.check_provision(&call.actor, &pool, request) {
             from_store(e, "Cannot provision the CIDR", &blame).report(&mut plan.diagnostics);
@@ -58,6 +61,7 @@ impl Crud for PoolCidr {
                 "Set exactly one of cidr or netmask_length.",
             )
         })?;
+        not_a_planning_pool(call, &pool)?;
         let blame = blame(&request);
         call.store
             .provision_cidr(&call.actor, &pool, request)
@@ -144,4 +148,20 @@ fn split_id(id: &str) -> Option<(String, Cidr)> {
     let (c, p) = id.split_once('_')?;
     let c = Cidr::parse(c).ok()?;
     p.starts_with("ipam-pool-").then(|| (p.to_string(), c))
+}
+
+/// A resource planning pool's space is its source VPC's CIDR, provisioned with the pool.
+fn not_a_planning_pool(call: &Call<'_>, pool: &str) -> Result<(), Failure> {
+    match call
+        .store
+        .pool_source(pool)
+        .doing("Cannot provision the CIDR", &WHOLE)?
+    {
+        Some(src) => Err(Failure::at(
+            "ipam_pool_id",
+            "Cannot provision the CIDR",
+            format!("the pool {pool} is a resource planning pool: its space is the CIDR of the VPC {} (its source_resource), provisioned with it; allocate from it with ipam_pool_cidr_allocation instead.", src.resource_id),
+        )),
+        None => Ok(()),
+    }
 }
