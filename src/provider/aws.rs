@@ -6,7 +6,6 @@ use super::attrs::{string, REGION};
 use super::context::{Context, Shared};
 use super::crud::Call;
 use super::errors::Failure;
-use crate::store::Tags;
 use std::sync::Arc;
 use tfplug::{Attribute, Diagnostics, Plan, Type, Value};
 
@@ -38,10 +37,6 @@ pub fn tags_all_attribute() -> Attribute {
     Attribute::computed("tags_all", Type::map(Type::String)).description(
         "The resource's tags (this provider has no `default_tags`, so the same as `tags`).",
     )
-}
-
-pub fn tags_all(t: &Tags) -> Value {
-    Value::map(t.iter().map(|(k, v)| (k.clone(), Value::string(v))))
 }
 
 /// An argument of the AWS provider that means nothing here: accepted with the AWS default,

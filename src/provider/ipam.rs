@@ -5,7 +5,7 @@
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value, REGION};
 use super::aws::{
-    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument, tags_all,
+    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
     tags_all_attribute,
 };
 use super::crud::{Call, Crud};
@@ -185,7 +185,7 @@ pub fn ipam_values(i: &Record) -> Value {
             ),
         ),
         ("tags", tags_value(&i.tags)),
-        ("tags_all", tags_all(&i.tags)),
+        ("tags_all", tags_value(&i.tags)),
         (
             "private_default_scope_id",
             Value::string(&i.private_default_scope_id),

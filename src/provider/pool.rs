@@ -5,7 +5,7 @@ use super::attrs::{
     NETMASK, REGION,
 };
 use super::aws::{
-    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument, tags_all,
+    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
     tags_all_attribute,
 };
 use super::crud::{Call, Crud};
@@ -221,7 +221,7 @@ impl Crud for Pool {
 
     fn state(&self, r: &Record) -> Value {
         let mut v = pool_values(&r.pool);
-        v.push(("tags_all", tags_all(&r.pool.tags)));
+        v.push(("tags_all", tags_value(&r.pool.tags)));
         let source = r.source.iter().map(|s| {
             Value::object([
                 ("resource_id", Value::string(&s.resource_id)),

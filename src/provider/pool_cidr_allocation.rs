@@ -3,7 +3,7 @@
 //! VPC allocation; from a resource planning pool it plans subnets inside that VPC.
 
 use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, tags_value};
-use super::aws::{check_region, region_argument, tags_all, tags_all_attribute};
+use super::aws::{check_region, region_argument, tags_all_attribute};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use super::vpc_allocation::{
@@ -124,7 +124,7 @@ impl Crud for PoolCidrAllocation {
             ("disallowed_cidrs", disallowed),
             ("description", opt_string(&a.description)),
             ("tags", tags_value(&a.tags)),
-            ("tags_all", tags_all(&a.tags)),
+            ("tags_all", tags_value(&a.tags)),
             ("ipam_pool_allocation_id", Value::string(&a.id)),
             ("resource_id", opt_string(&a.resource_id)),
             ("resource_owner", Value::string(&a.owner_id)),

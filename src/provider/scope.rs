@@ -2,8 +2,7 @@
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
 use super::aws::{
-    arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all,
-    tags_all_attribute,
+    arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all_attribute,
 };
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
@@ -145,7 +144,7 @@ impl Crud for Scope {
             ("arn", arn("ipam-scope", &r.owner_id, &s.id)),
             ("ipam_arn", arn("ipam", &r.owner_id, &s.ipam_id)),
             ("owner_id", Value::string(&r.owner_id)),
-            ("tags_all", tags_all(&s.tags)),
+            ("tags_all", tags_value(&s.tags)),
             ("id", Value::string(&s.id)),
             ("ipam_id", Value::string(&s.ipam_id)),
             ("description", opt_string(&s.description)),
