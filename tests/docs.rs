@@ -62,6 +62,7 @@ fn attribute_lines(s: &Schema, out: &mut String) {
                         " Default `{}`.",
                         match d {
                             tfplug::Value::Bool(b) => b.to_string(),
+                            tfplug::Value::String(s) => format!("{s:?}"),
                             v => format!("{v:?}"),
                         }
                     )
@@ -80,8 +81,13 @@ fn attribute_lines(s: &Schema, out: &mut String) {
             } else {
                 b.schema.description.as_str()
             };
+            let repeat = if b.max_items == 1 {
+                "at most one"
+            } else {
+                "repeatable"
+            };
             out.push_str(&format!(
-                "- `{}` (Block, Optional, repeatable) {what}\n",
+                "- `{}` (Block, Optional, {repeat}) {what}\n",
                 b.name
             ));
             for a in &b.schema.attributes {

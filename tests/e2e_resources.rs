@@ -18,7 +18,8 @@ fn is_id(s: &str, prefix: &str) -> bool {
 const IPAM: &str = r#"
 resource "ipam" "main" {
   description       = "DESC"
-  operating_regions = ["us-east-1", "eu-west-1"]
+  operating_regions { region_name = "us-east-1" }
+  operating_regions { region_name = "eu-west-1" }
   tags = {
     team = "platform"
   }
@@ -261,10 +262,10 @@ fn ipam_destroy_without_cascade_names_remaining_pools() {
         w.run(&["state", "rm", addr]).ok();
     }
     w.config(
-        "resource \"ipam\" \"main\" {\n  operating_regions = [\"us-east-1\", \"eu-west-1\"]\n}\n",
+        "resource \"ipam\" \"main\" {\n  operating_regions { region_name = \"us-east-1\" }\n  operating_regions { region_name = \"eu-west-1\" }\n}\n",
     );
     w.destroy().fails_with("still has 2 pool(s)");
-    w.config("resource \"ipam\" \"main\" {\n  operating_regions = [\"us-east-1\", \"eu-west-1\"]\n  cascade = true\n}\n");
+    w.config("resource \"ipam\" \"main\" {\n  operating_regions { region_name = \"us-east-1\" }\n  operating_regions { region_name = \"eu-west-1\" }\n  cascade = true\n}\n");
     w.apply().ok();
     w.destroy().ok();
     assert!(!w.dump().contains("pools "), "cascade removed the pools");

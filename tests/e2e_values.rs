@@ -138,10 +138,15 @@ fn limits_follow_aws() {
     let cases: Vec<(String, Vec<String>)> = vec![
         (
             "resource \"ipam\" \"x\" {\n  operating_regions = []\n}\n".into(),
-            vec!["operating_regions is empty".into(), "leave operating_regions out".into()],
+            vec!["Did you mean to define a block of type \"operating_regions\"?".into()],
         ),
         (
-            "resource \"ipam\" \"x\" {\n  operating_regions = [\"moon\"]\n}\n".into(),
+            // The previous schema's list form: Terraform itself points at the block form.
+            "resource \"ipam\" \"x\" {\n  operating_regions = [\"us-east-1\"]\n}\n".into(),
+            vec!["Did you mean to define a block of type \"operating_regions\"?".into()],
+        ),
+        (
+            "resource \"ipam\" \"x\" {\n  operating_regions { region_name = \"moon\" }\n}\n".into(),
             vec!["\"moon\" does not look like a region name".into()],
         ),
         (
@@ -299,7 +304,7 @@ fn a_bad_locale_fails_plan_when_the_ipam_is_planned_with_it() {
     let w = Workspace::new(Tf::V1_15);
     let config = r#"
 resource "ipam" "main" {
-  operating_regions = ["us-east-1"]
+  operating_regions { region_name = "us-east-1" }
 }
 
 resource "ipam_pool" "p" {

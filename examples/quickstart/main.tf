@@ -18,7 +18,15 @@ provider "ipam" {
 
 resource "ipam" "main" {
   description       = "Platform IPAM"
-  operating_regions = ["us-east-1", "us-west-2", "eu-west-1"]
+  operating_regions {
+    region_name = "us-east-1"
+  }
+  operating_regions {
+    region_name = "us-west-2"
+  }
+  operating_regions {
+    region_name = "eu-west-1"
+  }
   tags = {
     team = "platform"
   }

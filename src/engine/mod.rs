@@ -32,6 +32,8 @@ pub enum AllocationKind {
     IpamPool,
     /// A CIDR found in use and adopted by an auto-importing pool.
     Imported,
+    /// Space set aside for no particular resource (`ipam_pool_cidr_allocation`).
+    Custom,
 }
 
 impl AllocationKind {
@@ -40,6 +42,7 @@ impl AllocationKind {
             AllocationKind::Vpc => "vpc",
             AllocationKind::IpamPool => "ipam-pool",
             AllocationKind::Imported => "imported",
+            AllocationKind::Custom => "custom",
         }
     }
 
@@ -48,6 +51,7 @@ impl AllocationKind {
             "vpc" => Some(AllocationKind::Vpc),
             "ipam-pool" => Some(AllocationKind::IpamPool),
             "imported" => Some(AllocationKind::Imported),
+            "custom" => Some(AllocationKind::Custom),
             _ => None,
         }
     }

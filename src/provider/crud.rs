@@ -66,6 +66,15 @@ pub trait Crud: Send + Sync + 'static {
         Ok(Value::object([("id", Value::string(id))]))
     }
 
+    /// Rewrites a state written under an older schema `version` (see `tfplug::upgrade`).
+    fn upgrade(
+        &self,
+        _version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        Ok(state)
+    }
+
     /// The record as state (tfplug settles spelling, empty collections, config-only values).
     fn state(&self, record: &Self::Record) -> Value;
 
@@ -194,5 +203,13 @@ impl<T: Crud> Resource for Managed<T> {
                 None
             }
         }
+    }
+
+    fn upgrade_state(
+        &self,
+        version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        self.inner.upgrade(version, state)
     }
 }

@@ -1,13 +1,101 @@
-//! `ipam_pool` data source: a pool by id, or found by description and tags.
+//! `ipam_pool` data source: one pool, by `id` or `ipam_pool_id`, or found by AWS-style
+//! `filter` blocks (`description`, `address-family`, `ipam-scope-id`, `locale`, `tag:<key>`,
+//! …; values take `*` and `?` wildcards). The pool attributes and filter names are shared with
+//! `ipam_pools`.
 
 use super::attrs::string;
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
-use super::errors::{Doing, Failure, WHOLE};
+use super::errors::{Doing, Failure, Reported, WHOLE};
+use super::filter::{check_names, filter_block, filters, matches, tag_field, Names};
 use super::pool::{pool_attributes, pool_values};
+use crate::store::Pool;
 use std::sync::Arc;
-use tfplug::{Attribute, Block, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
 
 pub struct PoolData(pub Arc<Shared>);
+
+/// Filter names for pools, as `describe-ipam-pools` takes them.
+pub const POOL_FILTERS: Names = Names {
+    plain: &[
+        "description",
+        "address-family",
+        "ipam-scope-id",
+        "ipam-scope-type",
+        "ipam-id",
+        "ipam-pool-id",
+        "locale",
+        "owner-id",
+        "source-ipam-pool-id",
+        "pool-depth",
+        "state",
+        "aws-service",
+    ],
+    tags: true,
+};
+
+/// The values a pool has for a filter name; `None` for a name that is not a filter.
+pub fn pool_field(p: &Pool, name: &str) -> Option<Vec<String>> {
+    let one = |s: &str| Some(vec![s.to_string()]);
+    let opt = |s: &Option<String>| Some(s.iter().cloned().collect());
+    match name {
+        "description" => opt(&p.description),
+        "address-family" => one(p.family.as_str()),
+        "ipam-scope-id" => one(&p.scope_id),
+        "ipam-scope-type" => one(p.scope_type.as_str()),
+        "ipam-id" => one(&p.ipam_id),
+        "ipam-pool-id" => one(&p.id),
+        "locale" => opt(&p.locale),
+        "owner-id" => one(&p.owner_id),
+        "source-ipam-pool-id" => opt(&p.parent_id),
+        "pool-depth" => one(&p.depth.to_string()),
+        "state" => one(p.state()),
+        "aws-service" => opt(&p.aws_service),
+        _ => tag_field(name, &p.tags),
+    }
+}
+
+/// A pool's attributes as a data source reports them (`id` given by the caller).
+pub fn pool_data_attributes(s: Schema) -> Schema {
+    let s = s
+        .attribute(
+            Attribute::computed("ipam_scope_id", Type::String).description("The pool's scope."),
+        )
+        .attribute(
+            Attribute::computed("address_family", Type::String).description("`ipv4` or `ipv6`."),
+        )
+        .attribute(Attribute::computed("auto_import", Type::Bool).description(
+            "Whether allocations found in a provisioned CIDR are adopted as imported allocations.",
+        ));
+    pool_attributes(s, true)
+}
+
+/// Every filter name is one pools have.
+pub fn check_pool_filters(config: &Value, diags: &mut Diagnostics) {
+    check_names(config, &POOL_FILTERS, diags);
+}
+
+/// Every pool matching `ids` (when given) and the configuration's filters.
+pub fn find(
+    shared: &Shared,
+    config: &Value,
+    ids: Option<Vec<String>>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Pool>> {
+    let ctx = data_ctx(shared, config, diags)?;
+    let all = ctx
+        .store
+        .find_pools(None, &[], None)
+        .doing("Cannot look up pools", &WHOLE)
+        .reported(diags)?;
+    let fs = filters(config);
+    Some(
+        all.into_iter()
+            .filter(|p| ids.as_ref().is_none_or(|i| i.contains(&p.id)))
+            .filter(|p| matches(&fs, |n| pool_field(p, n)))
+            .collect(),
+    )
+}
 
 impl DataSource for PoolData {
     fn type_name(&self) -> &'static str {
@@ -15,71 +103,36 @@ impl DataSource for PoolData {
     }
 
     fn schema(&self) -> Schema {
-        let s = Schema::new()
-            .description("Looks up one pool, by id or by filters on its description and tags.")
-            .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
-            .attribute(
-                Attribute::computed("ipam_scope_id", Type::String).description("The pool's scope."),
-            )
-            .attribute(
-                Attribute::computed("address_family", Type::String)
-                    .description("`ipv4` or `ipv6`."),
-            )
-            .attribute(
-                Attribute::computed("auto_import", Type::Bool)
-                    .description("Whether allocations found in a provisioned CIDR are adopted as imported allocations."),
-            )
-            .attribute(
-                Attribute::computed("cidrs", Type::list(Type::String))
-                    .description("The pool's provisioned CIDRs."),
-            )
-            .block(Block::list(
-                "filter",
-                Schema::new()
-                    .attribute(
-                        Attribute::required("name", Type::String)
-                            .description("`description`, `ipam-pool-id`, or `tag:<key>`."),
-                    )
-                    .attribute(
-                        Attribute::required("values", Type::set(Type::String))
-                            .description("Any of these values matches."),
-                    ),
-            ));
-        pool_attributes(s, true)
+        pool_data_attributes(
+            Schema::new()
+                .description("Looks up one pool: by `id` or `ipam_pool_id`, or by `filter` blocks as in the AWS provider's `aws_vpc_ipam_pool` data source. Exactly one pool must match.")
+                .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
+                .attribute(Attribute::optional_computed("ipam_pool_id", Type::String).description("The pool id (the AWS provider's name for it)."))
+                .attribute(Attribute::computed("cidrs", Type::list(Type::String)).description("The pool's provisioned CIDRs."))
+                .block(filter_block(&POOL_FILTERS))
+.attribute(region_data_argument()),
+        )
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for f in config.get("filter").and_then(Value::as_list).unwrap_or(&[]) {
-            if let Some(n) = string(f, "name") {
-                if n != "description" && n != "ipam-pool-id" && !n.starts_with("tag:") {
-                    Failure::at("filter", "Unknown filter", format!("{n:?} is not a filter name: use \"description\", \"ipam-pool-id\" or \"tag:<key>\".")).report(diags);
-                }
+        check_pool_filters(config, diags);
+        if let (Some(a), Some(b)) = (string(config, "id"), string(config, "ipam_pool_id")) {
+            if a != b {
+                Failure::at(
+                    "ipam_pool_id",
+                    "Conflicting pool ids",
+                    format!("id is {a:?} but ipam_pool_id is {b:?}; give one of them."),
+                )
+                .report(diags);
             }
         }
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
-        let mut descriptions: Option<Vec<String>> = None;
-        let mut ids: Option<Vec<String>> = string(config, "id").map(|i| vec![i]);
-        let mut tags = Vec::new();
-        for f in config.get("filter").and_then(Value::as_list).unwrap_or(&[]) {
-            let name = string(f, "name").unwrap_or_default();
-            let values = super::attrs::strings(f, "values");
-            if name == "description" {
-                descriptions = Some(values);
-            } else if name == "ipam-pool-id" {
-                ids = Some(values);
-            } else if let Some(k) = name.strip_prefix("tag:") {
-                tags.push((k.to_string(), values));
-            }
-        }
-        let pools = ctx
-            .store
-            .find_pools(descriptions.as_deref(), &tags, ids.as_deref())
-            .doing("Cannot look up pools", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+        let ids = string(config, "id")
+            .or_else(|| string(config, "ipam_pool_id"))
+            .map(|i| vec![i]);
+        let pools = find(&self.0, config, ids, diags)?;
         let p = match pools.as_slice() {
             [p] => p,
             [] => {
@@ -104,16 +157,17 @@ impl DataSource for PoolData {
                 return None;
             }
         };
+        let ctx = self.0.ctx(diags)?;
         let cidrs = ctx
             .store
             .pool_cidrs(&p.id)
             .doing("Cannot read the pool's CIDRs", &WHOLE)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .reported(diags)?;
         let mut v = config.clone();
         for (k, val) in pool_values(p) {
             v.set_attr(k, val);
         }
+        v.set_attr("ipam_pool_id", Value::string(&p.id));
         v.set_attr(
             "cidrs",
             Value::list(cidrs.iter().map(|c| Value::string(c.cidr.to_string()))),

@@ -26,7 +26,7 @@ impl DataSource for PoolAllocations {
         Schema::new()
             .description("The allocations of a pool, in address order.")
             .attribute(Attribute::required("ipam_pool_id", Type::String).description("The pool."))
-            .attribute(Attribute::computed("allocations", Type::list(alloc)).description("Each allocation: id, cidr, resource_type (`vpc`, `ipam-pool`, `imported`), resource_id, description, owner_id."))
+            .attribute(Attribute::computed("allocations", Type::list(alloc)).description("Each allocation: id, cidr, resource_type (`vpc`, `ipam-pool`, `imported`, `custom`), resource_id, description, owner_id."))
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -1,6 +1,7 @@
 //! `ipam_preview_next_cidr`: the block the next allocation would get, without taking it.
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
+use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::errors::{Doing, ALLOCATION};
 use std::sync::Arc;
@@ -20,10 +21,12 @@ impl DataSource for PreviewNextCidr {
             .attribute(Attribute::optional("netmask_length", Type::Number).check(NETMASK).description("The prefix length; default: the pool's default."))
             .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).meaning(CIDR).description("Blocks to skip."))
             .attribute(Attribute::computed("cidr", Type::String).description("The block the next allocation would get."))
+            .attribute(region_data_argument())
+            .attribute(Attribute::computed("id", Type::String).description("The pool id (the AWS provider's data source has an `id` too)."))
     }
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
+        let ctx = data_ctx(&self.0, config, diags)?;
         let pool = string(config, "ipam_pool_id")?;
         let len = integer(config, "netmask_length")
             .ok()
@@ -38,6 +41,7 @@ impl DataSource for PreviewNextCidr {
             .ok()?;
         let mut v = config.clone();
         v.set_attr("cidr", Value::string(c.to_string()));
+        v.set_attr("id", Value::string(&pool));
         Some(v)
     }
 }

@@ -71,6 +71,17 @@ pub const ALLOCATION: Blame = Blame {
     refused: "",
 };
 
+/// A result whose failure is reported where only "no value" can be returned (data sources).
+pub trait Reported<T> {
+    fn reported(self, diags: &mut Diagnostics) -> Option<T>;
+}
+
+impl<T> Reported<T> for Result<T, Failure> {
+    fn reported(self, diags: &mut Diagnostics) -> Option<T> {
+        self.map_err(|f| f.report(diags)).ok()
+    }
+}
+
 /// Store results, worded for Terraform: `doing` says what was being done.
 pub trait Doing<T> {
     fn doing(self, doing: &str, blame: &Blame) -> Result<T, Failure>;

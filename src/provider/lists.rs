@@ -217,14 +217,17 @@ impl Lister for Pool {
         &self,
         call: &Call<'_>,
         config: &Value,
-    ) -> Result<Vec<(String, PoolRecord)>, Failure> {
-        Ok(pools(call, config)?
+    ) -> Result<Vec<(String, super::pool::Record)>, Failure> {
+        pools(call, config)?
             .into_iter()
             .filter(|p| matches(config, &p.tags, &p.owner_id))
             .map(|p| {
                 let name = format!("{} {}", p.id, p.description.clone().unwrap_or_default());
-                (name.trim_end().to_string(), p)
+                Ok((
+                    name.trim_end().to_string(),
+                    super::pool::with_source(call, p)?,
+                ))
             })
-            .collect())
+            .collect()
     }
 }

@@ -3,21 +3,29 @@
 //! one line in [`IpamProvider::resources`].
 
 mod attrs;
+mod aws;
 mod config;
 mod context;
 mod crud;
 mod data_discovered_resource_cidrs;
+mod data_ipam;
+mod data_ipams;
 mod data_pool;
 mod data_pool_allocations;
+mod data_pool_cidrs;
+mod data_pools;
 mod data_preview_next_cidr;
 mod data_utilization;
 mod errors;
+mod filter;
 mod functions;
 mod ipam;
 mod lists;
 mod pending;
 mod pool;
 mod pool_cidr;
+mod pool_cidr_allocation;
+mod preview_next_cidr;
 mod resource_discovery;
 mod resource_discovery_association;
 mod scope;
@@ -68,6 +76,8 @@ impl tfplug::Provider for IpamProvider {
                 resource_discovery_association::ResourceDiscoveryAssociation,
                 s,
             ),
+            managed(pool_cidr_allocation::PoolCidrAllocation, s),
+            managed(preview_next_cidr::PreviewNextCidr, s),
         ]
     }
 
@@ -81,6 +91,10 @@ impl tfplug::Provider for IpamProvider {
             Arc::new(data_discovered_resource_cidrs::DiscoveredResourceCidrs(
                 s.clone(),
             )),
+            Arc::new(data_ipam::IpamData(s.clone())),
+            Arc::new(data_ipams::Ipams(s.clone())),
+            Arc::new(data_pools::Pools(s.clone())),
+            Arc::new(data_pool_cidrs::PoolCidrs(s.clone())),
         ]
     }
 

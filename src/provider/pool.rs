@@ -4,12 +4,30 @@ use super::attrs::{
     boolean, description, integer, opt_number, opt_string, string, tag_map, tags, tags_value,
     NETMASK, REGION,
 };
+use super::aws::{
+    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
+    tags_all_attribute,
+};
 use super::crud::{Call, Crud};
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
 use crate::engine::{AddressFamily, Error as EngineError, PoolRules};
-use crate::store::{Pool as Record, PoolSpec, PoolUpdate};
+use crate::store::{Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
 use std::collections::BTreeMap;
-use tfplug::{Attribute, Check, Diagnostics, Plan, Schema, Type, Value};
+use tfplug::{Attribute, AttributePath, Block, Check, Diagnostics, Plan, Schema, Type, Value};
+
+/// A pool with the resource it draws from, when it is a resource planning pool.
+pub struct Record {
+    pool: StoredPool,
+    source: Option<SourceResource>,
+}
+
+pub(super) fn with_source(call: &Call<'_>, pool: StoredPool) -> Result<Record, Failure> {
+    let source = call
+        .store
+        .pool_source(&pool.id)
+        .doing("Cannot read the pool", &WHOLE)?;
+    Ok(Record { pool, source })
+}
 
 pub struct Pool;
 
@@ -53,6 +71,8 @@ pub fn pool_attributes(s: Schema, computed: bool) -> Schema {
         .attribute(arg(Attribute::optional("publicly_advertisable", Type::Bool).description("Whether the pool's IPv6 space is advertised (public-scope IPv6 pools only)."), false))
         .attribute(arg(Attribute::optional("aws_service", Type::String).check(Check::OneOf { allowed: &["ec2"], what: "a supported service" }).description("`ec2`, for public-scope IPv6 pools."), true))
         .attribute(arg(tag_map("tags", "Tags of the pool."), false))
+        .attribute(arn_attribute("pool"))
+        .attribute(owner_attribute("pool"))
         .attribute(Attribute::computed("ipam_id", Type::String).use_state_for_unknown().description("The IPAM the pool belongs to."))
         .attribute(Attribute::computed("ipam_scope_type", Type::String).use_state_for_unknown().description("`private` or `public`."))
         .attribute(Attribute::computed("pool_depth", Type::Number).use_state_for_unknown().description("1 for a top-level pool, 2 for its children, and so on."))
@@ -70,7 +90,17 @@ impl Crud for Pool {
             .attribute(Attribute::required("ipam_scope_id", Type::String).requires_replace().description("The scope the pool belongs to."))
             .attribute(Attribute::required("address_family", Type::String).requires_replace().check(Check::OneOf { allowed: &["ipv4", "ipv6"], what: "an address family" }).description("`ipv4` or `ipv6`."))
             .attribute(Attribute::optional("auto_import", Type::Bool).default(Value::Bool(false)).description("When a CIDR is provisioned to this pool, allocations its parent already holds inside that CIDR move into this pool as `imported` allocations (same ids) instead of blocking it."))
-            .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).config_only().description("On destroy, also deprovision the pool's CIDRs and release its allocations and child pools."));
+            .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).config_only().description("On destroy, also deprovision the pool's CIDRs and release its allocations and child pools."))
+            .attribute(tags_all_attribute())
+            .attribute(region_argument())
+            .attribute(no_local_effect("public_ip_source", Type::String, Some(Value::string("byoip")), "a public-scope pool here takes either an explicit `cidr` (as with `byoip`) or a `netmask_length` from the provider's `provided_ipv6_cidr` (as with `amazon`), whichever `ipam_pool_cidr` names.").check(Check::OneOf { allowed: &["byoip", "amazon"], what: "a public IP source" }))
+            .block(Block::list("source_resource", Schema::new()
+                .description("Makes this a resource planning pool: its space is the CIDR of a VPC allocated from `source_ipam_pool_id` (an `ipam_vpc_allocation`), and its allocations (`ipam_pool_cidr_allocation`) plan that VPC's subnets. Changing it replaces the pool.")
+                .attribute(Attribute::required("resource_id", Type::String).description("The VPC: the `vpc_id` of an `ipam_vpc_allocation`."))
+                .attribute(Attribute::required("resource_type", Type::String).check(Check::OneOf { allowed: &["vpc"], what: "a resource type that can source a pool" }).description("`vpc`."))
+                .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))
+                .attribute(Attribute::required("resource_region", Type::String).check(REGION).description("The VPC's region (its allocation's `region`).")))
+                .max_items(1));
         pool_attributes(s, false)
     }
 
@@ -95,13 +125,25 @@ impl Crud for Pool {
 
     /// Parent, scope, family and locale against the database, when every value is known.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         if !plan.is_create() {
+            // A block cannot be marked "forces replacement" in the schema: the pool draws its
+            // space from its source once, at create.
+            if plan.config.get("source_resource") != plan.prior.get("source_resource") {
+                plan.requires_replace
+                    .push(AttributePath::attr("source_resource"));
+            }
             return;
         }
         if !plan.config.is_wholly_known() {
             return check_locale_of_new_ipam(call, plan);
         }
         let spec = spec(plan.config);
+        if let Some(src) = source(plan.config) {
+            if let Err(e) = call.store.check_source_resource(&spec, &src) {
+                from_store(e, "Invalid source_resource", &POOL).report(&mut plan.diagnostics);
+            }
+        }
         if let Err(e) = call.store.check_pool_spec(&spec) {
             let scope_missing = matches!(
                 e,
@@ -123,15 +165,22 @@ impl Crud for Pool {
     }
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
-        call.store
-            .create_pool(&call.actor, spec(planned))
-            .doing("Cannot create the pool", &POOL)
+        let pool = match source(planned) {
+            Some(src) => call
+                .store
+                .create_planning_pool(&call.actor, spec(planned), &src),
+            None => call.store.create_pool(&call.actor, spec(planned)),
+        }
+        .doing("Cannot create the pool", &POOL)?;
+        with_source(call, pool)
     }
 
     fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         call.store
             .get_pool(id)
-            .doing("Cannot read the pool", &WHOLE)
+            .doing("Cannot read the pool", &WHOLE)?
+            .map(|p| with_source(call, p))
+            .transpose()
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -146,20 +195,43 @@ impl Crud for Pool {
             publicly_advertisable: s.publicly_advertisable,
             tags: s.tags,
         };
-        call.store
+        let pool = call
+            .store
             .update_pool(&call.actor, id, u)
-            .doing("Cannot update the pool", &POOL)
+            .doing("Cannot update the pool", &POOL)?;
+        with_source(call, pool)
     }
 
     fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
         let cascade = boolean(prior, "cascade").unwrap_or(false);
+        let planning = prior
+            .get("source_resource")
+            .and_then(Value::as_list)
+            .is_some_and(|l| !l.is_empty());
+        if planning {
+            return call
+                .store
+                .delete_planning_pool(&call.actor, id, cascade)
+                .doing("Cannot delete the pool", &CASCADE);
+        }
         call.store
             .delete_pool(&call.actor, id, cascade)
             .doing("Cannot delete the pool", &CASCADE)
     }
 
-    fn state(&self, p: &Record) -> Value {
-        Value::object(pool_values(p))
+    fn state(&self, r: &Record) -> Value {
+        let mut v = pool_values(&r.pool);
+        v.push(("tags_all", tags_value(&r.pool.tags)));
+        let source = r.source.iter().map(|s| {
+            Value::object([
+                ("resource_id", Value::string(&s.resource_id)),
+                ("resource_type", Value::string(&s.resource_type)),
+                ("resource_owner", Value::string(&s.resource_owner)),
+                ("resource_region", Value::string(&s.resource_region)),
+            ])
+        });
+        v.push(("source_resource", Value::list(source)));
+        Value::object(v)
     }
 }
 
@@ -195,9 +267,11 @@ fn check_locale_of_new_ipam(call: &Call<'_>, plan: &mut Plan<'_>) {
 }
 
 /// A pool's attributes as Terraform values (shared with the `ipam_pool` data source).
-pub fn pool_values(p: &Record) -> Vec<(&'static str, Value)> {
+pub fn pool_values(p: &StoredPool) -> Vec<(&'static str, Value)> {
     vec![
         ("id", Value::string(&p.id)),
+        ("arn", arn("ipam-pool", &p.owner_id, &p.id)),
+        ("owner_id", Value::string(&p.owner_id)),
         ("ipam_scope_id", Value::string(&p.scope_id)),
         ("address_family", Value::string(p.family.as_str())),
         ("source_ipam_pool_id", opt_string(&p.parent_id)),
@@ -241,6 +315,17 @@ fn netmasks(v: &Value) -> (Option<i64>, Option<i64>, Option<i64>) {
 
 fn family(v: &Value) -> Option<AddressFamily> {
     string(v, "address_family").and_then(|f| AddressFamily::parse(&f))
+}
+
+/// The `source_resource` block, when given.
+fn source(v: &Value) -> Option<SourceResource> {
+    let b = v.get("source_resource")?.as_list()?.first()?;
+    Some(SourceResource {
+        resource_id: string(b, "resource_id")?,
+        resource_type: string(b, "resource_type")?,
+        resource_owner: string(b, "resource_owner")?,
+        resource_region: string(b, "resource_region")?,
+    })
 }
 
 fn spec(v: &Value) -> PoolSpec {

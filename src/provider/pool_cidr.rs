@@ -1,11 +1,12 @@
 //! `ipam_pool_cidr`: space provisioned to a pool, explicit or the next free block of its parent.
 
 use super::attrs::{cidr, integer, string, CIDR, NETMASK};
+use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use crate::engine::{AllocationRequest, Cidr};
 use crate::store::PoolCidr as Record;
-use tfplug::{Attribute, Plan, Schema, Type, Value};
+use tfplug::{Attribute, Block, Plan, Schema, Type, Value};
 
 pub struct PoolCidr;
 
@@ -21,12 +22,20 @@ impl Crud for PoolCidr {
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
             .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("The CIDR to provision; computed when `netmask_length` is given."))
             .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("Provision the next free block of this length from the parent pool (or the provider's IPv6 space)."))
+            .attribute(region_argument())
+            .block(Block::list("cidr_authorization_context", Schema::new()
+                .description("No local effect (accepted for the AWS provider's examples): the AWS provider's proof that you may bring this range (BYOIP). The database holds whatever you provision; the block is kept in state as written.")
+                .attribute(Attribute::optional("message", Type::String).description("The signed message, as for BYOIP."))
+                .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
+                .max_items(1)
+                .config_only())
             .exactly_one_of(&["cidr", "netmask_length"])
     }
 
     /// What apply would refuse (overlap with another pool's CIDR in the scope, the wrong
     /// family, the parent's netmask rules, no space left), checked on a rolled-back provision.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         if !plan.is_create() || !plan.config.is_wholly_known() {
             return;
         }
@@ -35,6 +44,9 @@ impl Crud for PoolCidr {
         else {
             return;
         };
+        if let Err(f) = not_a_planning_pool(call, &pool) {
+            return f.report(&mut plan.diagnostics);
+        }
         let blame = blame(&request);
         if let Err(e) = call.store.check_provision(&call.actor, &pool, request) {
             from_store(e, "Cannot provision the CIDR", &blame).report(&mut plan.diagnostics);
@@ -49,6 +61,7 @@ impl Crud for PoolCidr {
                 "Set exactly one of cidr or netmask_length.",
             )
         })?;
+        not_a_planning_pool(call, &pool)?;
         let blame = blame(&request);
         call.store
             .provision_cidr(&call.actor, &pool, request)
@@ -135,4 +148,20 @@ fn split_id(id: &str) -> Option<(String, Cidr)> {
     let (c, p) = id.split_once('_')?;
     let c = Cidr::parse(c).ok()?;
     p.starts_with("ipam-pool-").then(|| (p.to_string(), c))
+}
+
+/// A resource planning pool's space is its source VPC's CIDR, provisioned with the pool.
+fn not_a_planning_pool(call: &Call<'_>, pool: &str) -> Result<(), Failure> {
+    match call
+        .store
+        .pool_source(pool)
+        .doing("Cannot provision the CIDR", &WHOLE)?
+    {
+        Some(src) => Err(Failure::at(
+            "ipam_pool_id",
+            "Cannot provision the CIDR",
+            format!("the pool {pool} is a resource planning pool: its space is the CIDR of the VPC {} (its source_resource), provisioned with it; allocate from it with ipam_pool_cidr_allocation instead.", src.resource_id),
+        )),
+        None => Ok(()),
+    }
 }

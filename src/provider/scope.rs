@@ -1,10 +1,29 @@
 //! `ipam_scope`: a private scope of an IPAM, beside the two default ones.
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
+use super::aws::{
+    arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all_attribute,
+};
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
-use crate::store::Scope as Record;
+use crate::store::Scope as StoredScope;
 use tfplug::{Attribute, Plan, Schema, Type, Value};
+
+/// A scope with its owner (its IPAM's), from which its ARN and its IPAM's ARN follow.
+pub struct Record {
+    scope: StoredScope,
+    owner_id: String,
+}
+
+/// The scope with its owner, read from its IPAM.
+fn owned(call: &Call<'_>, scope: StoredScope) -> Result<Record, Failure> {
+    let owner_id = call
+        .store
+        .ipam_owner(&scope.ipam_id)
+        .doing("Cannot read the scope's IPAM", &WHOLE)?
+        .unwrap_or_else(|| call.actor.account_id.clone());
+    Ok(Record { scope, owner_id })
+}
 
 pub struct Scope;
 
@@ -36,6 +55,15 @@ impl Crud for Scope {
             )
             .attribute(description("scope"))
             .attribute(tag_map("tags", "Tags of the scope."))
+            .attribute(tags_all_attribute())
+            .attribute(region_argument())
+            .attribute(arn_attribute("scope"))
+            .attribute(owner_attribute("scope (its IPAM's owner)"))
+            .attribute(
+                Attribute::computed("ipam_arn", Type::String)
+                    .use_state_for_unknown()
+                    .description("The ARN of the IPAM the scope belongs to."),
+            )
             .attribute(
                 Attribute::computed("ipam_scope_type", Type::String)
                     .use_state_for_unknown()
@@ -53,6 +81,7 @@ impl Crud for Scope {
     }
 
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         if !plan.is_create() {
             return;
         }
@@ -70,31 +99,37 @@ impl Crud for Scope {
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
         let ipam_id = string(planned, "ipam_id").unwrap_or_default();
-        call.store
+        let s = call
+            .store
             .create_scope(
                 &call.actor,
                 &ipam_id,
                 string(planned, "description"),
                 tags(planned, "tags"),
             )
-            .doing("Cannot create the scope", &IPAM)
+            .doing("Cannot create the scope", &IPAM)?;
+        owned(call, s)
     }
 
     fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
         call.store
             .get_scope(id)
-            .doing("Cannot read the scope", &WHOLE)
+            .doing("Cannot read the scope", &WHOLE)?
+            .map(|s| owned(call, s))
+            .transpose()
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
-        call.store
+        let s = call
+            .store
             .update_scope(
                 &call.actor,
                 id,
                 string(planned, "description"),
                 tags(planned, "tags"),
             )
-            .doing("Cannot update the scope", &WHOLE)
+            .doing("Cannot update the scope", &WHOLE)?;
+        owned(call, s)
     }
 
     fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
@@ -103,8 +138,13 @@ impl Crud for Scope {
             .doing("Cannot delete the scope", &WHOLE)
     }
 
-    fn state(&self, s: &Record) -> Value {
+    fn state(&self, r: &Record) -> Value {
+        let s = &r.scope;
         Value::object([
+            ("arn", arn("ipam-scope", &r.owner_id, &s.id)),
+            ("ipam_arn", arn("ipam", &r.owner_id, &s.ipam_id)),
+            ("owner_id", Value::string(&r.owner_id)),
+            ("tags_all", tags_value(&s.tags)),
             ("id", Value::string(&s.id)),
             ("ipam_id", Value::string(&s.ipam_id)),
             ("description", opt_string(&s.description)),

@@ -30,18 +30,17 @@ CIDRs are compared by meaning: `cidr` and `disallowed_cidrs` stay in state as wr
 
 Without `name`, the CIDR of a new allocation is *(known after apply)*. With `name`, `terraform plan` reserves the block in the database under (pool, name), in one transaction, and shows the CIDR in the plan, so `for_each` over subnets carved from it (`cidrsubnets()`, `provider::ipam::subnets()`) works in the same apply. Every later plan of the same name shows the same block, and apply turns the reservation into the allocation; a saved plan (`plan -out`) applies exactly the planned block. Reservations count as used space for every other request (`ipam_utilization` includes them). A reservation that is never applied expires after the provider's `reservation_ttl` (default 24h) and its space returns to the pool; if a saved plan is applied after that and the block was taken meanwhile, apply fails and asks you to plan again. A name is unique among the pool's allocations: planning a name another allocation has fails on `name`.";
 
+const TYPE: &str = "ipam_vpc_allocation";
+
 impl Crud for VpcAllocation {
     type Record = Record;
-    const TYPE_NAME: &'static str = "ipam_vpc_allocation";
+    const TYPE_NAME: &'static str = TYPE;
 
     fn schema(&self) -> Schema {
         Schema::new()
             .description(DESCRIPTION)
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The allocation id, `ipam-pool-alloc-` and 17 hex digits."))
-            .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to allocate from."))
-            .attribute(Attribute::optional_computed("netmask_length", Type::Number).requires_replace().use_state_for_unknown().check(NETMASK).description("The prefix length to allocate. Default: the pool's default netmask length."))
-            .attribute(Attribute::optional_computed("cidr", Type::String).requires_replace().use_state_for_unknown().meaning(CIDR).description("An explicit block instead of the next free one."))
-            .attribute(Attribute::optional("disallowed_cidrs", Type::set(Type::String)).requires_replace().meaning(CIDR).description("Blocks the allocator must not hand out."))
+            .attributes_of(request_attributes)
             .attribute(Attribute::optional("name", Type::String).requires_replace().check(Check::Length { min: 1, max: 255 }).check(NOT_BLANK).description("Unique among the pool's allocations. When set, the CIDR is reserved at plan time and shown in the plan."))
             .attribute(description("allocation"))
             .attribute(tag_map("tags", "Tags; must include the pool's allocation_resource_tags."))
@@ -50,19 +49,8 @@ impl Crud for VpcAllocation {
             .attribute(Attribute::computed("region", Type::String).use_state_for_unknown().description("The region the allocation was made in."))
     }
 
-    /// `cidr` and `netmask_length` together must agree.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
-            let len = c.prefix_len();
-            if i64::from(len) != n {
-                Failure::at(
-                    "netmask_length",
-                    "Conflicting netmask_length",
-                    format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
-                )
-                .report(diags);
-            }
-        }
+        check_cidr_and_netmask(config, diags);
     }
 
     /// Plan-time checks and reservation for a new allocation.
@@ -106,31 +94,7 @@ impl Crud for VpcAllocation {
             }
             return;
         }
-        let _gate = call.pending.gate();
-        let pending = call.pending.list(&spec.pool_id);
-        if let AllocationRequest::Explicit(c) = &spec.request {
-            if let Some(p) = pending
-                .iter()
-                .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
-            {
-                return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another ipam_vpc_allocation in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
-            }
-        }
-        let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
-        match call.store.check_request(&spec, &lens) {
-            Ok(len) => {
-                plan.set("netmask_length", Value::number(len));
-                let explicit = match spec.request {
-                    AllocationRequest::Explicit(c) => Some(c),
-                    _ => None,
-                };
-                call.pending
-                    .add(&spec.pool_id, PendingEntry { len, explicit });
-            }
-            Err(e) => {
-                from_store(e, "Cannot allocate from the pool", &blame).report(&mut plan.diagnostics)
-            }
-        }
+        plan_unnamed(call, plan, &spec, TYPE);
     }
 
     fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
@@ -159,8 +123,8 @@ impl Crud for VpcAllocation {
             .store
             .get_allocation(id)
             .doing("Cannot read the allocation", &WHOLE)?;
-        // A child pool's CIDR is an allocation too, but not a VPC's.
-        Ok(a.filter(|a| a.kind != AllocationKind::IpamPool))
+        // A child pool's CIDR and a custom allocation are allocations too, but not a VPC's.
+        Ok(a.filter(|a| !matches!(a.kind, AllocationKind::IpamPool | AllocationKind::Custom)))
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -174,7 +138,20 @@ impl Crud for VpcAllocation {
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
-    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
+    /// Refused while a resource planning pool draws its space from this VPC.
+    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
+        if let Some(vpc) = string(prior, "vpc_id") {
+            let pools = call
+                .store
+                .planning_pools_of(&vpc)
+                .doing("Cannot release the allocation", &WHOLE)?;
+            if !pools.is_empty() {
+                return Err(Failure::plain(
+                    "Cannot release the allocation",
+                    format!("the VPC {vpc} is the source_resource of the pool(s) {}, which plan its subnets; destroy them first.", pools.join(", ")),
+                ));
+            }
+        }
         call.store
             .release(&call.actor, id)
             .doing("Cannot release the allocation", &WHOLE)
@@ -206,8 +183,92 @@ impl Crud for VpcAllocation {
     }
 }
 
+/// Plan-time check of a new allocation without a name: it must fit together with every other
+/// allocation from the same pool pending in this plan (`pending.rs`), and an
+/// explicit `cidr` must not overlap another pending one. `kind` names the resource type.
+pub(super) fn plan_unnamed(
+    call: &Call<'_>,
+    plan: &mut Plan<'_>,
+    spec: &AllocationSpec,
+    kind: &str,
+) {
+    let blame = blame(&spec.request);
+    let _gate = call.pending.gate();
+    let pending = call.pending.list(&spec.pool_id);
+    if let AllocationRequest::Explicit(c) = &spec.request {
+        if let Some(p) = pending
+            .iter()
+            .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
+        {
+            return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another {kind} in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
+        }
+    }
+    let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
+    match call.store.check_request(spec, &lens) {
+        Ok(len) => {
+            plan.set("netmask_length", Value::number(len));
+            let explicit = match spec.request {
+                AllocationRequest::Explicit(c) => Some(c),
+                _ => None,
+            };
+            call.pending
+                .add(&spec.pool_id, PendingEntry { len, explicit });
+        }
+        Err(e) => {
+            from_store(e, "Cannot allocate from the pool", &blame).report(&mut plan.diagnostics)
+        }
+    }
+}
+
+/// What every allocation asks for: the pool, and the block (explicit, by size or the pool's
+/// default) with the blocks to avoid. All force a new allocation.
+pub(super) fn request_attributes(s: Schema) -> Schema {
+    s.attribute(
+        Attribute::required("ipam_pool_id", Type::String)
+            .requires_replace()
+            .description("The pool to allocate from."),
+    )
+    .attribute(
+        Attribute::optional_computed("netmask_length", Type::Number)
+            .requires_replace()
+            .use_state_for_unknown()
+            .check(NETMASK)
+            .description(
+                "The prefix length to allocate. Default: the pool's default netmask length.",
+            ),
+    )
+    .attribute(
+        Attribute::optional_computed("cidr", Type::String)
+            .requires_replace()
+            .use_state_for_unknown()
+            .meaning(CIDR)
+            .description("An explicit block instead of the next free one."),
+    )
+    .attribute(
+        Attribute::optional("disallowed_cidrs", Type::set(Type::String))
+            .requires_replace()
+            .meaning(CIDR)
+            .description("Blocks the allocator must not hand out."),
+    )
+}
+
+/// `cidr` and `netmask_length` together must agree.
+pub(super) fn check_cidr_and_netmask(config: &Value, diags: &mut Diagnostics) {
+    if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
+        let len = c.prefix_len();
+        if i64::from(len) != n {
+            Failure::at(
+                "netmask_length",
+                "Conflicting netmask_length",
+                format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
+            )
+            .report(diags);
+        }
+    }
+}
+
 /// The pool exists and serves this provider's region.
-fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
+pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
     let pool = call
         .store
         .get_pool(&spec.pool_id)
@@ -226,14 +287,14 @@ fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
         Some(locale) if *locale != call.actor.region => Err(Failure::at(
             "ipam_pool_id",
             "Pool locale does not match the provider region",
-            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: a VPC may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
+            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
         )),
         _ => Ok(()),
     }
 }
 
 /// An explicit CIDR is at fault for everything about its block, its size included.
-fn blame(request: &AllocationRequest) -> Blame {
+pub(super) fn blame(request: &AllocationRequest) -> Blame {
     match request {
         AllocationRequest::Explicit(_) => Blame {
             netmask: "cidr",
@@ -244,7 +305,7 @@ fn blame(request: &AllocationRequest) -> Blame {
 }
 
 /// The request the configuration makes; `None` when a value is malformed (validate reports it).
-fn request(v: &Value) -> Option<AllocationRequest> {
+pub(super) fn request(v: &Value) -> Option<AllocationRequest> {
     if let Some(c) = string(v, "cidr") {
         return crate::engine::Cidr::parse(&c)
             .ok()
@@ -258,6 +319,11 @@ fn request(v: &Value) -> Option<AllocationRequest> {
 }
 
 fn spec(v: &Value) -> Option<AllocationSpec> {
+    spec_of(v, AllocationKind::Vpc)
+}
+
+/// The allocation a configuration or plan asks for; `None` when a value is malformed.
+pub(super) fn spec_of(v: &Value, kind: AllocationKind) -> Option<AllocationSpec> {
     Some(AllocationSpec {
         pool_id: string(v, "ipam_pool_id")?,
         request: request(v)?,
@@ -265,7 +331,7 @@ fn spec(v: &Value) -> Option<AllocationSpec> {
         name: string(v, "name"),
         description: string(v, "description"),
         tags: tags(v, "tags"),
-        kind: AllocationKind::Vpc,
+        kind,
         resource_id: None,
     })
 }

@@ -553,7 +553,10 @@ impl Store {
                 id: id.into(),
             })?;
             let s = space(tx, &before.pool_id)?;
-            s.rules.check_tags(&tags)?;
+            // A pool's required tags are for resources; a custom allocation is for none.
+            if before.kind != AllocationKind::Custom {
+                s.rules.check_tags(&tags)?;
+            }
             tx.execute(
                 "UPDATE allocations SET description = ?2, tags = ?3 WHERE id = ?1",
                 params![id, description, tags_json(&tags)],

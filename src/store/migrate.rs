@@ -149,6 +149,19 @@ CREATE TABLE discovered_cidrs (
     scanned_at INTEGER NOT NULL
 );
 CREATE INDEX discovered_by_discovery ON discovered_cidrs(discovery_id);
+    // 6: resource planning pools: the resource (a VPC allocation) a pool draws its space from.
+    r#"
+CREATE TABLE pool_sources (
+    pool_id TEXT PRIMARY KEY,
+    resource_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_owner TEXT NOT NULL,
+    resource_region TEXT NOT NULL
+);
+CREATE TRIGGER pool_sources_follow_pools AFTER DELETE ON pools
+BEGIN
+    DELETE FROM pool_sources WHERE pool_id = OLD.id;
+END;
 "#,
 ];
 

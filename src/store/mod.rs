@@ -7,6 +7,7 @@
 
 mod allocation;
 mod audit;
+mod aws;
 mod discovery;
 pub mod free;
 mod history;
@@ -15,6 +16,7 @@ pub mod migrate;
 mod model;
 mod open;
 mod origin;
+mod planning;
 mod pool;
 mod pool_cidr;
 mod recovery;
@@ -28,6 +30,7 @@ pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanEr
 pub use history::HistoryPoint;
 pub use model::*;
 pub use origin::Origin;
+pub use planning::SourceResource;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
 pub use verify::Fault;

@@ -131,24 +131,7 @@ impl Store {
     }
 
     pub fn create_pool(&self, actor: &Actor, spec: PoolSpec) -> Result<Pool> {
-        self.write(|tx| {
-            let (scope, ipam, family, rules, depth) = validate_spec(tx, &spec)?;
-            let id = new_id("ipam-pool");
-            tx.execute(
-                "INSERT INTO pools (id, ipam_id, scope_id, family, parent_id, locale, description, min_len, max_len, default_len,
-                    allocation_tags, auto_import, publicly_advertisable, aws_service, tags, depth, owner_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                params![
-                    id, ipam.id, scope.id, family.as_str(), spec.parent_id, spec.locale, spec.description,
-                    rules.min_len, rules.max_len, rules.default_len, tags_json(&rules.required_tags),
-                    spec.auto_import, spec.publicly_advertisable, spec.aws_service, tags_json(&spec.tags),
-                    depth, actor.account_id
-                ],
-            )?;
-            let pool = require_pool(tx, &id)?;
-            record(tx, actor, "create-ipam-pool", &id, None, Some(pool_json(&pool)))?;
-            Ok(pool)
-        })
+        self.write(|tx| create_pool_tx(tx, actor, &spec))
     }
 
     pub fn get_pool(&self, id: &str) -> Result<Option<Pool>> {
@@ -319,4 +302,31 @@ fn validate_spec(tx: &Transaction, spec: &PoolSpec) -> Result<Validated> {
         });
     }
     Ok((scope, ipam, family, rules, depth))
+}
+
+/// Creates a pool inside `tx` (also the first step of a resource planning pool).
+pub(crate) fn create_pool_tx(tx: &Transaction, actor: &Actor, spec: &PoolSpec) -> Result<Pool> {
+    let (scope, ipam, family, rules, depth) = validate_spec(tx, spec)?;
+    let id = new_id("ipam-pool");
+    tx.execute(
+        "INSERT INTO pools (id, ipam_id, scope_id, family, parent_id, locale, description, min_len, max_len, default_len,
+            allocation_tags, auto_import, publicly_advertisable, aws_service, tags, depth, owner_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            id, ipam.id, scope.id, family.as_str(), spec.parent_id, spec.locale, spec.description,
+            rules.min_len, rules.max_len, rules.default_len, tags_json(&rules.required_tags),
+            spec.auto_import, spec.publicly_advertisable, spec.aws_service, tags_json(&spec.tags),
+            depth, actor.account_id
+        ],
+    )?;
+    let pool = require_pool(tx, &id)?;
+    record(
+        tx,
+        actor,
+        "create-ipam-pool",
+        &id,
+        None,
+        Some(pool_json(&pool)),
+    )?;
+    Ok(pool)
 }

@@ -14,7 +14,7 @@ use crate::engine::{
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
-fn add_root(
+pub(crate) fn add_root(
     tx: &Transaction,
     pool_id: &str,
     cidr: &Cidr,

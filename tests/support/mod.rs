@@ -56,40 +56,59 @@ pub fn terraform_bin(tf: Tf) -> PathBuf {
 
 /// A filesystem mirror holding this build of the provider, and the CLI config that points at it.
 struct Mirror {
-    _dir: tempfile::TempDir,
     cli_config: PathBuf,
+}
+
+/// This test process's mirror folder under the target's temporary directory. A static is never
+/// dropped, so a temporary directory would outlive every run (the provider binary is large):
+/// instead each process removes the folders of processes that are gone.
+fn mirror_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ipam-mirror");
+    if let Ok(entries) = std::fs::read_dir(&root) {
+        for e in entries.flatten() {
+            let alive = e
+                .file_name()
+                .to_str()
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            if !alive {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = root.join(std::process::id().to_string());
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mirror dir");
+    dir
 }
 
 fn mirror() -> &'static Mirror {
     static MIRROR: OnceLock<Mirror> = OnceLock::new();
     MIRROR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("ipam-mirror-")
-            .tempdir()
-            .expect("temp dir");
+        let dir = mirror_dir();
         let platform = dir
-            .path()
             .join("mirror")
             .join(SOURCE)
             .join(VERSION)
             .join("linux_amd64");
         std::fs::create_dir_all(&platform).expect("mirror dirs");
         let exe = platform.join(format!("terraform-provider-ipam_v{VERSION}"));
-        std::fs::copy(env!("CARGO_BIN_EXE_terraform-provider-ipam"), &exe).expect("copy provider");
-        let cli_config = dir.path().join("terraform.rc");
+        // A hard link where it can be (no copy of a large binary), else a copy.
+        let built = env!("CARGO_BIN_EXE_terraform-provider-ipam");
+        if std::fs::hard_link(built, &exe).is_err() {
+            std::fs::copy(built, &exe).expect("copy provider");
+        }
+        let cli_config = dir.join("terraform.rc");
         let host_ns = SOURCE.rsplit_once('/').map(|(ns, _)| ns).unwrap_or(SOURCE);
         std::fs::write(
             &cli_config,
             format!(
                 "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{host_ns}/*\"]\n  }}\n  direct {{\n    exclude = [\"{host_ns}/*\"]\n  }}\n}}\n",
-                dir.path().join("mirror").display()
+                dir.join("mirror").display()
             ),
         )
         .expect("write CLI config");
-        Mirror {
-            _dir: dir,
-            cli_config,
-        }
+        Mirror { cli_config }
     })
 }
 
@@ -332,7 +351,8 @@ impl Workspace {
 /// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required).
 pub const PLATFORM: &str = r#"
 resource "ipam" "main" {
-  operating_regions = ["us-east-1", "eu-west-1"]
+  operating_regions { region_name = "us-east-1" }
+  operating_regions { region_name = "eu-west-1" }
 }
 
 resource "ipam_pool" "top" {

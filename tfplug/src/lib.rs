@@ -19,6 +19,7 @@ mod serve;
 pub mod server;
 pub mod time;
 pub mod tls;
+pub mod upgrade;
 pub mod value;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};

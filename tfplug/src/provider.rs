@@ -115,6 +115,17 @@ pub trait Resource: Send + Sync {
             }
         }
     }
+
+    /// Rewrites a state (JSON, as Terraform stores it) written under an older schema `version`
+    /// into the current schema's shape; `Err` says why it cannot. Runs only when `version` is
+    /// below [`Schema::version`] (see [`crate::upgrade`]). By default the state is kept as is.
+    fn upgrade_state(
+        &self,
+        _version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        Ok(state)
+    }
 }
 
 pub trait DataSource: Send + Sync {

@@ -190,11 +190,38 @@ fn or_list(items: &[String]) -> String {
 /// Runs every attribute's checks and meaning, and the schema's exactly-one-of groups, over a
 /// configuration. Unknown values are skipped (checked again when known); null values too.
 pub fn validate(schema: &Schema, config: &Value, diags: &mut Diagnostics) {
+    validate_at(schema, config, &AttributePath::root(), diags);
+}
+
+/// [`validate`] for the object at `base`: the top of a resource, or one nested block, whose
+/// attributes are checked by the same rules (a block in a set is addressed by the block's
+/// name: Terraform cannot point at a set element).
+fn validate_at(schema: &Schema, config: &Value, base: &AttributePath, diags: &mut Diagnostics) {
     for a in &schema.attributes {
         let Some(v) = config.get(&a.name) else {
             continue;
         };
-        check_attribute(a, v, diags);
+        check_attribute(a, v, base, diags);
+    }
+    for b in &schema.blocks {
+        let Some(items) = config.get(&b.name).and_then(Value::as_list) else {
+            if let Some(single) = config.get(&b.name).filter(|v| v.is_known() && !v.is_null()) {
+                validate_at(&b.schema, single, &base.clone().then_attr(&b.name), diags);
+            }
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let at = match b.nesting {
+                crate::schema::Nesting::List => {
+                    base.clone().then_attr(&b.name).then_index(i as i64)
+                }
+                _ => base.clone().then_attr(&b.name),
+            };
+            validate_at(&b.schema, item, &at, diags);
+        }
+    }
+    if !base.0.is_empty() {
+        return;
     }
     for group in &schema.exactly_one_of {
         let set: Vec<&String> = group
@@ -213,12 +240,12 @@ pub fn validate(schema: &Schema, config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-fn check_attribute(a: &Attribute, v: &Value, diags: &mut Diagnostics) {
+fn check_attribute(a: &Attribute, v: &Value, base: &AttributePath, diags: &mut Diagnostics) {
     if v.is_null() || v.is_unknown() {
         return;
     }
     let summary = format!("Invalid {}", a.name);
-    let at = AttributePath::attr(&a.name);
+    let at = base.clone().then_attr(&a.name);
     let mut fail = |path: AttributePath, message: String| {
         diags.error_at(path, summary.clone(), message);
     };
@@ -280,6 +307,12 @@ fn check_attribute(a: &Attribute, v: &Value, diags: &mut Diagnostics) {
 /// spelling, an empty collection keeps the reference's null or empty form, and config-only
 /// attributes take the reference's value (their default when it has none, as after import).
 pub fn settle(schema: &Schema, result: &mut Value, reference: &Value) {
+    for b in schema.blocks.iter().filter(|b| b.config_only) {
+        match reference.get(&b.name) {
+            Some(r) if r.is_wholly_known() => result.set_attr(&b.name, r.clone()),
+            _ => {}
+        }
+    }
     for a in &schema.attributes {
         let r = reference.get(&a.name).unwrap_or(&Value::Null);
         if a.config_only {
@@ -378,6 +411,13 @@ mod tests {
                 }),
             )
             .exactly_one_of(&["word", "n"])
+            .block(
+                crate::schema::Block::list(
+                    "proof",
+                    Schema::new().attribute(Attribute::optional("text", Type::String)),
+                )
+                .config_only(),
+            )
     }
 
     #[test]
@@ -391,6 +431,10 @@ mod tests {
             ),
             ("tags", Value::map::<String>([])),
             ("cascade", Value::Bool(true)),
+            (
+                "proof",
+                Value::list([Value::object([("text", Value::string("signed"))])]),
+            ),
         ]));
         let mut result = s.complete(Value::object([
             ("word", Value::string("abc")),
@@ -432,6 +476,32 @@ mod tests {
         let mut d = Diagnostics::new();
         validate(&s, &s.complete(Value::Null), &mut d);
         assert!(format!("{d:?}").contains("Missing word or n"));
+    }
+
+    #[test]
+    fn checks_run_inside_blocks_at_the_element() {
+        let s = Schema::new().block(crate::schema::Block::list(
+            "filter",
+            Schema::new().attribute(Attribute::required("name", Type::String).check(
+                Check::OneOf {
+                    allowed: &["a", "b"],
+                    what: "a filter name",
+                },
+            )),
+        ));
+        let config = s.complete(Value::object([(
+            "filter",
+            Value::list([
+                Value::object([("name", Value::string("a"))]),
+                Value::object([("name", Value::string("z"))]),
+            ]),
+        )]));
+        let mut d = Diagnostics::new();
+        validate(&s, &config, &mut d);
+        let text = format!("{d:?}");
+        assert!(text.contains("is not a filter name"), "{text}");
+        assert!(text.contains("Index(1)"), "{text}");
+        assert_eq!(d.0.len(), 1, "{text}");
     }
 
     #[test]

@@ -148,6 +148,9 @@ pub struct Block {
     pub schema: Schema,
     pub min_items: i64,
     pub max_items: i64,
+    /// Accepted and echoed, never stored by the provider (state takes the plan's blocks after
+    /// apply, the prior state's after read), like [`Attribute::config_only`].
+    pub config_only: bool,
 }
 
 impl Block {
@@ -158,6 +161,26 @@ impl Block {
             schema,
             min_items: 0,
             max_items: 0,
+            config_only: false,
+        }
+    }
+
+    /// At most `n` blocks.
+    pub fn max_items(mut self, n: i64) -> Self {
+        self.max_items = n;
+        self
+    }
+
+    pub fn config_only(mut self) -> Self {
+        self.config_only = true;
+        self
+    }
+
+    /// Blocks whose order does not matter, such as AWS's `operating_regions`.
+    pub fn set(name: &str, schema: Schema) -> Self {
+        Block {
+            nesting: Nesting::Set,
+            ..Block::list(name, schema)
         }
     }
 }
@@ -198,6 +221,11 @@ impl Schema {
         self.exactly_one_of
             .push(names.iter().map(|n| n.to_string()).collect());
         self
+    }
+
+    /// Adds a group of attributes several schemas share (`f` adds them), in a chain.
+    pub fn attributes_of(self, f: impl FnOnce(Schema) -> Schema) -> Self {
+        f(self)
     }
 
     pub fn block(mut self, b: Block) -> Self {

@@ -395,23 +395,14 @@ impl pb::provider_server::Provider for ProviderService {
         let raw = req.raw_state.unwrap_or_default();
         let mut diags = Diagnostics::new();
         let value = if !raw.json.is_empty() {
-            match serde_json::from_slice::<serde_json::Value>(&raw.json) {
-                // Attributes an older schema had and this one lacks are dropped here.
-                Ok(j) => from_json(&j, &r.ty).unwrap_or_else(|e| {
-                    diags.error(
-                        "Cannot upgrade resource state",
-                        format!(
-                            "The stored state of this {} (schema version {}) does not fit the current schema: {e}",
-                            req.type_name, req.version
-                        ),
-                    );
-                    Value::Null
-                }),
-                Err(e) => {
-                    diags.error("Cannot upgrade resource state", format!("The stored state is not JSON: {e}"));
-                    Value::Null
-                }
-            }
+            crate::upgrade::upgrade_json(
+                &r.schema,
+                r.imp.as_ref(),
+                req.version,
+                &raw.json,
+                &mut diags,
+            )
+            .unwrap_or(Value::Null)
         } else if !raw.flatmap.is_empty() {
             diags.error(
                 "Cannot upgrade resource state",

@@ -1,5 +1,7 @@
 resource "ipam" "main" {
-  operating_regions = ["us-east-1"]
+  operating_regions {
+    region_name = "us-east-1"
+  }
 }
 
 resource "ipam_pool" "top" {
@@ -19,5 +21,28 @@ resource "ipam_pool" "production" {
   allocation_default_netmask_length = 20
   allocation_resource_tags = {
     environment = "production"
+  }
+}
+
+# A VPC's CIDR from the production pool, and a resource planning pool carved from it: its
+# allocations (ipam_pool_cidr_allocation) plan that VPC's subnets.
+resource "ipam_vpc_allocation" "app" {
+  ipam_pool_id = ipam_pool.production.id
+  tags = {
+    environment = "production"
+  }
+}
+
+resource "ipam_pool" "app_subnets" {
+  ipam_scope_id       = ipam.main.private_default_scope_id
+  address_family      = "ipv4"
+  source_ipam_pool_id = ipam_pool.production.id
+  locale              = "us-east-1"
+
+  source_resource {
+    resource_id     = ipam_vpc_allocation.app.vpc_id
+    resource_type   = "vpc"
+    resource_owner  = ipam_vpc_allocation.app.owner_id
+    resource_region = ipam_vpc_allocation.app.region
   }
 }

@@ -1,5 +1,7 @@
 resource "ipam" "main" {
-  operating_regions = ["us-east-1"]
+  operating_regions {
+    region_name = "us-east-1"
+  }
 }
 
 resource "ipam_pool" "vpcs" {

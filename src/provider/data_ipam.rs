@@ -1,0 +1,138 @@
+//! `ipam` data source (AWS's `aws_vpc_ipam` data source): one IPAM by id. Its attribute set is
+//! shared with `ipam_ipams`.
+
+use super::aws::{data_ctx, region_data_argument};
+use super::context::Shared;
+use super::errors::{Doing, Failure, Reported, WHOLE};
+use super::filter::{tag_field, Names};
+use super::ipam::ipam_values;
+use crate::store::Ipam;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+
+pub struct IpamData(pub Arc<Shared>);
+
+/// What a data source says of an IPAM (all computed, `id` aside).
+pub fn ipam_attributes(s: Schema) -> Schema {
+    let region = Type::Object(BTreeMap::from([("region_name".to_string(), Type::String)]));
+    let c = |n: &str, t: Type, d: &str| Attribute::computed(n, t).description(d);
+    s.attribute(c("arn", Type::String, "The IPAM's ARN."))
+        .attribute(c(
+            "owner_id",
+            Type::String,
+            "The account that owns the IPAM.",
+        ))
+        .attribute(c("description", Type::String, "The IPAM's description."))
+        .attribute(c(
+            "operating_regions",
+            Type::set(region),
+            "The IPAM's operating regions, each as `{ region_name }`.",
+        ))
+        .attribute(c("tags", Type::map(Type::String), "The IPAM's tags."))
+        .attribute(c(
+            "private_default_scope_id",
+            Type::String,
+            "The default private scope.",
+        ))
+        .attribute(c(
+            "public_default_scope_id",
+            Type::String,
+            "The default public scope.",
+        ))
+        .attribute(c(
+            "scope_count",
+            Type::Number,
+            "How many scopes the IPAM has.",
+        ))
+        .attribute(c(
+            "tier",
+            Type::String,
+            "Always `advanced`: this provider has one tier with every feature.",
+        ))
+        .attribute(c(
+            "enable_private_gua",
+            Type::Bool,
+            "Always false: there is no separate switch for private global unicast addresses here.",
+        ))
+        .attribute(c(
+            "state",
+            Type::String,
+            "`create-complete`: IPAMs exist only once created.",
+        ))
+}
+
+/// An IPAM as a data source object (the resource's values without its arguments-only parts).
+pub fn ipam_object(i: &Ipam) -> Value {
+    let mut v = ipam_values(i);
+    if let Value::Object(m) = &mut v {
+        m.remove("tags_all");
+        m.insert("tier".into(), Value::string("advanced"));
+        m.insert("enable_private_gua".into(), Value::Bool(false));
+        m.insert("state".into(), Value::string("create-complete"));
+    }
+    v
+}
+
+/// Filter names for IPAMs, with the values an IPAM has for each.
+pub fn ipam_field(i: &Ipam, name: &str) -> Option<Vec<String>> {
+    let one = |s: &str| Some(vec![s.to_string()]);
+    match name {
+        "ipam-id" => one(&i.id),
+        "description" => Some(i.description.iter().cloned().collect()),
+        "owner-id" => one(&i.owner_id),
+        "tier" => one("advanced"),
+        "state" => one("create-complete"),
+        "operating-regions.region-name" => Some(i.operating_regions.clone()),
+        _ => tag_field(name, &i.tags),
+    }
+}
+
+pub const IPAM_FILTERS: Names = Names {
+    plain: &[
+        "ipam-id",
+        "description",
+        "owner-id",
+        "tier",
+        "state",
+        "operating-regions.region-name",
+    ],
+    tags: true,
+};
+
+impl DataSource for IpamData {
+    fn type_name(&self) -> &'static str {
+        "ipam"
+    }
+
+    fn schema(&self) -> Schema {
+        ipam_attributes(
+            Schema::new()
+                .description(
+                    "Looks up one IPAM by id, as the AWS provider's `aws_vpc_ipam` data source.",
+                )
+                .attribute(Attribute::required("id", Type::String).description("The IPAM id."))
+                .attribute(region_data_argument()),
+        )
+    }
+
+    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let ctx = data_ctx(&self.0, config, diags)?;
+        let id = config.get("id").and_then(Value::as_str).unwrap_or_default();
+        let found = ctx
+            .store
+            .get_ipam(id)
+            .doing("Cannot read the IPAM", &WHOLE)
+            .reported(diags)?;
+        let Some(i) = found else {
+            Failure::at(
+                "id",
+                "No such IPAM",
+                format!("No IPAM with id {id:?} exists in this database; check the id."),
+            )
+            .report(diags);
+            return None;
+        };
+        Some(ipam_object(&i))
+    }
+}

@@ -1,0 +1,41 @@
+//! `ipam_pools` data source (AWS's `aws_vpc_ipam_pools`): every pool matching `filter` blocks.
+
+use super::aws::region_data_argument;
+use super::context::Shared;
+use super::data_pool::{check_pool_filters, find, pool_data_attributes, POOL_FILTERS};
+use super::filter::filter_block;
+use super::pool::pool_values;
+use std::sync::Arc;
+use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+
+pub struct Pools(pub Arc<Shared>);
+
+impl DataSource for Pools {
+    fn type_name(&self) -> &'static str {
+        "ipam_pools"
+    }
+
+    fn schema(&self) -> Schema {
+        let item =
+            pool_data_attributes(Schema::new().attribute(Attribute::computed("id", Type::String)));
+        Schema::new()
+            .description("Lists the pools matching `filter` blocks, as the AWS provider's `aws_vpc_ipam_pools` data source.")
+            .attribute(Attribute::computed("ipam_pools", Type::list(item.value_type())).description("The matching pools, by id, each with the attributes of the `ipam_pool` data source (`cidrs` aside)."))
+            .block(filter_block(&POOL_FILTERS))
+.attribute(region_data_argument())
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_pool_filters(config, diags);
+    }
+
+    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let pools = find(&self.0, config, None, diags)?;
+        let mut v = config.clone();
+        v.set_attr(
+            "ipam_pools",
+            Value::list(pools.iter().map(|p| Value::object(pool_values(p)))),
+        );
+        Some(v)
+    }
+}

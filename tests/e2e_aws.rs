@@ -1,0 +1,337 @@
+//! Coming from the AWS provider: configurations written as an AWS user writes them for the
+//! `aws_vpc_ipam*` resources and data sources, renamed mechanically, run through validate,
+//! plan, apply and a second, empty plan; new resources import by id; a state written by the
+//! previous `operating_regions` schema (a set of strings, schema version 0) upgrades and plans
+//! empty.
+
+mod support;
+
+use std::path::Path;
+use support::{Tf, Workspace};
+
+fn fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/aws")
+        .join(name);
+    std::fs::read_to_string(p).expect("fixture")
+}
+
+/// validate, plan, apply, then an empty plan.
+#[track_caller]
+fn round_trip(w: &Workspace) {
+    w.init();
+    w.run(&["validate", "-no-color"]).ok();
+    let p = w.plan();
+    assert_eq!(p.code, 2, "plan should propose changes:\n{}", p.text());
+    w.apply().ok();
+    w.assert_no_changes();
+}
+
+#[test]
+fn aws_resources_and_data_sources_after_the_rename() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(&fixture("platform.tf"));
+    round_trip(&w);
+    let o = w.outputs();
+    let ipam_arn = o["ipam_arn"]["value"].as_str().unwrap().to_string();
+    assert!(
+        ipam_arn.starts_with("arn:aws:ec2::000000000000:ipam/ipam-"),
+        "{ipam_arn}"
+    );
+    assert_eq!(o["ipam_owner"]["value"], "000000000000");
+    assert!(o["scope_arn"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:ec2::000000000000:ipam-scope/ipam-scope-"));
+    assert_eq!(
+        o["scope_ipam_arn"]["value"].as_str(),
+        Some(ipam_arn.as_str())
+    );
+    let pool = o["workloads_pool"]["value"].as_str().unwrap().to_string();
+    assert_eq!(
+        o["pool_arn"]["value"],
+        format!("arn:aws:ec2::000000000000:ipam-pool/{pool}")
+    );
+    let reserved = &o["reserved"]["value"];
+    assert_eq!(reserved["resource_type"], "custom");
+    assert_eq!(reserved["resource_owner"], "000000000000");
+    let alloc = reserved["allocation_id"].as_str().unwrap();
+    assert!(alloc.starts_with("ipam-pool-alloc-"), "{alloc}");
+    assert_eq!(o["reserved_id"]["value"], format!("{alloc}_{pool}"));
+    assert_eq!(o["sized_cidr"]["value"], "172.20.1.16/28");
+    assert_eq!(o["next_block_cidr"]["value"], "172.20.16.0/22");
+    assert_eq!(o["around_one_address"]["value"], "172.20.16.16/28");
+    let preview = o["preview_cidr"]["value"].as_str().unwrap().to_string();
+    assert!(
+        preview.ends_with("/26") && preview != "172.20.2.0/26",
+        "{preview}"
+    );
+    let ipam = w.resource("ipam.corp");
+    let mut regions: Vec<&str> = ipam["operating_regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region_name"].as_str().unwrap())
+        .collect();
+    regions.sort();
+    assert_eq!(regions, ["eu-west-1", "us-east-1", "us-west-2"]);
+    assert_eq!(ipam["tier"], "advanced");
+    assert_eq!(ipam["tags_all"]["Owner"], "network-team");
+    // Left out: the provider's region, and the blocks stay left out in state.
+    let lab = w.resource("ipam.lab");
+    assert_eq!(lab["operating_regions"].as_array().unwrap().len(), 1);
+    let ctx = w.resource("ipam_pool_cidr.byoip_v6");
+    assert_eq!(
+        ctx["cidr_authorization_context"][0]["signature"],
+        "c2lnbmVkIGJ5IHRoZSByaXI="
+    );
+
+    // Another team reads the platform through the data sources and allocates from it.
+    let c = w.sibling();
+    c.config(&fixture("consumer.tf"));
+    let ipam_id = ipam["id"].as_str().unwrap();
+    c.write("terraform.tfvars", &format!("ipam_id = \"{ipam_id}\"\n"));
+    round_trip(&c);
+    let o = c.outputs();
+    assert_eq!(o["ipam"]["value"]["arn"].as_str(), Some(ipam_arn.as_str()));
+    assert_eq!(
+        o["ipam"]["value"]["regions"],
+        serde_json::json!(["eu-west-1", "us-east-1", "us-west-2"])
+    );
+    assert_eq!(o["ipams"]["value"]["by_id"], serde_json::json!([ipam_id]));
+    assert_eq!(o["ipams"]["value"]["by_tag"], serde_json::json!([ipam_id]));
+    assert_eq!(o["pool"]["value"]["id"], pool);
+    assert_eq!(o["pool"]["value"]["same"], pool);
+    assert_eq!(o["pool"]["value"]["default"], 24);
+    assert_eq!(
+        o["pools"]["value"]["regional"],
+        serde_json::json!(["sized by netmask", "workload pool"])
+    );
+    assert_eq!(
+        o["pools"]["value"]["tagged"],
+        serde_json::json!(["regional parent"])
+    );
+    assert_eq!(
+        o["cidrs"]["value"]["all"],
+        serde_json::json!([{"cidr": "172.20.0.0/20", "state": "provisioned"}])
+    );
+    assert_eq!(
+        o["cidrs"]["value"]["provisioned"],
+        serde_json::json!(["172.20.0.0/20"])
+    );
+    assert!(o["from_preview"]["value"]
+        .as_str()
+        .unwrap()
+        .ends_with("/27"));
+}
+
+#[test]
+fn resource_planning_pools_plan_subnets_inside_the_vpc() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(&fixture("planning.tf"));
+    round_trip(&w);
+    let o = w.outputs();
+    let vpc = o["vpc_cidr"]["value"].as_str().unwrap();
+    assert_eq!(vpc, "10.0.0.0/24");
+    assert_eq!(
+        o["subnets"]["value"],
+        serde_json::json!(["10.0.0.0/26", "10.0.0.64/26"])
+    );
+    let pool = w.resource("ipam_pool.app_subnets");
+    assert_eq!(pool["source_resource"][0]["resource_type"], "vpc");
+    let vpc = w.resource("ipam_vpc_allocation.app");
+    let (vpc_id, parent) = (
+        vpc["vpc_id"].as_str().unwrap(),
+        vpc["ipam_pool_id"].as_str().unwrap(),
+    );
+    let scope = pool["ipam_scope_id"].as_str().unwrap();
+    // A source that is not that VPC's is refused at plan, saying what to write.
+    let wrong = |owner: &str, id: &str| {
+        format!("resource \"ipam_pool\" \"x\" {{\n  address_family = \"ipv4\"\n  ipam_scope_id = \"{scope}\"\n  locale = \"us-east-1\"\n  source_ipam_pool_id = \"{parent}\"\n  source_resource {{\n    resource_id = \"{id}\"\n    resource_owner = \"{owner}\"\n    resource_region = \"us-east-1\"\n    resource_type = \"vpc\"\n  }}\n}}\n")
+    };
+    support::rejected(
+        &w,
+        &wrong("111111111111", vpc_id),
+        &["set resource_owner to 000000000000"],
+    );
+    support::rejected(
+        &w,
+        &wrong("000000000000", "vpc-00000000000000000"),
+        &["no VPC with id \"vpc-00000000000000000\""],
+    );
+    let planning = pool["id"].as_str().unwrap();
+    support::rejected(
+        &w,
+        &format!("resource \"ipam_pool_cidr\" \"x\" {{\n  ipam_pool_id = \"{planning}\"\n  cidr = \"10.0.0.0/24\"\n}}\n"),
+        &["is a resource planning pool", "ipam_pool_cidr_allocation instead"],
+    );
+    // Another configuration plans the same VPC's subnets: the VPC cannot go while it does.
+    let other = w.sibling();
+    other.config(&wrong("000000000000", vpc_id));
+    other.init();
+    other.apply().ok();
+    w.destroy().fails_with(&format!(
+        "the VPC {vpc_id} is the source_resource of the pool(s)"
+    ));
+    other.destroy().ok();
+    // Destroying everything releases the subnets, the planning pool and then the VPC.
+    w.destroy().ok();
+}
+
+#[test]
+fn new_resources_import_by_id() {
+    let w = Workspace::new(Tf::V1_15);
+    let pool = w.platform();
+    let body = format!(
+        "resource \"ipam_pool_cidr_allocation\" \"a\" {{\n  ipam_pool_id = \"{pool}\"\n  cidr = \"10.1.64.0/20\"\n  description = \"imported\"\n}}\n"
+    );
+    let first = w.sibling();
+    first.config(&body);
+    first.init();
+    first.apply().ok();
+    let made = first.resource("ipam_pool_cidr_allocation.a");
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        id,
+        format!(
+            "{}_{pool}",
+            made["ipam_pool_allocation_id"].as_str().unwrap()
+        )
+    );
+
+    // Another configuration adopts it with an import block and plans nothing else.
+    let second = w.sibling();
+    second.config(&format!(
+        "{body}\nimport {{\n  to = ipam_pool_cidr_allocation.a\n  id = \"{id}\"\n}}\n"
+    ));
+    second.init();
+    let p = second.plan();
+    assert!(
+        p.text()
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{}",
+        p.text()
+    );
+    second.apply().ok();
+    second.assert_no_changes();
+
+    // And with the CLI, on Terraform 1.0.
+    let old = Workspace::new(Tf::V1_0);
+    let mut old = old;
+    old.db = w.db.clone();
+    old.config(&body);
+    old.init();
+    old.import("ipam_pool_cidr_allocation.a", &id).ok();
+    old.assert_no_changes();
+
+    // A malformed id says what an id looks like.
+    let bad = w.sibling();
+    bad.config(&body);
+    bad.init();
+    bad.import("ipam_pool_cidr_allocation.a", "nonsense")
+        .fails_with("<ipam_pool_allocation_id>_<ipam_pool_id>");
+
+    // Tags change in place; tags_all follows.
+    second.config(&body.replace(
+        "description = \"imported\"\n",
+        "description = \"imported\"\n  tags = { Team = \"edge\" }\n",
+    ));
+    let p = second.plan();
+    assert!(
+        p.text().contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        p.text()
+    );
+    second.apply().ok();
+    second.assert_no_changes();
+    let tagged = second.resource("ipam_pool_cidr_allocation.a");
+    assert_eq!(tagged["tags_all"]["Team"], "edge");
+    assert_eq!(tagged["id"], id);
+}
+
+/// Rewrites the IPAM in a state file into the previous schema's shape (version 0:
+/// `operating_regions` a set of strings; no arn, owner_id, tags_all, tier, enable_private_gua
+/// or region), as the previous release wrote it.
+fn to_version_0(w: &Workspace) {
+    let path = w.path().join("terraform.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for r in state["resources"].as_array_mut().unwrap() {
+        if r["type"] != "ipam" {
+            continue;
+        }
+        for i in r["instances"].as_array_mut().unwrap() {
+            i["schema_version"] = 0.into();
+            let a = i["attributes"].as_object_mut().unwrap();
+            let regions: Vec<serde_json::Value> = a["operating_regions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b["region_name"].clone())
+                .collect();
+            a.insert("operating_regions".into(), regions.into());
+            for gone in [
+                "metered_account",
+                "arn",
+                "owner_id",
+                "tags_all",
+                "tier",
+                "enable_private_gua",
+                "region",
+            ] {
+                a.remove(gone);
+            }
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+}
+
+#[test]
+fn states_of_the_previous_operating_regions_schema_upgrade_with_an_empty_plan() {
+    for tf in [Tf::V1_15, Tf::V1_0] {
+        let w = Workspace::new(tf);
+        w.config(support::PLATFORM);
+        w.init();
+        w.apply().ok();
+        to_version_0(&w);
+        let text = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
+        assert!(
+            text.contains("\"us-east-1\",") || text.contains("\"us-east-1\"\n"),
+            "the state holds the old list form:\n{text}"
+        );
+        w.assert_no_changes();
+        w.apply().ok();
+        let ipam = w.resource("ipam.main");
+        assert_eq!(ipam["operating_regions"].as_array().unwrap().len(), 2);
+        assert!(ipam["arn"].as_str().unwrap().starts_with("arn:aws:ec2::"));
+        let text = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
+        assert!(text.contains("\"schema_version\": 1"), "{text}");
+    }
+}
+
+#[test]
+fn aws_arguments_without_a_local_meaning_say_why() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config("resource \"ipam\" \"x\" {\n  region = \"eu-west-1\"\n}\n");
+    w.init();
+    w.plan()
+        .fails_with("but this provider block serves \"us-east-1\"");
+    w.config("resource \"ipam_pool\" \"x\" {\n  address_family = \"ipv4\"\n  ipam_scope_id = \"ipam-scope-00000000000000000\"\n  source_resource {\n    resource_id = \"subnet-1\"\n    resource_type = \"subnet\"\n    resource_owner = \"000000000000\"\n    resource_region = \"us-east-1\"\n  }\n}\n");
+    w.plan()
+        .fails_with("\"subnet\" is not a resource type that can source a pool: use \"vpc\"");
+    w.config("resource \"ipam_preview_next_cidr\" \"x\" {\n  ipam_pool_id = \"ipam-pool-00000000000000000\"\n  netmask_length = 28\n}\n");
+    w.plan()
+        .fails_with("no IPAM pool with id \"ipam-pool-00000000000000000\" exists");
+    w.config("data \"ipam_ipams\" \"x\" {\n  region = \"ap-south-1\"\n}\n");
+    w.plan()
+        .fails_with("region is \"ap-south-1\", but this provider block serves \"us-east-1\"");
+    w.config("resource \"ipam\" \"x\" {\n  tier = \"premium\"\n}\n");
+    w.plan().fails_with("\"premium\" is not an IPAM tier");
+    w.config("data \"ipam_pools\" \"x\" {\n  filter {\n    name   = \"colour\"\n    values = [\"red\"]\n  }\n}\n");
+    w.plan().fails_with("\"colour\" is not a filter name here");
+    w.config(
+        "resource \"ipam\" \"x\" {\n  operating_regions {\n    region_name = \"moon\"\n  }\n}\n",
+    );
+    w.plan()
+        .fails_with("\"moon\" does not look like a region name");
+}
