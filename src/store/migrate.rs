@@ -149,6 +149,7 @@ CREATE TABLE discovered_cidrs (
     scanned_at INTEGER NOT NULL
 );
 CREATE INDEX discovered_by_discovery ON discovered_cidrs(discovery_id);
+"#,
     // 6: resource planning pools: the resource (a VPC allocation) a pool draws its space from.
     r#"
 CREATE TABLE pool_sources (
