@@ -517,7 +517,7 @@ resource "ipam_resource_discovery" "d" {
 }
 "#,
         &[
-            "\"Europe\" is not a region name",
+            "\"Europe\" does not look like a region name",
             "\"12\" is not an account id",
         ],
     );
