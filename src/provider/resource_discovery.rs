@@ -16,14 +16,6 @@ pub struct ResourceDiscovery;
 
 const SOURCE_DOC: &str = "A file or glob (`*`, `?`, `**`) of Terraform state (a `terraform.tfstate` of version 4, or `terraform show -json` output) or of `aws ec2 describe-vpcs` / `describe-subnets` JSON. Relative paths start at the directory Terraform runs in. The state's `aws_vpc`, `aws_vpc_ipv4_cidr_block_association`, `aws_subnet`, `google_compute_subnetwork`, `azurerm_virtual_network`, `azurerm_subnet` and `ipam_vpc_allocation` resources are read.";
 
-/// Whether `s` passes a pattern check such as [`REGION`].
-fn passes(check: &Check, s: &str) -> bool {
-    match check {
-        Check::Matches(p) => (p.test)(s),
-        _ => true,
-    }
-}
-
 /// The `source` blocks of a configuration or plan.
 pub fn sources(v: &Value) -> Vec<Source> {
     v.get("source")
@@ -72,11 +64,11 @@ impl Crud for ResourceDiscovery {
             .block(operating_regions_block("A region AWS resources are discovered in (those of state files' `aws_*` resources and of AWS CLI output), one block each, as in the AWS provider; AWS resources in other regions are left out. None given: the provider's region (the discovery's `ipam_resource_discovery_region`). Other clouds' resources are read whatever their region."))
             .block(Block::list("source", Schema::new().description("Where to look: one file or glob per block, read at every scan. A file that is missing, in neither format, a state of another version or larger than 1 GiB fails the plan (and the scan), naming the file.")
                 .attribute(Attribute::required("path", Type::String).description(SOURCE_DOC))
-                .attribute(Attribute::optional("region", Type::String).description("The region of resources whose file does not say (describe-vpcs output never does)."))
+                .attribute(Attribute::optional("region", Type::String).check(REGION).description("The region of resources whose file does not say (describe-vpcs output never does)."))
                 .attribute(Attribute::optional("account_id", Type::String).description("The owner account of resources whose file does not say."))))
     }
 
-    /// Checks inside the `source` blocks (`operating_regions` are checked by the schema).
+    /// Checks inside the `source` blocks that the schema's declarative checks cannot state.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         for s in config
             .get("source")
@@ -90,16 +82,6 @@ impl Crud for ResourceDiscovery {
                     "A source path is empty; name a state file, AWS CLI output, or a glob of them.",
                 )
                 .report(diags);
-            }
-            if let Some(r) = string(s, "region") {
-                if !passes(&REGION, &r) {
-                    Failure::at(
-                        "source",
-                        "Invalid source region",
-                        format!("{r:?} is not a region name; write one such as \"us-east-1\"."),
-                    )
-                    .report(diags);
-                }
             }
             if let Some(a) = string(s, "account_id") {
                 if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
