@@ -5,7 +5,7 @@
 //! and documented as such, never missing).
 
 use ipam::provider::IpamProvider;
-use tfplug::{Provider, Schema};
+use tfplug::{Provider, Schema, Type};
 
 /// (AWS type, local type, is a data source)
 const PAIRS: &[(&str, &str, bool)] = &[
@@ -289,6 +289,67 @@ const AWS_NAMES: &[(&str, bool, &[&str])] = &[
     ),
 ];
 
+/// The fields AWS documents for the objects of a data source's list attribute (local data
+/// source, attribute, field names).
+const AWS_NESTED: &[(&str, &str, &[&str])] = &[
+    (
+        "ipam_ipams",
+        "ipams",
+        &[
+            "arn",
+            "default_resource_discovery_association_id",
+            "default_resource_discovery_id",
+            "description",
+            "enable_private_gua",
+            "id",
+            "ipam_region",
+            "operating_regions",
+            "owner_id",
+            "private_default_scope_id",
+            "public_default_scope_id",
+            "resource_discovery_association_count",
+            "scope_count",
+            "state",
+            "state_message",
+            "tier",
+        ],
+    ),
+    (
+        "ipam_pools",
+        "ipam_pools",
+        &[
+            "address_family",
+            "publicly_advertisable",
+            "allocation_default_netmask_length",
+            "allocation_max_netmask_length",
+            "allocation_min_netmask_length",
+            "allocation_resource_tags",
+            "arn",
+            "auto_import",
+            "aws_service",
+            "description",
+            "id",
+            "ipam_scope_id",
+            "ipam_scope_type",
+            "locale",
+            "pool_depth",
+            "source_ipam_pool_id",
+            "state",
+            "tags",
+        ],
+    ),
+    ("ipam_pool_cidrs", "ipam_pool_cidrs", &["cidr", "state"]),
+];
+
+/// The field names of the objects a list or set attribute holds.
+fn fields(t: &Type) -> Vec<String> {
+    match t {
+        Type::List(e) | Type::Set(e) => fields(e),
+        Type::Object(m) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn names(s: &Schema) -> Vec<String> {
     let mut out: Vec<String> = s.attributes.iter().map(|a| a.name.clone()).collect();
     for b in &s.blocks {
@@ -366,6 +427,24 @@ fn every_aws_argument_and_attribute_exists_here() {
             if !here.iter().any(|h| h == n) {
                 let kind = if *is_data { "data source" } else { "resource" };
                 missing.push(format!("{kind} {local}: {n}"));
+            }
+        }
+    }
+    for (local, attr, aws) in AWS_NESTED {
+        let schema = data
+            .iter()
+            .find(|d| d.type_name() == *local)
+            .map(|d| d.schema())
+            .unwrap_or_else(|| panic!("{local} is not registered"));
+        let here = schema
+            .attributes
+            .iter()
+            .find(|a| a.name == *attr)
+            .map(|a| fields(&a.ty))
+            .unwrap_or_default();
+        for n in *aws {
+            if !here.iter().any(|h| h == n) {
+                missing.push(format!("data source {local}: {attr}[*].{n}"));
             }
         }
     }
