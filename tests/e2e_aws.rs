@@ -16,6 +16,18 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(p).expect("fixture")
 }
 
+/// The `region_name` of each `operating_regions` block of a resource's state, sorted.
+fn region_names(resource: &serde_json::Value) -> Vec<&str> {
+    let mut regions: Vec<&str> = resource["operating_regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region_name"].as_str().unwrap())
+        .collect();
+    regions.sort();
+    regions
+}
+
 /// validate, plan, apply, then an empty plan.
 #[track_caller]
 fn round_trip(w: &Workspace) {
@@ -67,14 +79,7 @@ fn aws_resources_and_data_sources_after_the_rename() {
         "{preview}"
     );
     let ipam = w.resource("ipam.corp");
-    let mut regions: Vec<&str> = ipam["operating_regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["region_name"].as_str().unwrap())
-        .collect();
-    regions.sort();
-    assert_eq!(regions, ["eu-west-1", "us-east-1", "us-west-2"]);
+    assert_eq!(region_names(&ipam), ["eu-west-1", "us-east-1", "us-west-2"]);
     assert_eq!(ipam["tier"], "advanced");
     assert_eq!(ipam["tags_all"]["Owner"], "network-team");
     // Left out: the provider's region, and the blocks stay left out in state.
@@ -350,14 +355,7 @@ fn resource_discovery_after_the_rename() {
     assert!(hub["default_discovery"].is_null(), "{hub}");
     assert!(hub["state_message"].is_null(), "{hub}");
     let spoke = w.resource("ipam_resource_discovery.spoke");
-    let mut regions: Vec<&str> = spoke["operating_regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["region_name"].as_str().unwrap())
-        .collect();
-    regions.sort();
-    assert_eq!(regions, ["us-east-1", "us-west-2"]);
+    assert_eq!(region_names(&spoke), ["us-east-1", "us-west-2"]);
     // Left out: the provider's region, and the blocks stay left out in state, as on `ipam`.
     let onprem = w.resource("ipam_resource_discovery.onprem");
     assert_eq!(

@@ -359,6 +359,22 @@ fn names(s: &Schema) -> Vec<String> {
     out
 }
 
+/// The schema of the resource, or data source, registered as `local`.
+fn schema_of(p: &IpamProvider, local: &str, is_data: bool) -> Schema {
+    if is_data {
+        p.data_sources()
+            .iter()
+            .find(|d| d.type_name() == local)
+            .map(|d| d.schema())
+    } else {
+        p.resources()
+            .iter()
+            .find(|r| r.type_name() == local)
+            .map(|r| r.schema())
+    }
+    .unwrap_or_else(|| panic!("{local} is not registered"))
+}
+
 /// Whether `word` occurs as a whole identifier (not inside a longer name).
 fn mentions(text: &str, word: &str) -> bool {
     let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -376,8 +392,6 @@ fn the_guide_maps_every_counterpart_and_argument() {
     )
     .expect("the guide exists");
     let p = IpamProvider::new();
-    let resources = p.resources();
-    let data = p.data_sources();
     for (aws, local, is_data) in PAIRS {
         assert!(
             guide.contains(&format!("`{aws}`")),
@@ -387,17 +401,7 @@ fn the_guide_maps_every_counterpart_and_argument() {
             guide.contains(&format!("`{local}`")),
             "{local} is not in the guide"
         );
-        let schema = if *is_data {
-            data.iter()
-                .find(|d| d.type_name() == *local)
-                .map(|d| d.schema())
-        } else {
-            resources
-                .iter()
-                .find(|r| r.type_name() == *local)
-                .map(|r| r.schema())
-        }
-        .unwrap_or_else(|| panic!("{local} is not registered"));
+        let schema = schema_of(&p, local, *is_data);
         for n in names(&schema) {
             assert!(mentions(&guide, &n), "{local}: `{n}` is not in the guide");
         }
@@ -407,21 +411,9 @@ fn the_guide_maps_every_counterpart_and_argument() {
 #[test]
 fn every_aws_argument_and_attribute_exists_here() {
     let p = IpamProvider::new();
-    let resources = p.resources();
-    let data = p.data_sources();
     let mut missing = Vec::new();
     for (local, is_data, aws) in AWS_NAMES {
-        let schema = if *is_data {
-            data.iter()
-                .find(|d| d.type_name() == *local)
-                .map(|d| d.schema())
-        } else {
-            resources
-                .iter()
-                .find(|r| r.type_name() == *local)
-                .map(|r| r.schema())
-        }
-        .unwrap_or_else(|| panic!("{local} is not registered"));
+        let schema = schema_of(&p, local, *is_data);
         let here = names(&schema);
         for n in *aws {
             if !here.iter().any(|h| h == n) {
@@ -431,11 +423,7 @@ fn every_aws_argument_and_attribute_exists_here() {
         }
     }
     for (local, attr, aws) in AWS_NESTED {
-        let schema = data
-            .iter()
-            .find(|d| d.type_name() == *local)
-            .map(|d| d.schema())
-            .unwrap_or_else(|| panic!("{local} is not registered"));
+        let schema = schema_of(&p, local, true);
         let here = schema
             .attributes
             .iter()
