@@ -120,6 +120,23 @@ fn attribute_lines(s: &Schema, out: &mut String) {
     }
 }
 
+/// The list resource of the same name (Terraform 1.14+), as a section: what `terraform query`
+/// filters by, and how its output becomes configuration.
+fn list_section(p: &IpamProvider, name: &str) -> String {
+    let Some(l) = p
+        .list_resources()
+        .into_iter()
+        .find(|l| l.type_name() == name)
+    else {
+        return String::new();
+    };
+    let mut out = format!("\n## Listing with `terraform query`\n\nIn Terraform 1.14 and later, a `list \"{name}\"` block in a `.tfquery.hcl` file lists what the database holds, and `terraform query -generate-config-out=adopt.tf` writes an import block and configuration for each, which `terraform apply` imports with an empty plan after. Its `config` takes, all optional:\n\n");
+    for a in &l.schema().attributes {
+        out.push_str(&format!("- `{}` {}\n", a.name, a.description));
+    }
+    out
+}
+
 /// The identity attributes of a resource, worded for its import section.
 fn identity_words(r: &dyn tfplug::Resource) -> Option<String> {
     let i = r.identity_schema()?;
@@ -223,12 +240,20 @@ fn docs_match_the_schemas() {
     let mut pages: Vec<(PathBuf, String, Option<BTreeSet<String>>)> = Vec::new();
     for r in p.resources() {
         let s = r.schema();
+        // The page documents the list resource's filters too.
+        let mut names = schema_names(&s);
+        for l in p.list_resources() {
+            if l.type_name() == r.type_name() {
+                names.extend(schema_names(&l.schema()));
+            }
+        }
         pages.push((
             root()
                 .join("docs/resources")
                 .join(format!("{}.md", r.type_name())),
-            page("resource", r.type_name(), &s, identity_words(r.as_ref())),
-            Some(schema_names(&s)),
+            page("resource", r.type_name(), &s, identity_words(r.as_ref()))
+                + &list_section(&p, r.type_name()),
+            Some(names),
         ));
     }
     for d in p.data_sources() {

@@ -16,6 +16,18 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(p).expect("fixture")
 }
 
+/// The `region_name` of each `operating_regions` block of a resource's state, sorted.
+fn region_names(resource: &serde_json::Value) -> Vec<&str> {
+    let mut regions: Vec<&str> = resource["operating_regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region_name"].as_str().unwrap())
+        .collect();
+    regions.sort();
+    regions
+}
+
 /// validate, plan, apply, then an empty plan.
 #[track_caller]
 fn round_trip(w: &Workspace) {
@@ -67,14 +79,7 @@ fn aws_resources_and_data_sources_after_the_rename() {
         "{preview}"
     );
     let ipam = w.resource("ipam.corp");
-    let mut regions: Vec<&str> = ipam["operating_regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["region_name"].as_str().unwrap())
-        .collect();
-    regions.sort();
-    assert_eq!(regions, ["eu-west-1", "us-east-1", "us-west-2"]);
+    assert_eq!(region_names(&ipam), ["eu-west-1", "us-east-1", "us-west-2"]);
     assert_eq!(ipam["tier"], "advanced");
     assert_eq!(ipam["tags_all"]["Owner"], "network-team");
     // Left out: the provider's region, and the blocks stay left out in state.
@@ -307,6 +312,83 @@ fn states_of_the_previous_operating_regions_schema_upgrade_with_an_empty_plan() 
         let text = std::fs::read_to_string(w.path().join("terraform.tfstate")).unwrap();
         assert!(text.contains("\"schema_version\": 1"), "{text}");
     }
+}
+
+/// `aws_vpc_ipam_resource_discovery` and `_association` renamed: `operating_regions` blocks as
+/// on `ipam`, AWS's attributes, tags on the association, the IPAM counting its associations.
+#[test]
+fn resource_discovery_after_the_rename() {
+    let w = Workspace::new(Tf::V1_15);
+    w.write(
+        "vpcs.json",
+        r#"{"Vpcs": [{"VpcId": "vpc-0a1b2c3d4e5f60718", "CidrBlock": "10.200.0.0/16", "OwnerId": "111122223333", "State": "available"}]}"#,
+    );
+    w.config(&fixture("discovery.tf"));
+    round_trip(&w);
+    let o = w.outputs();
+    let hub_arn = o["hub_arn"]["value"].as_str().unwrap();
+    let d = &o["discovery"]["value"];
+    assert!(
+        d["arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:ec2::000000000000:ipam-resource-discovery/ipam-res-disc-"),
+        "{d}"
+    );
+    assert_eq!(d["is_default"], false);
+    assert_eq!(d["region"], "us-east-1");
+    assert_eq!(d["tags_all"]["Team"], "spoke");
+    let a = &o["association"]["value"];
+    assert!(
+        a["arn"].as_str().unwrap().starts_with(
+            "arn:aws:ec2::000000000000:ipam-resource-discovery-association/ipam-res-disc-assoc-"
+        ),
+        "{a}"
+    );
+    assert_eq!(a["ipam_arn"], hub_arn);
+    assert_eq!(a["state"], "associated");
+    assert_eq!(a["is_default"], false);
+    assert_eq!(a["tags_all"]["Name"], "spoke");
+    let hub = &o["hub"]["value"];
+    assert_eq!(hub["associations"], 2, "{hub}");
+    assert_eq!(hub["listed"][0], 2, "{hub}");
+    assert!(hub["default_discovery"].is_null(), "{hub}");
+    assert!(hub["state_message"].is_null(), "{hub}");
+    let spoke = w.resource("ipam_resource_discovery.spoke");
+    assert_eq!(region_names(&spoke), ["us-east-1", "us-west-2"]);
+    // Left out: the provider's region, and the blocks stay left out in state, as on `ipam`.
+    let onprem = w.resource("ipam_resource_discovery.onprem");
+    assert_eq!(
+        onprem["operating_regions"].as_array().map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(onprem["ipam_resource_discovery_region"], "us-east-1");
+
+    // Association tags change in place (kept in state), and the association stays.
+    let before = w.resource("ipam_resource_discovery_association.spoke")["id"].clone();
+    w.config(
+        &fixture("discovery.tf").replace("\"Name\" = \"spoke\"", "\"Name\" = \"spoke-renamed\""),
+    );
+    let r = w.apply().ok();
+    assert!(
+        support::flatten(&r.stdout).contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        r.text()
+    );
+    let after = w.resource("ipam_resource_discovery_association.spoke");
+    assert_eq!(after["id"], before);
+    assert_eq!(after["tags"]["Name"], "spoke-renamed");
+    w.assert_no_changes();
+
+    // A bad region name fails as on `ipam`; so does another region than the provider's.
+    let bad = w.sibling();
+    bad.config("resource \"ipam_resource_discovery\" \"x\" {\n  operating_regions {\n    region_name = \"moon\"\n  }\n}\n");
+    bad.init();
+    bad.plan()
+        .fails_with("\"moon\" does not look like a region name");
+    bad.config("resource \"ipam_resource_discovery_association\" \"x\" {\n  region = \"eu-west-1\"\n  ipam_id = \"ipam-00000000000000000\"\n  ipam_resource_discovery_id = \"ipam-res-disc-00000000000000000\"\n}\n");
+    bad.plan()
+        .fails_with("but this provider block serves \"us-east-1\"");
 }
 
 #[test]

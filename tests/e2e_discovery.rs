@@ -512,12 +512,14 @@ resource "ipam_resource_discovery" "d" {
   }
   source {
     path       = "x.json"
+    region     = "mars"
     account_id = "12"
   }
 }
 "#,
         &[
-            "\"Europe\" is not a region name",
+            "\"Europe\" does not look like a region name",
+            "\"mars\" does not look like a region name",
             "\"12\" is not an account id",
         ],
     );

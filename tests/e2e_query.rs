@@ -1,7 +1,8 @@
 //! Terraform 1.12+ resource identity and 1.14+ list resources under real Terraform 1.15.5:
 //! allocations left without a state are found by `terraform query`, `-generate-config-out`
 //! writes import blocks and configuration, `terraform apply` imports them and the plan after is
-//! empty; an allocation is imported by the identity `{ ipam_pool_id, cidr }`.
+//! empty (VPC allocations, custom allocations and pools, each listed only by its own list
+//! resource); an allocation of either kind is imported by the identity `{ ipam_pool_id, cidr }`.
 
 mod support;
 
@@ -37,12 +38,35 @@ resource "ipam_vpc_allocation" "db" {{
     environment = "production"
   }}
 }}
+
+resource "ipam_pool_cidr_allocation" "interconnect" {{
+  ipam_pool_id = "{prod}"
+  cidr         = "10.1.64.0/24"
+  description  = "on-premises interconnect"
+  depends_on   = [ipam_vpc_allocation.db]
+  tags = {{
+    environment = "production"
+    role        = "app"
+  }}
+}}
+
+resource "ipam_pool_cidr_allocation" "lab" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 24
+  depends_on     = [ipam_pool_cidr_allocation.interconnect]
+  tags = {{
+    environment = "production"
+  }}
+}}
 "#
     ));
     team.init();
     team.apply().ok();
     let app = team.resource("ipam_vpc_allocation.app");
     let db = team.resource("ipam_vpc_allocation.db");
+    let interconnect = team.resource("ipam_pool_cidr_allocation.interconnect");
+    let lab = team.resource("ipam_pool_cidr_allocation.lab");
+    let lab_cidr = lab["cidr"].as_str().unwrap().to_string();
     std::fs::remove_file(team.path().join("terraform.tfstate")).unwrap();
 
     let adopt = w.sibling();
@@ -58,6 +82,14 @@ list "ipam_vpc_allocation" "apps" {{
     tags = {{
       role = "app"
     }}
+  }}
+}}
+
+list "ipam_pool_cidr_allocation" "reserved" {{
+  provider = ipam
+  config {{
+    ipam_pool_id = "{prod}"
+    cidr         = "10.1.64.0/18"
   }}
 }}
 
@@ -78,6 +110,12 @@ list "ipam_pool" "pools" {{
         "the tag filter: {}",
         q.text()
     );
+    assert!(q.stdout.contains("10.1.64.0/24"), "{}", q.text());
+    assert!(
+        !q.stdout.contains(&lab_cidr),
+        "the cidr filter leaves {lab_cidr} out: {}",
+        q.text()
+    );
     adopt
         .run(&["query", "-no-color", "-generate-config-out=adopt.tf"])
         .ok();
@@ -92,12 +130,19 @@ list "ipam_pool" "pools" {{
         "{generated}"
     );
     assert_eq!(
+        generated
+            .matches("resource \"ipam_pool_cidr_allocation\"")
+            .count(),
+        1,
+        "a custom allocation is listed by its own list resource only: {generated}"
+    );
+    assert_eq!(
         generated.matches("resource \"ipam_pool\"").count(),
         2,
         "{generated}"
     );
     let r = adopt.apply().ok();
-    assert!(flatten(&r.stdout).contains("3 imported"), "{}", r.text());
+    assert!(flatten(&r.stdout).contains("4 imported"), "{}", r.text());
     adopt.assert_no_changes();
     let state = adopt.state();
     let resources = state["values"]["root_module"]["resources"]
@@ -108,6 +153,15 @@ list "ipam_pool" "pools" {{
         .find(|r| r["type"] == "ipam_vpc_allocation")
         .unwrap();
     assert_eq!(imported["values"]["id"], app["id"]);
+    let reserved = resources
+        .iter()
+        .find(|r| r["type"] == "ipam_pool_cidr_allocation")
+        .unwrap();
+    assert_eq!(reserved["values"]["id"], interconnect["id"]);
+    assert_eq!(
+        reserved["values"]["description"],
+        "on-premises interconnect"
+    );
 
     // Import by identity: the pool and the CIDR name the allocation.
     let by_identity = w.sibling();
@@ -128,18 +182,38 @@ resource "ipam_vpc_allocation" "db" {{
     environment = "production"
   }}
 }}
+
+import {{
+  to = ipam_pool_cidr_allocation.lab
+  identity = {{
+    ipam_pool_id = "{prod}"
+    cidr         = "{lab_cidr}"
+  }}
+}}
+
+resource "ipam_pool_cidr_allocation" "lab" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 24
+  tags = {{
+    environment = "production"
+  }}
+}}
 "#
     ));
     by_identity.init();
     let r = by_identity.apply().ok();
     assert!(
-        flatten(&r.stdout).contains("1 imported, 0 added, 0 changed, 0 destroyed"),
+        flatten(&r.stdout).contains("2 imported, 0 added, 0 changed, 0 destroyed"),
         "{}",
         r.text()
     );
     assert_eq!(
         by_identity.resource("ipam_vpc_allocation.db")["id"],
         db["id"]
+    );
+    assert_eq!(
+        by_identity.resource("ipam_pool_cidr_allocation.lab")["id"],
+        lab["id"]
     );
     by_identity.assert_no_changes();
 

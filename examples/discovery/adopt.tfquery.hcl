@@ -1,5 +1,5 @@
 # `terraform query -generate-config-out=adopt.tf` (Terraform 1.14+) writes an import block and a
-# resource block for each allocation of the pool that no configuration manages yet, then
+# resource block for each allocation (VPC or custom) of the pool that no configuration manages yet, then
 # `terraform apply` imports them.
 list "ipam_vpc_allocation" "production" {
   provider = ipam
@@ -8,6 +8,14 @@ list "ipam_vpc_allocation" "production" {
     tags = {
       environment = "production"
     }
+  }
+}
+
+list "ipam_pool_cidr_allocation" "reserved" {
+  provider = ipam
+  config {
+    ipam_pool_id = "ipam-pool-0a1b2c3d4e5f60718"
+    cidr         = "10.0.0.0/16"
   }
 }
 

@@ -7,7 +7,7 @@ use super::context::{Context, Shared};
 use super::crud::Call;
 use super::errors::Failure;
 use std::sync::Arc;
-use tfplug::{Attribute, Diagnostics, Plan, Type, Value};
+use tfplug::{Attribute, Block, Diagnostics, Plan, Schema, Type, Value};
 
 /// An ARN as AWS writes it for IPAM objects: `arn:aws:ec2::<account>:<kind>/<id>`. Derived,
 /// never stored: the owner and id determine it.
@@ -102,4 +102,37 @@ pub fn data_ctx(shared: &Shared, config: &Value, diags: &mut Diagnostics) -> Opt
         }
         None => Some(ctx),
     }
+}
+
+/// AWS's `operating_regions` blocks, the same on `ipam` and `ipam_resource_discovery`: a set of
+/// `{ region_name }` blocks, each name checked as a region. `doc` says what the regions do for
+/// the resource and that none given means the provider's region.
+pub fn operating_regions_block(doc: &str) -> Block {
+    Block::set(
+        "operating_regions",
+        Schema::new().description(doc).attribute(
+            Attribute::required("region_name", Type::String)
+                .check(REGION)
+                .description("A region, such as `us-east-1`."),
+        ),
+    )
+}
+
+/// The `region_name` of each `operating_regions` block of a configuration, plan or state.
+pub fn block_regions(v: &Value) -> Vec<String> {
+    v.get("operating_regions")
+        .and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|b| string(b, "region_name"))
+        .collect()
+}
+
+/// Regions as `operating_regions` blocks in state.
+pub fn regions_value(regions: &[String]) -> Value {
+    Value::set(
+        regions
+            .iter()
+            .map(|r| Value::object([("region_name", Value::string(r))])),
+    )
 }

@@ -5,7 +5,7 @@ use super::aws::{data_ctx, region_data_argument};
 use super::context::Shared;
 use super::errors::{Doing, Failure, Reported, WHOLE};
 use super::filter::{tag_field, Names};
-use super::ipam::ipam_values;
+use super::ipam::{counted, ipam_values, Record, NO_DEFAULT_DISCOVERY};
 use crate::store::Ipam;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,12 +60,39 @@ pub fn ipam_attributes(s: Schema) -> Schema {
             Type::String,
             "`create-complete`: IPAMs exist only once created.",
         ))
+        .attribute(c(
+            "state_message",
+            Type::String,
+            "Always null: AWS explains a failed state here, and IPAMs here are never in one.",
+        ))
+        .attribute(c(
+            "ipam_region",
+            Type::String,
+            "Always null: an IPAM here belongs to a database, not to a region (AWS: the region it was created in). Its regions are its `operating_regions`.",
+        ))
+        .attribute(c(
+            "resource_discovery_association_count",
+            Type::Number,
+            "How many resource discoveries are associated with the IPAM.",
+        ))
+        .attribute(c(
+            "default_resource_discovery_id",
+            Type::String,
+            NO_DEFAULT_DISCOVERY,
+        ))
+        .attribute(c(
+            "default_resource_discovery_association_id",
+            Type::String,
+            NO_DEFAULT_DISCOVERY,
+        ))
 }
 
 /// An IPAM as a data source object (the resource's values without its arguments-only parts).
-pub fn ipam_object(i: &Ipam) -> Value {
-    let mut v = ipam_values(i);
+pub fn ipam_object(r: &Record) -> Value {
+    let mut v = ipam_values(r);
     if let Value::Object(m) = &mut v {
+        m.insert("ipam_region".into(), Value::Null);
+        m.insert("state_message".into(), Value::Null);
         m.remove("tags_all");
         m.insert("tier".into(), Value::string("advanced"));
         m.insert("enable_private_gua".into(), Value::Bool(false));
@@ -133,6 +160,7 @@ impl DataSource for IpamData {
             .report(diags);
             return None;
         };
-        Some(ipam_object(&i))
+        let r = counted(&ctx.store, i).reported(diags)?;
+        Some(ipam_object(&r))
     }
 }

@@ -7,6 +7,7 @@ use super::context::Shared;
 use super::data_ipam::{ipam_attributes, ipam_field, ipam_object, IPAM_FILTERS};
 use super::errors::{Doing, Reported, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches};
+use super::ipam::counted;
 use std::sync::Arc;
 use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
 
@@ -45,10 +46,12 @@ impl DataSource for Ipams {
             .map(|_| strings(config, "ipam_ids"));
         let fs = filters(config);
         let found = all
-            .iter()
+            .into_iter()
             .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
             .filter(|i| matches(&fs, |n| ipam_field(i, n)))
-            .map(ipam_object);
+            .map(|i| counted(&ctx.store, i).map(|r| ipam_object(&r)))
+            .collect::<Result<Vec<_>, _>>()
+            .reported(diags)?;
         let mut v = config.clone();
         v.set_attr("ipams", Value::list(found));
         Some(v)

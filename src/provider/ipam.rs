@@ -3,17 +3,34 @@
 //! `operating_regions` are blocks, as in the AWS provider (schema version 1); version 0 kept
 //! them as a set of strings, and [`Crud::upgrade`] rewrites such states.
 
-use super::attrs::{description, opt_string, string, tag_map, tags, tags_value, REGION};
+use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
 use super::aws::{
-    arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
-    tags_all_attribute,
+    arn, arn_attribute, block_regions, check_region, no_local_effect, operating_regions_block,
+    owner_attribute, region_argument, regions_value, tags_all_attribute,
 };
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
-use crate::store::Ipam as Record;
-use tfplug::{Attribute, Block, Check, Plan, Schema, Type, Value};
+use crate::store::Ipam as Stored;
+use tfplug::{Attribute, Check, Plan, Schema, Type, Value};
 
 pub struct Ipam;
+
+/// An IPAM with what AWS reports beside it: how many resource discoveries are associated.
+pub struct Record {
+    pub ipam: crate::store::Ipam,
+    pub associations: i64,
+}
+
+/// `ipam` with its association count, read from the store.
+pub fn counted(store: &crate::store::Store, ipam: crate::store::Ipam) -> Result<Record, Failure> {
+    let associations = store
+        .count_discovery_associations(&ipam.id)
+        .doing("Cannot read the IPAM", &WHOLE)?;
+    Ok(Record { ipam, associations })
+}
+
+/// Why an IPAM here has no default resource discovery (AWS creates one with every IPAM).
+pub const NO_DEFAULT_DISCOVERY: &str = "Always null: this provider creates no default resource discovery with an IPAM, because a discovery here finds networks only in the `source` files it is given. Create an `ipam_resource_discovery` and associate it (`ipam_resource_discovery_association`); `resource_discovery_association_count` counts the associations.";
 
 /// The only update the store refuses: a region still used as a pool's locale.
 const REGIONS: Blame = Blame {
@@ -39,9 +56,7 @@ impl Crud for Ipam {
             .attribute(arn_attribute("IPAM"))
             .attribute(owner_attribute("IPAM"))
             .attribute(description("IPAM"))
-            .block(Block::set("operating_regions", Schema::new()
-                .description("A region pools of this IPAM may have as `locale`, one block each, as in the AWS provider. None given: the provider's region. (Before schema version 1 this was a list, `operating_regions = [\"us-east-1\"]`; Terraform now refuses that form and points at the block; states written by the list form are upgraded.)")
-                .attribute(Attribute::required("region_name", Type::String).check(REGION).description("A region, such as `us-east-1`."))))
+            .block(operating_regions_block("A region pools of this IPAM may have as `locale`, one block each, as in the AWS provider. None given: the provider's region. (Before schema version 1 this was a list, `operating_regions = [\"us-east-1\"]`; Terraform now refuses that form and points at the block; states written by the list form are upgraded.)"))
             .attribute(tag_map("tags", "Tags of the IPAM."))
             .attribute(tags_all_attribute())
             .attribute(Attribute::optional("cascade", Type::Bool).default(Value::Bool(false)).config_only().description("On destroy, also delete every scope, pool, pool CIDR and allocation under the IPAM."))
@@ -52,6 +67,9 @@ impl Crud for Ipam {
             .attribute(Attribute::computed("private_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default private scope."))
             .attribute(Attribute::computed("public_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default public scope."))
             .attribute(Attribute::computed("scope_count", Type::Number).description("How many scopes the IPAM has."))
+            .attribute(Attribute::computed("resource_discovery_association_count", Type::Number).description("How many resource discoveries are associated with the IPAM (`ipam_resource_discovery_association`)."))
+            .attribute(Attribute::computed("default_resource_discovery_id", Type::String).use_state_for_unknown().description(NO_DEFAULT_DISCOVERY))
+            .attribute(Attribute::computed("default_resource_discovery_association_id", Type::String).use_state_for_unknown().description(NO_DEFAULT_DISCOVERY))
     }
 
     /// Remembers the regions of a new IPAM for the pools planned beside it.
@@ -85,7 +103,7 @@ impl Crud for Ipam {
                 tags(planned, "tags"),
             )
             .doing("Cannot create the IPAM", &WHOLE)?;
-        Ok(as_written(call, i, &given))
+        counted(&call.store, as_written(call, i, &given))
     }
 
     fn read(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<Option<Record>, Failure> {
@@ -96,13 +114,15 @@ impl Crud for Ipam {
         // Null (an import) shows the regions; an empty set means they were left out.
         let left_out =
             matches!(prior.get("operating_regions"), Some(Value::Set(s)) if s.is_empty());
-        Ok(i.map(|i| {
-            if left_out {
+        i.map(|i| {
+            let i = if left_out {
                 as_written(call, i, &[])
             } else {
                 i
-            }
-        }))
+            };
+            counted(&call.store, i)
+        })
+        .transpose()
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -117,7 +137,7 @@ impl Crud for Ipam {
                 tags(planned, "tags"),
             )
             .doing("Cannot update the IPAM", &REGIONS)?;
-        Ok(as_written(call, i, &given))
+        counted(&call.store, as_written(call, i, &given))
     }
 
     fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
@@ -164,26 +184,26 @@ impl Crud for Ipam {
         Ok(state)
     }
 
-    fn state(&self, i: &Record) -> Value {
-        ipam_values(i)
+    fn state(&self, r: &Record) -> Value {
+        ipam_values(r)
     }
 }
 
 /// An IPAM's attributes as Terraform values (shared with the `ipam` data sources).
-pub fn ipam_values(i: &Record) -> Value {
+pub fn ipam_values(r: &Record) -> Value {
+    let i = &r.ipam;
     Value::object([
+        ("default_resource_discovery_id", Value::Null),
+        ("default_resource_discovery_association_id", Value::Null),
+        (
+            "resource_discovery_association_count",
+            Value::number(r.associations),
+        ),
         ("id", Value::string(&i.id)),
         ("arn", arn("ipam", &i.owner_id, &i.id)),
         ("owner_id", Value::string(&i.owner_id)),
         ("description", opt_string(&i.description)),
-        (
-            "operating_regions",
-            Value::set(
-                i.operating_regions
-                    .iter()
-                    .map(|r| Value::object([("region_name", Value::string(r))])),
-            ),
-        ),
+        ("operating_regions", regions_value(&i.operating_regions)),
         ("tags", tags_value(&i.tags)),
         ("tags_all", tags_value(&i.tags)),
         (
@@ -201,19 +221,9 @@ pub fn ipam_values(i: &Record) -> Value {
 /// Blocks are never computed: when the configuration gives no `operating_regions`, the IPAM
 /// operates in the provider's region and state keeps the blocks left out. Regions changed
 /// outside this configuration still show (and plan back).
-fn as_written(call: &Call<'_>, mut i: Record, given: &[String]) -> Record {
+fn as_written(call: &Call<'_>, mut i: Stored, given: &[String]) -> Stored {
     if given.is_empty() && i.operating_regions == [call.actor.region.clone()] {
         i.operating_regions.clear();
     }
     i
-}
-
-/// The `region_name` of each `operating_regions` block.
-fn block_regions(v: &Value) -> Vec<String> {
-    v.get("operating_regions")
-        .and_then(Value::as_list)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|b| string(b, "region_name"))
-        .collect()
 }

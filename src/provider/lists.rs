@@ -9,6 +9,7 @@ use super::context::Shared;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use super::pool::Pool;
+use super::pool_cidr_allocation::PoolCidrAllocation;
 use super::vpc_allocation::VpcAllocation;
 use crate::engine::{AllocationKind, Cidr};
 use crate::store::{Allocation, AllocationState, Pool as PoolRecord, Tags};
@@ -121,20 +122,25 @@ fn pools(call: &Call<'_>, config: &Value) -> Result<Vec<PoolRecord>, Failure> {
         .collect())
 }
 
-/// `ipam_vpc_allocation`'s identity: its id, or its pool and CIDR.
-pub fn allocation_identity() -> IdentitySchema {
+/// An allocation's identity: its `id` (`id_doc` says its form), or its pool and CIDR.
+pub fn allocation_identity(id_doc: &str) -> IdentitySchema {
     IdentitySchema::new(vec![
         IdentityAttribute::optional(
             "id",
-            "the allocation id; or give `ipam_pool_id` and `cidr` instead",
+            &format!("{id_doc}; or give `ipam_pool_id` and `cidr` instead"),
         ),
         IdentityAttribute::optional("ipam_pool_id", "the pool the CIDR is allocated from"),
         IdentityAttribute::optional("cidr", "the allocated CIDR"),
     ])
 }
 
-/// The allocation of a pool holding exactly a CIDR (by meaning), for import by identity.
-pub fn find_allocation(call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
+/// The allocation of a pool holding exactly a CIDR (by meaning) that `keep` accepts, for
+/// import by identity.
+pub fn find_allocation(
+    call: &Call<'_>,
+    identity: &Value,
+    keep: fn(&Allocation) -> bool,
+) -> Result<Option<Allocation>, Failure> {
     let (Some(pool), Some(cidr)) = (string(identity, "ipam_pool_id"), string(identity, "cidr"))
     else {
         return Ok(None);
@@ -149,26 +155,73 @@ pub fn find_allocation(call: &Call<'_>, identity: &Value) -> Result<Option<Strin
         .store
         .list_allocations(&pool)
         .doing("Cannot import by identity", &WHOLE)?;
-    Ok(list
-        .into_iter()
-        .find(|a| a.cidr == cidr && is_vpc_allocation(a))
-        .map(|a| a.id))
+    Ok(list.into_iter().find(|a| a.cidr == cidr && keep(a)))
 }
 
-/// What `ipam_vpc_allocation` manages: applied allocations that are not a child pool's CIDR.
-fn is_vpc_allocation(a: &Allocation) -> bool {
-    a.kind != AllocationKind::IpamPool && a.state == AllocationState::Allocated
+/// What `ipam_vpc_allocation` manages: applied allocations that are neither a child pool's
+/// CIDR nor a custom allocation (`ipam_pool_cidr_allocation`'s).
+pub fn is_vpc_allocation(a: &Allocation) -> bool {
+    !matches!(a.kind, AllocationKind::IpamPool | AllocationKind::Custom)
+        && a.state == AllocationState::Allocated
+}
+
+/// What `ipam_pool_cidr_allocation` manages: applied custom allocations.
+pub fn is_custom_allocation(a: &Allocation) -> bool {
+    a.kind == AllocationKind::Custom && a.state == AllocationState::Allocated
+}
+
+/// The list schema both allocation resources share; `what` says which allocations it lists.
+fn allocation_list_schema(what: &str) -> Schema {
+    common(
+        Schema::new()
+            .description(what)
+            .attribute(
+                Attribute::optional("ipam_pool_id", Type::String)
+                    .description("Only allocations of this pool."),
+            )
+            .attribute(
+                Attribute::optional("ipam_scope_id", Type::String)
+                    .description("Only allocations of pools in this scope."),
+            )
+            .attribute(
+                Attribute::optional("cidr", Type::String)
+                    .meaning(CIDR)
+                    .description("Only allocations inside this CIDR."),
+            ),
+    )
+}
+
+/// The allocations `keep` accepts that the list's `config` selects, named for `terraform query`.
+fn select_allocations(
+    call: &Call<'_>,
+    config: &Value,
+    keep: fn(&Allocation) -> bool,
+) -> Result<Vec<(String, Allocation)>, Failure> {
+    let inside = string(config, "cidr").and_then(|c| Cidr::parse(&c).ok());
+    let mut out = Vec::new();
+    for p in pools(call, config)? {
+        let list = call
+            .store
+            .list_allocations(&p.id)
+            .doing("Cannot list allocations", &WHOLE)?;
+        for a in list.into_iter().filter(keep) {
+            if matches(config, &a.tags, &a.owner_id) && inside.is_none_or(|c| c.contains(&a.cidr)) {
+                let what = a.description.clone().or(a.name.clone()).unwrap_or_default();
+                out.push((
+                    format!("{} in {} {what}", a.cidr, a.pool_id)
+                        .trim_end()
+                        .to_string(),
+                    a,
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Lister for VpcAllocation {
     fn list_schema(&self) -> Schema {
-        common(
-            Schema::new()
-                .description("The VPC allocations in the database (reservations and child pools' CIDRs are not listed), for `terraform query`.")
-                .attribute(Attribute::optional("ipam_pool_id", Type::String).description("Only allocations of this pool."))
-                .attribute(Attribute::optional("ipam_scope_id", Type::String).description("Only allocations of pools in this scope."))
-                .attribute(Attribute::optional("cidr", Type::String).meaning(CIDR).description("Only allocations inside this CIDR.")),
-        )
+        allocation_list_schema("The VPC allocations in the database (reservations, custom allocations and child pools' CIDRs are not listed), for `terraform query`.")
     }
 
     fn select(
@@ -176,28 +229,21 @@ impl Lister for VpcAllocation {
         call: &Call<'_>,
         config: &Value,
     ) -> Result<Vec<(String, Allocation)>, Failure> {
-        let inside = string(config, "cidr").and_then(|c| Cidr::parse(&c).ok());
-        let mut out = Vec::new();
-        for p in pools(call, config)? {
-            let list = call
-                .store
-                .list_allocations(&p.id)
-                .doing("Cannot list allocations", &WHOLE)?;
-            for a in list.into_iter().filter(is_vpc_allocation) {
-                if matches(config, &a.tags, &a.owner_id)
-                    && inside.is_none_or(|c| c.contains(&a.cidr))
-                {
-                    let what = a.description.clone().or(a.name.clone()).unwrap_or_default();
-                    out.push((
-                        format!("{} in {} {what}", a.cidr, a.pool_id)
-                            .trim_end()
-                            .to_string(),
-                        a,
-                    ));
-                }
-            }
-        }
-        Ok(out)
+        select_allocations(call, config, is_vpc_allocation)
+    }
+}
+
+impl Lister for PoolCidrAllocation {
+    fn list_schema(&self) -> Schema {
+        allocation_list_schema("The custom allocations (`ipam_pool_cidr_allocation`) in the database, for `terraform query`.")
+    }
+
+    fn select(
+        &self,
+        call: &Call<'_>,
+        config: &Value,
+    ) -> Result<Vec<(String, Allocation)>, Failure> {
+        select_allocations(call, config, is_custom_allocation)
     }
 }
 

@@ -107,6 +107,7 @@ impl tfplug::Provider for IpamProvider {
         vec![
             lists::listed(vpc_allocation::VpcAllocation, s),
             lists::listed(pool::Pool, s),
+            lists::listed(pool_cidr_allocation::PoolCidrAllocation, s),
         ]
     }
 }

@@ -6,6 +6,7 @@ use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, t
 use super::aws::{check_region, region_argument, tags_all_attribute};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
+use super::lists;
 use super::vpc_allocation::{
     blame, check_cidr_and_netmask, check_pool, plan_unnamed, request_attributes, spec_of,
 };
@@ -112,6 +113,17 @@ impl Crud for PoolCidrAllocation {
         call.store
             .release(&call.actor, allocation)
             .doing("Cannot release the allocation", &WHOLE)
+    }
+
+    fn identity(&self) -> tfplug::IdentitySchema {
+        lists::allocation_identity(
+            "`<ipam_pool_allocation_id>_<ipam_pool_id>`, as `terraform import` takes it",
+        )
+    }
+
+    fn find(&self, call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
+        let found = lists::find_allocation(call, identity, lists::is_custom_allocation)?;
+        Ok(found.map(|a| format!("{}_{}", a.id, a.pool_id)))
     }
 
     fn state(&self, a: &Record) -> Value {

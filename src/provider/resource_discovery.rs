@@ -2,6 +2,10 @@
 //! state files, `aws ec2 describe-vpcs`/`describe-subnets` output) and what to leave alone.
 
 use super::attrs::{description, opt_string, string, strings, tag_map, tags, tags_value, REGION};
+use super::aws::{
+    block_regions, check_region, operating_regions_block, region_argument, regions_value,
+    tags_all_attribute,
+};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use crate::discovery::{read_sources, Source};
@@ -11,14 +15,6 @@ use tfplug::{Attribute, Block, Check, Diagnostics, Plan, Schema, Type, Value};
 pub struct ResourceDiscovery;
 
 const SOURCE_DOC: &str = "A file or glob (`*`, `?`, `**`) of Terraform state (a `terraform.tfstate` of version 4, or `terraform show -json` output) or of `aws ec2 describe-vpcs` / `describe-subnets` JSON. Relative paths start at the directory Terraform runs in. The state's `aws_vpc`, `aws_vpc_ipv4_cidr_block_association`, `aws_subnet`, `google_compute_subnetwork`, `azurerm_virtual_network`, `azurerm_subnet` and `ipam_vpc_allocation` resources are read.";
-
-/// Whether `s` passes a pattern check such as [`REGION`].
-fn passes(check: &Check, s: &str) -> bool {
-    match check {
-        Check::Matches(p) => (p.test)(s),
-        _ => true,
-    }
-}
 
 /// The `source` blocks of a configuration or plan.
 pub fn sources(v: &Value) -> Vec<Source> {
@@ -34,19 +30,10 @@ pub fn sources(v: &Value) -> Vec<Source> {
         .collect()
 }
 
-fn regions(v: &Value) -> Vec<String> {
-    v.get("operating_regions")
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| string(r, "region_name"))
-        .collect()
-}
-
 fn spec(planned: &Value) -> DiscoverySpec {
     DiscoverySpec {
         description: string(planned, "description"),
-        operating_regions: regions(planned),
+        operating_regions: block_regions(planned),
         tags: tags(planned, "tags"),
         excluded_resource_ids: strings(planned, "excluded_resource_ids"),
         sources: sources(planned),
@@ -70,31 +57,19 @@ impl Crud for ResourceDiscovery {
             .attribute(Attribute::computed("arn", Type::String).use_state_for_unknown().description("`arn:aws:ec2::<owner>:ipam-resource-discovery/<id>`."))
             .attribute(Attribute::computed("owner_id", Type::String).use_state_for_unknown().description("The account that created the discovery."))
             .attribute(Attribute::computed("last_scanned", Type::String).description("When the sources were last scanned (RFC 3339, UTC), or null before the first scan. Sources are scanned when discovered CIDRs are read (the data source, the CLI)."))
-            .block(Block::list("operating_regions", Schema::new().description("A region AWS resources are discovered in (those of state files' `aws_*` resources and of AWS CLI output); AWS resources in other regions are left out. None given: the provider's region. Other clouds' resources are read whatever their region.").attribute(Attribute::required("region_name", Type::String).description("A region name, such as `us-east-1`."))))
+            .attribute(Attribute::computed("is_default", Type::Bool).use_state_for_unknown().description("Always false: this provider creates no default resource discovery (a discovery finds networks only in the `source` files it is given), so every discovery is one you created."))
+            .attribute(Attribute::computed("ipam_resource_discovery_region", Type::String).use_state_for_unknown().description("The discovery's home region: the `region` of the provider block that created it, where AWS resources are discovered when no `operating_regions` are given."))
+            .attribute(tags_all_attribute())
+            .attribute(region_argument())
+            .block(operating_regions_block("A region AWS resources are discovered in (those of state files' `aws_*` resources and of AWS CLI output), one block each, as in the AWS provider; AWS resources in other regions are left out. None given: the provider's region (the discovery's `ipam_resource_discovery_region`). Other clouds' resources are read whatever their region."))
             .block(Block::list("source", Schema::new().description("Where to look: one file or glob per block, read at every scan. A file that is missing, in neither format, a state of another version or larger than 1 GiB fails the plan (and the scan), naming the file.")
                 .attribute(Attribute::required("path", Type::String).description(SOURCE_DOC))
-                .attribute(Attribute::optional("region", Type::String).description("The region of resources whose file does not say (describe-vpcs output never does)."))
+                .attribute(Attribute::optional("region", Type::String).check(REGION).description("The region of resources whose file does not say (describe-vpcs output never does)."))
                 .attribute(Attribute::optional("account_id", Type::String).description("The owner account of resources whose file does not say."))))
     }
 
-    /// Checks inside the blocks (tfplug's declarative checks cover top-level attributes).
+    /// Checks inside the `source` blocks that the schema's declarative checks cannot state.
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for r in config
-            .get("operating_regions")
-            .and_then(Value::as_list)
-            .unwrap_or_default()
-        {
-            if let Some(name) = string(r, "region_name") {
-                if !passes(&REGION, &name) {
-                    Failure::at(
-                        "operating_regions",
-                        "Invalid region_name",
-                        format!("{name:?} is not a region name; write one such as \"us-east-1\"."),
-                    )
-                    .report(diags);
-                }
-            }
-        }
         for s in config
             .get("source")
             .and_then(Value::as_list)
@@ -107,16 +82,6 @@ impl Crud for ResourceDiscovery {
                     "A source path is empty; name a state file, AWS CLI output, or a glob of them.",
                 )
                 .report(diags);
-            }
-            if let Some(r) = string(s, "region") {
-                if !passes(&REGION, &r) {
-                    Failure::at(
-                        "source",
-                        "Invalid source region",
-                        format!("{r:?} is not a region name; write one such as \"us-east-1\"."),
-                    )
-                    .report(diags);
-                }
             }
             if let Some(a) = string(s, "account_id") {
                 if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
@@ -132,7 +97,8 @@ impl Crud for ResourceDiscovery {
     }
 
     /// Reads the sources at plan, so a missing or unreadable file fails `terraform plan`.
-    fn plan(&self, _call: &Call<'_>, plan: &mut Plan<'_>) {
+    fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        check_region(call, plan);
         let Some(s) = plan.planned.get("source").filter(|s| s.is_wholly_known()) else {
             return;
         };
@@ -189,14 +155,13 @@ impl Crud for ResourceDiscovery {
                 "last_scanned",
                 Value::opt_string(d.last_scanned.map(|t| tfplug::time::rfc3339_utc(t, None))),
             ),
+            ("operating_regions", regions_value(&d.operating_regions)),
+            ("is_default", Value::Bool(false)),
             (
-                "operating_regions",
-                Value::list(
-                    d.operating_regions
-                        .iter()
-                        .map(|r| Value::object([("region_name", Value::string(r))])),
-                ),
+                "ipam_resource_discovery_region",
+                Value::string(&d.home_region),
             ),
+            ("tags_all", tags_value(&d.tags)),
             (
                 "source",
                 Value::list(d.sources.iter().map(|s| {

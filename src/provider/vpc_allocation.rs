@@ -158,11 +158,12 @@ impl Crud for VpcAllocation {
     }
 
     fn identity(&self) -> tfplug::IdentitySchema {
-        super::lists::allocation_identity()
+        super::lists::allocation_identity("the allocation id, `ipam-pool-alloc-` and 17 hex digits")
     }
 
     fn find(&self, call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
-        super::lists::find_allocation(call, identity)
+        let found = super::lists::find_allocation(call, identity, super::lists::is_vpc_allocation)?;
+        Ok(found.map(|a| a.id))
     }
 
     fn state(&self, a: &Record) -> Value {

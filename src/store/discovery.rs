@@ -401,6 +401,18 @@ impl Store {
         self.read(|tx| load_association(tx, id))
     }
 
+    /// How many resource discoveries are associated with an IPAM (AWS's
+    /// `resource_discovery_association_count`).
+    pub fn count_discovery_associations(&self, ipam_id: &str) -> Result<i64> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT COUNT(*) FROM resource_discovery_associations WHERE ipam_id = ?1",
+                [ipam_id],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     pub fn disassociate_discovery(&self, actor: &Actor, id: &str) -> Result<()> {
         self.write(|tx| {
             let a = load_association(tx, id)?.ok_or_else(|| Error::NotFound {
