@@ -164,6 +164,10 @@ output "evil" {
 output "prod" {
   value = ipam_pool.prod.id
 }
+
+output "ipam" {
+  value = ipam.main.id
+}
 "#;
 
 fn screenshot_dir() -> std::path::PathBuf {
@@ -199,6 +203,92 @@ fn applied() -> (Workspace, Value) {
     w.apply().ok();
     let out = w.outputs();
     (w, out)
+}
+
+/// A resource discovery, associated with the IPAM of [`CONFIG`], over `aws ec2 describe-vpcs`
+/// and `describe-subnets` output written here: the `web` allocation's CIDR (compliant), a slice
+/// of the `sandbox` allocation whose Name tag is a script (unmanaged, overlapping), a lab VPC
+/// (unmanaged) with one subnet. Real Terraform scans it by reading `ipam_discovered_resource_cidrs`;
+/// a second discovery is never scanned. Returns the data source's CIDRs and the discoveries' ids.
+fn discover(w: &Workspace, out: &Value) -> (Value, String, String) {
+    let allocations = out["allocations"]["value"].as_array().expect("allocations");
+    let cidr_of = |desc_index: usize| {
+        allocations[desc_index]["cidr"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // app 0..3, then web, evil, sandbox: see the `allocations` output.
+    let (web, sandbox) = (cidr_of(3), cidr_of(5));
+    let slice = format!("{}/25", sandbox.split('/').next().unwrap());
+    let d = w.sibling();
+    let vpc = |id: &str, cidr: &str, name: &str| {
+        serde_json::json!({"VpcId": id, "CidrBlock": cidr, "OwnerId": "111122223333", "State": "available",
+            "CidrBlockAssociationSet": [{"CidrBlock": cidr, "CidrBlockState": {"State": "associated"}}],
+            "Tags": [{"Key": "Name", "Value": name}]})
+    };
+    d.write(
+        "describe-vpcs.json",
+        &serde_json::json!({"Vpcs": [
+            vpc("vpc-0d00000000000000a", &web, "web"),
+            vpc("vpc-0d00000000000000b", &slice, XSS),
+            vpc("vpc-0d00000000000000c", "192.168.0.0/16", "lab"),
+        ]})
+        .to_string(),
+    );
+    d.write(
+        "describe-subnets.json",
+        &serde_json::json!({"Subnets": [{"SubnetId": "subnet-0d00000000000000c", "VpcId": "vpc-0d00000000000000c",
+            "CidrBlock": "192.168.0.0/24", "OwnerId": "111122223333", "AvailabilityZone": "us-east-1a",
+            "Tags": [{"Key": "Name", "Value": "lab-a"}]}]})
+        .to_string(),
+    );
+    d.config(&format!(
+        r#"
+resource "ipam_resource_discovery" "d" {{
+  description = "hand-built network"
+  operating_regions {{
+    region_name = "us-east-1"
+  }}
+  source {{
+    path       = "describe-*.json"
+    region     = "us-east-1"
+    account_id = "111122223333"
+  }}
+}}
+
+resource "ipam_resource_discovery_association" "a" {{
+  ipam_id                    = "{ipam}"
+  ipam_resource_discovery_id = ipam_resource_discovery.d.id
+}}
+
+resource "ipam_resource_discovery" "idle" {{
+  description = "never scanned"
+  source {{
+    path = "describe-vpcs.json"
+  }}
+}}
+
+data "ipam_discovered_resource_cidrs" "all" {{
+  ipam_resource_discovery_id = ipam_resource_discovery.d.id
+  depends_on                 = [ipam_resource_discovery_association.a]
+}}
+
+output "cidrs" {{
+  value = data.ipam_discovered_resource_cidrs.all.ipam_discovered_resource_cidrs
+}}
+
+output "ids" {{
+  value = [ipam_resource_discovery.d.id, ipam_resource_discovery.idle.id]
+}}
+"#,
+        ipam = out["ipam"]["value"].as_str().expect("ipam id"),
+    ));
+    d.init();
+    d.apply().ok();
+    let o = d.outputs();
+    let id = |i: usize| o["ids"]["value"][i].as_str().unwrap().to_string();
+    (o["cidrs"]["value"].clone(), id(0), id(1))
 }
 
 /// [`CONFIG`] with the script-bearing description in place, and `extra` HCL after it.
@@ -567,12 +657,63 @@ async fn the_dashboard_in_chromium() {
         .await
         .expect("open a bad id");
     assert!(b.client.find(Locator::Css("#not-found")).await.is_ok());
+
+    // Discovery: no link while the database has no discovery; after a scan, the front page
+    // links the compliance table, where a script in a Name tag is text and does not run.
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    assert!(b
+        .client
+        .find(Locator::Css("#discovery-link"))
+        .await
+        .is_err());
+    let (found, scanned, _) = discover(&w, &out);
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    b.client
+        .find(Locator::Css("#discovery-link"))
+        .await
+        .expect("a link to /discovery")
+        .click()
+        .await
+        .expect("follow it");
+    let rows = b
+        .client
+        .find_all(Locator::Css(&format!(
+            "section[data-discovery='{scanned}'] tr[data-resource]"
+        )))
+        .await
+        .expect("discovered rows");
+    assert_eq!(rows.len(), found.as_array().unwrap().len());
+    let named = b
+        .client
+        .find(Locator::Css(
+            "tr[data-resource='vpc-0d00000000000000b'] td.description",
+        ))
+        .await
+        .expect("the VPC whose Name is a script");
+    assert_eq!(named.text().await.expect("text"), XSS);
+    let ran = b
+        .client
+        .execute(
+            "return window.__xss === undefined ? null : window.__xss",
+            vec![],
+        )
+        .await
+        .expect("run a check");
+    assert_eq!(ran, Value::Null, "a script from a Name tag ran");
+    screenshot(&b, "discovery").await;
     b.close().await;
 }
 
 #[test]
 fn metrics_and_404s_over_http() {
     let (w, out) = applied();
+    let (found, scanned, idle) = discover(&w, &out);
     let before = w.dump();
     let usage = out["usage"]["value"].as_object().expect("usage").clone();
     let server = serve::Server::start(&w.db);
@@ -617,6 +758,7 @@ fn metrics_and_404s_over_http() {
         .filter(|w| w.starts_with("ipam_"))
         .collect();
     assert!(used.contains("ipam_pool_utilization_ratio"), "{used:?}");
+    assert!(used.contains("ipam_discovered_resource_cidrs"), "{used:?}");
     for name in used {
         assert!(
             metrics.contains(&format!("\n{name}{{")),
@@ -624,6 +766,107 @@ fn metrics_and_404s_over_http() {
         );
     }
     assert!(metrics.contains("locale=\"\""), "{metrics}");
+
+    // Discovery: /metrics counts the stored scan's CIDRs per status pair, as the data source
+    // listed them; the never-scanned discovery has none.
+    let found = found.as_array().expect("a list of CIDRs");
+    let status = |c: &Value, k: &str| c[k].as_str().unwrap_or("").to_string();
+    let mut expected: std::collections::BTreeMap<(String, String), f64> = Default::default();
+    for c in found {
+        *expected
+            .entry((status(c, "compliance_status"), status(c, "overlap_status")))
+            .or_default() += 1.0;
+    }
+    let mut counted: std::collections::BTreeMap<(String, String), f64> = Default::default();
+    for l in metrics
+        .lines()
+        .filter(|l| l.starts_with("ipam_discovered_resource_cidrs{"))
+    {
+        assert!(!l.contains(&idle), "{l}");
+        assert!(l.contains(&format!("discovery_id=\"{scanned}\"")), "{l}");
+        let label = |k: &str| {
+            let at = l
+                .find(&format!("{k}=\""))
+                .unwrap_or_else(|| panic!("{k} in {l}"))
+                + k.len()
+                + 2;
+            l[at..at + l[at..].find('"').unwrap()].to_string()
+        };
+        let value: f64 = l.rsplit(' ').next().unwrap().parse().expect("a number");
+        counted.insert((label("compliance_status"), label("overlap_status")), value);
+    }
+    assert_eq!(counted, expected, "{metrics}");
+    for (pair, n) in [
+        (("compliant", "nonoverlapping"), 1.0),
+        (("unmanaged", "overlapping"), 1.0),
+        (("unmanaged", "nonoverlapping"), 1.0),
+        (("", "nonoverlapping"), 1.0),
+    ] {
+        assert_eq!(
+            counted.get(&(pair.0.to_string(), pair.1.to_string())),
+            Some(&n),
+            "{pair:?}: {metrics}"
+        );
+    }
+
+    // /discovery lists every CIDR of the scan with its statuses and managing pool, counts them,
+    // and says the other discovery was never scanned.
+    let (status_code, _, page) = server.get("/discovery");
+    assert_eq!(status_code, 200, "{page}");
+    assert_eq!(
+        page.matches("<tr data-resource=").count(),
+        found.len(),
+        "{page}"
+    );
+    for c in found {
+        let row = format!(
+            r#"<tr data-resource="{}" data-cidr="{}" data-compliance="{}" data-overlap="{}" data-pool="{}">"#,
+            status(c, "resource_id"),
+            status(c, "resource_cidr"),
+            status(c, "compliance_status"),
+            status(c, "overlap_status"),
+            status(c, "ipam_pool_id"),
+        );
+        assert!(page.contains(&row), "{row} not in {page}");
+        if let Some(pool) = c["ipam_pool_id"].as_str() {
+            assert!(
+                page.contains(&format!("<a href=\"/pools/{pool}\">")),
+                "{pool}"
+            );
+        }
+    }
+    let prod_pool = out["prod"]["value"].as_str().unwrap();
+    assert!(
+        found.iter().any(|c| c["ipam_pool_id"] == prod_pool),
+        "{found:?}"
+    );
+    for (kind, s, n) in [
+        ("compliance", "unmanaged", 2),
+        ("compliance", "compliant", 1),
+        ("compliance", "noncompliant", 0),
+        ("overlap", "overlapping", 1),
+        ("overlap", "nonoverlapping", 3),
+    ] {
+        assert!(
+            page.contains(&format!("id=\"count-{kind}-{s}\" data-count=\"{n}\"")),
+            "{kind} {s} {n}: {page}"
+        );
+    }
+    let never = &page[page
+        .find(&format!("data-discovery=\"{idle}\""))
+        .expect("the idle discovery")..];
+    assert!(never.contains("never scanned"), "{never}");
+    assert!(page.contains("last scanned "), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"),
+        "escaped"
+    );
+    assert!(!page.contains(XSS));
+    let (_, _, front) = server.get("/");
+    assert!(
+        front.contains("href=\"/discovery\""),
+        "the front page links /discovery"
+    );
 
     for bad in [
         "/nothing-here",

@@ -16,7 +16,7 @@ pub const COMMAND: Command = Command {
     name: "serve",
     summary: "the read-only dashboard and /metrics for Prometheus",
     synopsis: "[--listen 127.0.0.1:9750] [--database PATH]",
-    details: "Serves a read-only view of the database: / the pool tree with utilization, /pools/<id>\na pool's map, chart, allocations and audit events, /search?q=ADDRESS, /metrics for\nPrometheus. The first line printed is the address it listens on; it stops on Ctrl-C.",
+    details: "Serves a read-only view of the database: / the pool tree with utilization, /pools/<id>\na pool's map, chart, allocations and audit events, /search?q=ADDRESS, /discovery the\nlast stored scan of each resource discovery (serve never scans), /metrics for Prometheus.\nThe first line printed is the address it listens on; it stops on Ctrl-C.",
     flags: &[Flag::value(
         "--listen",
         "ADDRESS:PORT",

@@ -22,6 +22,15 @@ struct PoolLabels {
     description: String,
 }
 
+/// A discovery's stored CIDRs are counted per status pair; a subnet has no compliance status
+/// (the label is empty, which Prometheus reads as absent).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DiscoveredLabels {
+    discovery_id: String,
+    compliance_status: String,
+    overlap_status: String,
+}
+
 type F64Gauge = Gauge<f64, AtomicU64>;
 
 /// Label values are user text: the exposition format takes any UTF-8 between quotes once
@@ -101,6 +110,22 @@ pub fn render(view: &View) -> Result<String> {
         "Unapplied plan-time reservations in the database",
         reservations,
     );
+    let discovered = Family::<DiscoveredLabels, F64Gauge>::default();
+    registry.register(
+        "ipam_discovered_resource_cidrs",
+        "CIDRs found by each resource discovery's last scan, by status (a scan stores them; serving never scans)",
+        discovered.clone(),
+    );
+    for d in view.discoveries()? {
+        for c in &d.cidrs {
+            let labels = DiscoveredLabels {
+                discovery_id: label(&d.id),
+                compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),
+                overlap_status: label(&c.overlap_status),
+            };
+            discovered.get_or_create(&labels).inc();
+        }
+    }
     let mut out = String::new();
     encode(&mut out, &registry).map_err(|e| crate::store::Error::Refused(e.to_string()))?;
     Ok(out)

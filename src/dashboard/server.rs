@@ -90,6 +90,10 @@ async fn pool(
     respond(app, move |app| pages::pool(app, &id, &q)).await
 }
 
+async fn discovery(State(app): State<Shared>) -> Response {
+    respond(app, |app| pages::discovery(app).map(Page::Html)).await
+}
+
 async fn metrics_text(State(app): State<Shared>) -> Response {
     let db = app.database.clone();
     match tokio::task::spawn_blocking(move || app.store.view(metrics::render)).await {
@@ -137,6 +141,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(index))
         .route("/search", get(search))
         .route("/pools/{id}", get(pool))
+        .route("/discovery", get(discovery))
         .route("/metrics", get(metrics_text))
         .route("/static/style.css", get(style))
         .route("/static/map.js", get(script))

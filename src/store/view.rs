@@ -393,6 +393,91 @@ impl View<'_> {
     }
 }
 
+/// A resource discovery with the CIDRs its last scan stored (none when never scanned).
+#[derive(Clone, Debug)]
+pub struct DiscoveryResult {
+    pub id: String,
+    pub description: Option<String>,
+    pub last_scanned: Option<i64>,
+    pub cidrs: Vec<DiscoveredCidr>,
+}
+
+/// One CIDR of a discovery's last scan, as the scan stored it.
+#[derive(Clone, Debug)]
+pub struct DiscoveredCidr {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub cidr: String,
+    pub region: Option<String>,
+    pub owner_id: Option<String>,
+    pub name: Option<String>,
+    pub pool_id: Option<String>,
+    /// None for subnets (compliance is a VPC's).
+    pub compliance_status: Option<String>,
+    pub overlap_status: String,
+    pub ip_usage: Option<f64>,
+}
+
+/// The schema version that added resource discoveries (read-only views do not migrate).
+const DISCOVERY_SCHEMA: i64 = 5;
+
+impl View<'_> {
+    /// Every discovery, oldest first, with the stored result of its last scan, VPCs first
+    /// in address order. Reading never scans: scanning writes. Plain SQL, no SQLite extensions.
+    pub fn discoveries(&self) -> Result<Vec<DiscoveryResult>> {
+        let version: Option<i64> =
+            self.tx
+                .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+        if version.unwrap_or(0) < DISCOVERY_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let mut out: Vec<DiscoveryResult> = self
+            .tx
+            .prepare_cached(
+                "SELECT id, description, last_scanned FROM resource_discoveries ORDER BY created_at, id",
+            )?
+            .query_map([], |r| {
+                Ok(DiscoveryResult {
+                    id: r.get(0)?,
+                    description: r.get(1)?,
+                    last_scanned: r.get(2)?,
+                    cidrs: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, ip_usage
+             FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY resource_id, cidr",
+        )?;
+        for d in &mut out {
+            d.cidrs = stmt
+                .query_map([&d.id], |r| {
+                    Ok(DiscoveredCidr {
+                        resource_id: r.get(0)?,
+                        resource_type: r.get(1)?,
+                        cidr: r.get(2)?,
+                        region: r.get(3)?,
+                        owner_id: r.get(4)?,
+                        name: r.get(5)?,
+                        pool_id: r.get(6)?,
+                        compliance_status: r.get(7)?,
+                        overlap_status: r.get(8)?,
+                        ip_usage: r.get(9)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            // Address order, VPCs first, as the scan lists them (SQL sorts CIDRs as text).
+            d.cidrs.sort_by_cached_key(|c| {
+                let at = Cidr::parse(&c.cidr)
+                    .map(|x| (x.family() as u8, x.start(), x.prefix_len()))
+                    .unwrap_or((u8::MAX, 0, 0));
+                (c.resource_type != "vpc", at)
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Parses what a person types into a search box: an address (`10.1.2.3`, `2001:db8::1`) or a
 /// CIDR, whose host bits are cleared rather than refused.
 pub fn parse_query(s: &str) -> Option<Cidr> {

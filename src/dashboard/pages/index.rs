@@ -73,9 +73,20 @@ impl<'a> Tree<'a> {
 
 /// `/`: every IPAM, its scopes and their pools as a tree.
 pub fn index(app: &App) -> Result<String> {
-    let (ipams, scopes, pools) = app
+    let (ipams, scopes, pools, discoveries) = app
         .store
-        .view(|v| Ok((v.ipams()?, v.scopes()?, v.pools()?)))?;
+        .view(|v| Ok((v.ipams()?, v.scopes()?, v.pools()?, v.discoveries()?)))?;
+    // CIDRs of the last scans that need someone: not held by an allocation, or clashing.
+    let attention = discoveries
+        .iter()
+        .flat_map(|d| &d.cidrs)
+        .filter(|c| {
+            matches!(
+                c.compliance_status.as_deref(),
+                Some("unmanaged" | "noncompliant")
+            ) || c.overlap_status == "overlapping"
+        })
+        .count();
     let hot = pools
         .iter()
         .filter(|p| p.usage.percent() >= ALARM_PERCENT)
@@ -89,6 +100,12 @@ pub fn index(app: &App) -> Result<String> {
             div.stat { strong { (format::separated(u128::from(allocations))) } " allocation" @if allocations != 1 { "s" } }
             div class={"stat" @if hot > 0 { " hot" }} #hot-pools {
                 strong { (hot) } " pool" @if hot != 1 { "s" } " at or above " (ALARM_PERCENT) "%"
+            }
+            @if !discoveries.is_empty() {
+                a href="/discovery" class={"stat" @if attention > 0 { " hot" }} #discovery-link {
+                    strong { (attention) } " discovered CIDR" @if attention != 1 { "s" }
+                    " unmanaged, noncompliant or overlapping"
+                }
             }
         }
         @if ipams.is_empty() { p.empty { "This database holds no IPAM yet." } }

@@ -2,10 +2,12 @@
 //! descriptions, tags and names are user text and only ever appear as text. This file holds
 //! the frame every page shares and the pieces several pages draw; one file per page.
 
+mod discovery;
 mod index;
 mod pool;
 mod search;
 
+pub use discovery::discovery;
 pub use index::index;
 pub use pool::{pool, PAGE_SIZE};
 pub use search::search;
