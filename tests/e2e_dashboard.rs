@@ -291,6 +291,28 @@ output "ids" {{
     (o["cidrs"]["value"].clone(), id(0), id(1))
 }
 
+/// The discoveries' scan times and stored results, as text: `serve` must not scan.
+fn scans(w: &Workspace) -> String {
+    let conn = rusqlite::Connection::open(&w.db).expect("open database");
+    let mut out = String::new();
+    for sql in [
+        "SELECT id, last_scanned FROM resource_discoveries ORDER BY id",
+        "SELECT * FROM discovered_cidrs ORDER BY discovery_id, resource_id, cidr",
+    ] {
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(r) = rows.next().expect("row") {
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i).expect("value");
+                out.push_str(&format!("{v:?}|"));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// [`CONFIG`] with the script-bearing description in place, and `extra` HCL after it.
 fn config(extra: &str) -> String {
     let hcl_xss = serde_json::to_string(XSS).expect("quote");
@@ -714,7 +736,7 @@ async fn the_dashboard_in_chromium() {
 fn metrics_and_404s_over_http() {
     let (w, out) = applied();
     let (found, scanned, idle) = discover(&w, &out);
-    let before = w.dump();
+    let before = (w.dump(), scans(&w));
     let usage = out["usage"]["value"].as_object().expect("usage").clone();
     let server = serve::Server::start(&w.db);
 
@@ -909,7 +931,7 @@ fn metrics_and_404s_over_http() {
     assert!(!audit.contains(sandbox_pool), "{audit}");
     // Serving never writes to the database.
     drop(server);
-    assert_eq!(before, w.dump());
+    assert_eq!(before, (w.dump(), scans(&w)));
 }
 
 /// Pages read while `terraform apply` writes are each one snapshot: the figures at the top of a
@@ -1091,6 +1113,9 @@ output "allocation" {{
          ALTER TABLE allocations DROP COLUMN origin_dir;
          ALTER TABLE allocations DROP COLUMN origin_workspace;
          ALTER TABLE allocations DROP COLUMN origin_at;
+         DROP TABLE discovered_cidrs;
+         DROP TABLE resource_discovery_associations;
+         DROP TABLE resource_discoveries;
          DELETE FROM schema_version WHERE version > 2;",
     )
     .unwrap();
@@ -1105,4 +1130,18 @@ output "allocation" {{
     let (status, _, found) = server.get("/search?q=10.0.0.1");
     assert_eq!(status, 200, "{found}");
     assert!(found.contains(id), "{found}");
+    // Nor has it discoveries (schema 5): none is shown or counted.
+    let (status, _, front) = server.get("/");
+    assert_eq!(status, 200, "{front}");
+    assert!(!front.contains("href=\"/discovery\""), "{front}");
+    let (status, _, page) = server.get("/discovery");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"no-discovery\""), "{page}");
+    let (status, _, metrics) = server.get("/metrics");
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.contains("ipam_pool_addresses{"), "{metrics}");
+    assert!(
+        !metrics.contains("ipam_discovered_resource_cidrs{"),
+        "{metrics}"
+    );
 }
