@@ -889,6 +889,20 @@ fn metrics_and_404s_over_http() {
         front.contains("href=\"/discovery\""),
         "the front page links /discovery"
     );
+    let attention = found
+        .iter()
+        .filter(|c| {
+            ["unmanaged", "noncompliant"].contains(&status(c, "compliance_status").as_str())
+                || status(c, "overlap_status") == "overlapping"
+        })
+        .count();
+    assert_eq!(attention, 2);
+    assert!(
+        front.contains(&format!(
+            "<strong>{attention}</strong> discovered CIDRs unmanaged"
+        )),
+        "{front}"
+    );
 
     for bad in [
         "/nothing-here",
