@@ -331,6 +331,25 @@ async fn attr(b: &Browser, css: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("{css} has no {name}"))
 }
 
+/// The element at `css` shows [`XSS`] as text, and its script has not run.
+async fn shown_not_run(b: &Browser, css: &str) {
+    let cell = b
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not on the page: {e}"));
+    assert_eq!(cell.text().await.expect("text"), XSS, "{css}");
+    let ran = b
+        .client
+        .execute(
+            "return window.__xss === undefined ? null : window.__xss",
+            vec![],
+        )
+        .await
+        .expect("run a check");
+    assert_eq!(ran, Value::Null, "the script in {css} ran");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_in_chromium() {
     let (w, out) = applied();
@@ -565,23 +584,7 @@ async fn the_dashboard_in_chromium() {
     }
 
     // The description that is a script shows as text and does not run.
-    let cell = b
-        .client
-        .find(Locator::Css(&format!(
-            "tr[data-allocation='{evil}'] td.description"
-        )))
-        .await
-        .expect("the evil allocation's row");
-    assert_eq!(cell.text().await.expect("text"), XSS);
-    let ran = b
-        .client
-        .execute(
-            "return window.__xss === undefined ? null : window.__xss",
-            vec![],
-        )
-        .await
-        .expect("run a check");
-    assert_eq!(ran, Value::Null, "a script from a description ran");
+    shown_not_run(&b, &format!("tr[data-allocation='{evil}'] td.description")).await;
     assert!(b.client.get_alert_text().await.is_err(), "no alert is open");
 
     // The search finds the pool and allocation holding an address.
@@ -711,23 +714,7 @@ async fn the_dashboard_in_chromium() {
         .await
         .expect("discovered rows");
     assert_eq!(rows.len(), found.as_array().unwrap().len());
-    let named = b
-        .client
-        .find(Locator::Css(
-            "tr[data-resource='vpc-0d00000000000000b'] td.description",
-        ))
-        .await
-        .expect("the VPC whose Name is a script");
-    assert_eq!(named.text().await.expect("text"), XSS);
-    let ran = b
-        .client
-        .execute(
-            "return window.__xss === undefined ? null : window.__xss",
-            vec![],
-        )
-        .await
-        .expect("run a check");
-    assert_eq!(ran, Value::Null, "a script from a Name tag ran");
+    shown_not_run(&b, "tr[data-resource='vpc-0d00000000000000b'] td.name").await;
     screenshot(&b, "discovery").await;
     b.close().await;
 }

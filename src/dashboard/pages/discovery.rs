@@ -13,6 +13,12 @@ use std::collections::BTreeMap;
 const COMPLIANCE: [&str; 4] = ["unmanaged", "noncompliant", "compliant", "ignored"];
 const OVERLAP: [&str; 3] = ["overlapping", "nonoverlapping", "ignored"];
 
+/// The statuses that need someone: a CIDR no allocation holds (or whose allocation breaks its
+/// pool's rules), or one that shares addresses with another.
+pub(crate) fn needs_attention(status: &str) -> bool {
+    matches!(status, "unmanaged" | "noncompliant" | "overlapping")
+}
+
 /// How many of `discoveries`' CIDRs have each status, by `status`; every status listed in
 /// `order` is present (zero when none has it).
 fn counts<'a>(
@@ -42,7 +48,7 @@ fn stat_row(label: &str, kind: &str, counts: &BTreeMap<&str, usize>, order: &[&s
         div.stats {
             @for s in order {
                 @let n = counts.get(s).copied().unwrap_or(0);
-                @let alert = n > 0 && (*s == "unmanaged" || *s == "noncompliant" || *s == "overlapping");
+                @let alert = n > 0 && needs_attention(s);
                 div class={"stat" @if alert { " hot" }} id={"count-" (kind) "-" (s)} data-count=(n) {
                     strong { (n) } " " (s)
                 }

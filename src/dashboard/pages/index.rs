@@ -1,6 +1,6 @@
 //! `/`: every IPAM, its scopes and their pools as a tree with utilization bars.
 
-use super::{bar, document, figures, format, tags, ALARM_PERCENT};
+use super::{bar, document, figures, format, needs_attention, tags, ALARM_PERCENT};
 use crate::dashboard::server::App;
 use crate::engine::Cidr;
 use crate::store::view::PoolSummary;
@@ -81,10 +81,8 @@ pub fn index(app: &App) -> Result<String> {
         .iter()
         .flat_map(|d| &d.cidrs)
         .filter(|c| {
-            matches!(
-                c.compliance_status.as_deref(),
-                Some("unmanaged" | "noncompliant")
-            ) || c.overlap_status == "overlapping"
+            c.compliance_status.as_deref().is_some_and(needs_attention)
+                || needs_attention(&c.overlap_status)
         })
         .count();
     let hot = pools

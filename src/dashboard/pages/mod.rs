@@ -8,6 +8,7 @@ mod pool;
 mod search;
 
 pub use discovery::discovery;
+use discovery::needs_attention;
 pub use index::index;
 pub use pool::{pool, PAGE_SIZE};
 pub use search::search;
