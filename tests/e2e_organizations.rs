@@ -190,6 +190,27 @@ fn the_seeds_cross_account_flow() {
     let web = account(&db, WEB, &vpc(&pool, &["site"]));
     web.apply().ok();
 
+    // What each account may use: shared_with_me, and the pool's shares.
+    let looks = |acct: &str| {
+        let w = account(
+            &db,
+            acct,
+            &format!(
+                "data \"ipam_pools\" \"mine\" {{\n  shared_with_me = true\n}}\ndata \"ipam_pool\" \"dev\" {{\n  id = \"{pool}\"\n}}\noutput \"mine\" {{ value = data.ipam_pools.mine.ipam_pools == null ? [] : data.ipam_pools.mine.ipam_pools[*].id }}\noutput \"shares\" {{ value = data.ipam_pool.dev.shares }}\n"
+            ),
+        );
+        w.apply().ok();
+        w.outputs()
+    };
+    let seen = looks(WEB);
+    assert_eq!(seen["mine"]["value"], serde_json::json!([pool.clone()]));
+    assert_eq!(seen["shares"]["value"][0]["id"], share.as_str());
+    assert_eq!(
+        seen["shares"]["value"][0]["principals"],
+        serde_json::json!([dev_ou.clone()])
+    );
+    assert_eq!(looks(OUTSIDE)["mine"]["value"], serde_json::json!([]));
+
     // An account outside the unit fails at plan, on ipam_pool_id, naming itself and the share.
     let outside = account(&db, OUTSIDE, &vpc(&pool, &["x"]));
     plan_fails(

@@ -21,6 +21,7 @@ impl DataSource for Pools {
         Schema::new()
             .description("Lists the pools matching `filter` blocks, as the AWS provider's `aws_vpc_ipam_pools` data source.")
             .attribute(Attribute::computed("ipam_pools", Type::list(item.value_type())).description("The matching pools, by id, each with the attributes of the `ipam_pool` data source (`cidrs` aside)."))
+            .attribute(Attribute::optional("shared_with_me", Type::Bool).description("When true, only the pools a resource share reaches the caller's account with (directly, through an organizational unit, or through the organization)."))
             .block(filter_block(&POOL_FILTERS))
 .attribute(region_data_argument())
     }
@@ -31,6 +32,16 @@ impl DataSource for Pools {
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let pools = find(&self.0, config, None, diags)?;
+        let pools = if config.get("shared_with_me").and_then(Value::as_bool) == Some(true) {
+            let ctx = self.0.ctx(diags)?;
+            let account = &ctx.actor.account_id;
+            pools
+                .into_iter()
+                .filter(|p| ctx.store.pool_shared_with(account, &p.id).unwrap_or(false))
+                .collect()
+        } else {
+            pools
+        };
         let mut v = config.clone();
         v.set_attr(
             "ipam_pools",

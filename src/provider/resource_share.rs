@@ -81,7 +81,7 @@ impl Crud for ResourceShare {
             .attribute(
                 Attribute::optional("allow_external_principals", Type::Bool)
                     .default(Value::Bool(false))
-                    .description("Whether `principals` may name accounts outside the organization. Default false."),
+                    .description("Whether `principals` may name accounts outside the organization."),
             )
             .attribute(tag_map("tags", "Tags of the share."))
             .attribute(
@@ -142,4 +142,33 @@ impl Crud for ResourceShare {
             ),
         ])
     }
+}
+
+/// The `shares` attribute of the `ipam_pool` data source: whom the pool is shared with.
+pub fn shares_attribute() -> Attribute {
+    let share = Type::object([
+        ("id", Type::String),
+        ("name", Type::String),
+        ("principals", Type::list(Type::String)),
+    ]);
+    Attribute::computed("shares", Type::list(share)).description(
+        "The resource shares holding the pool: each share's `id`, `name` and `principals` (account, organizational unit and organization ids). Empty without shares.",
+    )
+}
+
+/// The pool's shares as the `shares` attribute's value.
+pub fn shares_value(call_store: &crate::store::Store, pool_id: &str) -> Result<Value, Failure> {
+    let shares = call_store
+        .pool_shares(pool_id)
+        .doing("Cannot read the pool's shares", &WHOLE)?;
+    Ok(Value::list(shares.iter().map(|s| {
+        Value::object([
+            ("id", Value::string(&s.id)),
+            ("name", Value::string(&s.name)),
+            (
+                "principals",
+                Value::list(s.principals.iter().map(Value::string)),
+            ),
+        ])
+    })))
 }
