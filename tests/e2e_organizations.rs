@@ -241,6 +241,18 @@ fn the_seeds_cross_account_flow() {
         ],
     );
 
+    // The command line shows who owns each allocation.
+    let listing = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["allocations", "--json", "--database"])
+        .arg(&db.db)
+        .output()
+        .unwrap();
+    let listing: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let text = listing.to_string();
+    for a in [DEV, WEB] {
+        assert!(text.contains(&format!("\"owner_id\":\"{a}\"")), "{a} in {text}");
+    }
+
     // The audit log names the account behind each change.
     let actors = audit_accounts(&db);
     for a in [MANAGEMENT, NETWORKING, DEV, WEB] {
