@@ -212,7 +212,14 @@ fn the_seeds_cross_account_flow() {
     assert_eq!(looks(OUTSIDE)["mine"]["value"], serde_json::json!([]));
 
     // An account outside the unit fails at plan, on ipam_pool_id, naming itself and the share.
-    let outside = account(&db, OUTSIDE, &vpc(&pool, &["x"]));
+    let outside = account(
+        &db,
+        OUTSIDE,
+        &format!(
+            "{}resource \"ipam_pool_cidr_allocation\" \"y\" {{\n  ipam_pool_id   = \"{pool}\"\n  netmask_length = 28\n}}\n",
+            vpc(&pool, &["x"])
+        ),
+    );
     plan_fails(
         &outside,
         &[
@@ -221,6 +228,8 @@ fn the_seeds_cross_account_flow() {
             &format!("the account {OUTSIDE} may not allocate from the pool {pool}"),
             &share,
             &dev_ou,
+            "resource \"ipam_vpc_allocation\" \"x\"",
+            "resource \"ipam_pool_cidr_allocation\" \"y\"",
         ],
     );
     assert_ne!(outside.apply().code, 0, "apply cannot bypass the check");
@@ -250,7 +259,10 @@ fn the_seeds_cross_account_flow() {
     let listing: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     let text = listing.to_string();
     for a in [DEV, WEB] {
-        assert!(text.contains(&format!("\"owner_id\":\"{a}\"")), "{a} in {text}");
+        assert!(
+            text.contains(&format!("\"owner_id\":\"{a}\"")),
+            "{a} in {text}"
+        );
     }
 
     // The audit log names the account behind each change.
