@@ -250,6 +250,20 @@ fn the_seeds_cross_account_flow() {
         ],
     );
 
+    // Only the management account shapes the organization, even for the IPAM admin.
+    let unit = account(
+        &db,
+        NETWORKING,
+        &format!("resource \"ipam_organizational_unit\" \"mine\" {{\n  name = \"mine\"\n  parent_id = \"{dev_ou}\"\n}}\n"),
+    );
+    plan_fails(
+        &unit,
+        &[
+            &format!("The account {NETWORKING} may not change this ipam_organizational_unit"),
+            &format!("only its management account {MANAGEMENT} may"),
+        ],
+    );
+
     // The command line shows who owns each allocation.
     let listing = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
         .args(["allocations", "--json", "--database"])

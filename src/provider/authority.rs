@@ -25,7 +25,8 @@ fn of(type_name: &str) -> Authority {
         | "ipam_resource_discovery"
         | "ipam_resource_discovery_association"
         | "ipam_resource_share" => Authority::IpamAdmin,
-        "ipam_organizational_unit"
+        "ipam_organization"
+        | "ipam_organizational_unit"
         | "ipam_organization_account"
         | "ipam_organization_admin_account" => Authority::Management,
         _ => Authority::Anyone,
