@@ -3,6 +3,7 @@
 use super::aws::region_data_argument;
 use super::context::Shared;
 use super::data_pool::{check_pool_filters, find, pool_data_attributes, POOL_FILTERS};
+use super::errors::{Doing, Reported, WHOLE};
 use super::filter::filter_block;
 use super::pool::pool_values;
 use std::sync::Arc;
@@ -35,10 +36,18 @@ impl DataSource for Pools {
         let pools = if config.get("shared_with_me").and_then(Value::as_bool) == Some(true) {
             let ctx = self.0.ctx(diags)?;
             let account = &ctx.actor.account_id;
-            pools
-                .into_iter()
-                .filter(|p| ctx.store.pool_shared_with(account, &p.id).unwrap_or(false))
-                .collect()
+            let mut shared = Vec::new();
+            for p in pools {
+                if ctx
+                    .store
+                    .pool_shared_with(account, &p.id)
+                    .doing("Cannot read the pool's shares", &WHOLE)
+                    .reported(diags)?
+                {
+                    shared.push(p);
+                }
+            }
+            shared
         } else {
             pools
         };
