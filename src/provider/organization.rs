@@ -2,8 +2,8 @@
 //! caller. With it, the IPAM admin and the resource shares decide who may do what.
 
 use super::crud::{Call, Crud};
-use super::errors::Failure;
-use super::errors::{Doing, WHOLE};
+
+use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Organization as Stored;
 use tfplug::{Attribute, Schema, Type, Value};
 
@@ -32,6 +32,27 @@ pub fn required(call: &Call<'_>) -> Result<Stored, Failure> {
             )
         })
 }
+
+/// A unit or account with its organization, from which its ARN follows.
+pub struct InOrg<T> {
+    pub item: T,
+    pub org: Stored,
+}
+
+/// `item` with the organization it belongs to.
+pub fn in_org<T>(call: &Call<'_>, item: T) -> Result<InOrg<T>, Failure> {
+    Ok(InOrg {
+        item,
+        org: required(call)?,
+    })
+}
+
+/// Refusals about where a unit or account sits are on `parent_id`.
+pub const PARENT: Blame = Blame {
+    pool: "parent_id",
+    refused: "parent_id",
+    ..WHOLE
+};
 
 impl Crud for Organization {
     type Record = Stored;

@@ -5,23 +5,12 @@
 use super::attrs::{opt_string, string};
 use super::config::ACCOUNT_ID;
 use super::crud::{Call, Crud};
-use super::errors::{Blame, Doing, Failure, WHOLE};
-use super::organization::{org_arn, required};
-use crate::store::{Organization, OrganizationAccount as Stored};
+use super::errors::{Doing, Failure, WHOLE};
+use super::organization::{in_org, org_arn, InOrg, PARENT};
+use crate::store::OrganizationAccount as Stored;
 use tfplug::{Attribute, Schema, Type, Value};
 
 pub struct OrganizationAccount;
-
-pub struct Record {
-    account: Stored,
-    org: Organization,
-}
-
-const PARENT: Blame = Blame {
-    pool: "parent_id",
-    refused: "parent_id",
-    ..WHOLE
-};
 
 fn planned_account(planned: &Value, id: Option<&str>) -> Stored {
     Stored {
@@ -35,15 +24,8 @@ fn planned_account(planned: &Value, id: Option<&str>) -> Stored {
     }
 }
 
-fn with_org(call: &Call<'_>, account: Stored) -> Result<Record, Failure> {
-    Ok(Record {
-        account,
-        org: required(call)?,
-    })
-}
-
 impl Crud for OrganizationAccount {
-    type Record = Record;
+    type Record = InOrg<Stored>;
     const TYPE_NAME: &'static str = "ipam_organization_account";
 
     fn schema(&self) -> Schema {
@@ -74,28 +56,33 @@ impl Crud for OrganizationAccount {
             )
     }
 
-    fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
+    fn create(&self, call: &Call<'_>, planned: &Value) -> Result<InOrg<Stored>, Failure> {
         let a = call
             .store
             .put_organization_account(&call.actor, &planned_account(planned, None), true)
             .doing("Cannot add the account to the organization", &PARENT)?;
-        with_org(call, a)
+        in_org(call, a)
     }
 
-    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
+    fn read(
+        &self,
+        call: &Call<'_>,
+        id: &str,
+        _prior: &Value,
+    ) -> Result<Option<InOrg<Stored>>, Failure> {
         call.store
             .get_organization_account(id)
             .doing("Cannot read the organization account", &WHOLE)?
-            .map(|a| with_org(call, a))
+            .map(|a| in_org(call, a))
             .transpose()
     }
 
-    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
+    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<InOrg<Stored>, Failure> {
         let a = call
             .store
             .put_organization_account(&call.actor, &planned_account(planned, Some(id)), false)
             .doing("Cannot update the organization account", &PARENT)?;
-        with_org(call, a)
+        in_org(call, a)
     }
 
     fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
@@ -104,8 +91,8 @@ impl Crud for OrganizationAccount {
             .doing("Cannot remove the account from the organization", &WHOLE)
     }
 
-    fn state(&self, r: &Record) -> Value {
-        let a = &r.account;
+    fn state(&self, r: &InOrg<Stored>) -> Value {
+        let a = &r.item;
         Value::object([
             ("id", Value::string(&a.account_id)),
             ("account_id", Value::string(&a.account_id)),

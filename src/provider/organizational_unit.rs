@@ -3,35 +3,15 @@
 
 use super::attrs::string;
 use super::crud::{Call, Crud};
-use super::errors::{Blame, Doing, Failure, WHOLE};
-use super::organization::{org_arn, required};
-use crate::store::{Organization, OrganizationalUnit};
+use super::errors::{Doing, Failure, WHOLE};
+use super::organization::{in_org, org_arn, InOrg, PARENT};
+use crate::store::OrganizationalUnit;
 use tfplug::{Attribute, Schema, Type, Value};
 
 pub struct Unit;
 
-/// A unit with its organization, from which its ARN follows.
-pub struct Record {
-    unit: OrganizationalUnit,
-    org: Organization,
-}
-
-/// Refusals about where the unit sits are on `parent_id`.
-const PARENT: Blame = Blame {
-    pool: "parent_id",
-    refused: "parent_id",
-    ..WHOLE
-};
-
-fn with_org(call: &Call<'_>, unit: OrganizationalUnit) -> Result<Record, Failure> {
-    Ok(Record {
-        unit,
-        org: required(call)?,
-    })
-}
-
 impl Crud for Unit {
-    type Record = Record;
+    type Record = InOrg<OrganizationalUnit>;
     const TYPE_NAME: &'static str = "ipam_organizational_unit";
 
     fn schema(&self) -> Schema {
@@ -53,7 +33,11 @@ impl Crud for Unit {
             )
     }
 
-    fn create(&self, call: &Call<'_>, planned: &Value) -> Result<Record, Failure> {
+    fn create(
+        &self,
+        call: &Call<'_>,
+        planned: &Value,
+    ) -> Result<InOrg<OrganizationalUnit>, Failure> {
         let u = call
             .store
             .create_organizational_unit(
@@ -62,18 +46,28 @@ impl Crud for Unit {
                 &string(planned, "parent_id").unwrap_or_default(),
             )
             .doing("Cannot create the organizational unit", &PARENT)?;
-        with_org(call, u)
+        in_org(call, u)
     }
 
-    fn read(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<Option<Record>, Failure> {
+    fn read(
+        &self,
+        call: &Call<'_>,
+        id: &str,
+        _prior: &Value,
+    ) -> Result<Option<InOrg<OrganizationalUnit>>, Failure> {
         call.store
             .get_organizational_unit(id)
             .doing("Cannot read the organizational unit", &WHOLE)?
-            .map(|u| with_org(call, u))
+            .map(|u| in_org(call, u))
             .transpose()
     }
 
-    fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
+    fn update(
+        &self,
+        call: &Call<'_>,
+        id: &str,
+        planned: &Value,
+    ) -> Result<InOrg<OrganizationalUnit>, Failure> {
         let u = call
             .store
             .update_organizational_unit(
@@ -83,7 +77,7 @@ impl Crud for Unit {
                 &string(planned, "parent_id").unwrap_or_default(),
             )
             .doing("Cannot update the organizational unit", &PARENT)?;
-        with_org(call, u)
+        in_org(call, u)
     }
 
     fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
@@ -92,8 +86,8 @@ impl Crud for Unit {
             .doing("Cannot delete the organizational unit", &WHOLE)
     }
 
-    fn state(&self, r: &Record) -> Value {
-        let u = &r.unit;
+    fn state(&self, r: &InOrg<OrganizationalUnit>) -> Value {
+        let u = &r.item;
         Value::object([
             ("id", Value::string(&u.id)),
             ("name", Value::string(&u.name)),
