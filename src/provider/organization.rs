@@ -2,7 +2,6 @@
 //! caller. With it, the IPAM admin and the resource shares decide who may do what.
 
 use super::crud::{Call, Crud};
-
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Organization as Stored;
 use tfplug::{Attribute, Schema, Type, Value};
