@@ -250,6 +250,23 @@ fn the_seeds_cross_account_flow() {
         ],
     );
 
+    // Nor change one it holds in its state: the import reads, the change fails at plan.
+    let scope = net.resource("ipam.main")["private_default_scope_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pool_body = |description: &str| {
+        format!("resource \"ipam_pool\" \"dev\" {{\n  address_family = \"ipv4\"\n  ipam_scope_id = \"{scope}\"\n  locale = \"us-east-1\"\n  description = \"{description}\"\n}}\n")
+    };
+    let changer = account(&db, DEV, &pool_body("dev"));
+    changer.import("ipam_pool.dev", &pool).ok();
+    changer.assert_no_changes();
+    configure(&changer, DEV, &pool_body("mine now"));
+    plan_fails(
+        &changer,
+        &[&format!("The account {DEV} may not change this ipam_pool")],
+    );
+
     // Only the management account shapes the organization, even for the IPAM admin.
     let unit = account(
         &db,
