@@ -213,7 +213,7 @@ fn serve_help_and_bad_flags() {
         ),
         (
             vec!["--database", "postgres://db/ipam"],
-            "SQLite databases only",
+            "cannot connect to postgres://db/ipam",
         ),
     ] {
         let args = if args.contains(&"--database") {

@@ -175,7 +175,7 @@ fn usage_error(c: &Command, e: &str) -> ExitCode {
 /// Opens an existing database; a CLI that looks must not create an empty one by mistake.
 pub(crate) fn open(args: &Args) -> Result<Store, Error> {
     let path = crate::defaults::database_path(args.get("--database").map(String::from));
-    if !path.exists() {
+    if !path.exists() && !path.to_str().is_some_and(crate::store::pg::is_url) {
         return Err(Error::Failed(format!(
             "no database at {} (set --database or IPAM_DATABASE)",
             path.display()

@@ -31,12 +31,12 @@ pub fn default_database() -> String {
     std::env::var("IPAM_DATABASE").unwrap_or_else(|_| "ipam.db".into())
 }
 
-/// Opens an existing SQLite database read-only; a viewer must not create an empty one.
+/// Opens an existing database read-only (a SQLite file, or a PostgreSQL URL whose every
+/// transaction is read-only); a viewer must not create an empty one.
 pub fn open_read_only(db: &str) -> Result<Store, String> {
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        return Err(format!(
-            "--database {db}: this build reads SQLite databases only"
-        ));
+    if crate::store::pg::is_url(db) {
+        let provided = Cidr::parse("2001:db8::/32").map_err(|e| e.to_string())?;
+        return Store::open_database_read_only(db, provided).map_err(|e| e.to_string());
     }
     let path = PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db));
     if !path.exists() {

@@ -5,6 +5,7 @@ use super::audit::record;
 use super::free::{key, unkey, SqlFree};
 use super::model::{tags_from, tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
 use super::pool::{load_pool_cidrs, require_pool};
+use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, now_secs, Actor, Error, Origin, Result, Store};
 use crate::engine::buddy::{self, Block};
 use crate::engine::rules::check_inside;
@@ -12,7 +13,6 @@ use crate::engine::{
     AddressFamily, AllocationKind, AllocationRequest, Cidr, Conflict, Error as EngineError,
     FreeSpace, PoolRules,
 };
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// What to allocate, and what for.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ pub(crate) struct Space {
     pub roots: Vec<Cidr>,
 }
 
-pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
+pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
     // The provider-owned IPv6 space is a pseudo-pool: no rules, only its one root.
     if let Some(ProvidedSpace(cidr)) = ProvidedSpace::from_pool_id(pool_id) {
         return Ok(Space {
@@ -62,11 +62,9 @@ pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
 
 pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at";
 
-pub(crate) fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
+pub(crate) fn allocation_row(r: &super::sql::Row) -> Result<Allocation> {
     let cidr: String = r.get(2)?;
-    let cidr = Cidr::parse(&cidr).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let cidr = Cidr::parse(&cidr).map_err(|e| Error::Column(format!("cidr {cidr:?}: {e}")))?;
     Ok(Allocation {
         id: r.get(0)?,
         pool_id: r.get(1)?,
@@ -99,27 +97,25 @@ pub(crate) fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> 
     })
 }
 
-pub(crate) fn load_allocation(tx: &Transaction, id: &str) -> Result<Option<Allocation>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE id = ?1"
-        ))?
-        .query_row([id], allocation_row)
-        .optional()?)
+pub(crate) fn load_allocation(tx: &Tx, id: &str) -> Result<Option<Allocation>> {
+    tx.prepare_cached(&format!(
+        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE id = ?1"
+    ))?
+    .query_row([id], allocation_row)
+    .optional()
 }
 
-fn by_name(tx: &Transaction, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND name = ?2"
-        ))?
-        .query_row([pool_id, name], allocation_row)
-        .optional()?)
+fn by_name(tx: &Tx, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
+    tx.prepare_cached(&format!(
+        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND name = ?2"
+    ))?
+    .query_row([pool_id, name], allocation_row)
+    .optional()
 }
 
 /// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
 /// only candidate is the one with the greatest start at or before `target`'s end.
-fn conflict(tx: &Transaction, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
+fn conflict(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
     let row: Option<(String, String, Option<String>)> = tx
         .prepare_cached(
             "SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -137,7 +133,7 @@ fn conflict(tx: &Transaction, pool_id: &str, target: &Cidr) -> Result<Option<Con
 }
 
 /// The largest free blocks of a pool, for exhaustion messages.
-fn largest_free(tx: &Transaction, s: &Space, n: usize) -> Result<Vec<Cidr>> {
+fn largest_free(tx: &Tx, s: &Space, n: usize) -> Result<Vec<Cidr>> {
     let mut stmt = tx.prepare_cached(
         "SELECT start, len FROM free_blocks WHERE pool_id = ?1 ORDER BY len, start LIMIT ?2",
     )?;
@@ -152,7 +148,7 @@ fn largest_free(tx: &Transaction, s: &Space, n: usize) -> Result<Vec<Cidr>> {
     Ok(out)
 }
 
-fn exhausted(tx: &Transaction, s: &Space, len: u8, pending: usize) -> Result<Error> {
+fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize) -> Result<Error> {
     Ok(Error::Engine(EngineError::Exhausted {
         pool_id: s.id.clone(),
         len,
@@ -175,7 +171,7 @@ pub(crate) enum Placement {
 }
 
 pub(crate) fn place(
-    tx: &Transaction,
+    tx: &Tx,
     s: &Space,
     request: &AllocationRequest,
     disallowed: &[Cidr],
@@ -251,7 +247,7 @@ pub(crate) fn place(
     }
 }
 
-pub(crate) fn commit_placement(tx: &Transaction, s: &Space, p: &Placement) -> Result<Cidr> {
+pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
     let Placement::Carve { block, target } = p;
     let mut fs = SqlFree { tx, pool_id: &s.id };
     buddy::carve(&mut fs, s.family, *block, *target)?;
@@ -259,13 +255,13 @@ pub(crate) fn commit_placement(tx: &Transaction, s: &Space, p: &Placement) -> Re
 }
 
 /// Releases reservations whose time is up, so their space returns to the pool.
-pub(crate) fn sweep_expired(tx: &Transaction, actor: &Actor, s: &Space) -> Result<()> {
+pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space) -> Result<()> {
     let expired: Vec<String> = tx
         .prepare_cached(
             "SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND expires_at < ?2",
         )?
         .query_map(params![s.id, now_secs()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for id in expired {
         release_tx(tx, actor, &id, "expire-reservation")?;
     }
@@ -282,11 +278,7 @@ pub(crate) struct Insert<'a> {
 /// The allocation of `pool_id` overlapping `target`, found from the allocations themselves
 /// (never from the free index): the one starting at or before `target` that reaches into it,
 /// or the first starting inside it. Two indexed lookups.
-pub(crate) fn overlapping(
-    tx: &Transaction,
-    pool_id: &str,
-    target: &Cidr,
-) -> Result<Option<(String, Cidr)>> {
+pub(crate) fn overlapping(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<(String, Cidr)>> {
     let before: Option<(String, String)> = tx
         .prepare_cached(
             "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -307,7 +299,7 @@ pub(crate) fn overlapping(
 
 /// Refuses to record `cidr` in `pool_id` when an allocation there already holds part of it:
 /// the last line of defence against a wrong free index.
-fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
+fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
     match overlapping(tx, pool_id, cidr)? {
         Some((id, held)) => Err(Error::Inconsistent(format!(
             "refusing to allocate {cidr} in the pool {pool_id}: the allocation {id} already holds {held}, although the free index lists it as free; run `terraform-provider-ipam verify --repair`"
@@ -318,7 +310,7 @@ fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
 
 /// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
 /// the pool's allocations.
-fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
+fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
@@ -369,7 +361,7 @@ fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
 
 /// Allocates inside `tx`: checks, places, carves and records.
 pub(crate) fn allocate_tx(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     spec: &AllocationSpec,
     state: AllocationState,
@@ -416,12 +408,7 @@ pub(crate) fn allocate_tx(
 }
 
 /// Gives an allocation's block back to its pool, merging buddies, inside `tx`.
-pub(crate) fn release_tx(
-    tx: &Transaction,
-    actor: &Actor,
-    id: &str,
-    action: &str,
-) -> Result<Allocation> {
+pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Result<Allocation> {
     let a = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
         kind: "allocation",
         id: id.into(),
@@ -458,11 +445,7 @@ fn cidrs_json(c: &[Cidr]) -> String {
 }
 
 /// The allocations of `pool_id` lying inside `c` (for auto-import into a child pool).
-pub(crate) fn allocations_inside(
-    tx: &Transaction,
-    pool_id: &str,
-    c: &Cidr,
-) -> Result<Vec<Allocation>> {
+pub(crate) fn allocations_inside(tx: &Tx, pool_id: &str, c: &Cidr) -> Result<Vec<Allocation>> {
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 AND kind != 'ipam-pool' AND state = 'allocated' ORDER BY start"
     ))?;
@@ -471,7 +454,7 @@ pub(crate) fn allocations_inside(
         allocation_row,
     )?;
     Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<Result<Vec<_>>>()?
         .into_iter()
         .filter(|a| c.contains(&a.cidr))
         .collect())
@@ -479,7 +462,7 @@ pub(crate) fn allocations_inside(
 
 /// Moves an allocation, id and all, into `pool_id` as an imported allocation: auto-import keeps
 /// the ids Terraform states hold.
-pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
+pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
     let s = space(tx, pool_id)?;
     let Placement::Carve { block, target } =
         place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[]).or_else(|_| {
@@ -587,7 +570,7 @@ impl Store {
                 "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start"
             ))?;
             let rows = stmt.query_map([pool_id], allocation_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            rows.collect::<Result<_>>()
         })
     }
 

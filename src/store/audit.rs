@@ -1,10 +1,10 @@
 //! The append-only audit log: who changed what, with the record before and after.
 
+use super::sql::{params, Tx};
 use super::{now_secs, Actor, Result};
-use rusqlite::{params, Transaction};
 
 pub fn record(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     action: &str,
     object_id: &str,
@@ -69,7 +69,7 @@ impl super::Store {
                     after: json(r.get(6)?),
                 })
             })?;
-            let mut events = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut events = rows.collect::<Result<Vec<_>>>()?;
             events.reverse();
             Ok(events)
         })

@@ -3,9 +3,9 @@
 use super::audit::record;
 use super::ipam::{load_ipam, load_scope};
 use super::model::{tags_from, tags_json, Pool, PoolCidr, ScopeType, Tags};
+use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, Actor, Error, Result, Store};
 use crate::engine::{AddressFamily, Cidr, PoolRules};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 /// What a new pool is.
@@ -52,11 +52,9 @@ const POOL_COLUMNS: &str =
     p.min_len, p.max_len, p.default_len, p.allocation_tags, p.auto_import, p.publicly_advertisable,
     p.aws_service, p.tags, p.depth, p.owner_id";
 
-fn pool_row(r: &rusqlite::Row) -> rusqlite::Result<Pool> {
+fn pool_row(r: &super::sql::Row) -> Result<Pool> {
     let family = AddressFamily::parse(&r.get::<_, String>(4)?).unwrap_or(AddressFamily::Ipv4);
-    let len = |i: usize| -> rusqlite::Result<Option<u8>> {
-        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u8))
-    };
+    let len = |i: usize| -> Result<Option<u8>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u8)) };
     Ok(Pool {
         id: r.get(0)?,
         ipam_id: r.get(1)?,
@@ -81,23 +79,22 @@ fn pool_row(r: &rusqlite::Row) -> rusqlite::Result<Pool> {
     })
 }
 
-pub(crate) fn load_pool(tx: &Transaction, id: &str) -> Result<Option<Pool>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
-        ))?
-        .query_row([id], pool_row)
-        .optional()?)
+pub(crate) fn load_pool(tx: &Tx, id: &str) -> Result<Option<Pool>> {
+    tx.prepare_cached(&format!(
+        "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
+    ))?
+    .query_row([id], pool_row)
+    .optional()
 }
 
-pub(crate) fn require_pool(tx: &Transaction, id: &str) -> Result<Pool> {
+pub(crate) fn require_pool(tx: &Tx, id: &str) -> Result<Pool> {
     load_pool(tx, id)?.ok_or_else(|| Error::NotFound {
         kind: "IPAM pool",
         id: id.to_string(),
     })
 }
 
-pub(crate) fn load_pool_cidrs(tx: &Transaction, pool_id: &str) -> Result<Vec<PoolCidr>> {
+pub(crate) fn load_pool_cidrs(tx: &Tx, pool_id: &str) -> Result<Vec<PoolCidr>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start",
     )?;
@@ -171,7 +168,7 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id ORDER BY p.id"
             ))?;
-            let pools = stmt.query_map([], pool_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let pools = stmt.query_map((), pool_row)?.collect::<Result<Vec<_>>>()?;
             Ok(pools
                 .into_iter()
                 .filter(|p| descriptions.is_none_or(|d| p.description.as_ref().is_some_and(|pd| d.contains(pd))))
@@ -204,17 +201,12 @@ impl Store {
 
 /// Deletes a pool inside `tx`. Without cascade it must be empty; with it, child pools go first,
 /// then allocations, then its CIDRs, whose blocks return to the parent pool.
-pub(crate) fn delete_pool_tx(
-    tx: &Transaction,
-    actor: &Actor,
-    id: &str,
-    cascade: bool,
-) -> Result<()> {
+pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) -> Result<()> {
     let before = require_pool(tx, id)?;
     let children: Vec<String> = tx
         .prepare_cached("SELECT id FROM pools WHERE parent_id = ?1")?
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let allocations: i64 = tx.query_row(
         "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool'",
         [id],
@@ -260,7 +252,7 @@ type Validated = (
 
 /// Everything a new pool must satisfy: its scope and parent exist, the parent is in the same
 /// scope with the same family and locale, the locale is an operating region, the rules hold.
-fn validate_spec(tx: &Transaction, spec: &PoolSpec) -> Result<Validated> {
+fn validate_spec(tx: &Tx, spec: &PoolSpec) -> Result<Validated> {
     let scope = load_scope(tx, &spec.scope_id)?.ok_or_else(|| Error::NotFound {
         kind: "IPAM scope",
         id: spec.scope_id.clone(),

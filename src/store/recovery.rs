@@ -4,9 +4,9 @@
 
 use super::allocation::{load_allocation, release_tx, ALLOCATION_COLUMNS};
 use super::model::Allocation;
+use super::sql::OptionalExtension;
 use super::{Actor, Error, Origin, Result, Store};
 use crate::engine::AllocationKind;
-use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 
 impl Store {
@@ -16,8 +16,8 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {ALLOCATION_COLUMNS} FROM allocations ORDER BY pool_id, start"
             ))?;
-            let rows = stmt.query_map([], super::allocation::allocation_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map((), super::allocation::allocation_row)?;
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -31,7 +31,7 @@ impl Store {
                 [&origin.dir, &origin.workspace],
                 super::allocation::allocation_row,
             )?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -42,8 +42,8 @@ impl Store {
             let mut stmt = tx.prepare_cached(
                 "SELECT source_allocation_id, id FROM pool_cidrs WHERE source_allocation_id IS NOT NULL",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_>>()
         })
     }
 
