@@ -1,0 +1,258 @@
+//! PostgreSQL under real Terraform, whatever `IPAM_TEST_BACKEND` says: many configuration
+//! directories applying at once into one pool (overlaps counted by the server itself), and the
+//! faults a shared server brings: a connection dropped mid-apply, a read-only database, a
+//! server that cannot be reached.
+
+mod support;
+
+use support::{pg, Tf, Workspace};
+
+/// A workspace on a new database of the test server.
+fn pg_workspace() -> Workspace {
+    let mut w = Workspace::new(Tf::V1_15);
+    w.db = std::path::PathBuf::from(pg::cluster().new_database());
+    w
+}
+
+fn sibling(w: &Workspace) -> Workspace {
+    let mut t = w.sibling();
+    t.db = w.db.clone();
+    t
+}
+
+fn url(w: &Workspace) -> String {
+    w.db.display().to_string()
+}
+
+/// Pairs of allocations in one pool whose blocks overlap, as the server computes it.
+fn overlaps(w: &Workspace) -> i64 {
+    let mut c = postgres::Client::connect(&url(w), postgres::NoTls).unwrap();
+    c.query_one(
+        "SELECT COUNT(*) FROM allocations a JOIN allocations b
+           ON a.pool_id = b.pool_id AND a.id < b.id AND a.net && b.net",
+        &[],
+    )
+    .unwrap()
+    .get(0)
+}
+
+fn count(w: &Workspace, sql: &str) -> i64 {
+    let mut c = postgres::Client::connect(&url(w), postgres::NoTls).unwrap();
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn team_config(pool: &str, i: usize, n: usize) -> String {
+    format!(
+        "resource \"ipam_vpc_allocation\" \"vpc\" {{\n  count          = {n}\n  ipam_pool_id   = \"{pool}\"\n  netmask_length = 24\n  description    = \"team {i}\"\n  tags = {{\n    environment = \"production\"\n  }}\n}}\n"
+    )
+}
+
+fn apply_all(teams: &[Workspace]) -> Vec<std::process::Output> {
+    let children: Vec<_> = teams
+        .iter()
+        .map(|t| {
+            t.command(&["apply", "-auto-approve", "-input=false", "-no-color"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start terraform")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
+#[test]
+fn eight_directories_apply_25_allocations_each_at_once_without_overlap() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let teams: Vec<Workspace> = (0..8)
+        .map(|i| {
+            let t = sibling(&w);
+            t.config(&team_config(&pool, i, 25));
+            t.init();
+            t
+        })
+        .collect();
+    for (i, out) in apply_all(&teams).into_iter().enumerate() {
+        assert!(
+            out.status.success(),
+            "team {i} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        count(
+            &w,
+            "SELECT COUNT(*) FROM allocations WHERE description LIKE 'team %'"
+        ),
+        200
+    );
+    assert_eq!(overlaps(&w), 0);
+    for t in &teams {
+        t.assert_no_changes();
+    }
+    // The store's own self-check agrees: free index and allocations are consistent.
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["verify", "--database", &url(&w)])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn the_exclusion_constraint_refuses_an_overlap_whatever_the_code_does() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let t = sibling(&w);
+    t.config(&team_config(&pool, 0, 1));
+    t.init();
+    t.apply().ok();
+    let mut c = postgres::Client::connect(&url(&w), postgres::NoTls).unwrap();
+    // A row a buggy writer might insert: the same block again under another id.
+    let e = c
+        .execute(
+            "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
+             SELECT id || 'x', pool_id, cidr, start || '\\x00'::bytea, len, kind, state, tags, owner_id, region, created_at
+             FROM allocations WHERE description = 'team 0'",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("23P01"), "{e}");
+}
+
+#[test]
+fn a_connection_dropped_mid_apply_fails_cleanly_and_the_next_apply_converges() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let t = sibling(&w);
+    t.config(&team_config(&pool, 1, 40));
+    t.init();
+    let child = t
+        .command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drop every provider connection as soon as some allocations exist.
+    let mut admin = pg::cluster().admin("postgres");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut killed = 0;
+    while killed == 0 && std::time::Instant::now() < deadline {
+        if count(
+            &t,
+            "SELECT COUNT(*) FROM allocations WHERE description = 'team 1'",
+        ) >= 5
+        {
+            killed = admin
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terraform-provider-ipam'",
+                    &[],
+                )
+                .unwrap()
+                .len();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(killed > 0, "no provider connection to drop");
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        assert!(
+            text.contains("connection to the database server was lost"),
+            "{text}"
+        );
+    }
+    // Nothing half-written: the next apply converges, the plan after is empty, no overlaps.
+    t.apply().ok();
+    t.assert_no_changes();
+    assert_eq!(overlaps(&t), 0);
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM allocations WHERE description = 'team 1'"
+        ),
+        40
+    );
+}
+
+#[test]
+fn a_read_only_database_refuses_changes_with_a_diagnostic_and_still_plans() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let name = url(&w)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    pg::cluster()
+        .admin("postgres")
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET default_transaction_read_only = on"
+        ))
+        .unwrap();
+    w.assert_no_changes();
+    let before = pg::dump(&url(&w));
+    let t = sibling(&w);
+    t.config(&team_config(&pool, 2, 2));
+    t.init();
+    t.apply().fails_with("read-only");
+    assert_eq!(before, pg::dump(&url(&w)), "the database changed");
+}
+
+#[test]
+fn an_unreachable_server_and_a_missing_database_are_diagnostics_on_database() {
+    let w = Workspace::new(Tf::V1_15);
+    for (db, needle) in [
+        (
+            "postgres://ipam:secret@127.0.0.1:1/ipam?connect_timeout=3".to_string(),
+            "cannot connect to postgres://ipam:***@127.0.0.1:1/ipam",
+        ),
+        (
+            pg::cluster().url("no_such_db"),
+            "the database does not exist",
+        ),
+        (
+            "postgres://u@h/db?sslmode=sometimes".to_string(),
+            "sslmode=sometimes is not one of",
+        ),
+    ] {
+        w.write(
+            "main.tf",
+            &format!(
+                "terraform {{\n  required_providers {{\n    ipam = {{\n      source  = \"{}\"\n      version = \"{}\"\n    }}\n  }}\n}}\n\nprovider \"ipam\" {{\n  database = \"{db}\"\n}}\n\ndata \"ipam_pool_allocations\" \"x\" {{\n  ipam_pool_id = \"ipam-pool-00000000000000000\"\n}}\n",
+                support::SOURCE,
+                support::VERSION
+            ),
+        );
+        w.init();
+        let text = support::flatten(&w.plan().text());
+        let at = text.find(needle).unwrap_or_else(|| panic!("{db}: {text}"));
+        // Terraform quotes the configuration line; the provider's own words hide the password.
+        assert!(
+            !text[at..].contains("secret"),
+            "the password is shown: {text}"
+        );
+    }
+}
