@@ -3,10 +3,13 @@
 
 use super::audit::record;
 use super::free::{key, unkey, SqlFree};
-use super::model::{tags_from, tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
-use super::pool::{load_pool_cidrs, require_pool};
+use super::model::{tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
+use super::rows::{
+    allocation_by_name, allocation_row, load_allocation, load_pool_cidrs, require_pool,
+    ALLOCATION_COLUMNS,
+};
 use super::sql::{params, OptionalExtension, Tx};
-use super::{new_id, now_secs, Actor, Error, Origin, Result, Store};
+use super::{new_id, now_secs, Actor, Error, Result, Store};
 use crate::engine::buddy::{self, Block};
 use crate::engine::rules::check_inside;
 use crate::engine::{
@@ -58,59 +61,6 @@ pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
             .map(|c| c.cidr)
             .collect(),
     })
-}
-
-pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at";
-
-pub(crate) fn allocation_row(r: &super::sql::Row) -> Result<Allocation> {
-    let cidr: String = r.get(2)?;
-    let cidr = Cidr::parse(&cidr).map_err(|e| Error::Column(format!("cidr {cidr:?}: {e}")))?;
-    Ok(Allocation {
-        id: r.get(0)?,
-        pool_id: r.get(1)?,
-        cidr,
-        kind: AllocationKind::parse(&r.get::<_, String>(3)?).unwrap_or(AllocationKind::Vpc),
-        resource_id: r.get(4)?,
-        name: r.get(5)?,
-        state: AllocationState::parse(&r.get::<_, String>(6)?),
-        expires_at: r.get(7)?,
-        description: r.get(8)?,
-        tags: tags_from(&r.get::<_, String>(9)?),
-        owner_id: r.get(10)?,
-        region: r.get(11)?,
-        disallowed: serde_json::from_str::<Vec<String>>(&r.get::<_, String>(12)?)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|c| Cidr::parse(c).ok())
-            .collect(),
-        origin: match (
-            r.get::<_, Option<String>>(13)?,
-            r.get::<_, Option<String>>(14)?,
-        ) {
-            (Some(dir), workspace) => Some(Origin {
-                dir,
-                workspace: workspace.unwrap_or_else(|| "default".into()),
-            }),
-            _ => None,
-        },
-        origin_at: r.get(15)?,
-    })
-}
-
-pub(crate) fn load_allocation(tx: &Tx, id: &str) -> Result<Option<Allocation>> {
-    tx.prepare_cached(&format!(
-        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE id = ?1"
-    ))?
-    .query_row([id], allocation_row)
-    .optional()
-}
-
-fn by_name(tx: &Tx, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
-    tx.prepare_cached(&format!(
-        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND name = ?2"
-    ))?
-    .query_row([pool_id, name], allocation_row)
-    .optional()
 }
 
 /// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
@@ -373,7 +323,7 @@ pub(crate) fn allocate_tx(
         s.rules.check_tags(&spec.tags)?;
     }
     if let Some(name) = &spec.name {
-        if let Some(existing) = by_name(tx, &s.id, name)? {
+        if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
             return Err(Error::NameTaken {
                 name: name.clone(),
                 pool_id: s.id.clone(),
@@ -520,7 +470,7 @@ impl Store {
     }
 
     pub fn find_allocation_by_name(&self, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
-        self.read(|tx| by_name(tx, pool_id, name))
+        self.read(|tx| allocation_by_name(tx, pool_id, name))
     }
 
     pub fn update_allocation(
@@ -601,7 +551,7 @@ impl Store {
                 s.rules.check_tags(&spec.tags)?;
             }
             if let Some(name) = &spec.name {
-                if let Some(existing) = by_name(tx, &s.id, name)? {
+                if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
                     if existing.state == AllocationState::Allocated {
                         return Err(Error::NameTaken {
                             name: name.clone(),
@@ -624,93 +574,6 @@ impl Store {
                 }
             }
             Ok(len)
-        })
-    }
-
-    /// Reserves a block under (pool, name) at plan time: the same name gets the same block
-    /// until the reservation is applied or expires after `ttl_secs`.
-    pub fn reserve(
-        &self,
-        actor: &Actor,
-        spec: &AllocationSpec,
-        ttl_secs: i64,
-    ) -> Result<Allocation> {
-        let name = spec
-            .name
-            .clone()
-            .ok_or_else(|| Error::Refused("a reservation needs a name".into()))?;
-        self.write(|tx| {
-            let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
-            let expires = now_secs() + ttl_secs;
-            if let Some(existing) = by_name(tx, &s.id, &name)? {
-                if existing.state == AllocationState::Allocated {
-                    return Err(Error::NameTaken {
-                        name: name.clone(),
-                        pool_id: s.id.clone(),
-                        id: existing.id.clone(),
-                        cidr: existing.cidr,
-                    });
-                }
-                let fits = match &spec.request {
-                    AllocationRequest::Explicit(c) => *c == existing.cidr,
-                    AllocationRequest::Netmask(n) => *n == existing.cidr.prefix_len(),
-                    AllocationRequest::PoolDefault => {
-                        s.rules.default_len == Some(existing.cidr.prefix_len())
-                    }
-                };
-                if fits {
-                    tx.execute(
-                        "UPDATE allocations SET expires_at = ?2 WHERE id = ?1",
-                        params![existing.id, expires],
-                    )?;
-                    return load_allocation(tx, &existing.id)?.ok_or(Error::NotFound {
-                        kind: "allocation",
-                        id: existing.id,
-                    });
-                }
-                // The request changed since it was reserved: give the old block back first.
-                release_tx(tx, actor, &existing.id, "release-reservation")?;
-            }
-            allocate_tx(tx, actor, spec, AllocationState::Reserved, Some(expires))
-        })
-    }
-
-    /// Turns the reservation of (pool, name) into an allocation of exactly `cidr`. If the
-    /// reservation expired, the block is taken again if it is still free.
-    pub fn claim(&self, actor: &Actor, spec: &AllocationSpec, cidr: Cidr) -> Result<Allocation> {
-        let name = spec
-            .name
-            .clone()
-            .ok_or_else(|| Error::Refused("a claim needs a name".into()))?;
-        self.write(|tx| {
-            let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
-            s.rules.check_tags(&spec.tags)?;
-            match by_name(tx, &s.id, &name)? {
-                Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {
-                    tx.execute(
-                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6, origin_dir = ?7, origin_workspace = ?8, origin_at = ?9 WHERE id = ?1",
-                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs()],
-                    )?;
-                    let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
-                    record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;
-                    Ok(a)
-                }
-                Some(other) => Err(Error::Refused(format!(
-                    "the plan reserved {cidr} for {name:?}, but the pool now has {} under that name ({}); run terraform plan again",
-                    other.cidr, other.id
-                ))),
-                None => {
-                    let mut explicit = spec.clone();
-                    explicit.request = AllocationRequest::Explicit(cidr);
-                    allocate_tx(tx, actor, &explicit, AllocationState::Allocated, None).map_err(|e| {
-                        Error::Refused(format!(
-                            "the reservation of {cidr} for {name:?} expired and the block is no longer free ({e}); run terraform plan again"
-                        ))
-                    })
-                }
-            }
         })
     }
 }

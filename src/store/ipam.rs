@@ -1,8 +1,9 @@
 //! IPAMs and their scopes.
 
 use super::audit::record;
-use super::model::{tags_from, tags_json, Ipam, Scope, ScopeType, Tags};
-use super::sql::{params, OptionalExtension, Tx};
+use super::model::{tags_json, Ipam, Scope, ScopeType, Tags};
+use super::rows::{load_ipam, load_scope};
+use super::sql::{params, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use serde_json::json;
 
@@ -12,49 +13,6 @@ fn ipam_json(i: &Ipam) -> serde_json::Value {
 
 fn scope_json(s: &Scope) -> serde_json::Value {
     json!({"id": s.id, "ipam_id": s.ipam_id, "type": s.scope_type.as_str(), "description": s.description, "tags": s.tags})
-}
-
-pub(crate) fn load_ipam(tx: &Tx, id: &str) -> Result<Option<Ipam>> {
-    let row = tx
-        .prepare_cached(
-            "SELECT id, description, operating_regions, tags, owner_id, private_scope_id, public_scope_id,
-                    (SELECT COUNT(*) FROM scopes s WHERE s.ipam_id = ipams.id)
-             FROM ipams WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(Ipam {
-                id: r.get(0)?,
-                description: r.get(1)?,
-                operating_regions: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
-                tags: tags_from(&r.get::<_, String>(3)?),
-                owner_id: r.get(4)?,
-                private_default_scope_id: r.get(5)?,
-                public_default_scope_id: r.get(6)?,
-                scope_count: r.get(7)?,
-            })
-        })
-        .optional()?;
-    Ok(row)
-}
-
-pub(crate) fn load_scope(tx: &Tx, id: &str) -> Result<Option<Scope>> {
-    tx.prepare_cached(
-        "SELECT id, ipam_id, scope_type, is_default, description, tags,
-                    (SELECT COUNT(*) FROM pools p WHERE p.scope_id = scopes.id)
-             FROM scopes WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(Scope {
-            id: r.get(0)?,
-            ipam_id: r.get(1)?,
-            scope_type: ScopeType::parse(&r.get::<_, String>(2)?),
-            is_default: r.get(3)?,
-            description: r.get(4)?,
-            tags: tags_from(&r.get::<_, String>(5)?),
-            pool_count: r.get(6)?,
-        })
-    })
-    .optional()
 }
 
 fn insert_scope(tx: &Tx, s: &Scope) -> Result<()> {

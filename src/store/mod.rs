@@ -37,6 +37,8 @@ pub mod pg;
 mod pool;
 mod pool_cidr;
 mod recovery;
+mod reservation;
+mod rows;
 pub mod sql;
 mod utilization;
 mod verify;

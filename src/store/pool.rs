@@ -1,11 +1,13 @@
 //! Pools: their guardrails, their place in the hierarchy, and deleting them (with cascade).
 
 use super::audit::record;
-use super::ipam::{load_ipam, load_scope};
-use super::model::{tags_from, tags_json, Pool, PoolCidr, ScopeType, Tags};
-use super::sql::{params, OptionalExtension, Tx};
+use super::model::{tags_json, Pool, PoolCidr, ScopeType, Tags};
+use super::rows::{
+    load_ipam, load_pool, load_pool_cidrs, load_scope, pool_row, require_pool, POOL_COLUMNS,
+};
+use super::sql::{params, Tx};
 use super::{new_id, Actor, Error, Result, Store};
-use crate::engine::{AddressFamily, Cidr, PoolRules};
+use crate::engine::{AddressFamily, PoolRules};
 use serde_json::json;
 
 /// What a new pool is.
@@ -45,80 +47,6 @@ pub(crate) fn pool_json(p: &Pool) -> serde_json::Value {
         "locale": p.locale, "description": p.description, "min": p.rules.min_len, "max": p.rules.max_len,
         "default": p.rules.default_len, "allocation_tags": p.rules.required_tags, "tags": p.tags,
     })
-}
-
-const POOL_COLUMNS: &str =
-    "p.id, p.ipam_id, p.scope_id, s.scope_type, p.family, p.parent_id, p.locale, p.description,
-    p.min_len, p.max_len, p.default_len, p.allocation_tags, p.auto_import, p.publicly_advertisable,
-    p.aws_service, p.tags, p.depth, p.owner_id";
-
-fn pool_row(r: &super::sql::Row) -> Result<Pool> {
-    let family = AddressFamily::parse(&r.get::<_, String>(4)?).unwrap_or(AddressFamily::Ipv4);
-    let len = |i: usize| -> Result<Option<u8>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u8)) };
-    Ok(Pool {
-        id: r.get(0)?,
-        ipam_id: r.get(1)?,
-        scope_id: r.get(2)?,
-        scope_type: ScopeType::parse(&r.get::<_, String>(3)?),
-        family,
-        parent_id: r.get(5)?,
-        locale: r.get(6)?,
-        description: r.get(7)?,
-        rules: PoolRules {
-            min_len: len(8)?,
-            max_len: len(9)?,
-            default_len: len(10)?,
-            required_tags: tags_from(&r.get::<_, String>(11)?),
-        },
-        auto_import: r.get(12)?,
-        publicly_advertisable: r.get(13)?,
-        aws_service: r.get(14)?,
-        tags: tags_from(&r.get::<_, String>(15)?),
-        depth: r.get(16)?,
-        owner_id: r.get(17)?,
-    })
-}
-
-pub(crate) fn load_pool(tx: &Tx, id: &str) -> Result<Option<Pool>> {
-    tx.prepare_cached(&format!(
-        "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
-    ))?
-    .query_row([id], pool_row)
-    .optional()
-}
-
-pub(crate) fn require_pool(tx: &Tx, id: &str) -> Result<Pool> {
-    load_pool(tx, id)?.ok_or_else(|| Error::NotFound {
-        kind: "IPAM pool",
-        id: id.to_string(),
-    })
-}
-
-pub(crate) fn load_pool_cidrs(tx: &Tx, pool_id: &str) -> Result<Vec<PoolCidr>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start",
-    )?;
-    let rows = stmt.query_map([pool_id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, pool_id, cidr, source_allocation_id) = row?;
-        if let Ok(cidr) = Cidr::parse(&cidr) {
-            out.push(PoolCidr {
-                id,
-                pool_id,
-                cidr,
-                source_allocation_id,
-            });
-        }
-    }
-    Ok(out)
 }
 
 impl Store {

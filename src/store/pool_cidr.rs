@@ -5,7 +5,7 @@ use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, Allo
 use super::audit::record;
 use super::free::{key, SqlFree};
 use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType, Tags};
-use super::pool::{load_pool_cidrs, require_pool};
+use super::rows::{load_pool_cidr, load_pool_cidrs, require_pool};
 use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, Actor, Error, Result, Store};
 use crate::engine::{
@@ -56,12 +56,6 @@ pub(crate) fn return_to_source(tx: &Tx, actor: &Actor, c: &PoolCidr) -> Result<(
         release_tx(tx, actor, a, "deprovision-pool-cidr")?;
     }
     Ok(())
-}
-
-pub(crate) fn load_pool_cidr(tx: &Tx, pool_id: &str, cidr: &str) -> Result<Option<PoolCidr>> {
-    Ok(load_pool_cidrs(tx, pool_id)?
-        .into_iter()
-        .find(|c| c.cidr.to_string() == cidr))
 }
 
 impl Store {

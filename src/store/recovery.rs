@@ -2,8 +2,9 @@
 //! directory made, and releasing allocations or reservations by id (audited), all in one
 //! transaction so a refused id leaves the others untouched too.
 
-use super::allocation::{load_allocation, release_tx, ALLOCATION_COLUMNS};
+use super::allocation::release_tx;
 use super::model::Allocation;
+use super::rows::{allocation_row, load_allocation, ALLOCATION_COLUMNS};
 use super::sql::OptionalExtension;
 use super::{Actor, Error, Origin, Result, Store};
 use crate::engine::AllocationKind;
@@ -16,7 +17,7 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {ALLOCATION_COLUMNS} FROM allocations ORDER BY pool_id, start"
             ))?;
-            let rows = stmt.query_map((), super::allocation::allocation_row)?;
+            let rows = stmt.query_map((), allocation_row)?;
             rows.collect::<Result<_>>()
         })
     }
@@ -29,7 +30,7 @@ impl Store {
             ))?;
             let rows = stmt.query_map(
                 [&origin.dir, &origin.workspace],
-                super::allocation::allocation_row,
+                allocation_row,
             )?;
             rows.collect::<Result<_>>()
         })

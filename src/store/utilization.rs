@@ -2,8 +2,8 @@
 
 use super::allocation::space;
 use super::free::{key, SqlFree};
-use super::ipam::{load_ipam, load_scope};
 use super::model::AllocationState;
+use super::rows::{load_ipam, load_scope};
 use super::sql::{params, Tx};
 use super::{Error, Result, Store};
 use crate::engine::buddy::blocks_available;

@@ -5,9 +5,8 @@
 use super::audit::AuditEvent;
 use super::backend::Conn;
 use super::history::{self, HistoryPoint};
-use super::ipam::{load_ipam, load_scope};
 use super::model::{tags_from, Ipam, Pool, Scope, Tags};
-use super::pool::{load_pool, load_pool_cidrs};
+use super::rows::{load_ipam, load_pool, load_pool_cidrs, load_scope};
 use super::sql::{params, OptionalExtension, Tx};
 use super::utilization::{pool_utilization, Utilization};
 use super::{migrate, Error, Result, Store};
