@@ -256,3 +256,77 @@ fn an_unreachable_server_and_a_missing_database_are_diagnostics_on_database() {
         );
     }
 }
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(args)
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
+    // Built on SQLite, whatever this run's backend.
+    let mut w = Workspace::new(Tf::V1_15);
+    w.db = w.path().join("ipam.db");
+    let pool = w.platform();
+    let mut t = w.sibling();
+    t.db = w.db.clone();
+    t.config(&team_config(&pool, 3, 3));
+    t.init();
+    t.apply().ok();
+    let sqlite = w.db.display().to_string();
+    let target = pg::cluster().new_database();
+    let out = cli(&["migrate", "--database", &sqlite, "--to", &target, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The production pool's CIDR in its parent, and the team's three.
+    assert_eq!(report["copied"]["allocations"], 4, "{report}");
+    // A second copy into the same database is refused, and changes nothing.
+    let before = pg::dump(&target);
+    let again = cli(&["migrate", "--database", &sqlite, "--to", &target]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("empty database only"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(before, pg::dump(&target));
+    // Both configurations now point at PostgreSQL: nothing to change.
+    w.db = std::path::PathBuf::from(&target);
+    w.config(support::PLATFORM);
+    w.assert_no_changes();
+    t.db = w.db.clone();
+    t.config(&team_config(&pool, 3, 3));
+    t.assert_no_changes();
+    // And it goes on: one more allocation, audited after the copied events.
+    t.config(&team_config(&pool, 3, 4));
+    t.apply().ok();
+    assert_eq!(overlaps(&t), 0);
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM allocations WHERE description = 'team 3'"
+        ),
+        4
+    );
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(DISTINCT seq) - COUNT(*) FROM audit_events"
+        ),
+        0
+    );
+    let out = cli(&["verify", "--database", &target]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -5,6 +5,7 @@
 mod allocations;
 pub mod args;
 mod audit;
+mod migrate;
 mod orphans;
 pub mod output;
 mod release;
@@ -39,6 +40,7 @@ pub const COMMANDS: &[&Command] = &[
     &release::COMMAND,
     &orphans::COMMAND,
     &verify::COMMAND,
+    &migrate::COMMAND,
 ];
 
 /// Why a command failed.

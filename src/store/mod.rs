@@ -26,6 +26,7 @@
 mod allocation;
 mod audit;
 mod backend;
+mod copy;
 pub mod free;
 mod history;
 mod ipam;
@@ -46,6 +47,7 @@ pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use copy::CopyReport;
 pub use history::HistoryPoint;
 pub use model::*;
 pub use origin::Origin;

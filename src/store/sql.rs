@@ -185,6 +185,11 @@ impl Row {
         Row { cells }
     }
 
+    /// Every column's value, in order (copying rows between databases).
+    pub fn into_values(self) -> Vec<Value> {
+        self.cells
+    }
+
     pub fn get<I: Idx, T: FromValue>(&self, i: I) -> Result<T> {
         let i = i.idx();
         let v = self
@@ -404,6 +409,11 @@ impl Stmt<'_, '_> {
 
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         self.tx.run(&self.sql, params.values())
+    }
+
+    /// Every row as it is (copying between databases).
+    pub fn query_rows<P: Params>(&mut self, params: P) -> Result<Vec<Row>> {
+        self.tx.rows(&self.sql, params.values())
     }
 }
 
