@@ -462,7 +462,9 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
 
 impl Store {
     pub fn allocate(&self, actor: &Actor, spec: &AllocationSpec) -> Result<Allocation> {
-        self.write(|tx| allocate_tx(tx, actor, spec, AllocationState::Allocated, None))
+        self.write_pool(&spec.pool_id, |tx| {
+            allocate_tx(tx, actor, spec, AllocationState::Allocated, None)
+        })
     }
 
     pub fn get_allocation(&self, id: &str) -> Result<Option<Allocation>> {
@@ -480,7 +482,7 @@ impl Store {
         description: Option<String>,
         tags: Tags,
     ) -> Result<Allocation> {
-        self.write(|tx| {
+        self.write_allocation(id, |tx| {
             let before = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
                 kind: "allocation",
                 id: id.into(),
@@ -509,7 +511,9 @@ impl Store {
 
     /// Releases an allocation now; its block is free for the next request.
     pub fn release(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.write(|tx| release_tx(tx, actor, id, "release-allocation").map(|_| ()))
+        self.write_allocation(id, |tx| {
+            release_tx(tx, actor, id, "release-allocation").map(|_| ())
+        })
     }
 
     /// Every allocation of a pool, reservations included, in address order.

@@ -16,9 +16,12 @@
 //! 2. Use SQL both dialects share: no `sqlite_master`, no `IFNULL` (use `COALESCE`), no
 //!    `GROUP_CONCAT`; cast aggregates that PostgreSQL widens (`CAST(SUM(x) AS BIGINT)`). For the
 //!    rare statement that must differ, branch on `tx.dialect()`.
-//! 3. Expose it on [`Store`] through `self.write(|tx| ..)` (a change: one locked transaction, may
-//!    run again after a serialization failure, so the closure must be repeatable), `self.read`
-//!    (a snapshot) or `self.dry_run` (a plan-time check that is always rolled back).
+//! 3. Expose it on [`Store`] through `self.write_pool(pool_id, |tx| ..)` (a change to one pool's
+//!    allocations), `self.write(|tx| ..)` (any other change: excludes every writer), `self.read`
+//!    (a snapshot) or `self.dry_run` (a plan-time check that is always rolled back). A write
+//!    may run again after a serialization failure or deadlock, so its closure must be
+//!    repeatable (clone what it consumes). A write that changes a pool's allocations without
+//!    holding that pool's lock (under `write_pool`, or `write`) is a bug.
 //! 4. A new table or column: append a step to both `MIGRATIONS` lists in [`migrate`] (SQLite and
 //!    PostgreSQL spellings, same version number); PostgreSQL integers are `BIGINT`, bytes `BYTEA`.
 //! 5. Row loaders live in [`rows`]; every module takes them from there (no import circles).
@@ -222,22 +225,48 @@ impl Store {
     /// Runs `f` in one write transaction holding the write lock: committed when it returns
     /// Ok, rolled back (nothing written) when it returns Err. On PostgreSQL a serialization
     /// failure or deadlock runs `f` again, a few times.
+    /// This is for changes to the database's structure (IPAMs, scopes, pools, their CIDRs):
+    /// on PostgreSQL it excludes every other writer. Changes to one pool's allocations use
+    /// [`Store::write_pool`].
     fn write<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        backend::transaction(&mut conn, backend::Mode::Write, f)
+        backend::transaction(&mut conn, backend::Mode::Write, backend::Lock::All, f)
+    }
+
+    /// [`Store::write`] for a change to the allocations of one pool: on PostgreSQL it excludes
+    /// only other writers of that pool and structural changes (see [`backend`]).
+    fn write_pool<T>(&self, pool_id: &str, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        backend::transaction(
+            &mut conn,
+            backend::Mode::Write,
+            backend::Lock::Pool(pool_id),
+            f,
+        )
+    }
+
+    /// [`Store::write_pool`] for the pool of the allocation `id`.
+    fn write_allocation<T>(&self, id: &str, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        backend::transaction(
+            &mut conn,
+            backend::Mode::Write,
+            backend::Lock::PoolOf(id),
+            f,
+        )
     }
 
     /// Runs `f` as a write and rolls it back whatever it returns: what a change would refuse,
     /// found at plan time without writing anything.
     fn dry_run<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        backend::transaction(&mut conn, backend::Mode::DryRun, f)
+        backend::transaction(&mut conn, backend::Mode::DryRun, backend::Lock::All, f)
     }
 
     /// Runs `f` in a read transaction: a consistent snapshot, no write lock.
     fn read<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        backend::transaction(&mut conn, backend::Mode::Read, f)
+        backend::transaction(&mut conn, backend::Mode::Read, backend::Lock::All, f)
     }
 }
 

@@ -23,7 +23,7 @@ impl Store {
             .name
             .clone()
             .ok_or_else(|| Error::Refused("a reservation needs a name".into()))?;
-        self.write(|tx| {
+        self.write_pool(&spec.pool_id, |tx| {
             let s = space(tx, &spec.pool_id)?;
             sweep_expired(tx, actor, &s)?;
             let expires = now_secs() + ttl_secs;
@@ -67,7 +67,7 @@ impl Store {
             .name
             .clone()
             .ok_or_else(|| Error::Refused("a claim needs a name".into()))?;
-        self.write(|tx| {
+        self.write_pool(&spec.pool_id, |tx| {
             let s = space(tx, &spec.pool_id)?;
             sweep_expired(tx, actor, &s)?;
             s.rules.check_tags(&spec.tags)?;
