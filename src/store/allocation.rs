@@ -11,7 +11,7 @@ use super::rows::{
 use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use crate::engine::buddy::{self, Block};
-use crate::engine::rules::check_inside;
+use crate::engine::place::{place as engine_place, Placed, Placement, PoolSpace};
 use crate::engine::{
     AddressFamily, AllocationKind, AllocationRequest, Cidr, Conflict, Error as EngineError,
     FreeSpace, PoolRules,
@@ -114,12 +114,9 @@ fn no_cidrs(s: &Space) -> Error {
     ))
 }
 
-/// Where a request would land, checked against everything, without writing.
-pub(crate) enum Placement {
-    /// Carve `target` out of the free block `block`.
-    Carve { block: Block, target: Block },
-}
-
+/// Where a request lands: the engine decides ([`crate::engine::place`]) from the pool's rules,
+/// roots and free index; the store words what only it knows (no CIDR yet, the largest free
+/// blocks when exhausted) and names the allocation holding a taken block.
 pub(crate) fn place(
     tx: &Tx,
     s: &Space,
@@ -129,79 +126,28 @@ pub(crate) fn place(
     if s.roots.is_empty() {
         return Err(no_cidrs(s));
     }
-    for d in disallowed {
-        if d.family() != s.family {
-            return Err(EngineError::FamilyMismatch {
-                cidr: *d,
-                family: s.family,
-            }
-            .into());
-        }
-    }
+    let pool = PoolSpace {
+        id: &s.id,
+        family: s.family,
+        rules: &s.rules,
+        roots: &s.roots,
+    };
     let mut fs = SqlFree { tx, pool_id: &s.id };
-    match request {
-        AllocationRequest::Explicit(c) => {
-            check_inside(c, s.family, &s.id, &s.roots)?;
-            s.rules.check_len(c.prefix_len())?;
-            if let Some(d) = disallowed.iter().find(|d| d.overlaps(c)) {
-                return Err(Error::Refused(format!(
-                    "{c} overlaps the disallowed CIDR {d}"
-                )));
-            }
-            match buddy::free_block_holding(&mut fs, s.family, c)? {
-                Some(block) => Ok(Placement::Carve {
-                    block,
-                    target: Block {
-                        start: c.start(),
-                        len: c.prefix_len(),
-                    },
-                }),
-                None => match conflict(tx, &s.id, c)? {
-                    Some(conflict) => {
-                        let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
-                        let next_free = buddy::lowest_fit(
-                            &mut fs,
-                            s.family,
-                            min_root,
-                            c.prefix_len(),
-                            disallowed,
-                        )?
-                        .map(|(_, t)| Cidr::from_start(s.family, t.start, t.len));
-                        Err(EngineError::Overlap {
-                            cidr: *c,
-                            conflict,
-                            next_free,
-                        }
-                        .into())
-                    }
-                    None => Err(EngineError::InUse {
-                        cidr: *c,
-                        pool_id: s.id.clone(),
-                    }
-                    .into()),
-                },
-            }
-        }
-        AllocationRequest::Netmask(_) | AllocationRequest::PoolDefault => {
-            let asked = match request {
-                AllocationRequest::Netmask(n) => Some(*n),
-                _ => None,
-            };
-            let len = s.rules.resolve_len(asked)?;
-            let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
-            match buddy::lowest_fit(&mut fs, s.family, min_root, len, disallowed)? {
-                Some((block, target)) => Ok(Placement::Carve { block, target }),
-                None => Err(exhausted(tx, s, len, 0)?),
-            }
-        }
+    let mut holder = |c: &Cidr| conflict(tx, &s.id, c);
+    match engine_place(&mut fs, &pool, request, disallowed, &mut holder)? {
+        Placed::At(p) => Ok(p),
+        Placed::Exhausted { len } => Err(exhausted(tx, s, len, 0)?),
+        Placed::Disallowed { cidr, disallowed } => Err(Error::Refused(format!(
+            "{cidr} overlaps the disallowed CIDR {disallowed}"
+        ))),
     }
 }
 
+/// Records the engine's placement: the free index loses `target` (its block split around it).
 pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
-    let Placement::Carve { block, target } = p;
     let mut fs = SqlFree { tx, pool_id: &s.id };
-    buddy::carve(&mut fs, s.family, *block, *target)?;
-    Ok(Cidr::from_start(s.family, target.start, target.len))
+    buddy::carve(&mut fs, s.family, p.block, p.target)?;
+    Ok(p.cidr(s.family))
 }
 
 /// Releases reservations whose time is up, so their space returns to the pool.
@@ -332,10 +278,7 @@ pub(crate) fn allocate_tx(
             });
         }
     }
-    let target = |p: &Placement| {
-        let Placement::Carve { target, .. } = p;
-        Cidr::from_start(s.family, target.start, target.len)
-    };
+    let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
     if overlapping(tx, &s.id, &target(&placement))?.is_some() {
         // The free index offered a block an allocation holds: rebuild the pool's index from
@@ -414,12 +357,12 @@ pub(crate) fn allocations_inside(tx: &Tx, pool_id: &str, c: &Cidr) -> Result<Vec
 /// the ids Terraform states hold.
 pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
     let s = space(tx, pool_id)?;
-    let Placement::Carve { block, target } =
-        place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[]).or_else(|_| {
+    let Placement { block, target } = place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[])
+        .or_else(|_| {
             // The child's guardrails do not apply to what was there before them.
             let mut fs = SqlFree { tx, pool_id };
             buddy::free_block_holding(&mut fs, s.family, &a.cidr)?
-                .map(|block| Placement::Carve {
+                .map(|block| Placement {
                     block,
                     target: Block {
                         start: a.cidr.start(),
@@ -434,7 +377,7 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
                 })
         })?;
     guard(tx, pool_id, &a.cidr)?;
-    commit_placement(tx, &s, &Placement::Carve { block, target })?;
+    commit_placement(tx, &s, &Placement { block, target })?;
     super::history::record(tx, pool_id)?;
     tx.prepare_cached(
         "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
@@ -540,7 +483,7 @@ impl Store {
             let request = len
                 .map(AllocationRequest::Netmask)
                 .unwrap_or(AllocationRequest::PoolDefault);
-            let Placement::Carve { target, .. } = place(tx, &s, &request, disallowed)?;
+            let Placement { target, .. } = place(tx, &s, &request, disallowed)?;
             Ok(Cidr::from_start(s.family, target.start, target.len))
         })
     }
@@ -566,7 +509,7 @@ impl Store {
                     }
                 }
             }
-            let Placement::Carve { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
+            let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;
             if !pending.is_empty() {
                 let mut fs = SqlFree { tx, pool_id: &s.id };
