@@ -330,3 +330,71 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn every_cli_command_reads_and_changes_a_postgres_ipam() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let t = sibling(&w);
+    t.config(&team_config(&pool, 4, 2));
+    t.init();
+    t.apply().ok();
+    let db = url(&w);
+    let ok = |args: &[&str]| {
+        let out = cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&["allocations", "--database", &db, "--json"])).unwrap();
+    let text = listed.to_string();
+    let ids: Vec<String> = t.state()["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &ids {
+        assert!(text.contains(id.as_str()), "{id} not in {text}");
+    }
+    assert!(ok(&["audit", "--database", &db]).contains("allocate-cidr"));
+    ok(&["verify", "--database", &db]);
+    // The dashboard's check opens the server read-only.
+    ok(&["check", "--database", &db, "--threshold", "99"]);
+    let state = t.path().join("terraform.tfstate");
+    let orphans = ok(&[
+        "orphans",
+        "--database",
+        &db,
+        "--state",
+        state.to_str().unwrap(),
+        "--dir",
+        t.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(!orphans.contains(&ids[0]), "{orphans}");
+    // Releasing one outside Terraform: the next plan makes it again.
+    ok(&["release", "--database", &db, &ids[0], "--force"]);
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM allocations WHERE description = 'team 4'"
+        ),
+        1
+    );
+    let plan = t.plan();
+    assert_eq!(
+        plan.code,
+        2,
+        "a plan with one change expected:\n{}",
+        plan.text()
+    );
+    assert!(plan.text().contains("1 to add"), "{}", plan.text());
+    t.apply().ok();
+    t.assert_no_changes();
+}

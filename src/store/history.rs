@@ -53,12 +53,7 @@ pub(crate) fn record(tx: &Tx, pool_id: &str) -> Result<()> {
 /// The newest `limit` points of `pool_id`, oldest first. A database whose schema predates the
 /// history table (opened read-only, so not migrated) has no history: an empty list.
 pub(crate) fn load(tx: &Tx, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'utilization_history')",
-        (),
-        |r| r.get(0),
-    )?;
-    if !exists {
+    if !tx.table_exists("utilization_history")? {
         return Ok(Vec::new());
     }
     let mut stmt = tx.prepare_cached(

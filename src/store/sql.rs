@@ -267,6 +267,25 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Whether the table `name` exists (a database opened read-only may predate it).
+    pub fn table_exists(&self, name: &str) -> Result<bool> {
+        let sql = match self.dialect() {
+            Dialect::Sqlite => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)"
+            }
+            Dialect::Postgres => "SELECT to_regclass(?1) IS NOT NULL",
+        };
+        self.query_row(sql, [name], |r| r.get(0))
+    }
+
+    /// The function giving the position of a substring (1-based, 0 when absent).
+    pub fn strpos(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "instr",
+            Dialect::Postgres => "strpos",
+        }
+    }
+
     /// A statement to run (prepared and cached per connection on first use).
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_, 'a>> {
         Ok(Stmt {
