@@ -3,6 +3,8 @@
 //! faults a shared server brings: a connection dropped mid-apply, a read-only database, a
 //! server that cannot be reached.
 
+#[path = "support/serve.rs"]
+mod serve;
 mod support;
 
 use support::{pg, Tf, Workspace};
@@ -397,4 +399,37 @@ fn every_cli_command_reads_and_changes_a_postgres_ipam() {
     assert!(plan.text().contains("1 to add"), "{}", plan.text());
     t.apply().ok();
     t.assert_no_changes();
+}
+
+#[test]
+fn the_dashboard_serves_a_postgres_ipam_read_only() {
+    let w = pg_workspace();
+    let pool = w.platform();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &url(&w)])
+        .env_remove("IPAM_DATABASE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .map(|a| format!("http://{}", a.trim_end_matches('/')))
+        .unwrap_or_else(|| panic!("serve printed no address: {line:?}"));
+    let (status, _, metrics) = serve::get(&base, "/metrics");
+    let (page, _, html) = serve::get(&base, &format!("/pools/{pool}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.contains(&pool), "{metrics}");
+    assert_eq!(page, 200, "{html}");
+    assert!(html.contains("10.1.0.0/16"), "{html}");
 }
