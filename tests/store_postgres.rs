@@ -173,3 +173,46 @@ fn a_wrong_database_url_is_a_clear_error_without_the_password() {
     );
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+#[test]
+fn a_wrong_password_is_refused_clearly_and_the_right_one_works() {
+    let cluster = pg::cluster();
+    cluster.password_role("ipam_pw", "right-one");
+    let url = cluster.new_database();
+    let db = url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    cluster
+        .admin(&db)
+        .batch_execute(&format!(
+            "ALTER DATABASE {db} OWNER TO ipam_pw; GRANT ALL ON SCHEMA public TO ipam_pw"
+        ))
+        .unwrap();
+    let wrong = Store::open_database(
+        &cluster.url_as("ipam_pw", "wrong-one", &db),
+        c("2001:db8::/32"),
+        Duration::from_secs(5),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        wrong.contains("refused the user name or password"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("wrong-one"), "{wrong}");
+    let s = open(
+        &cluster.url_as("ipam_pw", "right-one", &db),
+        Duration::from_secs(5),
+    );
+    let (p1, _) = two_pools(&s);
+    assert_eq!(
+        s.allocate(&actor(), &spec(&p1, 24)).unwrap().cidr,
+        c("10.0.0.0/24")
+    );
+}

@@ -189,6 +189,28 @@ impl Cluster {
         );
     }
 
+    /// Makes `role` (created with `password`) log in with a password, not by trust.
+    pub fn password_role(&self, role: &str, password: &str) {
+        let hba = self.dir.join("data").join("pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+        std::fs::write(&hba, format!("local all {role} scram-sha-256\n{old}"))
+            .expect("pg_hba.conf");
+        let mut admin = self.admin("postgres");
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE {role} LOGIN PASSWORD '{password}' CREATEDB; SELECT pg_reload_conf();"
+            ))
+            .expect("create role");
+    }
+
+    /// The URL of database `db` on this server as `user` with `password`.
+    pub fn url_as(&self, user: &str, password: &str, db: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@{}/{db}?sslmode=disable",
+            encode(&self.socket_dir)
+        )
+    }
+
     /// The URL of database `db` on this server.
     pub fn url(&self, db: &str) -> String {
         format!(
