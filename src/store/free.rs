@@ -1,8 +1,9 @@
 //! The buddy system's free-block index in SQLite: the engine's [`FreeSpace`] over one pool's
 //! rows, inside the caller's transaction. Every lookup is one indexed range query.
 
+use super::sql::{params, OptionalExtension, Tx};
+use super::Result;
 use crate::engine::{Block, FreeSpace};
-use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::BTreeMap;
 
 /// u128 as 16 big-endian bytes: SQLite compares BLOBs bytewise, so order is numeric order.
@@ -17,12 +18,12 @@ pub fn unkey(b: &[u8]) -> u128 {
     u128::from_be_bytes(a)
 }
 
-pub struct SqlFree<'a> {
-    pub tx: &'a Transaction<'a>,
-    pub pool_id: &'a str,
+pub struct SqlFree<'t, 'a> {
+    pub tx: &'t Tx<'a>,
+    pub pool_id: &'t str,
 }
 
-fn block(r: &rusqlite::Row) -> rusqlite::Result<Block> {
+fn block(r: &super::sql::Row) -> Result<Block> {
     let start: Vec<u8> = r.get(0)?;
     let len: i64 = r.get(1)?;
     Ok(Block {
@@ -31,10 +32,10 @@ fn block(r: &rusqlite::Row) -> rusqlite::Result<Block> {
     })
 }
 
-impl FreeSpace for SqlFree<'_> {
-    type Error = rusqlite::Error;
+impl FreeSpace for SqlFree<'_, '_> {
+    type Error = super::Error;
 
-    fn first_of_len(&mut self, len: u8, from: u128) -> rusqlite::Result<Option<Block>> {
+    fn first_of_len(&mut self, len: u8, from: u128) -> Result<Option<Block>> {
         self.tx
             .prepare_cached(
                 "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND len = ?2 AND start >= ?3 ORDER BY start LIMIT 1",
@@ -43,7 +44,7 @@ impl FreeSpace for SqlFree<'_> {
             .optional()
     }
 
-    fn at_or_before(&mut self, addr: u128) -> rusqlite::Result<Option<Block>> {
+    fn at_or_before(&mut self, addr: u128) -> Result<Option<Block>> {
         self.tx
             .prepare_cached(
                 "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -52,21 +53,21 @@ impl FreeSpace for SqlFree<'_> {
             .optional()
     }
 
-    fn add(&mut self, b: Block) -> rusqlite::Result<()> {
+    fn add(&mut self, b: Block) -> Result<()> {
         self.tx
             .prepare_cached("INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, ?2, ?3)")?
             .execute(params![self.pool_id, key(b.start), b.len])?;
         Ok(())
     }
 
-    fn remove(&mut self, b: Block) -> rusqlite::Result<()> {
+    fn remove(&mut self, b: Block) -> Result<()> {
         self.tx
             .prepare_cached("DELETE FROM free_blocks WHERE pool_id = ?1 AND start = ?2")?
             .execute(params![self.pool_id, key(b.start)])?;
         Ok(())
     }
 
-    fn counts(&mut self) -> rusqlite::Result<BTreeMap<u8, u128>> {
+    fn counts(&mut self) -> Result<BTreeMap<u8, u128>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT len, COUNT(*) FROM free_blocks WHERE pool_id = ?1 GROUP BY len",
         )?;

@@ -5,6 +5,8 @@
 //! exactly as a user installs it, so `terraform init` runs offline.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -202,7 +204,12 @@ impl Workspace {
             .prefix("ipam-e2e-")
             .tempdir()
             .expect("temp dir");
-        let db = dir.path().join("ipam.db");
+        // The database of this run's backend (`IPAM_TEST_BACKEND`): a file, or a new database
+        // on the test process's own PostgreSQL server.
+        let db = match pg::backend() {
+            pg::Backend::Sqlite => dir.path().join("ipam.db"),
+            pg::Backend::Postgres => PathBuf::from(pg::cluster().new_database()),
+        };
         Workspace { dir, tf, db }
     }
 
@@ -308,6 +315,9 @@ impl Workspace {
     /// Every row of every table, as text: compared before and after a refused command to show
     /// that nothing was written.
     pub fn dump(&self) -> String {
+        if pg::backend() == pg::Backend::Postgres {
+            return pg::dump(&self.db.display().to_string());
+        }
         if !self.db.exists() {
             return String::new();
         }
