@@ -216,3 +216,134 @@ fn a_wrong_password_is_refused_clearly_and_the_right_one_works() {
         c("10.0.0.0/24")
     );
 }
+
+/// Resource discovery and resource planning pools on PostgreSQL, reached the way a team gets
+/// there: built in a SQLite file, copied by `migrate`, then changed on the server. The scan's
+/// fractions (`ip_usage`) cross both backends, and a planning pool's source row goes with the
+/// pool (SQLite: a trigger; PostgreSQL: a cascading foreign key).
+#[test]
+fn discovery_and_planning_pools_copy_to_postgres_and_keep_working_there() {
+    use ipam::discovery::Source;
+    use ipam::store::{DiscoverySpec, SourceResource};
+    let a = actor();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.9.0.0/16"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("subnets.json"),
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.9.0.0/18"}]}"#,
+    )
+    .unwrap();
+    let sqlite = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    let (top, _) = two_pools(&sqlite);
+    let ipam_id = sqlite.get_pool(&top).unwrap().unwrap().ipam_id;
+    let disc = sqlite
+        .create_discovery(
+            &a,
+            DiscoverySpec {
+                sources: ["vpcs.json", "subnets.json"]
+                    .map(|p| Source {
+                        path: p.into(),
+                        ..Source::default()
+                    })
+                    .to_vec(),
+                base_dir: dir.path().display().to_string(),
+                ..DiscoverySpec::default()
+            },
+        )
+        .unwrap();
+    sqlite.associate_discovery(&a, &disc.id, &ipam_id).unwrap();
+    let scan = sqlite.scan_discovery(&a, &disc.id).unwrap();
+    let usage = scan
+        .findings
+        .iter()
+        .find_map(|f| f.ip_usage)
+        .expect("the VPC's ip_usage");
+    assert!((usage - 0.25).abs() < 1e-9, "{usage} {:?}", scan.findings);
+    let vpc = sqlite
+        .allocate(
+            &a,
+            &AllocationSpec {
+                resource_id: Some("vpc-0123".into()),
+                ..spec(&top, 16)
+            },
+        )
+        .unwrap();
+    let source = SourceResource {
+        resource_id: "vpc-0123".into(),
+        resource_type: "vpc".into(),
+        resource_owner: a.account_id.clone(),
+        resource_region: a.region.clone(),
+    };
+    let scope_id = sqlite.get_pool(&top).unwrap().unwrap().scope_id;
+    let planning_spec = PoolSpec {
+        scope_id,
+        parent_id: Some(top.clone()),
+        ..Default::default()
+    };
+    let planning = sqlite
+        .create_planning_pool(&a, planning_spec.clone(), &source)
+        .unwrap();
+
+    let url = pg::cluster().new_database();
+    let target = open(&url, Duration::from_secs(5));
+    let report = sqlite.copy_into(&target).unwrap();
+    for table in [
+        "resource_discoveries",
+        "resource_discovery_associations",
+        "discovered_cidrs",
+        "pool_sources",
+    ] {
+        let n = report.iter().find(|(t, _)| *t == table).map(|(_, n)| *n);
+        assert!(n.is_some_and(|n| n > 0), "{table}: {report:?}");
+    }
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let copied: f64 = client
+        .query_one(
+            "SELECT ip_usage FROM discovered_cidrs WHERE resource_id = 'vpc-1'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!((copied - 0.25).abs() < 1e-9, "{copied}");
+
+    // On the server: the discovery reads back, scans again, counts its association.
+    assert_eq!(
+        target.get_discovery(&disc.id).unwrap(),
+        sqlite.get_discovery(&disc.id).unwrap()
+    );
+    assert_eq!(target.count_discovery_associations(&ipam_id).unwrap(), 1);
+    let again = target.scan_discovery(&a, &disc.id).unwrap();
+    assert_eq!(again.findings.len(), scan.findings.len());
+    let rows: i64 = client
+        .query_one("SELECT COUNT(*) FROM discovered_cidrs", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, scan.findings.len() as i64);
+
+    // The planning pool and its source; deleting the pool takes its source row with it.
+    assert_eq!(
+        target.pool_source(&planning.id).unwrap(),
+        Some(source.clone())
+    );
+    assert_eq!(
+        target
+            .planning_pools_of(&vpc.resource_id.clone().unwrap())
+            .unwrap(),
+        vec![planning.id.clone()]
+    );
+    let second = target
+        .create_planning_pool(&a, planning_spec, &source)
+        .unwrap();
+    target
+        .delete_planning_pool(&a, &planning.id, false)
+        .unwrap();
+    assert_eq!(target.pool_source(&planning.id).unwrap(), None);
+    assert_eq!(
+        target.planning_pools_of("vpc-0123").unwrap(),
+        vec![second.id]
+    );
+}

@@ -15,7 +15,7 @@ pub const COMMAND: Command = Command {
     name: "migrate",
     summary: "copy the database into an empty PostgreSQL database",
     synopsis: "--to URL [--database PATH] [--json]",
-    details: "Copies every IPAM, scope, pool, CIDR, allocation, reservation, audit event and history\npoint, ids included, from --database into the database at --to (a postgres:// URL; its\nschema is created first). The target must be empty. The copy is one transaction: a failure\nleaves the target as it was. Row counts of both are compared before it is committed.\nStop Terraform runs against the source while it copies.",
+    details: "Copies every IPAM, scope, pool, CIDR, allocation, reservation, audit event, history\npoint, resource discovery (with its associations and last scan) and planning pool's\nsource, ids included, from --database into the database at --to (a postgres:// URL; its\nschema is created first). The target must be empty. The copy is one transaction: a failure\nleaves the target as it was. Row counts of both are compared before it is committed.\nStop Terraform runs against the source while it copies.",
     flags: &[Flag::value(
         "--to",
         "URL",

@@ -10,11 +10,10 @@ impl Store {
     /// The account that owns the IPAM `ipam_id` (and so its scopes), if it exists.
     pub fn ipam_owner(&self, ipam_id: &str) -> Result<Option<String>> {
         self.read(|tx| {
-            Ok(tx
-                .query_row("SELECT owner_id FROM ipams WHERE id = ?1", [ipam_id], |r| {
-                    r.get(0)
-                })
-                .optional()?)
+            tx.query_row("SELECT owner_id FROM ipams WHERE id = ?1", [ipam_id], |r| {
+                r.get(0)
+            })
+            .optional()
         })
     }
 

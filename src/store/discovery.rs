@@ -138,12 +138,11 @@ fn row(r: &Row) -> Result<Discovery> {
 }
 
 fn load(tx: &Tx, id: &str) -> Result<Option<Discovery>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM resource_discoveries WHERE id = ?1"
-        ))?
-        .query_row([id], row)
-        .optional()?)
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM resource_discoveries WHERE id = ?1"
+    ))?
+    .query_row([id], row)
+    .optional()
 }
 
 fn require(tx: &Tx, id: &str) -> Result<Discovery> {
@@ -154,8 +153,7 @@ fn require(tx: &Tx, id: &str) -> Result<Discovery> {
 }
 
 fn load_association(tx: &Tx, id: &str) -> Result<Option<DiscoveryAssociation>> {
-    Ok(tx
-        .prepare_cached(
+    tx.prepare_cached(
             "SELECT id, discovery_id, ipam_id, owner_id FROM resource_discovery_associations WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -166,7 +164,7 @@ fn load_association(tx: &Tx, id: &str) -> Result<Option<DiscoveryAssociation>> {
                 owner_id: r.get(3)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
 /// The pools and allocations discovered resources are compared with: those of the default
@@ -405,11 +403,11 @@ impl Store {
     /// `resource_discovery_association_count`).
     pub fn count_discovery_associations(&self, ipam_id: &str) -> Result<i64> {
         self.read(|tx| {
-            Ok(tx.query_row(
+            tx.query_row(
                 "SELECT COUNT(*) FROM resource_discovery_associations WHERE ipam_id = ?1",
                 [ipam_id],
                 |r| r.get(0),
-            )?)
+            )
         })
     }
 

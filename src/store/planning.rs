@@ -96,7 +96,7 @@ impl Store {
     /// The resource a planning pool draws from; `None` for any other pool.
     pub fn pool_source(&self, pool_id: &str) -> Result<Option<SourceResource>> {
         self.read(|tx| {
-            Ok(tx
+            tx
                 .query_row(
                     "SELECT resource_id, resource_type, resource_owner, resource_region FROM pool_sources WHERE pool_id = ?1",
                     [pool_id],
@@ -109,7 +109,7 @@ impl Store {
                         })
                     },
                 )
-                .optional()?)
+                .optional()
         })
     }
 
@@ -135,12 +135,11 @@ impl Store {
     /// The planning pools whose space is the resource `resource_id` (a VPC), by id.
     pub fn planning_pools_of(&self, resource_id: &str) -> Result<Vec<String>> {
         self.read(|tx| {
-            Ok(tx
-                .prepare_cached(
-                    "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
-                )?
-                .query_map([resource_id], |r| r.get(0))?
-                .collect::<Result<_>>()?)
+            tx.prepare_cached(
+                "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
+            )?
+            .query_map([resource_id], |r| r.get(0))?
+            .collect::<Result<_>>()
         })
     }
 }
