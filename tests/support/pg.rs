@@ -162,9 +162,19 @@ impl Cluster {
         }
     }
 
+    /// Starts the server: for tests without waiting for the disk, unless `IPAM_PG_DURABLE` is
+    /// set (benchmarks), when every commit is flushed as a production server's is.
     pub fn start(&self) {
+        let speed = if std::env::var_os("IPAM_PG_DURABLE").is_some() {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off "
+        };
+        let slow = std::env::var("IPAM_PG_LOG_MS")
+            .map(|ms| format!("-c log_min_duration_statement={ms} "))
+            .unwrap_or_default();
         let opts = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=300",
+            "-k {} -c listen_addresses='' {speed}{slow}-c max_connections=300",
             self.socket_dir.display()
         );
         let data = self.dir.join("data").display().to_string();
@@ -187,6 +197,11 @@ impl Cluster {
             ),
             "pg_ctl stop",
         );
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
     /// Makes `role` (created with `password`) log in with a password, not by trust.
