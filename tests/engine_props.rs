@@ -196,7 +196,7 @@ proptest! {
         ipam::store::migrate::migrate(&mut conn).unwrap();
         let tx = conn.transaction().unwrap();
         let tx = ipam::store::sql::Tx::sqlite(&tx);
-        let mut sql = ipam::store::free::SqlFree { tx: &tx, pool_id: "p" };
+        let mut sql = ipam::store::free::SqlFree::new(&tx, "p");
         let mut mem = MemFree::new();
         let rb = Block { start: root.start(), len: 20 };
         sql.add(rb).unwrap();

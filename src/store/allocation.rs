@@ -132,7 +132,7 @@ pub(crate) fn place(
         rules: &s.rules,
         roots: &s.roots,
     };
-    let mut fs = SqlFree { tx, pool_id: &s.id };
+    let mut fs = SqlFree::new(tx, &s.id);
     let mut holder = |c: &Cidr| conflict(tx, &s.id, c);
     match engine_place(&mut fs, &pool, request, disallowed, &mut holder)? {
         Placed::At(p) => Ok(p),
@@ -145,7 +145,7 @@ pub(crate) fn place(
 
 /// Records the engine's placement: the free index loses `target` (its block split around it).
 pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
-    let mut fs = SqlFree { tx, pool_id: &s.id };
+    let mut fs = SqlFree::new(tx, &s.id);
     buddy::carve(&mut fs, s.family, p.block, p.target)?;
     Ok(p.cidr(s.family))
 }
@@ -313,10 +313,7 @@ pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Resu
     tx.prepare_cached("DELETE FROM allocations WHERE id = ?1")?
         .execute([id])?;
     if let Some(root) = roots.iter().find(|r| r.contains(&a.cidr)) {
-        let mut fs = SqlFree {
-            tx,
-            pool_id: &a.pool_id,
-        };
+        let mut fs = SqlFree::new(tx, &a.pool_id);
         buddy::release(
             &mut fs,
             a.cidr.family(),
@@ -360,7 +357,7 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
     let Placement { block, target } = place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[])
         .or_else(|_| {
             // The child's guardrails do not apply to what was there before them.
-            let mut fs = SqlFree { tx, pool_id };
+            let mut fs = SqlFree::new(tx, pool_id);
             buddy::free_block_holding(&mut fs, s.family, &a.cidr)?
                 .map(|block| Placement {
                     block,
@@ -515,7 +512,7 @@ impl Store {
             let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;
             if !pending.is_empty() {
-                let mut fs = SqlFree { tx, pool_id: &s.id };
+                let mut fs = SqlFree::new(tx, &s.id);
                 let counts = fs.counts()?;
                 let mut all = pending.to_vec();
                 all.push(len);

@@ -118,6 +118,9 @@ fn postgres<T>(
     };
     let t = begin.map_err(Error::from)?;
     let tx = Tx::pg(PgSession { tx: t, cache });
+    if mode == Mode::Write {
+        tx.execute_batch("SET LOCAL synchronous_commit = off")?;
+    }
     if mode != Mode::Read {
         take(&tx, lock)?;
     }
@@ -126,6 +129,9 @@ fn postgres<T>(
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
             t.commit().map_err(Error::from)?;
+            // The commit above released the locks without waiting for the disk; this waits
+            // for it (see [`DURABLE`]) before the caller hears of success.
+            client_of(c)?.batch_execute(DURABLE).map_err(Error::from)?;
             Ok(v)
         }
         (_, out) => {
@@ -134,6 +140,20 @@ fn postgres<T>(
             out
         }
     }
+}
+
+/// A write commits with `synchronous_commit = off`, so its locks are released as soon as its
+/// commit record is written, not after the disk has flushed it: writers of one pool queue for
+/// the work of each change, not for the disk. Before reporting success the store then runs
+/// this transaction, whose commit waits (with synchronous commit) until the log is flushed up
+/// to its own commit record, which lies after the change's: the change is durable when the
+/// caller hears of it, and concurrent writers share one flush (group commit). A crash in
+/// between loses a change nobody was told had succeeded; changes that read it commit later in
+/// the log, so they are lost with it, never kept without it.
+pub const DURABLE: &str = "BEGIN; SELECT txid_current(); COMMIT";
+
+fn client_of(c: &mut PgConn) -> Result<&mut postgres::Client> {
+    Ok(c.client()?.0)
 }
 
 /// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`.

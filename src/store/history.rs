@@ -32,7 +32,7 @@ pub(crate) fn record(tx: &Tx, pool_id: &str) -> Result<()> {
     for len in stmt.query_map([pool_id], |r| r.get::<_, i64>(0))? {
         total = total.saturating_add(block_size(family, len? as u8));
     }
-    let free = SqlFree { tx, pool_id }
+    let free = SqlFree::new(tx, pool_id)
         .counts()?
         .iter()
         .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))

@@ -25,7 +25,7 @@ pub(crate) fn add_root(
         "INSERT INTO pool_cidrs (id, pool_id, cidr, start, len, source_allocation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id, pool_id, cidr.to_string(), key(cidr.start()), cidr.prefix_len(), source],
     )?;
-    let mut fs = SqlFree { tx, pool_id };
+    let mut fs = SqlFree::new(tx, pool_id);
     fs.add(Block {
         start: cidr.start(),
         len: cidr.prefix_len(),

@@ -70,7 +70,7 @@ pub(crate) fn pool_utilization(tx: &Tx, pool_id: &str, u: &mut Utilization) -> R
         )));
     }
     u.family = Some(s.family);
-    let mut fs = SqlFree { tx, pool_id: &s.id };
+    let mut fs = SqlFree::new(tx, &s.id);
     let counts = fs.counts()?;
     let free: u128 = counts
         .iter()

@@ -80,6 +80,14 @@ fn run(mut c: Command, what: &str) {
     );
 }
 
+/// `:PORT` when the server was started on a port of the test's choosing (the socket's name
+/// carries the port).
+fn port_suffix() -> String {
+    std::env::var("IPAM_PG_PORT")
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default()
+}
+
 fn encode(p: &Path) -> String {
     p.display().to_string().replace('/', "%2F")
 }
@@ -162,9 +170,27 @@ impl Cluster {
         }
     }
 
+    /// Starts the server: for tests without waiting for the disk, unless `IPAM_PG_DURABLE` is
+    /// set (benchmarks), when every commit is flushed as a production server's is.
     pub fn start(&self) {
+        let speed = if std::env::var_os("IPAM_PG_DURABLE").is_some() {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off "
+        };
+        let slow = std::env::var("IPAM_PG_LOG_MS")
+            .map(|ms| format!("-c log_min_duration_statement={ms} "))
+            .unwrap_or_default();
+        // A test of TCP (TLS) asks for a loopback address and port; the rest use the socket.
+        let listen = match (
+            std::env::var("IPAM_PG_LISTEN"),
+            std::env::var("IPAM_PG_PORT"),
+        ) {
+            (Ok(addr), Ok(port)) => format!("-c listen_addresses={addr} -p {port} "),
+            _ => "-c listen_addresses='' ".to_string(),
+        };
         let opts = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=300",
+            "-k {} {listen}{speed}{slow}-c max_connections=300",
             self.socket_dir.display()
         );
         let data = self.dir.join("data").display().to_string();
@@ -189,6 +215,16 @@ impl Cluster {
         );
     }
 
+    /// The directory holding the server's data, socket and log.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
     /// Makes `role` (created with `password`) log in with a password, not by trust.
     pub fn password_role(&self, role: &str, password: &str) {
         let hba = self.dir.join("data").join("pg_hba.conf");
@@ -206,16 +242,18 @@ impl Cluster {
     /// The URL of database `db` on this server as `user` with `password`.
     pub fn url_as(&self, user: &str, password: &str, db: &str) -> String {
         format!(
-            "postgres://{user}:{password}@{}/{db}?sslmode=disable",
-            encode(&self.socket_dir)
+            "postgres://{user}:{password}@{}{}/{db}?sslmode=disable",
+            encode(&self.socket_dir),
+            port_suffix()
         )
     }
 
     /// The URL of database `db` on this server.
     pub fn url(&self, db: &str) -> String {
         format!(
-            "postgres://postgres@{}/{db}?sslmode=disable",
-            encode(&self.socket_dir)
+            "postgres://postgres@{}{}/{db}?sslmode=disable",
+            encode(&self.socket_dir),
+            port_suffix()
         )
     }
 
