@@ -17,7 +17,8 @@ cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 if [ $# -eq 0 ]; then
     IPAM_TEST_BACKEND=postgres cargo test --test store_hierarchy --test e2e_resources \
         --test e2e_plan_checks --test e2e_named --test e2e_concurrency --test e2e_data_sources \
-        --test e2e_discovery --test e2e_aws --test e2e_query \
+        --test e2e_discovery --test e2e_aws --test e2e_query --test store_sharing \
+        --test e2e_organizations \
         2>&1 | tee -a "$log" || status=$?
 fi
 # One closing line for the whole run, summed over every test binary.

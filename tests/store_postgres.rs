@@ -217,14 +217,15 @@ fn a_wrong_password_is_refused_clearly_and_the_right_one_works() {
     );
 }
 
-/// Resource discovery and resource planning pools on PostgreSQL, reached the way a team gets
-/// there: built in a SQLite file, copied by `migrate`, then changed on the server. The scan's
+/// Resource discovery, resource planning pools and an organization's shares on PostgreSQL,
+/// reached the way a team gets there: built in a SQLite file, copied by `migrate`, then
+/// changed on the server. The scan's
 /// fractions (`ip_usage`) cross both backends, and a planning pool's source row goes with the
 /// pool (SQLite: a trigger; PostgreSQL: a cascading foreign key).
 #[test]
-fn discovery_and_planning_pools_copy_to_postgres_and_keep_working_there() {
+fn discovery_planning_pools_and_shares_copy_to_postgres_and_keep_working_there() {
     use ipam::discovery::Source;
-    use ipam::store::{DiscoverySpec, SourceResource};
+    use ipam::store::{DiscoverySpec, ShareSpec, SourceResource};
     let a = actor();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -288,6 +289,24 @@ fn discovery_and_planning_pools_copy_to_postgres_and_keep_working_there() {
         .create_planning_pool(&a, planning_spec.clone(), &source)
         .unwrap();
 
+    // An organization whose management account (the actor) shares the top pool with a unit.
+    let org = sqlite.create_organization(&a).unwrap();
+    let unit = sqlite
+        .create_organizational_unit(&a, "dev", &org.root_id)
+        .unwrap();
+    let share = sqlite
+        .put_resource_share(
+            &a,
+            None,
+            &ShareSpec {
+                name: "dev".into(),
+                resources: vec![top.clone()],
+                principals: vec![unit.id.clone()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+
     let url = pg::cluster().new_database();
     let target = open(&url, Duration::from_secs(5));
     let report = sqlite.copy_into(&target).unwrap();
@@ -296,6 +315,11 @@ fn discovery_and_planning_pools_copy_to_postgres_and_keep_working_there() {
         "resource_discovery_associations",
         "discovered_cidrs",
         "pool_sources",
+        "organizations",
+        "organizational_units",
+        "resource_shares",
+        "resource_share_pools",
+        "resource_share_principals",
     ] {
         let n = report.iter().find(|(t, _)| *t == table).map(|(_, n)| *n);
         assert!(n.is_some_and(|n| n > 0), "{table}: {report:?}");
@@ -310,7 +334,18 @@ fn discovery_and_planning_pools_copy_to_postgres_and_keep_working_there() {
         .get(0);
     assert!((copied - 0.25).abs() < 1e-9, "{copied}");
 
-    // On the server: the discovery reads back, scans again, counts its association.
+    // On the server: the organization and its share read back and still rule.
+    assert_eq!(target.organization().unwrap(), Some(org));
+    assert_eq!(
+        target.get_resource_share(&share.id).unwrap(),
+        Some(share.clone())
+    );
+    assert!(target.ipam_admin_refusal("999999999999").unwrap().is_some());
+    assert!(target
+        .allocate(&Actor::new("999999999999", "us-east-1"), &spec(&top, 24))
+        .is_err());
+
+    // The discovery reads back, scans again, counts its association.
     assert_eq!(
         target.get_discovery(&disc.id).unwrap(),
         sqlite.get_discovery(&disc.id).unwrap()

@@ -57,7 +57,7 @@ pub fn parse_duration(s: &str) -> Option<i64> {
 }
 
 /// A 12-digit account id.
-const ACCOUNT_ID: Check = Check::Matches(Pattern {
+pub(super) const ACCOUNT_ID: Check = Check::Matches(Pattern {
     looks_like: "a 12-digit account id, such as \"111122223333\"",
     test: |s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()),
 });

@@ -141,15 +141,16 @@ impl<T: Crud> Resource for Managed<T> {
     }
 
     fn modify_plan(&self, plan: &mut Plan<'_>) {
-        if plan.is_destroy() {
-            return;
-        }
         if let Some(ctx) = self.shared.try_ctx() {
             let call = Call {
                 ctx: &ctx,
                 pending: &self.shared.pending,
             };
-            self.inner.plan(&call, plan);
+            // Destroys too: the organization's rules say who may change each type.
+            super::authority::check(&call, T::TYPE_NAME, plan);
+            if !plan.is_destroy() {
+                self.inner.plan(&call, plan);
+            }
         }
     }
 

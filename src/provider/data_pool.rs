@@ -109,6 +109,7 @@ impl DataSource for PoolData {
                 .attribute(Attribute::optional_computed("id", Type::String).description("The pool id."))
                 .attribute(Attribute::optional_computed("ipam_pool_id", Type::String).description("The pool id (the AWS provider's name for it)."))
                 .attribute(Attribute::computed("cidrs", Type::list(Type::String)).description("The pool's provisioned CIDRs."))
+                .attribute(super::resource_share::shares_attribute())
                 .block(filter_block(&POOL_FILTERS))
 .attribute(region_data_argument()),
         )
@@ -168,6 +169,10 @@ impl DataSource for PoolData {
             v.set_attr(k, val);
         }
         v.set_attr("ipam_pool_id", Value::string(&p.id));
+        v.set_attr(
+            "shares",
+            super::resource_share::shares_value(&ctx.store, &p.id).reported(diags)?,
+        );
         v.set_attr(
             "cidrs",
             Value::list(cidrs.iter().map(|c| Value::string(c.cidr.to_string()))),

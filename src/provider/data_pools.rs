@@ -3,6 +3,7 @@
 use super::aws::region_data_argument;
 use super::context::Shared;
 use super::data_pool::{check_pool_filters, find, pool_data_attributes, POOL_FILTERS};
+use super::errors::{Doing, Reported, WHOLE};
 use super::filter::filter_block;
 use super::pool::pool_values;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ impl DataSource for Pools {
         Schema::new()
             .description("Lists the pools matching `filter` blocks, as the AWS provider's `aws_vpc_ipam_pools` data source.")
             .attribute(Attribute::computed("ipam_pools", Type::list(item.value_type())).description("The matching pools, by id, each with the attributes of the `ipam_pool` data source (`cidrs` aside)."))
+            .attribute(Attribute::optional("shared_with_me", Type::Bool).description("When true, only the pools a resource share reaches the caller's account with (directly, through an organizational unit, or through the organization)."))
             .block(filter_block(&POOL_FILTERS))
 .attribute(region_data_argument())
     }
@@ -31,6 +33,24 @@ impl DataSource for Pools {
 
     fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let pools = find(&self.0, config, None, diags)?;
+        let pools = if config.get("shared_with_me").and_then(Value::as_bool) == Some(true) {
+            let ctx = self.0.ctx(diags)?;
+            let account = &ctx.actor.account_id;
+            let mut shared = Vec::new();
+            for p in pools {
+                if ctx
+                    .store
+                    .pool_shared_with(account, &p.id)
+                    .doing("Cannot read the pool's shares", &WHOLE)
+                    .reported(diags)?
+                {
+                    shared.push(p);
+                }
+            }
+            shared
+        } else {
+            pools
+        };
         let mut v = config.clone();
         v.set_attr(
             "ipam_pools",

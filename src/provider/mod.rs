@@ -3,6 +3,7 @@
 //! one line in [`IpamProvider::resources`].
 
 mod attrs;
+mod authority;
 mod aws;
 mod config;
 mod context;
@@ -21,6 +22,10 @@ mod filter;
 mod functions;
 mod ipam;
 mod lists;
+mod organization;
+mod organization_account;
+mod organization_admin_account;
+mod organizational_unit;
 mod pending;
 mod pool;
 mod pool_cidr;
@@ -28,6 +33,7 @@ mod pool_cidr_allocation;
 mod preview_next_cidr;
 mod resource_discovery;
 mod resource_discovery_association;
+mod resource_share;
 mod scope;
 mod vpc_allocation;
 
@@ -78,6 +84,11 @@ impl tfplug::Provider for IpamProvider {
             ),
             managed(pool_cidr_allocation::PoolCidrAllocation, s),
             managed(preview_next_cidr::PreviewNextCidr, s),
+            managed(organization::Organization, s),
+            managed(organizational_unit::Unit, s),
+            managed(organization_account::OrganizationAccount, s),
+            managed(organization_admin_account::OrganizationAdminAccount, s),
+            managed(resource_share::ResourceShare, s),
         ]
     }
 

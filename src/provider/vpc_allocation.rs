@@ -284,6 +284,7 @@ pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), F
             ),
         ));
     };
+    super::authority::pool_use(call, &pool.id)?;
     match &pool.locale {
         Some(locale) if *locale != call.actor.region => Err(Failure::at(
             "ipam_pool_id",

@@ -11,6 +11,8 @@ pub fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
+    // Every change passes here, so the organization's rules hold whatever path it came by.
+    super::share::authorize(tx, actor, action, after.as_ref())?;
     tx.prepare_cached(
         "INSERT INTO audit_events (at, account_id, action, object_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?

@@ -21,6 +21,12 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("resource_discovery_associations", "id, discovery_id, ipam_id, owner_id, created_at", "id"),
     ("discovered_cidrs", "discovery_id, resource_id, resource_type, cidr, owner_id, region, vpc_id, name, source, pool_id, compliance_status, overlap_status, ip_usage, scanned_at", "discovery_id, scanned_at, resource_id, cidr"),
     ("pool_sources", "pool_id, resource_id, resource_type, resource_owner, resource_region", "pool_id"),
+    ("organizations", "id, root_id, management_account_id, delegated_admin_account_id, created_at", "id"),
+    ("organizational_units", "id, name, parent_id, owner_id, created_at", "id"),
+    ("organization_accounts", "account_id, name, parent_id, database_role, owner_id, created_at", "account_id"),
+    ("resource_shares", "id, name, allow_external_principals, tags, owner_id, created_at", "id"),
+    ("resource_share_pools", "share_id, pool_id", "share_id, pool_id"),
+    ("resource_share_principals", "share_id, principal", "share_id, principal"),
 ];
 
 /// How many rows each table holds, in [`TABLES`] order.

@@ -164,6 +164,53 @@ BEGIN
     DELETE FROM pool_sources WHERE pool_id = OLD.id;
 END;
 "#,
+    // 7: organizations and sharing (store/organization.rs, store/share.rs). Every row names
+    // the account that owns it (`owner_id`), so a server database can enforce the same rules
+    // with row-level security keyed on the login role's account.
+    r#"
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    root_id TEXT NOT NULL UNIQUE,
+    management_account_id TEXT NOT NULL,
+    delegated_admin_account_id TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE organizational_units (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX organizational_units_by_parent ON organizational_units(parent_id);
+CREATE TABLE organization_accounts (
+    account_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    database_role TEXT UNIQUE,
+    owner_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE resource_shares (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    allow_external_principals INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE resource_share_pools (
+    share_id TEXT NOT NULL REFERENCES resource_shares(id),
+    pool_id TEXT NOT NULL,
+    PRIMARY KEY (share_id, pool_id)
+) WITHOUT ROWID;
+CREATE INDEX resource_share_pools_by_pool ON resource_share_pools(pool_id);
+CREATE TABLE resource_share_principals (
+    share_id TEXT NOT NULL REFERENCES resource_shares(id),
+    principal TEXT NOT NULL,
+    PRIMARY KEY (share_id, principal)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -319,6 +366,51 @@ CREATE TABLE pool_sources (
     resource_type TEXT NOT NULL,
     resource_owner TEXT NOT NULL,
     resource_region TEXT NOT NULL
+);
+"#,
+    // 7: organizations and sharing (store/organization.rs, store/share.rs).
+    r#"
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    root_id TEXT NOT NULL UNIQUE,
+    management_account_id TEXT NOT NULL,
+    delegated_admin_account_id TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE organizational_units (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX organizational_units_by_parent ON organizational_units(parent_id);
+CREATE TABLE organization_accounts (
+    account_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    database_role TEXT UNIQUE,
+    owner_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE resource_shares (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    allow_external_principals BIGINT NOT NULL,
+    tags TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE resource_share_pools (
+    share_id TEXT NOT NULL REFERENCES resource_shares(id),
+    pool_id TEXT NOT NULL,
+    PRIMARY KEY (share_id, pool_id)
+);
+CREATE INDEX resource_share_pools_by_pool ON resource_share_pools(pool_id);
+CREATE TABLE resource_share_principals (
+    share_id TEXT NOT NULL REFERENCES resource_shares(id),
+    principal TEXT NOT NULL,
+    PRIMARY KEY (share_id, principal)
 );
 "#,
 ];
