@@ -7,10 +7,20 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 scripts/install-terraform.sh >/dev/null
 scripts/install-chromium.sh
+scripts/pg-setup.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+# The same store and end-to-end tests again on PostgreSQL (each test binary starts its own
+# server); tests/e2e_postgres.rs runs on PostgreSQL in the pass above already.
+if [ $# -eq 0 ]; then
+    IPAM_TEST_BACKEND=postgres cargo test --test store_hierarchy --test e2e_resources \
+        --test e2e_plan_checks --test e2e_named --test e2e_concurrency --test e2e_data_sources \
+        --test e2e_discovery --test e2e_aws --test e2e_query --test store_sharing \
+        --test e2e_organizations \
+        2>&1 | tee -a "$log" || status=$?
+fi
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

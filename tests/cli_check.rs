@@ -226,7 +226,7 @@ fn serve_help_and_bad_flags() {
             "/nonexistent/ipam.db",
             "no database at /nonexistent/ipam.db",
         ),
-        ("postgres://db/ipam", "SQLite databases only"),
+        ("postgres://db/ipam", "cannot connect to postgres://db/ipam"),
     ] {
         let out = serve(&["--database", db]);
         assert_eq!(out.status.code(), Some(1), "{db}");

@@ -62,30 +62,15 @@ fn table(list: &Value) -> Table {
         .collect()
 }
 
-fn discovery_rows(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
+fn discovery_rows(w: &Workspace) -> String {
     let mut out = String::new();
     for t in [
         "resource_discoveries",
         "resource_discovery_associations",
         "discovered_cidrs",
     ] {
-        let mut s = conn
-            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
-            .unwrap();
-        let n = s.column_count();
-        let rows = s
-            .query_map([], |r| {
-                (0..n)
-                    .map(|i| {
-                        r.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap();
-        for r in rows {
-            out.push_str(&format!("{t} {}\n", r.unwrap().join("|")));
+        for r in w.query(&format!("SELECT * FROM {t} ORDER BY 1, 2")) {
+            out.push_str(&format!("{t} {r:?}\n"));
         }
     }
     out
@@ -353,16 +338,15 @@ output "overlapping" {{
 
     // Exactly the two eligible CIDRs were adopted, as vpc allocations of their resources.
     let adopted = |w: &Workspace| -> Vec<(String, String, String)> {
-        let conn = rusqlite::Connection::open(&w.db).unwrap();
-        let mut s = conn
-            .prepare(
-                "SELECT cidr, kind, resource_id FROM allocations WHERE pool_id = ?1 ORDER BY start",
-            )
-            .unwrap();
-        s.query_map([&imports_pool], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        w.query(&format!(
+            "SELECT cidr, kind, resource_id FROM allocations WHERE pool_id = '{imports_pool}' ORDER BY start"
+        ))
+        .into_iter()
+        .map(|r| {
+            let cell = |i: usize| r[i].clone().unwrap_or_default();
+            (cell(0), cell(1), cell(2))
+        })
+        .collect()
     };
     let want = vec![
         (
@@ -377,17 +361,13 @@ output "overlapping" {{
         ),
     ];
     assert_eq!(adopted(&w), want);
-    let audits = |w: &Workspace| -> i64 {
-        rusqlite::Connection::open(&w.db)
-            .unwrap()
-            .query_row(
-                "SELECT COUNT(*) FROM audit_events WHERE action = 'auto-import-discovered-cidr'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
+    let audits = |w: &Workspace| -> String {
+        w.query("SELECT COUNT(*) FROM audit_events WHERE action = 'auto-import-discovered-cidr'")[0]
+            [0]
+        .clone()
+        .unwrap_or_default()
     };
-    assert_eq!(audits(&w), 2);
+    assert_eq!(audits(&w), "2");
 
     // The CLI: the table with headers, the JSON, and the gate.
     let (code, stdout, stderr) = cli(&w.db, &["--fail-on", "noncompliant"]);
@@ -415,7 +395,7 @@ output "overlapping" {{
 
     // Scanning again adopts nothing more.
     assert_eq!(adopted(&w), want);
-    assert_eq!(audits(&w), 2);
+    assert_eq!(audits(&w), "2");
     let state = d.resource("ipam_resource_discovery.d");
     assert_eq!(state["last_scanned"], Value::Null, "not refreshed yet");
     d.run(&["refresh", "-no-color"]).ok();
@@ -459,7 +439,7 @@ resource "ipam_resource_discovery" "b" {
 "#,
     );
     broken.init();
-    let before = (w.dump(), discovery_rows(&w.db));
+    let before = (w.dump(), discovery_rows(&w));
     let r = broken.plan();
     assert_eq!(r.code, 1, "{}", r.text());
     assert!(
@@ -467,7 +447,7 @@ resource "ipam_resource_discovery" "b" {
         "{}",
         r.text()
     );
-    assert_eq!(before, (w.dump(), discovery_rows(&w.db)));
+    assert_eq!(before, (w.dump(), discovery_rows(&w)));
 }
 
 #[test]

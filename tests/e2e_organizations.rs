@@ -148,12 +148,10 @@ fn plan_fails(w: &Workspace, needles: &[&str]) {
 
 /// The audit log's acting accounts, in order.
 fn audit_accounts(db: &Workspace) -> Vec<String> {
-    let conn = rusqlite::Connection::open(&db.db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT account_id FROM audit_events ORDER BY seq")
-        .unwrap();
-    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-    rows.collect::<rusqlite::Result<_>>().unwrap()
+    db.query("SELECT account_id FROM audit_events ORDER BY seq")
+        .into_iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect()
 }
 
 #[test]

@@ -195,7 +195,8 @@ proptest! {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         ipam::store::migrate::migrate(&mut conn).unwrap();
         let tx = conn.transaction().unwrap();
-        let mut sql = ipam::store::free::SqlFree { tx: &tx, pool_id: "p" };
+        let tx = ipam::store::sql::Tx::sqlite(&tx);
+        let mut sql = ipam::store::free::SqlFree::new(&tx, "p");
         let mut mem = MemFree::new();
         let rb = Block { start: root.start(), len: 20 };
         sql.add(rb).unwrap();

@@ -1,4 +1,4 @@
-//! The store end to end on a real SQLite file: the quickstart's hierarchy, refusals that leave
+//! The store end to end on a real database (SQLite, or PostgreSQL with `IPAM_TEST_BACKEND=postgres`): the quickstart's hierarchy, refusals that leave
 //! nothing behind, release, reservations and utilization.
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr, Error as EngineError};
@@ -12,9 +12,21 @@ fn c(s: &str) -> Cidr {
     Cidr::parse(s).unwrap()
 }
 
+#[path = "support/pg.rs"]
+mod pg;
+
+/// A new empty store on this run's backend (`IPAM_TEST_BACKEND`).
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    let store = match pg::backend() {
+        pg::Backend::Sqlite => Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")),
+        pg::Backend::Postgres => Store::open_database(
+            &pg::cluster().new_database(),
+            c("2001:db8::/32"),
+            std::time::Duration::from_secs(60),
+        ),
+    }
+    .unwrap();
     (dir, store)
 }
 

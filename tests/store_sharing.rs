@@ -1,5 +1,6 @@
 //! The organization's rules in the store's own transactions: who may change the IPAMs, and
 //! which accounts a share reaches (directly, through nested units, through the organization).
+//! On SQLite, or PostgreSQL with `IPAM_TEST_BACKEND=postgres`.
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
 use ipam::store::{Actor, AllocationSpec, Error, OrganizationAccount, PoolSpec, ShareSpec, Store};
@@ -14,12 +15,22 @@ fn who(account: &str) -> Actor {
     Actor::new(account, "us-east-1")
 }
 
+#[path = "support/pg.rs"]
+mod pg;
+
+/// A new empty store on this run's backend (`IPAM_TEST_BACKEND=postgres`: the test process's
+/// own PostgreSQL server).
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        &dir.path().join("ipam.db"),
-        Cidr::parse("2001:db8::/32").unwrap(),
-    )
+    let provided = Cidr::parse("2001:db8::/32").unwrap();
+    let store = match pg::backend() {
+        pg::Backend::Sqlite => Store::open(&dir.path().join("ipam.db"), provided),
+        pg::Backend::Postgres => Store::open_database(
+            &pg::cluster().new_database(),
+            provided,
+            std::time::Duration::from_secs(60),
+        ),
+    }
     .unwrap();
     (dir, store)
 }

@@ -7,6 +7,7 @@ pub mod args;
 mod audit;
 mod check;
 mod discover;
+mod migrate;
 mod orphans;
 pub mod output;
 mod release;
@@ -51,6 +52,7 @@ pub const COMMANDS: &[&Command] = &[
     &discover::COMMAND,
     &serve::COMMAND,
     &check::COMMAND,
+    &migrate::COMMAND,
 ];
 
 /// Why a command failed.
@@ -186,19 +188,11 @@ fn failure(c: &Command, e: &str) -> ExitCode {
     ExitCode::from(c.failure)
 }
 
-/// The existing database `--database` (else the default) names; a CLI that looks must not
-/// create an empty one by mistake.
+/// The existing database `--database` (else the default) names: a file path, or a
+/// `postgres://` URL; a CLI that looks must not create an empty one by mistake.
 fn database(args: &Args) -> Result<PathBuf, Error> {
-    let given = args.get("--database");
-    if let Some(url) =
-        given.filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
-    {
-        return Err(Error::Failed(format!(
-            "--database {url}: this build reads SQLite databases only"
-        )));
-    }
-    let path = crate::defaults::database_path(given.map(String::from));
-    if !path.exists() {
+    let path = crate::defaults::database_path(args.get("--database").map(String::from));
+    if !path.exists() && !path.to_str().is_some_and(crate::store::pg::is_url) {
         return Err(Error::Failed(format!(
             "no database at {} (set --database or IPAM_DATABASE)",
             path.display()
@@ -219,11 +213,19 @@ pub(crate) fn open(args: &Args) -> Result<Store, Error> {
 
 /// Opens an existing database without write access, for the commands that only look
 /// (`serve`, `check`): looking can never change what Terraform relies on. Also returns the
-/// path, as the dashboard names it.
-pub(crate) fn open_read_only(args: &Args) -> Result<(Store, PathBuf), Error> {
+/// name, as the dashboard shows it (a URL without its password).
+pub(crate) fn open_read_only(args: &Args) -> Result<(Store, String), Error> {
     let path = database(args)?;
-    let store = Store::open_read_only(&path, provided_ipv6()?)?;
-    Ok((store, path))
+    match path.to_str().filter(|p| crate::store::pg::is_url(p)) {
+        Some(url) => {
+            let store = Store::open_database_read_only(url, provided_ipv6()?)?;
+            Ok((store, crate::store::pg::redact(url)))
+        }
+        None => {
+            let store = Store::open_read_only(&path, provided_ipv6()?)?;
+            Ok((store, path.display().to_string()))
+        }
+    }
 }
 
 /// The person running the command, as the audit log records them.

@@ -43,7 +43,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     }
     let app = App {
         store,
-        database: path.display().to_string(),
+        database: path,
     };
     server::run(app, listen, out).map_err(|e| Error::Failed(format!("--listen {listen}: {e}")))?;
     Ok(ExitCode::SUCCESS)

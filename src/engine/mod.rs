@@ -6,6 +6,7 @@
 pub mod buddy;
 pub mod cidr;
 pub mod error;
+pub mod place;
 pub mod rules;
 
 pub use buddy::{Block, FreeSpace, MemFree};

@@ -12,7 +12,7 @@ use tfplug::{Attribute, Check, Diagnostics, Pattern, Schema, Type, Value};
 pub fn schema() -> Schema {
     Schema::new()
         .attribute(Attribute::optional("database", Type::String).description(
-            "Where the allocation state lives: a SQLite file path (`sqlite://` prefix optional). Default: `IPAM_DATABASE`, else `ipam.db` in the working directory.",
+            "Where the allocation state lives: a SQLite file path (`sqlite://` prefix optional), or a PostgreSQL server as a libpq URL (`postgres://user:pass@host:5432/ipam?sslmode=require`; what it leaves out comes from the `PG*` environment variables). Default: `IPAM_DATABASE`, else `ipam.db` in the working directory.",
         ))
         .attribute(Attribute::optional("account_id", Type::String).check(ACCOUNT_ID).description(
             "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`.",
@@ -82,13 +82,10 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     if let Some(d) = string(config, "database") {
-        if d.starts_with("postgres://") || d.starts_with("postgresql://") {
-            Failure::at(
-                "database",
-                "PostgreSQL is not supported yet",
-                "Use a SQLite file path for now.",
-            )
-            .report(diags);
+        if crate::store::pg::is_url(&d) {
+            if let Err(e) = crate::store::pg::Target::parse(&d) {
+                Failure::at("database", "Invalid database URL", e.to_string()).report(diags);
+            }
         }
     }
 }

@@ -3,16 +3,19 @@
 
 use super::audit::record;
 use super::free::{key, unkey, SqlFree};
-use super::model::{tags_from, tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
-use super::pool::{load_pool_cidrs, require_pool};
-use super::{new_id, now_secs, Actor, Error, Origin, Result, Store};
+use super::model::{tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
+use super::rows::{
+    allocation_by_name, allocation_row, load_allocation, load_pool_cidrs, require_pool,
+    ALLOCATION_COLUMNS,
+};
+use super::sql::{params, OptionalExtension, Tx};
+use super::{new_id, now_secs, Actor, Error, Result, Store};
 use crate::engine::buddy::{self, Block};
-use crate::engine::rules::check_inside;
+use crate::engine::place::{place as engine_place, Placed, Placement, PoolSpace};
 use crate::engine::{
     AddressFamily, AllocationKind, AllocationRequest, Cidr, Conflict, Error as EngineError,
     FreeSpace, PoolRules,
 };
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// What to allocate, and what for.
 #[derive(Clone, Debug)]
@@ -35,7 +38,7 @@ pub(crate) struct Space {
     pub roots: Vec<Cidr>,
 }
 
-pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
+pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
     // The provider-owned IPv6 space is a pseudo-pool: no rules, only its one root.
     if let Some(ProvidedSpace(cidr)) = ProvidedSpace::from_pool_id(pool_id) {
         return Ok(Space {
@@ -60,66 +63,9 @@ pub(crate) fn space(tx: &Transaction, pool_id: &str) -> Result<Space> {
     })
 }
 
-pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at";
-
-pub(crate) fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Allocation> {
-    let cidr: String = r.get(2)?;
-    let cidr = Cidr::parse(&cidr).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-    })?;
-    Ok(Allocation {
-        id: r.get(0)?,
-        pool_id: r.get(1)?,
-        cidr,
-        kind: AllocationKind::parse(&r.get::<_, String>(3)?).unwrap_or(AllocationKind::Vpc),
-        resource_id: r.get(4)?,
-        name: r.get(5)?,
-        state: AllocationState::parse(&r.get::<_, String>(6)?),
-        expires_at: r.get(7)?,
-        description: r.get(8)?,
-        tags: tags_from(&r.get::<_, String>(9)?),
-        owner_id: r.get(10)?,
-        region: r.get(11)?,
-        disallowed: serde_json::from_str::<Vec<String>>(&r.get::<_, String>(12)?)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|c| Cidr::parse(c).ok())
-            .collect(),
-        origin: match (
-            r.get::<_, Option<String>>(13)?,
-            r.get::<_, Option<String>>(14)?,
-        ) {
-            (Some(dir), workspace) => Some(Origin {
-                dir,
-                workspace: workspace.unwrap_or_else(|| "default".into()),
-            }),
-            _ => None,
-        },
-        origin_at: r.get(15)?,
-    })
-}
-
-pub(crate) fn load_allocation(tx: &Transaction, id: &str) -> Result<Option<Allocation>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE id = ?1"
-        ))?
-        .query_row([id], allocation_row)
-        .optional()?)
-}
-
-fn by_name(tx: &Transaction, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND name = ?2"
-        ))?
-        .query_row([pool_id, name], allocation_row)
-        .optional()?)
-}
-
 /// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
 /// only candidate is the one with the greatest start at or before `target`'s end.
-fn conflict(tx: &Transaction, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
+fn conflict(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
     let row: Option<(String, String, Option<String>)> = tx
         .prepare_cached(
             "SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -137,7 +83,7 @@ fn conflict(tx: &Transaction, pool_id: &str, target: &Cidr) -> Result<Option<Con
 }
 
 /// The largest free blocks of a pool, for exhaustion messages.
-fn largest_free(tx: &Transaction, s: &Space, n: usize) -> Result<Vec<Cidr>> {
+fn largest_free(tx: &Tx, s: &Space, n: usize) -> Result<Vec<Cidr>> {
     let mut stmt = tx.prepare_cached(
         "SELECT start, len FROM free_blocks WHERE pool_id = ?1 ORDER BY len, start LIMIT ?2",
     )?;
@@ -152,7 +98,7 @@ fn largest_free(tx: &Transaction, s: &Space, n: usize) -> Result<Vec<Cidr>> {
     Ok(out)
 }
 
-fn exhausted(tx: &Transaction, s: &Space, len: u8, pending: usize) -> Result<Error> {
+fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize) -> Result<Error> {
     Ok(Error::Engine(EngineError::Exhausted {
         pool_id: s.id.clone(),
         len,
@@ -168,14 +114,11 @@ fn no_cidrs(s: &Space) -> Error {
     ))
 }
 
-/// Where a request would land, checked against everything, without writing.
-pub(crate) enum Placement {
-    /// Carve `target` out of the free block `block`.
-    Carve { block: Block, target: Block },
-}
-
+/// Where a request lands: the engine decides ([`crate::engine::place`]) from the pool's rules,
+/// roots and free index; the store words what only it knows (no CIDR yet, the largest free
+/// blocks when exhausted) and names the allocation holding a taken block.
 pub(crate) fn place(
-    tx: &Transaction,
+    tx: &Tx,
     s: &Space,
     request: &AllocationRequest,
     disallowed: &[Cidr],
@@ -183,89 +126,38 @@ pub(crate) fn place(
     if s.roots.is_empty() {
         return Err(no_cidrs(s));
     }
-    for d in disallowed {
-        if d.family() != s.family {
-            return Err(EngineError::FamilyMismatch {
-                cidr: *d,
-                family: s.family,
-            }
-            .into());
-        }
-    }
-    let mut fs = SqlFree { tx, pool_id: &s.id };
-    match request {
-        AllocationRequest::Explicit(c) => {
-            check_inside(c, s.family, &s.id, &s.roots)?;
-            s.rules.check_len(c.prefix_len())?;
-            if let Some(d) = disallowed.iter().find(|d| d.overlaps(c)) {
-                return Err(Error::Refused(format!(
-                    "{c} overlaps the disallowed CIDR {d}"
-                )));
-            }
-            match buddy::free_block_holding(&mut fs, s.family, c)? {
-                Some(block) => Ok(Placement::Carve {
-                    block,
-                    target: Block {
-                        start: c.start(),
-                        len: c.prefix_len(),
-                    },
-                }),
-                None => match conflict(tx, &s.id, c)? {
-                    Some(conflict) => {
-                        let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
-                        let next_free = buddy::lowest_fit(
-                            &mut fs,
-                            s.family,
-                            min_root,
-                            c.prefix_len(),
-                            disallowed,
-                        )?
-                        .map(|(_, t)| Cidr::from_start(s.family, t.start, t.len));
-                        Err(EngineError::Overlap {
-                            cidr: *c,
-                            conflict,
-                            next_free,
-                        }
-                        .into())
-                    }
-                    None => Err(EngineError::InUse {
-                        cidr: *c,
-                        pool_id: s.id.clone(),
-                    }
-                    .into()),
-                },
-            }
-        }
-        AllocationRequest::Netmask(_) | AllocationRequest::PoolDefault => {
-            let asked = match request {
-                AllocationRequest::Netmask(n) => Some(*n),
-                _ => None,
-            };
-            let len = s.rules.resolve_len(asked)?;
-            let min_root = s.roots.iter().map(Cidr::prefix_len).min().unwrap_or(0);
-            match buddy::lowest_fit(&mut fs, s.family, min_root, len, disallowed)? {
-                Some((block, target)) => Ok(Placement::Carve { block, target }),
-                None => Err(exhausted(tx, s, len, 0)?),
-            }
-        }
+    let pool = PoolSpace {
+        id: &s.id,
+        family: s.family,
+        rules: &s.rules,
+        roots: &s.roots,
+    };
+    let mut fs = SqlFree::new(tx, &s.id);
+    let mut holder = |c: &Cidr| conflict(tx, &s.id, c);
+    match engine_place(&mut fs, &pool, request, disallowed, &mut holder)? {
+        Placed::At(p) => Ok(p),
+        Placed::Exhausted { len } => Err(exhausted(tx, s, len, 0)?),
+        Placed::Disallowed { cidr, disallowed } => Err(Error::Refused(format!(
+            "{cidr} overlaps the disallowed CIDR {disallowed}"
+        ))),
     }
 }
 
-pub(crate) fn commit_placement(tx: &Transaction, s: &Space, p: &Placement) -> Result<Cidr> {
-    let Placement::Carve { block, target } = p;
-    let mut fs = SqlFree { tx, pool_id: &s.id };
-    buddy::carve(&mut fs, s.family, *block, *target)?;
-    Ok(Cidr::from_start(s.family, target.start, target.len))
+/// Records the engine's placement: the free index loses `target` (its block split around it).
+pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
+    let mut fs = SqlFree::new(tx, &s.id);
+    buddy::carve(&mut fs, s.family, p.block, p.target)?;
+    Ok(p.cidr(s.family))
 }
 
 /// Releases reservations whose time is up, so their space returns to the pool.
-pub(crate) fn sweep_expired(tx: &Transaction, actor: &Actor, s: &Space) -> Result<()> {
+pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space) -> Result<()> {
     let expired: Vec<String> = tx
         .prepare_cached(
             "SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND expires_at < ?2",
         )?
         .query_map(params![s.id, now_secs()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     for id in expired {
         release_tx(tx, actor, &id, "expire-reservation")?;
     }
@@ -282,11 +174,7 @@ pub(crate) struct Insert<'a> {
 /// The allocation of `pool_id` overlapping `target`, found from the allocations themselves
 /// (never from the free index): the one starting at or before `target` that reaches into it,
 /// or the first starting inside it. Two indexed lookups.
-pub(crate) fn overlapping(
-    tx: &Transaction,
-    pool_id: &str,
-    target: &Cidr,
-) -> Result<Option<(String, Cidr)>> {
+pub(crate) fn overlapping(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<(String, Cidr)>> {
     let before: Option<(String, String)> = tx
         .prepare_cached(
             "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -307,7 +195,7 @@ pub(crate) fn overlapping(
 
 /// Refuses to record `cidr` in `pool_id` when an allocation there already holds part of it:
 /// the last line of defence against a wrong free index.
-fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
+fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
     match overlapping(tx, pool_id, cidr)? {
         Some((id, held)) => Err(Error::Inconsistent(format!(
             "refusing to allocate {cidr} in the pool {pool_id}: the allocation {id} already holds {held}, although the free index lists it as free; run `terraform-provider-ipam verify --repair`"
@@ -318,7 +206,7 @@ fn guard(tx: &Transaction, pool_id: &str, cidr: &Cidr) -> Result<()> {
 
 /// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
 /// the pool's allocations.
-fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
+fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
@@ -369,7 +257,7 @@ fn insert(tx: &Transaction, actor: &Actor, i: Insert) -> Result<Allocation> {
 
 /// Allocates inside `tx`: checks, places, carves and records.
 pub(crate) fn allocate_tx(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     spec: &AllocationSpec,
     state: AllocationState,
@@ -381,7 +269,7 @@ pub(crate) fn allocate_tx(
         s.rules.check_tags(&spec.tags)?;
     }
     if let Some(name) = &spec.name {
-        if let Some(existing) = by_name(tx, &s.id, name)? {
+        if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
             return Err(Error::NameTaken {
                 name: name.clone(),
                 pool_id: s.id.clone(),
@@ -390,10 +278,7 @@ pub(crate) fn allocate_tx(
             });
         }
     }
-    let target = |p: &Placement| {
-        let Placement::Carve { target, .. } = p;
-        Cidr::from_start(s.family, target.start, target.len)
-    };
+    let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
     if overlapping(tx, &s.id, &target(&placement))?.is_some() {
         // The free index offered a block an allocation holds: rebuild the pool's index from
@@ -416,12 +301,7 @@ pub(crate) fn allocate_tx(
 }
 
 /// Gives an allocation's block back to its pool, merging buddies, inside `tx`.
-pub(crate) fn release_tx(
-    tx: &Transaction,
-    actor: &Actor,
-    id: &str,
-    action: &str,
-) -> Result<Allocation> {
+pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Result<Allocation> {
     let a = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
         kind: "allocation",
         id: id.into(),
@@ -433,10 +313,7 @@ pub(crate) fn release_tx(
     tx.prepare_cached("DELETE FROM allocations WHERE id = ?1")?
         .execute([id])?;
     if let Some(root) = roots.iter().find(|r| r.contains(&a.cidr)) {
-        let mut fs = SqlFree {
-            tx,
-            pool_id: &a.pool_id,
-        };
+        let mut fs = SqlFree::new(tx, &a.pool_id);
         buddy::release(
             &mut fs,
             a.cidr.family(),
@@ -458,11 +335,7 @@ fn cidrs_json(c: &[Cidr]) -> String {
 }
 
 /// The allocations of `pool_id` lying inside `c` (for auto-import into a child pool).
-pub(crate) fn allocations_inside(
-    tx: &Transaction,
-    pool_id: &str,
-    c: &Cidr,
-) -> Result<Vec<Allocation>> {
+pub(crate) fn allocations_inside(tx: &Tx, pool_id: &str, c: &Cidr) -> Result<Vec<Allocation>> {
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 AND kind != 'ipam-pool' AND state = 'allocated' ORDER BY start"
     ))?;
@@ -471,7 +344,7 @@ pub(crate) fn allocations_inside(
         allocation_row,
     )?;
     Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<Result<Vec<_>>>()?
         .into_iter()
         .filter(|a| c.contains(&a.cidr))
         .collect())
@@ -479,14 +352,14 @@ pub(crate) fn allocations_inside(
 
 /// Moves an allocation, id and all, into `pool_id` as an imported allocation: auto-import keeps
 /// the ids Terraform states hold.
-pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
+pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Result<()> {
     let s = space(tx, pool_id)?;
-    let Placement::Carve { block, target } =
-        place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[]).or_else(|_| {
+    let Placement { block, target } = place(tx, &s, &AllocationRequest::Explicit(a.cidr), &[])
+        .or_else(|_| {
             // The child's guardrails do not apply to what was there before them.
-            let mut fs = SqlFree { tx, pool_id };
+            let mut fs = SqlFree::new(tx, pool_id);
             buddy::free_block_holding(&mut fs, s.family, &a.cidr)?
-                .map(|block| Placement::Carve {
+                .map(|block| Placement {
                     block,
                     target: Block {
                         start: a.cidr.start(),
@@ -501,7 +374,7 @@ pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &s
                 })
         })?;
     guard(tx, pool_id, &a.cidr)?;
-    commit_placement(tx, &s, &Placement::Carve { block, target })?;
+    commit_placement(tx, &s, &Placement { block, target })?;
     super::history::record(tx, pool_id)?;
     tx.prepare_cached(
         "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
@@ -529,7 +402,9 @@ pub(crate) fn adopt(tx: &Transaction, actor: &Actor, a: &Allocation, pool_id: &s
 
 impl Store {
     pub fn allocate(&self, actor: &Actor, spec: &AllocationSpec) -> Result<Allocation> {
-        self.write(|tx| allocate_tx(tx, actor, spec, AllocationState::Allocated, None))
+        self.write_pool(&spec.pool_id, |tx| {
+            allocate_tx(tx, actor, spec, AllocationState::Allocated, None)
+        })
     }
 
     pub fn get_allocation(&self, id: &str) -> Result<Option<Allocation>> {
@@ -537,7 +412,7 @@ impl Store {
     }
 
     pub fn find_allocation_by_name(&self, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
-        self.read(|tx| by_name(tx, pool_id, name))
+        self.read(|tx| allocation_by_name(tx, pool_id, name))
     }
 
     pub fn update_allocation(
@@ -547,7 +422,7 @@ impl Store {
         description: Option<String>,
         tags: Tags,
     ) -> Result<Allocation> {
-        self.write(|tx| {
+        self.write_allocation(id, |tx| {
             let before = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
                 kind: "allocation",
                 id: id.into(),
@@ -579,7 +454,9 @@ impl Store {
 
     /// Releases an allocation now; its block is free for the next request.
     pub fn release(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.write(|tx| release_tx(tx, actor, id, "release-allocation").map(|_| ()))
+        self.write_allocation(id, |tx| {
+            release_tx(tx, actor, id, "release-allocation").map(|_| ())
+        })
     }
 
     /// Every allocation of a pool, reservations included, in address order.
@@ -590,7 +467,7 @@ impl Store {
                 "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE pool_id = ?1 ORDER BY start"
             ))?;
             let rows = stmt.query_map([pool_id], allocation_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -606,7 +483,7 @@ impl Store {
             let request = len
                 .map(AllocationRequest::Netmask)
                 .unwrap_or(AllocationRequest::PoolDefault);
-            let Placement::Carve { target, .. } = place(tx, &s, &request, disallowed)?;
+            let Placement { target, .. } = place(tx, &s, &request, disallowed)?;
             Ok(Cidr::from_start(s.family, target.start, target.len))
         })
     }
@@ -621,7 +498,7 @@ impl Store {
                 s.rules.check_tags(&spec.tags)?;
             }
             if let Some(name) = &spec.name {
-                if let Some(existing) = by_name(tx, &s.id, name)? {
+                if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
                     if existing.state == AllocationState::Allocated {
                         return Err(Error::NameTaken {
                             name: name.clone(),
@@ -632,10 +509,10 @@ impl Store {
                     }
                 }
             }
-            let Placement::Carve { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
+            let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;
             if !pending.is_empty() {
-                let mut fs = SqlFree { tx, pool_id: &s.id };
+                let mut fs = SqlFree::new(tx, &s.id);
                 let counts = fs.counts()?;
                 let mut all = pending.to_vec();
                 all.push(len);
@@ -644,93 +521,6 @@ impl Store {
                 }
             }
             Ok(len)
-        })
-    }
-
-    /// Reserves a block under (pool, name) at plan time: the same name gets the same block
-    /// until the reservation is applied or expires after `ttl_secs`.
-    pub fn reserve(
-        &self,
-        actor: &Actor,
-        spec: &AllocationSpec,
-        ttl_secs: i64,
-    ) -> Result<Allocation> {
-        let name = spec
-            .name
-            .clone()
-            .ok_or_else(|| Error::Refused("a reservation needs a name".into()))?;
-        self.write(|tx| {
-            let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
-            let expires = now_secs() + ttl_secs;
-            if let Some(existing) = by_name(tx, &s.id, &name)? {
-                if existing.state == AllocationState::Allocated {
-                    return Err(Error::NameTaken {
-                        name: name.clone(),
-                        pool_id: s.id.clone(),
-                        id: existing.id.clone(),
-                        cidr: existing.cidr,
-                    });
-                }
-                let fits = match &spec.request {
-                    AllocationRequest::Explicit(c) => *c == existing.cidr,
-                    AllocationRequest::Netmask(n) => *n == existing.cidr.prefix_len(),
-                    AllocationRequest::PoolDefault => {
-                        s.rules.default_len == Some(existing.cidr.prefix_len())
-                    }
-                };
-                if fits {
-                    tx.execute(
-                        "UPDATE allocations SET expires_at = ?2 WHERE id = ?1",
-                        params![existing.id, expires],
-                    )?;
-                    return load_allocation(tx, &existing.id)?.ok_or(Error::NotFound {
-                        kind: "allocation",
-                        id: existing.id,
-                    });
-                }
-                // The request changed since it was reserved: give the old block back first.
-                release_tx(tx, actor, &existing.id, "release-reservation")?;
-            }
-            allocate_tx(tx, actor, spec, AllocationState::Reserved, Some(expires))
-        })
-    }
-
-    /// Turns the reservation of (pool, name) into an allocation of exactly `cidr`. If the
-    /// reservation expired, the block is taken again if it is still free.
-    pub fn claim(&self, actor: &Actor, spec: &AllocationSpec, cidr: Cidr) -> Result<Allocation> {
-        let name = spec
-            .name
-            .clone()
-            .ok_or_else(|| Error::Refused("a claim needs a name".into()))?;
-        self.write(|tx| {
-            let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
-            s.rules.check_tags(&spec.tags)?;
-            match by_name(tx, &s.id, &name)? {
-                Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {
-                    tx.execute(
-                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6, origin_dir = ?7, origin_workspace = ?8, origin_at = ?9 WHERE id = ?1",
-                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs()],
-                    )?;
-                    let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
-                    record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;
-                    Ok(a)
-                }
-                Some(other) => Err(Error::Refused(format!(
-                    "the plan reserved {cidr} for {name:?}, but the pool now has {} under that name ({}); run terraform plan again",
-                    other.cidr, other.id
-                ))),
-                None => {
-                    let mut explicit = spec.clone();
-                    explicit.request = AllocationRequest::Explicit(cidr);
-                    allocate_tx(tx, actor, &explicit, AllocationState::Allocated, None).map_err(|e| {
-                        Error::Refused(format!(
-                            "the reservation of {cidr} for {name:?} expired and the block is no longer free ({e}); run terraform plan again"
-                        ))
-                    })
-                }
-            }
         })
     }
 }

@@ -1,10 +1,10 @@
 //! The append-only audit log: who changed what, with the record before and after.
 
+use super::sql::{params, Tx};
 use super::{now_secs, Actor, Result};
-use rusqlite::{params, Transaction};
 
 pub fn record(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     action: &str,
     object_id: &str,
@@ -57,7 +57,7 @@ impl super::Store {
         self.read(|tx| {
             let mut stmt = tx.prepare_cached(
                 "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
-                 WHERE ?1 IS NULL OR object_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                 WHERE CAST(?1 AS TEXT) IS NULL OR object_id = ?1 ORDER BY seq DESC LIMIT ?2",
             )?;
             let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
             let rows = stmt.query_map(params![object_id, limit], |r| {
@@ -71,7 +71,7 @@ impl super::Store {
                     after: json(r.get(6)?),
                 })
             })?;
-            let mut events = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut events = rows.collect::<Result<Vec<_>>>()?;
             events.reverse();
             Ok(events)
         })

@@ -5,13 +5,13 @@
 use super::allocation::{allocate_tx, AllocationSpec};
 use super::audit::record;
 use super::model::{tags_from, tags_json, AllocationState, Tags};
-use super::pool::{load_pool, load_pool_cidrs};
+use super::rows::{load_ipam, load_pool, load_pool_cidrs};
+use super::sql::{params, OptionalExtension, Row, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use crate::discovery::{
     assess, read_sources, AllocView, Assessment, Compliance, Finding, PoolView, Source, SourceError,
 };
 use crate::engine::{AllocationKind, AllocationRequest, Cidr};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -122,7 +122,7 @@ fn strings_from(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<Discovery> {
+fn row(r: &Row) -> Result<Discovery> {
     Ok(Discovery {
         id: r.get(0)?,
         description: r.get(1)?,
@@ -137,25 +137,23 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Discovery> {
     })
 }
 
-fn load(tx: &Transaction, id: &str) -> Result<Option<Discovery>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM resource_discoveries WHERE id = ?1"
-        ))?
-        .query_row([id], row)
-        .optional()?)
+fn load(tx: &Tx, id: &str) -> Result<Option<Discovery>> {
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM resource_discoveries WHERE id = ?1"
+    ))?
+    .query_row([id], row)
+    .optional()
 }
 
-fn require(tx: &Transaction, id: &str) -> Result<Discovery> {
+fn require(tx: &Tx, id: &str) -> Result<Discovery> {
     load(tx, id)?.ok_or_else(|| Error::NotFound {
         kind: "resource discovery",
         id: id.into(),
     })
 }
 
-fn load_association(tx: &Transaction, id: &str) -> Result<Option<DiscoveryAssociation>> {
-    Ok(tx
-        .prepare_cached(
+fn load_association(tx: &Tx, id: &str) -> Result<Option<DiscoveryAssociation>> {
+    tx.prepare_cached(
             "SELECT id, discovery_id, ipam_id, owner_id FROM resource_discovery_associations WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -166,12 +164,12 @@ fn load_association(tx: &Transaction, id: &str) -> Result<Option<DiscoveryAssoci
                 owner_id: r.get(3)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
 /// The pools and allocations discovered resources are compared with: those of the default
 /// private scope of every IPAM associated with the discovery.
-fn scope_of(tx: &Transaction, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<AllocView>)> {
+fn scope_of(tx: &Tx, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<AllocView>)> {
     let pool_ids: Vec<String> = tx
         .prepare_cached(
             "SELECT p.id FROM pools p JOIN ipams i ON i.id = p.ipam_id
@@ -179,7 +177,7 @@ fn scope_of(tx: &Transaction, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<
              WHERE a.discovery_id = ?1 AND p.scope_id = i.private_scope_id ORDER BY p.id",
         )?
         .query_map([discovery_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let mut pools = Vec::new();
     let mut allocations = Vec::new();
     for id in pool_ids {
@@ -223,7 +221,7 @@ fn scope_of(tx: &Transaction, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<
 }
 
 /// Adopts `f` into its pool: an allocation of type `vpc` for the discovered resource, audited.
-fn adopt(tx: &Transaction, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<String> {
+fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<String> {
     let r = &f.resource;
     let spec = AllocationSpec {
         pool_id: pool_id.to_string(),
@@ -258,7 +256,7 @@ fn adopt(tx: &Transaction, actor: &Actor, f: &mut Finding, pool_id: &str) -> Res
     Ok(a.id)
 }
 
-fn insert_findings(tx: &Transaction, id: &str, at: i64, findings: &[Finding]) -> Result<()> {
+fn insert_findings(tx: &Tx, id: &str, at: i64, findings: &[Finding]) -> Result<()> {
     tx.prepare_cached("DELETE FROM discovered_cidrs WHERE discovery_id = ?1")?
         .execute([id])?;
     let mut stmt = tx.prepare_cached(
@@ -315,8 +313,8 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM resource_discoveries ORDER BY created_at, id"
             ))?;
-            let rows = stmt.query_map([], row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map((), row)?;
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -349,7 +347,7 @@ impl Store {
             let assoc: Vec<String> = tx
                 .prepare_cached("SELECT ipam_id FROM resource_discovery_associations WHERE discovery_id = ?1 ORDER BY ipam_id")?
                 .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             if !assoc.is_empty() {
                 return Err(Error::Refused(format!(
                     "the resource discovery {id} is still associated with {}; destroy its ipam_resource_discovery_association first",
@@ -370,7 +368,7 @@ impl Store {
     ) -> Result<DiscoveryAssociation> {
         self.write(|tx| {
             require(tx, discovery_id)?;
-            super::ipam::load_ipam(tx, ipam_id)?.ok_or_else(|| Error::NotFound {
+            load_ipam(tx, ipam_id)?.ok_or_else(|| Error::NotFound {
                 kind: "IPAM",
                 id: ipam_id.into(),
             })?;
@@ -405,11 +403,11 @@ impl Store {
     /// `resource_discovery_association_count`).
     pub fn count_discovery_associations(&self, ipam_id: &str) -> Result<i64> {
         self.read(|tx| {
-            Ok(tx.query_row(
+            tx.query_row(
                 "SELECT COUNT(*) FROM resource_discovery_associations WHERE ipam_id = ?1",
                 [ipam_id],
                 |r| r.get(0),
-            )?)
+            )
         })
     }
 
@@ -456,7 +454,8 @@ impl Store {
                 excluded: d.excluded_resource_ids.iter().cloned().collect(),
                 regions: d.regions(),
             };
-            let mut findings = assess(resources, &a);
+            // A write may run again (PostgreSQL retries): each run assesses its own copy.
+            let mut findings = assess(resources.clone(), &a);
             let mut adopted = Vec::new();
             for f in &mut findings {
                 if let Some(pool) = f.adopt.clone() {

@@ -1,8 +1,9 @@
 //! The buddy system's free-block index in SQLite: the engine's [`FreeSpace`] over one pool's
 //! rows, inside the caller's transaction. Every lookup is one indexed range query.
 
+use super::sql::{params, Dialect, OptionalExtension, Tx};
+use super::Result;
 use crate::engine::{Block, FreeSpace};
-use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::BTreeMap;
 
 /// u128 as 16 big-endian bytes: SQLite compares BLOBs bytewise, so order is numeric order.
@@ -17,12 +18,50 @@ pub fn unkey(b: &[u8]) -> u128 {
     u128::from_be_bytes(a)
 }
 
-pub struct SqlFree<'a> {
-    pub tx: &'a Transaction<'a>,
-    pub pool_id: &'a str,
+pub struct SqlFree<'t, 'a> {
+    pub tx: &'t Tx<'a>,
+    pub pool_id: &'t str,
+    /// On PostgreSQL: the lowest free block of every prefix length from some length up, read
+    /// in one query, since every lookup is a round trip to the server and the allocator asks
+    /// for one per length. Forgotten on every change to the index.
+    firsts: Option<(u8, BTreeMap<u8, Block>)>,
 }
 
-fn block(r: &rusqlite::Row) -> rusqlite::Result<Block> {
+impl<'t, 'a> SqlFree<'t, 'a> {
+    pub fn new(tx: &'t Tx<'a>, pool_id: &'t str) -> Self {
+        SqlFree {
+            tx,
+            pool_id,
+            firsts: None,
+        }
+    }
+
+    /// The lowest free block of each length from `len` up (PostgreSQL), from the cache or in
+    /// one query of one index probe per length.
+    fn firsts_from(&mut self, len: u8) -> Result<&BTreeMap<u8, Block>> {
+        if !matches!(&self.firsts, Some((from, _)) if *from <= len) {
+            let rows = self
+                .tx
+                .prepare_cached(
+                    "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), 128) AS l(len)
+                     CROSS JOIN LATERAL (SELECT start FROM free_blocks
+                         WHERE pool_id = ?1 AND len = l.len ORDER BY start LIMIT 1) AS b",
+                )?
+                .query_map(params![self.pool_id, len], |r| {
+                    Ok((r.get::<_, i64>(0)? as u8, unkey(&r.get::<_, Vec<u8>>(1)?)))
+                })?
+                .collect::<Result<Vec<_>>>()?;
+            let map = rows
+                .into_iter()
+                .map(|(len, start)| (len, Block { start, len }))
+                .collect();
+            self.firsts = Some((len, map));
+        }
+        Ok(&self.firsts.as_ref().expect("just filled").1)
+    }
+}
+
+fn block(r: &super::sql::Row) -> Result<Block> {
     let start: Vec<u8> = r.get(0)?;
     let len: i64 = r.get(1)?;
     Ok(Block {
@@ -31,10 +70,13 @@ fn block(r: &rusqlite::Row) -> rusqlite::Result<Block> {
     })
 }
 
-impl FreeSpace for SqlFree<'_> {
-    type Error = rusqlite::Error;
+impl FreeSpace for SqlFree<'_, '_> {
+    type Error = super::Error;
 
-    fn first_of_len(&mut self, len: u8, from: u128) -> rusqlite::Result<Option<Block>> {
+    fn first_of_len(&mut self, len: u8, from: u128) -> Result<Option<Block>> {
+        if from == 0 && self.tx.dialect() == Dialect::Postgres {
+            return Ok(self.firsts_from(len)?.get(&len).copied());
+        }
         self.tx
             .prepare_cached(
                 "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND len = ?2 AND start >= ?3 ORDER BY start LIMIT 1",
@@ -43,7 +85,7 @@ impl FreeSpace for SqlFree<'_> {
             .optional()
     }
 
-    fn at_or_before(&mut self, addr: u128) -> rusqlite::Result<Option<Block>> {
+    fn at_or_before(&mut self, addr: u128) -> Result<Option<Block>> {
         self.tx
             .prepare_cached(
                 "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
@@ -52,21 +94,23 @@ impl FreeSpace for SqlFree<'_> {
             .optional()
     }
 
-    fn add(&mut self, b: Block) -> rusqlite::Result<()> {
+    fn add(&mut self, b: Block) -> Result<()> {
+        self.firsts = None;
         self.tx
             .prepare_cached("INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, ?2, ?3)")?
             .execute(params![self.pool_id, key(b.start), b.len])?;
         Ok(())
     }
 
-    fn remove(&mut self, b: Block) -> rusqlite::Result<()> {
+    fn remove(&mut self, b: Block) -> Result<()> {
+        self.firsts = None;
         self.tx
             .prepare_cached("DELETE FROM free_blocks WHERE pool_id = ?1 AND start = ?2")?
             .execute(params![self.pool_id, key(b.start)])?;
         Ok(())
     }
 
-    fn counts(&mut self) -> rusqlite::Result<BTreeMap<u8, u128>> {
+    fn counts(&mut self) -> Result<BTreeMap<u8, u128>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT len, COUNT(*) FROM free_blocks WHERE pool_id = ?1 GROUP BY len",
         )?;

@@ -4,9 +4,9 @@
 //! the table by time rather than by the number of allocations.
 
 use super::free::SqlFree;
+use super::sql::{params, OptionalExtension, Tx};
 use super::{now_secs, Result};
 use crate::engine::{block_size, AddressFamily, FreeSpace};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// One point of a pool's utilization history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct HistoryPoint {
 
 /// Records `pool_id`'s counts as they stand in `tx`. The provider-owned IPv6 pseudo-pool and
 /// unknown ids are skipped: only real pools have a chart.
-pub(crate) fn record(tx: &Transaction, pool_id: &str) -> Result<()> {
+pub(crate) fn record(tx: &Tx, pool_id: &str) -> Result<()> {
     let family: Option<String> = tx
         .prepare_cached("SELECT family FROM pools WHERE id = ?1")?
         .query_row([pool_id], |r| r.get(0))
@@ -32,7 +32,7 @@ pub(crate) fn record(tx: &Transaction, pool_id: &str) -> Result<()> {
     for len in stmt.query_map([pool_id], |r| r.get::<_, i64>(0))? {
         total = total.saturating_add(block_size(family, len? as u8));
     }
-    let free = SqlFree { tx, pool_id }
+    let free = SqlFree::new(tx, pool_id)
         .counts()?
         .iter()
         .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))
@@ -52,13 +52,8 @@ pub(crate) fn record(tx: &Transaction, pool_id: &str) -> Result<()> {
 
 /// The newest `limit` points of `pool_id`, oldest first. A database whose schema predates the
 /// history table (opened read-only, so not migrated) has no history: an empty list.
-pub(crate) fn load(tx: &Transaction, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'utilization_history')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
+pub(crate) fn load(tx: &Tx, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {
+    if !tx.table_exists("utilization_history")? {
         return Ok(Vec::new());
     }
     let mut stmt = tx.prepare_cached(

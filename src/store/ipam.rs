@@ -1,9 +1,10 @@
 //! IPAMs and their scopes.
 
 use super::audit::record;
-use super::model::{tags_from, tags_json, Ipam, Scope, ScopeType, Tags};
+use super::model::{tags_json, Ipam, Scope, ScopeType, Tags};
+use super::rows::{load_ipam, load_scope};
+use super::sql::{params, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 fn ipam_json(i: &Ipam) -> serde_json::Value {
@@ -14,51 +15,7 @@ fn scope_json(s: &Scope) -> serde_json::Value {
     json!({"id": s.id, "ipam_id": s.ipam_id, "type": s.scope_type.as_str(), "description": s.description, "tags": s.tags})
 }
 
-pub(crate) fn load_ipam(tx: &Transaction, id: &str) -> Result<Option<Ipam>> {
-    let row = tx
-        .prepare_cached(
-            "SELECT id, description, operating_regions, tags, owner_id, private_scope_id, public_scope_id,
-                    (SELECT COUNT(*) FROM scopes s WHERE s.ipam_id = ipams.id)
-             FROM ipams WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(Ipam {
-                id: r.get(0)?,
-                description: r.get(1)?,
-                operating_regions: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
-                tags: tags_from(&r.get::<_, String>(3)?),
-                owner_id: r.get(4)?,
-                private_default_scope_id: r.get(5)?,
-                public_default_scope_id: r.get(6)?,
-                scope_count: r.get(7)?,
-            })
-        })
-        .optional()?;
-    Ok(row)
-}
-
-pub(crate) fn load_scope(tx: &Transaction, id: &str) -> Result<Option<Scope>> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT id, ipam_id, scope_type, is_default, description, tags,
-                    (SELECT COUNT(*) FROM pools p WHERE p.scope_id = scopes.id)
-             FROM scopes WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(Scope {
-                id: r.get(0)?,
-                ipam_id: r.get(1)?,
-                scope_type: ScopeType::parse(&r.get::<_, String>(2)?),
-                is_default: r.get(3)?,
-                description: r.get(4)?,
-                tags: tags_from(&r.get::<_, String>(5)?),
-                pool_count: r.get(6)?,
-            })
-        })
-        .optional()?)
-}
-
-fn insert_scope(tx: &Transaction, s: &Scope) -> Result<()> {
+fn insert_scope(tx: &Tx, s: &Scope) -> Result<()> {
     tx.execute(
         "INSERT INTO scopes (id, ipam_id, scope_type, is_default, description, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![s.id, s.ipam_id, s.scope_type.as_str(), s.is_default, s.description, tags_json(&s.tags)],
@@ -80,7 +37,7 @@ impl Store {
             let regions = if operating_regions.is_empty() {
                 vec![actor.region.clone()]
             } else {
-                operating_regions
+                operating_regions.clone()
             };
             let private = new_id("ipam-scope");
             let public = new_id("ipam-scope");
@@ -113,9 +70,7 @@ impl Store {
     pub fn all_operating_regions(&self) -> Result<std::collections::BTreeSet<String>> {
         self.read(|tx| {
             let mut stmt = tx.prepare_cached("SELECT operating_regions FROM ipams")?;
-            let lists: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let lists: Vec<String> = stmt.query_map((), |r| r.get(0))?.collect::<Result<_>>()?;
             Ok(lists
                 .iter()
                 .flat_map(|l| serde_json::from_str::<Vec<String>>(l).unwrap_or_default())
@@ -140,11 +95,11 @@ impl Store {
             let regions = if operating_regions.is_empty() {
                 vec![actor.region.clone()]
             } else {
-                operating_regions
+                operating_regions.clone()
             };
             // A pool's locale must stay one of the IPAM's operating regions.
             let mut stmt = tx.prepare_cached("SELECT DISTINCT locale FROM pools WHERE ipam_id = ?1 AND locale IS NOT NULL")?;
-            let locales: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let locales: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_>>()?;
             if let Some(l) = locales.iter().find(|l| !regions.contains(l)) {
                 return Err(Error::Refused(format!(
                     "operating_regions must keep {l:?}: pools of this IPAM use it as their locale"
@@ -168,7 +123,7 @@ impl Store {
             let pools: Vec<String> = tx
                 .prepare_cached("SELECT id FROM pools WHERE ipam_id = ?1 AND parent_id IS NULL")?
                 .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             let total: i64 = tx.query_row("SELECT COUNT(*) FROM pools WHERE ipam_id = ?1", [id], |r| r.get(0))?;
             if total > 0 && !cascade {
                 return Err(Error::Refused(format!(
@@ -202,8 +157,8 @@ impl Store {
                 ipam_id: ipam_id.into(),
                 scope_type: ScopeType::Private,
                 is_default: false,
-                description,
-                tags,
+                description: description.clone(),
+                tags: tags.clone(),
                 pool_count: 0,
             };
             insert_scope(tx, &s)?;

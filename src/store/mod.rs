@@ -1,13 +1,36 @@
-//! The SQLite store: schema, migrations, transactions; engine state in and out.
+//! The store: schema, migrations, transactions; engine state in and out. One store logic over
+//! two backends, a SQLite file or a PostgreSQL server.
 //!
-//! One file is shared by every Terraform configuration (and process) that points at it.
-//! Every mutation is one `BEGIN IMMEDIATE` transaction, so concurrent runs queue on SQLite's
-//! write lock instead of racing, and a refused request leaves nothing behind. The store keeps
+//! One database is shared by every Terraform configuration (and process) that points at it.
+//! Every mutation is one transaction that first takes the write lock (SQLite: `BEGIN
+//! IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock, see [`backend`]), so concurrent
+//! runs queue instead of racing, and a refused request leaves nothing behind. The store keeps
 //! records; the engine decides.
+//!
+//! # Writing a store function (for both backends)
+//!
+//! 1. Take `tx: &Tx` ([`sql::Tx`]) and write the SQL once with `?1`, `?2`… parameters; PostgreSQL
+//!    receives them as `$1`, `$2`. Bind with `params![..]` or an array, read with
+//!    `row.get::<_, T>(i)` (`i64`, `bool`, `String`, `Vec<u8>`, `Option<_>`), and use
+//!    `.optional()` for "at most one row". Only integers, text, bytes and NULL cross.
+//! 2. Use SQL both dialects share: no `sqlite_master`, no `IFNULL` (use `COALESCE`), no
+//!    `GROUP_CONCAT`; cast aggregates that PostgreSQL widens (`CAST(SUM(x) AS BIGINT)`). For the
+//!    rare statement that must differ, branch on `tx.dialect()`.
+//! 3. Expose it on [`Store`] through `self.write_pool(pool_id, |tx| ..)` (a change to one pool's
+//!    allocations), `self.write(|tx| ..)` (any other change: excludes every writer), `self.read`
+//!    (a snapshot) or `self.dry_run` (a plan-time check that is always rolled back). A write
+//!    may run again after a serialization failure or deadlock, so its closure must be
+//!    repeatable (clone what it consumes). A write that changes a pool's allocations without
+//!    holding that pool's lock (under `write_pool`, or `write`) is a bug.
+//! 4. A new table or column: append a step to both `MIGRATIONS` lists in [`migrate`] (SQLite and
+//!    PostgreSQL spellings, same version number); PostgreSQL integers are `BIGINT`, bytes `BYTEA`.
+//! 5. Row loaders live in [`rows`]; every module takes them from there (no import circles).
 
 mod allocation;
 mod audit;
 mod aws;
+mod backend;
+mod copy;
 mod discovery;
 pub mod free;
 mod history;
@@ -17,17 +40,22 @@ mod model;
 mod open;
 mod organization;
 mod origin;
+pub mod pg;
 mod planning;
 mod pool;
 mod pool_cidr;
 mod recovery;
+mod reservation;
+mod rows;
 mod share;
+pub mod sql;
 mod utilization;
 mod verify;
 pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use copy::CopyReport;
 pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
 pub use model::*;
@@ -40,7 +68,8 @@ pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, Ut
 pub use verify::Fault;
 
 use crate::engine;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use backend::Conn;
+use sql::Tx;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::sync::Mutex;
@@ -95,6 +124,19 @@ pub enum Error {
     ReadOnly,
     #[error("database error: {0}")]
     Sql(rusqlite::Error),
+    /// A PostgreSQL error the store has no better word for (SQLSTATE `code`).
+    #[error("database error: {message}")]
+    Postgres { code: String, message: String },
+    /// The database server cannot be reached, refused the login, or dropped the connection:
+    /// nothing was written by the failed request.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A row's column did not hold what the store expected.
+    #[error("database error: unexpected column value: {0}")]
+    Column(String),
+    /// A query that must return a row returned none (see `sql::OptionalExtension`).
+    #[error("database error: the query returned no row")]
+    NoRows,
     #[error("cannot open the database {path}: {source}")]
     Open {
         path: String,
@@ -130,14 +172,15 @@ impl From<rusqlite::Error> for Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
     /// The provider-owned IPv6 space public pools draw from (stands in for Amazon's).
     provided_ipv6: engine::Cidr,
 }
 
 impl Store {
     /// Opens (creating and migrating as needed) the database at `path`. A file or directory
-    /// without write permission is opened read-only: reads work, writes are refused.
+    /// without write permission is opened read-only: reads work, writes are refused. A path
+    /// that is a `postgres://` URL opens that server (see [`Store::open_database`]).
     pub fn open(path: &Path, provided_ipv6: engine::Cidr) -> Result<Store> {
         Store::open_with_lock_timeout(path, provided_ipv6, Duration::from_secs(60))
     }
@@ -148,41 +191,91 @@ impl Store {
         provided_ipv6: engine::Cidr,
         lock_timeout: Duration,
     ) -> Result<Store> {
+        if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
+            return Store::open_database(url, provided_ipv6, lock_timeout);
+        }
         Ok(Store {
-            conn: Mutex::new(open::connect(path, lock_timeout)?),
+            conn: Mutex::new(Conn::Sqlite(open::connect(path, lock_timeout)?)),
             provided_ipv6,
         })
+    }
+
+    /// Opens `database`: a `postgres://` (or `postgresql://`) URL, else a SQLite file path
+    /// (`sqlite://` prefix optional). The PostgreSQL schema is created or migrated on first use.
+    pub fn open_database(
+        database: &str,
+        provided_ipv6: engine::Cidr,
+        lock_timeout: Duration,
+    ) -> Result<Store> {
+        if !pg::is_url(database) {
+            let path = database.strip_prefix("sqlite://").unwrap_or(database);
+            return Store::open_with_lock_timeout(Path::new(path), provided_ipv6, lock_timeout);
+        }
+        let mut conn = pg::PgConn::open(database, lock_timeout, false)?;
+        migrate::migrate_pg(&mut conn)?;
+        Ok(Store {
+            conn: Mutex::new(Conn::Pg(Box::new(conn))),
+            provided_ipv6,
+        })
+    }
+
+    /// Which backend this store runs on.
+    pub fn dialect(&self) -> sql::Dialect {
+        match &*self.conn.lock().unwrap_or_else(|e| e.into_inner()) {
+            Conn::Sqlite(_) => sql::Dialect::Sqlite,
+            Conn::Pg(_) => sql::Dialect::Postgres,
+        }
     }
 
     pub fn provided_ipv6(&self) -> engine::Cidr {
         self.provided_ipv6
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when it returns Ok, rolled back
-    /// (nothing written) when it returns Err.
-    fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    /// Runs `f` in one write transaction holding the write lock: committed when it returns
+    /// Ok, rolled back (nothing written) when it returns Err. On PostgreSQL a serialization
+    /// failure or deadlock runs `f` again, a few times.
+    /// This is for changes to the database's structure (IPAMs, scopes, pools, their CIDRs):
+    /// on PostgreSQL it excludes every other writer. Changes to one pool's allocations use
+    /// [`Store::write_pool`].
+    fn write<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        backend::transaction(&mut conn, backend::Mode::Write, backend::Lock::All, f)
+    }
+
+    /// [`Store::write`] for a change to the allocations of one pool: on PostgreSQL it excludes
+    /// only other writers of that pool and structural changes (see [`backend`]).
+    fn write_pool<T>(&self, pool_id: &str, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        backend::transaction(
+            &mut conn,
+            backend::Mode::Write,
+            backend::Lock::Pool(pool_id),
+            f,
+        )
+    }
+
+    /// [`Store::write_pool`] for the pool of the allocation `id`.
+    fn write_allocation<T>(&self, id: &str, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        backend::transaction(
+            &mut conn,
+            backend::Mode::Write,
+            backend::Lock::PoolOf(id),
+            f,
+        )
     }
 
     /// Runs `f` as a write and rolls it back whatever it returns: what a change would refuse,
     /// found at plan time without writing anything.
-    fn dry_run<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    fn dry_run<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx);
-        tx.rollback()?;
-        out
+        backend::transaction(&mut conn, backend::Mode::DryRun, backend::Lock::All, f)
     }
 
     /// Runs `f` in a read transaction: a consistent snapshot, no write lock.
-    fn read<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    fn read<T>(&self, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        f(&tx)
+        backend::transaction(&mut conn, backend::Mode::Read, backend::Lock::All, f)
     }
 }
 

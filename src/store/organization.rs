@@ -5,8 +5,8 @@
 //! may change the IPAMs and allocate from which pool follows from these rows (see `share.rs`).
 
 use super::audit::record;
+use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,12 +52,12 @@ fn random(n: usize) -> String {
     id[id.len() - n..].to_string()
 }
 
-pub(crate) fn load_organization(tx: &Transaction) -> Result<Option<Organization>> {
-    Ok(tx
+pub(crate) fn load_organization(tx: &Tx) -> Result<Option<Organization>> {
+    tx
         .prepare_cached(
             "SELECT id, root_id, management_account_id, delegated_admin_account_id FROM organizations LIMIT 1",
         )?
-        .query_row([], |r| {
+        .query_row((), |r| {
             Ok(Organization {
                 id: r.get(0)?,
                 root_id: r.get(1)?,
@@ -65,12 +65,11 @@ pub(crate) fn load_organization(tx: &Transaction) -> Result<Option<Organization>
                 delegated_admin_account_id: r.get(3)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
-fn load_unit(tx: &Transaction, id: &str) -> Result<Option<OrganizationalUnit>> {
-    Ok(tx
-        .prepare_cached("SELECT id, name, parent_id FROM organizational_units WHERE id = ?1")?
+fn load_unit(tx: &Tx, id: &str) -> Result<Option<OrganizationalUnit>> {
+    tx.prepare_cached("SELECT id, name, parent_id FROM organizational_units WHERE id = ?1")?
         .query_row([id], |r| {
             Ok(OrganizationalUnit {
                 id: r.get(0)?,
@@ -78,11 +77,11 @@ fn load_unit(tx: &Transaction, id: &str) -> Result<Option<OrganizationalUnit>> {
                 parent_id: r.get(2)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
-fn load_account(tx: &Transaction, id: &str) -> Result<Option<OrganizationAccount>> {
-    Ok(tx
+fn load_account(tx: &Tx, id: &str) -> Result<Option<OrganizationAccount>> {
+    tx
         .prepare_cached(
             "SELECT account_id, name, parent_id, database_role FROM organization_accounts WHERE account_id = ?1",
         )?
@@ -94,11 +93,11 @@ fn load_account(tx: &Transaction, id: &str) -> Result<Option<OrganizationAccount
                 database_role: r.get(3)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
 /// The organization, which only its management account may change.
-fn managed_by(tx: &Transaction, actor: &Actor) -> Result<Organization> {
+fn managed_by(tx: &Tx, actor: &Actor) -> Result<Organization> {
     let org = load_organization(tx)?.ok_or_else(|| {
         Error::Refused(
             "this database has no organization; create an ipam_organization first".into(),
@@ -114,12 +113,7 @@ fn managed_by(tx: &Transaction, actor: &Actor) -> Result<Organization> {
 }
 
 /// `parent_id` must be the root or a unit; for a unit being moved, not itself or below it.
-fn check_parent(
-    tx: &Transaction,
-    org: &Organization,
-    parent_id: &str,
-    moving: Option<&str>,
-) -> Result<()> {
+fn check_parent(tx: &Tx, org: &Organization, parent_id: &str, moving: Option<&str>) -> Result<()> {
     let mut at = parent_id.to_string();
     loop {
         if Some(at.as_str()) == moving {
@@ -149,11 +143,7 @@ fn check_parent(
 /// The ids an account is reached by: itself, each unit above it up to the root, the
 /// organization. The management account sits in the root; others not in the organization
 /// are reached only by their own id.
-pub(crate) fn principals_of(
-    tx: &Transaction,
-    org: &Organization,
-    account: &str,
-) -> Result<Vec<String>> {
+pub(crate) fn principals_of(tx: &Tx, org: &Organization, account: &str) -> Result<Vec<String>> {
     let mut ids = vec![account.to_string()];
     let parent = if account == org.management_account_id {
         Some(org.root_id.clone())
@@ -164,7 +154,7 @@ pub(crate) fn principals_of(
         return Ok(ids);
     };
     // Bounded by the number of units: a cycle (never written, see check_parent) cannot loop.
-    let units: i64 = tx.query_row("SELECT COUNT(*) FROM organizational_units", [], |r| {
+    let units: i64 = tx.query_row("SELECT COUNT(*) FROM organizational_units", (), |r| {
         r.get(0)
     })?;
     for _ in 0..=units {
@@ -184,11 +174,11 @@ pub(crate) fn principals_of(
 }
 
 /// Whether `account` belongs to the organization (the management account always does).
-pub(crate) fn is_member(tx: &Transaction, org: &Organization, account: &str) -> Result<bool> {
+pub(crate) fn is_member(tx: &Tx, org: &Organization, account: &str) -> Result<bool> {
     Ok(account == org.management_account_id || load_account(tx, account)?.is_some())
 }
 
-pub(crate) fn unit_exists(tx: &Transaction, id: &str) -> Result<bool> {
+pub(crate) fn unit_exists(tx: &Tx, id: &str) -> Result<bool> {
     Ok(load_unit(tx, id)?.is_some())
 }
 
@@ -235,7 +225,7 @@ impl Store {
             }
             let members: i64 = tx.query_row(
                 "SELECT (SELECT COUNT(*) FROM organizational_units) + (SELECT COUNT(*) FROM organization_accounts)",
-                [],
+                (),
                 |r| r.get(0),
             )?;
             if members > 0 || org.delegated_admin_account_id.is_some() {

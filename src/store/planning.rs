@@ -6,9 +6,9 @@
 
 use super::pool::{create_pool_tx, delete_pool_tx, PoolSpec};
 use super::pool_cidr::add_root;
+use super::sql::{params, OptionalExtension, Tx};
 use super::{Actor, Error, Result, Store};
 use crate::engine::Cidr;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// The resource a planning pool draws from, as the AWS provider's `source_resource` block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct SourceResource {
 
 /// The VPC's CIDR: the allocation of kind `vpc` whose resource is `src.resource_id`, in the
 /// pool's parent when it has one; its owner and region must be the ones `src` names.
-fn source_cidr(tx: &Transaction, spec: &PoolSpec, src: &SourceResource) -> Result<Cidr> {
+fn source_cidr(tx: &Tx, spec: &PoolSpec, src: &SourceResource) -> Result<Cidr> {
     let invalid = |message: String| Error::Invalid {
         attr: "source_resource",
         message,
@@ -96,7 +96,7 @@ impl Store {
     /// The resource a planning pool draws from; `None` for any other pool.
     pub fn pool_source(&self, pool_id: &str) -> Result<Option<SourceResource>> {
         self.read(|tx| {
-            Ok(tx
+            tx
                 .query_row(
                     "SELECT resource_id, resource_type, resource_owner, resource_region FROM pool_sources WHERE pool_id = ?1",
                     [pool_id],
@@ -109,7 +109,7 @@ impl Store {
                         })
                     },
                 )
-                .optional()?)
+                .optional()
         })
     }
 
@@ -135,12 +135,11 @@ impl Store {
     /// The planning pools whose space is the resource `resource_id` (a VPC), by id.
     pub fn planning_pools_of(&self, resource_id: &str) -> Result<Vec<String>> {
         self.read(|tx| {
-            Ok(tx
-                .prepare_cached(
-                    "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
-                )?
-                .query_map([resource_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?)
+            tx.prepare_cached(
+                "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
+            )?
+            .query_map([resource_id], |r| r.get(0))?
+            .collect::<Result<_>>()
         })
     }
 }

@@ -1,11 +1,13 @@
 //! Pools: their guardrails, their place in the hierarchy, and deleting them (with cascade).
 
 use super::audit::record;
-use super::ipam::{load_ipam, load_scope};
-use super::model::{tags_from, tags_json, Pool, PoolCidr, ScopeType, Tags};
+use super::model::{tags_json, Pool, PoolCidr, ScopeType, Tags};
+use super::rows::{
+    load_ipam, load_pool, load_pool_cidrs, load_scope, pool_row, require_pool, POOL_COLUMNS,
+};
+use super::sql::{params, Tx};
 use super::{new_id, Actor, Error, Result, Store};
-use crate::engine::{AddressFamily, Cidr, PoolRules};
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::engine::{AddressFamily, PoolRules};
 use serde_json::json;
 
 /// What a new pool is.
@@ -47,83 +49,6 @@ pub(crate) fn pool_json(p: &Pool) -> serde_json::Value {
     })
 }
 
-const POOL_COLUMNS: &str =
-    "p.id, p.ipam_id, p.scope_id, s.scope_type, p.family, p.parent_id, p.locale, p.description,
-    p.min_len, p.max_len, p.default_len, p.allocation_tags, p.auto_import, p.publicly_advertisable,
-    p.aws_service, p.tags, p.depth, p.owner_id";
-
-fn pool_row(r: &rusqlite::Row) -> rusqlite::Result<Pool> {
-    let family = AddressFamily::parse(&r.get::<_, String>(4)?).unwrap_or(AddressFamily::Ipv4);
-    let len = |i: usize| -> rusqlite::Result<Option<u8>> {
-        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u8))
-    };
-    Ok(Pool {
-        id: r.get(0)?,
-        ipam_id: r.get(1)?,
-        scope_id: r.get(2)?,
-        scope_type: ScopeType::parse(&r.get::<_, String>(3)?),
-        family,
-        parent_id: r.get(5)?,
-        locale: r.get(6)?,
-        description: r.get(7)?,
-        rules: PoolRules {
-            min_len: len(8)?,
-            max_len: len(9)?,
-            default_len: len(10)?,
-            required_tags: tags_from(&r.get::<_, String>(11)?),
-        },
-        auto_import: r.get(12)?,
-        publicly_advertisable: r.get(13)?,
-        aws_service: r.get(14)?,
-        tags: tags_from(&r.get::<_, String>(15)?),
-        depth: r.get(16)?,
-        owner_id: r.get(17)?,
-    })
-}
-
-pub(crate) fn load_pool(tx: &Transaction, id: &str) -> Result<Option<Pool>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
-        ))?
-        .query_row([id], pool_row)
-        .optional()?)
-}
-
-pub(crate) fn require_pool(tx: &Transaction, id: &str) -> Result<Pool> {
-    load_pool(tx, id)?.ok_or_else(|| Error::NotFound {
-        kind: "IPAM pool",
-        id: id.to_string(),
-    })
-}
-
-pub(crate) fn load_pool_cidrs(tx: &Transaction, pool_id: &str) -> Result<Vec<PoolCidr>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start",
-    )?;
-    let rows = stmt.query_map([pool_id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, pool_id, cidr, source_allocation_id) = row?;
-        if let Ok(cidr) = Cidr::parse(&cidr) {
-            out.push(PoolCidr {
-                id,
-                pool_id,
-                cidr,
-                source_allocation_id,
-            });
-        }
-    }
-    Ok(out)
-}
-
 impl Store {
     /// Checks a new pool's spec without creating it (plan time).
     pub fn check_pool_spec(&self, spec: &PoolSpec) -> Result<()> {
@@ -154,7 +79,7 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id ORDER BY p.id"
             ))?;
-            let pools = stmt.query_map([], pool_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let pools = stmt.query_map((), pool_row)?.collect::<Result<Vec<_>>>()?;
             Ok(pools
                 .into_iter()
                 .filter(|p| descriptions.is_none_or(|d| p.description.as_ref().is_some_and(|pd| d.contains(pd))))
@@ -187,17 +112,12 @@ impl Store {
 
 /// Deletes a pool inside `tx`. Without cascade it must be empty; with it, child pools go first,
 /// then allocations, then its CIDRs, whose blocks return to the parent pool.
-pub(crate) fn delete_pool_tx(
-    tx: &Transaction,
-    actor: &Actor,
-    id: &str,
-    cascade: bool,
-) -> Result<()> {
+pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) -> Result<()> {
     let before = require_pool(tx, id)?;
     let children: Vec<String> = tx
         .prepare_cached("SELECT id FROM pools WHERE parent_id = ?1")?
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let allocations: i64 = tx.query_row(
         "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool'",
         [id],
@@ -243,7 +163,7 @@ type Validated = (
 
 /// Everything a new pool must satisfy: its scope and parent exist, the parent is in the same
 /// scope with the same family and locale, the locale is an operating region, the rules hold.
-fn validate_spec(tx: &Transaction, spec: &PoolSpec) -> Result<Validated> {
+fn validate_spec(tx: &Tx, spec: &PoolSpec) -> Result<Validated> {
     let scope = load_scope(tx, &spec.scope_id)?.ok_or_else(|| Error::NotFound {
         kind: "IPAM scope",
         id: spec.scope_id.clone(),
@@ -305,7 +225,7 @@ fn validate_spec(tx: &Transaction, spec: &PoolSpec) -> Result<Validated> {
 }
 
 /// Creates a pool inside `tx` (also the first step of a resource planning pool).
-pub(crate) fn create_pool_tx(tx: &Transaction, actor: &Actor, spec: &PoolSpec) -> Result<Pool> {
+pub(crate) fn create_pool_tx(tx: &Tx, actor: &Actor, spec: &PoolSpec) -> Result<Pool> {
     let (scope, ipam, family, rules, depth) = validate_spec(tx, spec)?;
     let id = new_id("ipam-pool");
     tx.execute(

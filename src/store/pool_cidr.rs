@@ -5,17 +5,17 @@ use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, Allo
 use super::audit::record;
 use super::free::{key, SqlFree};
 use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType, Tags};
-use super::pool::{load_pool_cidrs, require_pool};
+use super::rows::{load_pool_cidr, load_pool_cidrs, require_pool};
+use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, Actor, Error, Result, Store};
 use crate::engine::{
     AddressFamily, AllocationKind, AllocationRequest, Block, Cidr, Conflict, Error as EngineError,
     FreeSpace,
 };
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 pub(crate) fn add_root(
-    tx: &Transaction,
+    tx: &Tx,
     pool_id: &str,
     cidr: &Cidr,
     source: Option<&str>,
@@ -25,7 +25,7 @@ pub(crate) fn add_root(
         "INSERT INTO pool_cidrs (id, pool_id, cidr, start, len, source_allocation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id, pool_id, cidr.to_string(), key(cidr.start()), cidr.prefix_len(), source],
     )?;
-    let mut fs = SqlFree { tx, pool_id };
+    let mut fs = SqlFree::new(tx, pool_id);
     fs.add(Block {
         start: cidr.start(),
         len: cidr.prefix_len(),
@@ -40,7 +40,7 @@ pub(crate) fn add_root(
 }
 
 /// Makes sure the provider-owned IPv6 space exists as a pseudo-pool with one root.
-fn provided_space(tx: &Transaction, cidr: &Cidr) -> Result<String> {
+fn provided_space(tx: &Tx, cidr: &Cidr) -> Result<String> {
     let pid = ProvidedSpace(*cidr).pool_id();
     let exists: Option<String> = tx
         .query_row(
@@ -56,21 +56,11 @@ fn provided_space(tx: &Transaction, cidr: &Cidr) -> Result<String> {
 }
 
 /// Gives a provisioned CIDR's block back to where it came from (parent pool or provided space).
-pub(crate) fn return_to_source(tx: &Transaction, actor: &Actor, c: &PoolCidr) -> Result<()> {
+pub(crate) fn return_to_source(tx: &Tx, actor: &Actor, c: &PoolCidr) -> Result<()> {
     if let Some(a) = &c.source_allocation_id {
         release_tx(tx, actor, a, "deprovision-pool-cidr")?;
     }
     Ok(())
-}
-
-pub(crate) fn load_pool_cidr(
-    tx: &Transaction,
-    pool_id: &str,
-    cidr: &str,
-) -> Result<Option<PoolCidr>> {
-    Ok(load_pool_cidrs(tx, pool_id)?
-        .into_iter()
-        .find(|c| c.cidr.to_string() == cidr))
 }
 
 impl Store {
@@ -82,7 +72,7 @@ impl Store {
         pool_id: &str,
         request: AllocationRequest,
     ) -> Result<PoolCidr> {
-        self.write(|tx| self.provision_tx(tx, actor, pool_id, request))
+        self.write(|tx| self.provision_tx(tx, actor, pool_id, request.clone()))
     }
 
     /// What [`Store::provision_cidr`] would refuse, found by provisioning and rolling back.
@@ -92,12 +82,15 @@ impl Store {
         pool_id: &str,
         request: AllocationRequest,
     ) -> Result<()> {
-        self.dry_run(|tx| self.provision_tx(tx, actor, pool_id, request).map(|_| ()))
+        self.dry_run(|tx| {
+            self.provision_tx(tx, actor, pool_id, request.clone())
+                .map(|_| ())
+        })
     }
 
     fn provision_tx(
         &self,
-        tx: &Transaction,
+        tx: &Tx,
         actor: &Actor,
         pool_id: &str,
         request: AllocationRequest,
@@ -185,7 +178,7 @@ impl Store {
                     .query_map(params![pool.scope_id, pool.family.as_str()], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<Result<_>>()?;
                 for (oc, op) in others {
                     if let Ok(oc) = Cidr::parse(&oc) {
                         if oc.overlaps(&c) {
@@ -220,12 +213,7 @@ impl Store {
 }
 
 /// Deprovisions a CIDR inside `tx`; refused while anything is allocated inside it.
-pub(crate) fn deprovision_tx(
-    tx: &Transaction,
-    actor: &Actor,
-    pool_id: &str,
-    cidr: &str,
-) -> Result<()> {
+pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
     let c = load_pool_cidr(tx, pool_id, cidr)?.ok_or_else(|| Error::NotFound {
         kind: "pool CIDR",
         id: format!("{cidr}_{pool_id}"),
@@ -233,7 +221,7 @@ pub(crate) fn deprovision_tx(
     let inside: Vec<(String, String, Option<String>)> = tx
         .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
         .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     if !inside.is_empty() {
         let allocations = inside
             .into_iter()

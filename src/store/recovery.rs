@@ -2,11 +2,12 @@
 //! directory made, and releasing allocations or reservations by id (audited), all in one
 //! transaction so a refused id leaves the others untouched too.
 
-use super::allocation::{load_allocation, release_tx, ALLOCATION_COLUMNS};
+use super::allocation::release_tx;
 use super::model::Allocation;
+use super::rows::{allocation_row, load_allocation, ALLOCATION_COLUMNS};
+use super::sql::OptionalExtension;
 use super::{Actor, Error, Origin, Result, Store};
 use crate::engine::AllocationKind;
-use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 
 impl Store {
@@ -16,8 +17,8 @@ impl Store {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {ALLOCATION_COLUMNS} FROM allocations ORDER BY pool_id, start"
             ))?;
-            let rows = stmt.query_map([], super::allocation::allocation_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map((), allocation_row)?;
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -29,9 +30,9 @@ impl Store {
             ))?;
             let rows = stmt.query_map(
                 [&origin.dir, &origin.workspace],
-                super::allocation::allocation_row,
+                allocation_row,
             )?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            rows.collect::<Result<_>>()
         })
     }
 
@@ -42,8 +43,8 @@ impl Store {
             let mut stmt = tx.prepare_cached(
                 "SELECT source_allocation_id, id FROM pool_cidrs WHERE source_allocation_id IS NOT NULL",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_>>()
         })
     }
 

@@ -6,9 +6,9 @@
 use super::audit::record;
 use super::model::{tags_from, tags_json, Tags};
 use super::organization::{is_member, load_organization, principals_of, unit_exists, Organization};
-use super::pool::load_pool;
+use super::rows::load_pool;
+use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ const ALLOCATING_ACTIONS: &[&str] = &["allocate-cidr", "reserve-cidr", "allocate
 /// Refuses a change the organization's rules forbid; called for every audited change.
 /// Releasing and changing existing allocations stay allowed: removing a share keeps them.
 pub(crate) fn authorize(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     action: &str,
     after: Option<&serde_json::Value>,
@@ -95,7 +95,7 @@ pub(crate) fn authorize(
 }
 
 /// Why `account` may not administer IPAM here, or None when it may (or there is no organization).
-pub(crate) fn admin_refusal(tx: &Transaction, account: &str) -> Result<Option<String>> {
+pub(crate) fn admin_refusal(tx: &Tx, account: &str) -> Result<Option<String>> {
     let Some(org) = load_organization(tx)? else {
         return Ok(None);
     };
@@ -112,11 +112,7 @@ pub(crate) fn admin_refusal(tx: &Transaction, account: &str) -> Result<Option<St
 /// Why `account` may not allocate from `pool_id`, or None when it may: it administers IPAM,
 /// owns the pool, or a share reaches it directly, through a unit at any depth, or through
 /// the whole organization.
-pub(crate) fn pool_refusal(
-    tx: &Transaction,
-    account: &str,
-    pool_id: &str,
-) -> Result<Option<String>> {
+pub(crate) fn pool_refusal(tx: &Tx, account: &str, pool_id: &str) -> Result<Option<String>> {
     let Some(org) = load_organization(tx)? else {
         return Ok(None);
     };
@@ -149,7 +145,7 @@ pub(crate) fn pool_refusal(
     )))
 }
 
-fn load_share(tx: &Transaction, id: &str) -> Result<Option<ResourceShare>> {
+fn load_share(tx: &Tx, id: &str) -> Result<Option<ResourceShare>> {
     let row = tx
         .prepare_cached("SELECT id, name, allow_external_principals, tags, owner_id FROM resource_shares WHERE id = ?1")?
         .query_row([id], |r| {
@@ -168,7 +164,7 @@ fn load_share(tx: &Transaction, id: &str) -> Result<Option<ResourceShare>> {
     let list = |sql: &str| -> Result<Vec<String>> {
         let mut stmt = tx.prepare_cached(sql)?;
         let rows = stmt.query_map([id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     };
     s.pool_ids =
         list("SELECT pool_id FROM resource_share_pools WHERE share_id = ?1 ORDER BY pool_id")?;
@@ -178,13 +174,13 @@ fn load_share(tx: &Transaction, id: &str) -> Result<Option<ResourceShare>> {
     Ok(Some(s))
 }
 
-pub(crate) fn shares_of_pool(tx: &Transaction, pool_id: &str) -> Result<Vec<ResourceShare>> {
+pub(crate) fn shares_of_pool(tx: &Tx, pool_id: &str) -> Result<Vec<ResourceShare>> {
     let ids: Vec<String> = {
         let mut stmt = tx.prepare_cached(
             "SELECT share_id FROM resource_share_pools WHERE pool_id = ?1 ORDER BY share_id",
         )?;
         let rows = stmt.query_map([pool_id], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<Result<_>>()?
     };
     ids.iter()
         .filter_map(|id| load_share(tx, id).transpose())
@@ -193,7 +189,7 @@ pub(crate) fn shares_of_pool(tx: &Transaction, pool_id: &str) -> Result<Vec<Reso
 
 /// The share's pools and principals as ids, each checked against the database.
 fn normalized(
-    tx: &Transaction,
+    tx: &Tx,
     org: Option<&Organization>,
     spec: &ShareSpec,
 ) -> Result<(Vec<String>, Vec<String>)> {
@@ -238,7 +234,7 @@ fn normalized(
     Ok((pools, principals))
 }
 
-fn write_share(tx: &Transaction, s: &ResourceShare) -> Result<()> {
+fn write_share(tx: &Tx, s: &ResourceShare) -> Result<()> {
     tx.execute(
         "INSERT INTO resource_shares (id, name, allow_external_principals, tags, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, allow_external_principals = excluded.allow_external_principals, tags = excluded.tags",

@@ -2,12 +2,12 @@
 
 use super::allocation::space;
 use super::free::{key, SqlFree};
-use super::ipam::{load_ipam, load_scope};
 use super::model::AllocationState;
+use super::rows::{load_ipam, load_scope};
+use super::sql::{params, Tx};
 use super::{Error, Result, Store};
 use crate::engine::buddy::blocks_available;
 use crate::engine::{block_size, AddressFamily, Cidr, FreeSpace};
-use rusqlite::{params, Transaction};
 use std::collections::BTreeMap;
 
 pub enum UtilizationTarget<'a> {
@@ -60,7 +60,7 @@ pub fn percent(part: u128, total: u128) -> f64 {
     (p * 100.0).round() / 100.0
 }
 
-pub(crate) fn pool_utilization(tx: &Transaction, pool_id: &str, u: &mut Utilization) -> Result<()> {
+pub(crate) fn pool_utilization(tx: &Tx, pool_id: &str, u: &mut Utilization) -> Result<()> {
     let s = space(tx, pool_id)?;
     if u.family.is_some_and(|f| f != s.family) {
         return Err(Error::Refused(format!(
@@ -70,7 +70,7 @@ pub(crate) fn pool_utilization(tx: &Transaction, pool_id: &str, u: &mut Utilizat
         )));
     }
     u.family = Some(s.family);
-    let mut fs = SqlFree { tx, pool_id: &s.id };
+    let mut fs = SqlFree::new(tx, &s.id);
     let counts = fs.counts()?;
     let free: u128 = counts
         .iter()
@@ -160,8 +160,8 @@ impl Store {
     }
 }
 
-fn ids(tx: &Transaction, sql: &str, arg: &str) -> Result<Vec<String>> {
+fn ids(tx: &Tx, sql: &str, arg: &str) -> Result<Vec<String>> {
     let mut stmt = tx.prepare_cached(sql)?;
     let rows = stmt.query_map([arg], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.collect::<Result<_>>()
 }

@@ -5,9 +5,9 @@
 
 use super::audit::record;
 use super::free::{key, unkey};
+use super::sql::{params, Tx};
 use super::{Actor, Result, Store};
 use crate::engine::{AddressFamily, Block, Cidr};
-use rusqlite::{params, Transaction};
 use serde_json::json;
 
 /// One broken invariant.
@@ -36,16 +36,16 @@ impl Piece {
 }
 
 /// Every pool id that appears anywhere: pools, the provided space, and stray rows.
-fn pool_ids(tx: &Transaction) -> Result<Vec<String>> {
-    let mut stmt = tx.prepare(
+fn pool_ids(tx: &Tx) -> Result<Vec<String>> {
+    let mut stmt = tx.prepare_cached(
         "SELECT id FROM pools UNION SELECT pool_id FROM pool_cidrs UNION SELECT pool_id FROM free_blocks
          UNION SELECT pool_id FROM allocations ORDER BY 1",
     )?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map((), |r| r.get(0))?;
+    rows.collect::<Result<_>>()
 }
 
-fn roots(tx: &Transaction, pool_id: &str) -> Result<Vec<Cidr>> {
+fn roots(tx: &Tx, pool_id: &str) -> Result<Vec<Cidr>> {
     let mut stmt = tx.prepare_cached("SELECT cidr FROM pool_cidrs WHERE pool_id = ?1")?;
     let rows = stmt.query_map([pool_id], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -59,7 +59,7 @@ fn roots(tx: &Transaction, pool_id: &str) -> Result<Vec<Cidr>> {
 }
 
 /// The family of a pool's space, from its CIDRs or its row.
-fn family(tx: &Transaction, pool_id: &str, roots: &[Cidr]) -> Result<AddressFamily> {
+fn family(tx: &Tx, pool_id: &str, roots: &[Cidr]) -> Result<AddressFamily> {
     if let Some(r) = roots.first() {
         return Ok(r.family());
     }
@@ -73,11 +73,7 @@ fn family(tx: &Transaction, pool_id: &str, roots: &[Cidr]) -> Result<AddressFami
 }
 
 /// (cidr, allocation id) of a pool's allocations, in address order; unreadable rows are faults.
-fn allocations(
-    tx: &Transaction,
-    pool_id: &str,
-    faults: &mut Vec<Fault>,
-) -> Result<Vec<(Cidr, String)>> {
+fn allocations(tx: &Tx, pool_id: &str, faults: &mut Vec<Fault>) -> Result<Vec<(Cidr, String)>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, cidr, start, len, state, expires_at FROM allocations WHERE pool_id = ?1 ORDER BY start",
     )?;
@@ -127,7 +123,7 @@ fn allocations(
     Ok(out)
 }
 
-fn free_blocks(tx: &Transaction, pool_id: &str, family: AddressFamily) -> Result<Vec<Cidr>> {
+fn free_blocks(tx: &Tx, pool_id: &str, family: AddressFamily) -> Result<Vec<Cidr>> {
     let mut stmt = tx.prepare_cached("SELECT start, len FROM free_blocks WHERE pool_id = ?1")?;
     let rows = stmt.query_map([pool_id], |r| {
         Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
@@ -142,7 +138,7 @@ fn free_blocks(tx: &Transaction, pool_id: &str, family: AddressFamily) -> Result
 }
 
 /// Checks one pool's space: the pieces (free blocks and allocations) tile each CIDR exactly.
-fn verify_pool(tx: &Transaction, pool_id: &str, faults: &mut Vec<Fault>) -> Result<()> {
+fn verify_pool(tx: &Tx, pool_id: &str, faults: &mut Vec<Fault>) -> Result<()> {
     let is_pool = tx
         .query_row("SELECT 1 FROM pools WHERE id = ?1", [pool_id], |_| Ok(()))
         .is_ok();
@@ -242,7 +238,7 @@ fn verify_pool(tx: &Transaction, pool_id: &str, faults: &mut Vec<Fault>) -> Resu
                 r.get::<_, Option<String>>(4)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     for (cidr, source, a_cidr, a_pool, parent) in links {
         match (a_cidr, a_pool) {
             (None, _) => faults.push(fault(
@@ -297,7 +293,7 @@ fn free_of(family: AddressFamily, root: Cidr, taken: &[Cidr], out: &mut Vec<Bloc
 
 /// Rebuilds `pool_id`'s free index from its CIDRs and allocations, inside `tx`; audited when
 /// anything changed. Returns whether it changed.
-pub(crate) fn rebuild_pool(tx: &Transaction, actor: &Actor, pool_id: &str) -> Result<bool> {
+pub(crate) fn rebuild_pool(tx: &Tx, actor: &Actor, pool_id: &str) -> Result<bool> {
     let roots = roots(tx, pool_id)?;
     let family = family(tx, pool_id, &roots)?;
     let mut ignored = Vec::new();

@@ -3,15 +3,16 @@
 //! consistent snapshot even while Terraform applies.
 
 use super::audit::AuditEvent;
+use super::backend::Conn;
 use super::history::{self, HistoryPoint};
-use super::ipam::{load_ipam, load_scope};
 use super::model::{tags_from, Ipam, Pool, Scope, Tags};
-use super::pool::{load_pool, load_pool_cidrs};
+use super::rows::{load_ipam, load_pool, load_pool_cidrs, load_scope};
+use super::sql::{params, OptionalExtension, Tx};
 use super::utilization::{pool_utilization, Utilization};
 use super::{migrate, Error, Result, Store};
 use crate::engine::{self, AddressFamily, Cidr};
 use crate::store::free::key;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -70,7 +71,7 @@ const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, ex
 /// [`ROW_COLUMNS`] for a schema from before origins (read-only views do not migrate).
 const ROW_COLUMNS_BEFORE_ORIGINS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, NULL, NULL, NULL";
 
-fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AllocationRow>> {
+fn allocation_row(r: &super::sql::Row) -> Result<Option<AllocationRow>> {
     let Ok(cidr) = Cidr::parse(&r.get::<_, String>(2)?) else {
         return Ok(None);
     };
@@ -99,8 +100,8 @@ fn allocation_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AllocationRow>> 
 }
 
 /// A read transaction, with the queries people's views need.
-pub struct View<'a> {
-    tx: &'a Transaction<'a>,
+pub struct View<'t, 'a> {
+    tx: &'t Tx<'a>,
 }
 
 impl Store {
@@ -138,23 +139,73 @@ impl Store {
             )));
         }
         Ok(Store {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Conn::Sqlite(conn)),
+            provided_ipv6,
+        })
+    }
+
+    /// [`Store::open_read_only`] for either backend: a `postgres://` URL opens a session whose
+    /// every transaction is read-only (and the schema must already exist), else a file path.
+    pub fn open_database_read_only(database: &str, provided_ipv6: engine::Cidr) -> Result<Store> {
+        if !super::pg::is_url(database) {
+            let path = database.strip_prefix("sqlite://").unwrap_or(database);
+            return Store::open_read_only(Path::new(path), provided_ipv6);
+        }
+        let mut conn = super::pg::PgConn::open(database, Duration::from_secs(60), true)?;
+        let display = conn.display().to_string();
+        let version = {
+            let (client, _) = conn.client()?;
+            client
+                .query_one(
+                    "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN NULL ELSE 0 END",
+                    &[],
+                )?
+                .get::<_, Option<i32>>(0)
+        };
+        if version.is_none() {
+            return Err(Error::Refused(format!(
+                "{display} holds no IPAM yet (it has no schema version): run terraform apply or `terraform-provider-ipam migrate` first"
+            )));
+        }
+        let found: i64 = {
+            let (client, _) = conn.client()?;
+            client
+                .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
+                .get(0)
+        };
+        if found > migrate::latest() {
+            return Err(Error::Refused(format!(
+                "{display} has schema version {found}, newer than this provider's {}; use a newer terraform-provider-ipam",
+                migrate::latest()
+            )));
+        }
+        Ok(Store {
+            conn: Mutex::new(Conn::Pg(Box::new(conn))),
             provided_ipv6,
         })
     }
 
     /// Runs `f` over one consistent snapshot of the database.
     pub fn view<T>(&self, f: impl FnOnce(&View) -> Result<T>) -> Result<T> {
-        self.read(|tx| f(&View { tx }))
+        // A read transaction never runs twice (only writes are retried).
+        let mut f = Some(f);
+        self.read(|tx| match f.take() {
+            Some(f) => f(&View { tx }),
+            None => Err(Error::Inconsistent("a view ran twice".into())),
+        })
     }
 }
 
-impl View<'_> {
-    /// The columns of an [`AllocationRow`] in this database's schema.
+impl View<'_, '_> {
+    /// The columns of an [`AllocationRow`] in this database's schema (a PostgreSQL database
+    /// always has origins: its schema is created at the latest version's columns).
     fn row_columns(&self) -> Result<&'static str> {
+        if self.tx.dialect() == super::sql::Dialect::Postgres {
+            return Ok(ROW_COLUMNS);
+        }
         let origins: bool = self.tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('allocations') WHERE name = 'origin_dir')",
-            [],
+            (),
             |r| r.get(0),
         )?;
         Ok(if origins {
@@ -166,8 +217,8 @@ impl View<'_> {
 
     fn ids(&self, sql: &str) -> Result<Vec<String>> {
         let mut stmt = self.tx.prepare_cached(sql)?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt.query_map((), |r| r.get(0))?;
+        rows.collect::<Result<_>>()
     }
 
     pub fn ipams(&self) -> Result<Vec<Ipam>> {
@@ -236,9 +287,7 @@ impl View<'_> {
             ],
             allocation_row,
         )?;
-        Ok(rows
-            .filter_map(|r| r.transpose())
-            .collect::<rusqlite::Result<_>>()?)
+        rows.filter_map(|r| r.transpose()).collect::<Result<_>>()
     }
 
     /// The pool's unapplied plan-time reservations, soonest to expire first.
@@ -248,16 +297,14 @@ impl View<'_> {
             self.row_columns()?
         ))?;
         let rows = stmt.query_map([pool_id], allocation_row)?;
-        Ok(rows
-            .filter_map(|r| r.transpose())
-            .collect::<rusqlite::Result<_>>()?)
+        rows.filter_map(|r| r.transpose()).collect::<Result<_>>()
     }
 
     /// Unapplied reservations in the whole database.
     pub fn reservation_count(&self) -> Result<u64> {
         Ok(self.tx.query_row(
             "SELECT COUNT(*) FROM allocations WHERE state = 'reserved'",
-            [],
+            (),
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
@@ -278,27 +325,23 @@ impl View<'_> {
                     CASE WHEN len <= ?4 THEN description END
              FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start",
         )?;
-        let mut rows = stmt.query(params![
-            pool_id,
-            key(within.start()),
-            key(within.end()),
-            detail_len
-        ])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: Option<String> = r.get(4)?;
-            out.push(MapBlock {
-                start: super::free::unkey(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?),
-                len: r.get::<_, i64>(1)? as u8,
-                child_pool: r.get(2)?,
-                reserved: r.get(3)?,
-                detail: match id {
-                    Some(id) => Some((id, r.get(5)?, r.get(6)?)),
-                    None => None,
-                },
-            });
-        }
-        Ok(out)
+        let rows = stmt.query_map(
+            params![pool_id, key(within.start()), key(within.end()), detail_len],
+            |r| {
+                let id: Option<String> = r.get(4)?;
+                Ok(MapBlock {
+                    start: super::free::unkey(&r.get::<_, Vec<u8>>(0)?),
+                    len: r.get::<_, i64>(1)? as u8,
+                    child_pool: r.get(2)?,
+                    reserved: r.get(3)?,
+                    detail: match id {
+                        Some(id) => Some((id, r.get(5)?, r.get(6)?)),
+                        None => None,
+                    },
+                })
+            },
+        )?;
+        rows.collect()
     }
 
     /// The pool's `n` largest free blocks inside `within`, largest (then lowest) first.
@@ -330,11 +373,12 @@ impl View<'_> {
     /// The newest `limit` audit events about the pool, its CIDRs and its allocations, newest
     /// first.
     pub fn audit(&self, pool_id: &str, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut stmt = self.tx.prepare_cached(
+        let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
-             WHERE object_id = ?1 OR instr(COALESCE(after, before), ?3) > 0
+             WHERE object_id = ?1 OR {}(COALESCE(after, before), ?3) > 0
              ORDER BY seq DESC LIMIT ?2",
-        )?;
+            self.tx.strpos()
+        ))?;
         // Records are compact JSON: a substring test finds `"pool_id":"<id>"` without parsing
         // every record of the log (a quote inside a string value would be escaped).
         let needle = format!("\"pool_id\":{}", serde_json::Value::from(pool_id));
@@ -350,7 +394,7 @@ impl View<'_> {
                 after: json(r.get(6)?),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// Every pool whose CIDRs hold `target`, outermost first, each with its allocation that
@@ -361,7 +405,7 @@ impl View<'_> {
         )?;
         let roots: Vec<(String, String)> = stmt
             .query_map([key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         let columns = self.row_columns()?;
         let mut hits = Vec::new();
         for (pool_id, cidr) in roots {

@@ -5,6 +5,8 @@
 //! exactly as a user installs it, so `terraform init` runs offline.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -202,7 +204,12 @@ impl Workspace {
             .prefix("ipam-e2e-")
             .tempdir()
             .expect("temp dir");
-        let db = dir.path().join("ipam.db");
+        // The database of this run's backend (`IPAM_TEST_BACKEND`): a file, or a new database
+        // on the test process's own PostgreSQL server.
+        let db = match pg::backend() {
+            pg::Backend::Sqlite => dir.path().join("ipam.db"),
+            pg::Backend::Postgres => PathBuf::from(pg::cluster().new_database()),
+        };
         Workspace { dir, tf, db }
     }
 
@@ -305,9 +312,54 @@ impl Workspace {
 }
 
 impl Workspace {
+    /// The rows `sql` returns from this workspace's database (either backend), each cell as
+    /// text (`None` for NULL), for tests that check what the store wrote. `sql` takes no
+    /// parameters: PostgreSQL runs it through its simple (text) protocol.
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        if pg::backend() == pg::Backend::Postgres {
+            let mut client =
+                postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
+                    .expect("connect");
+            return client
+                .simple_query(sql)
+                .expect("query")
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(String::from)).collect())
+                    }
+                    _ => None,
+                })
+                .collect();
+        }
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    use rusqlite::types::Value as V;
+                    Ok(match r.get::<_, V>(i)? {
+                        V::Null => None,
+                        V::Integer(v) => Some(v.to_string()),
+                        V::Real(v) => Some(v.to_string()),
+                        V::Text(v) => Some(v),
+                        V::Blob(v) => Some(format!("{v:?}")),
+                    })
+                })
+                .collect()
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+    }
+
     /// Every row of every table, as text: compared before and after a refused command to show
     /// that nothing was written.
     pub fn dump(&self) -> String {
+        if pg::backend() == pg::Backend::Postgres {
+            return pg::dump(&self.db.display().to_string());
+        }
         if !self.db.exists() {
             return String::new();
         }

@@ -1,0 +1,419 @@
+//! The PostgreSQL backend: where to connect (libpq's URL form and `PG*` variables), TLS through
+//! rustls, the connection kept across calls (reconnected when the server dropped it), and what
+//! the server's error codes mean for a user.
+
+use super::{Error, Result};
+use postgres::config::SslMode;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether `database` names a PostgreSQL server rather than a SQLite file.
+pub fn is_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// How to verify the server's certificate (libpq's `sslmode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verify {
+    Disable,
+    /// Encrypt when the server can, without checking who it is (`prefer`, libpq's default).
+    Prefer,
+    /// Encrypt always, without checking who it is.
+    Require,
+    /// Encrypt, and check the certificate chains to `sslrootcert` and names the host.
+    Full,
+}
+
+/// A parsed connection target: the client settings plus what the driver does not parse itself.
+pub struct Target {
+    config: postgres::Config,
+    verify: Verify,
+    root_cert: Option<String>,
+    /// The URL without its password, for messages.
+    pub display: String,
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The URL with the password replaced, safe to show.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, tail) = match rest.find('@') {
+        Some(at) if !rest[..at].contains('/') => (&rest[..at], &rest[at..]),
+        _ => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{tail}"),
+        None => url.to_string(),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Target {
+    /// Parses `url` (libpq's URL form). What it leaves out comes from `PGHOST`, `PGPORT`,
+    /// `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGCONNECT_TIMEOUT`.
+    pub fn parse(url: &str) -> Result<Target> {
+        let bad =
+            |m: String| Error::Unavailable(format!("invalid database URL {}: {m}", redact(url)));
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut kept = Vec::new();
+        let mut sslmode = env("PGSSLMODE");
+        let mut root_cert = env("PGSSLROOTCERT");
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "sslmode" => sslmode = Some(percent_decode(v)),
+                "sslrootcert" => root_cert = Some(percent_decode(v)),
+                _ => kept.push(pair),
+            }
+        }
+        let rebuilt = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| bad(e.to_string()))?;
+        if config.get_hosts().is_empty() {
+            let host = env("PGHOST").unwrap_or_else(|| "localhost".into());
+            for h in host.split(',') {
+                config.host(h);
+            }
+        }
+        if config.get_ports().is_empty() {
+            if let Some(p) = env("PGPORT") {
+                config.port(
+                    p.parse()
+                        .map_err(|_| bad(format!("PGPORT {p:?} is not a port")))?,
+                );
+            }
+        }
+        if config.get_user().is_none() {
+            let user = env("PGUSER")
+                .or_else(|| env("USER"))
+                .unwrap_or_else(|| "postgres".into());
+            config.user(&user);
+        }
+        if config.get_password().is_none() {
+            if let Some(p) = env("PGPASSWORD") {
+                config.password(p);
+            }
+        }
+        if config.get_dbname().is_none() {
+            if let Some(d) = env("PGDATABASE") {
+                config.dbname(&d);
+            }
+        }
+        if config.get_connect_timeout().is_none() {
+            let secs = env("PGCONNECT_TIMEOUT")
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(10);
+            config.connect_timeout(Duration::from_secs(secs.max(1)));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("terraform-provider-ipam");
+        }
+        let verify = match sslmode.as_deref().unwrap_or("prefer") {
+            "disable" => Verify::Disable,
+            "allow" | "prefer" => Verify::Prefer,
+            "require" if root_cert.is_some() => Verify::Full,
+            "require" => Verify::Require,
+            "verify-ca" | "verify-full" => Verify::Full,
+            other => {
+                return Err(bad(format!(
+                    "sslmode={other} is not one of disable, prefer, require, verify-full"
+                )))
+            }
+        };
+        config.ssl_mode(match verify {
+            Verify::Disable => SslMode::Disable,
+            Verify::Prefer => SslMode::Prefer,
+            Verify::Require | Verify::Full => SslMode::Require,
+        });
+        Ok(Target {
+            config,
+            verify,
+            root_cert,
+            display: redact(url),
+        })
+    }
+
+    /// Opens a connection with `lock_timeout` for every statement that waits for a lock.
+    pub fn connect(&self, lock_timeout: Duration) -> Result<postgres::Client> {
+        let mut client = match self.verify {
+            Verify::Disable => self.config.connect(postgres::NoTls),
+            _ => self
+                .config
+                .connect(tls(self.verify, self.root_cert.as_deref())?),
+        }
+        .map_err(|e| self.unavailable(&e))?;
+        client
+            .batch_execute(&format!(
+                "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '5min'",
+                lock_timeout.as_millis().max(1)
+            ))
+            .map_err(|e| self.unavailable(&e))?;
+        Ok(client)
+    }
+
+    /// Why connecting failed, worded for the person who configured `database`.
+    fn unavailable(&self, e: &postgres::Error) -> Error {
+        let what = match e.code().map(|c| c.code()) {
+            Some("28P01") | Some("28000") => {
+                "the server refused the user name or password (check the URL's user and password, or PGPASSWORD)".to_string()
+            }
+            Some("3D000") => "the database does not exist (create it first: see docs/guides/postgresql.md)".to_string(),
+            _ => describe(e),
+        };
+        Error::Unavailable(format!("cannot connect to {}: {what}", self.display))
+    }
+}
+
+/// A driver error as one line: the server's message, or the I/O cause.
+pub fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A server error as the store's facts: busy, read-only, an overlap the constraint refused,
+/// a lost connection, or plain SQL.
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        match e.code().map(|c| c.code()) {
+            Some("55P03") => Error::Busy,
+            Some("25006") => Error::ReadOnly,
+            Some("23P01") => Error::Inconsistent(format!(
+                "refusing to store overlapping allocations in one pool (the database's exclusion constraint): {}; run `terraform-provider-ipam verify`",
+                describe(&e)
+            )),
+            Some(code) if code.starts_with("57P") || code.starts_with("08") => {
+                Error::Unavailable(format!("the connection to the database server was lost: {}", describe(&e)))
+            }
+            Some(code) => Error::Postgres {
+                code: code.to_string(),
+                message: describe(&e),
+            },
+            None if e.is_closed() || std::error::Error::source(&e).is_some() => Error::Unavailable(
+                format!("the connection to the database server was lost: {}", describe(&e)),
+            ),
+            None => Error::Postgres {
+                code: String::new(),
+                message: describe(&e),
+            },
+        }
+    }
+}
+
+/// Whether a failed transaction may simply run again: a serialization failure or a deadlock.
+pub fn retryable(e: &Error) -> bool {
+    matches!(e, Error::Postgres { code, .. } if code == "40001" || code == "40P01")
+}
+
+fn tls(
+    verify: Verify,
+    root_cert: Option<&str>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::ClientConfig;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Unavailable(format!("TLS setup: {e}")))?;
+    let config = if verify == Verify::Full {
+        let path = root_cert
+            .map(String::from)
+            .unwrap_or_else(|| format!("{}/.postgresql/root.crt", env("HOME").unwrap_or_default()));
+        let mut roots = rustls::RootCertStore::empty();
+        let certs = read_pem_certs(&path)?;
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| Error::Unavailable(format!("sslrootcert {path}: {e}")))?;
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+            .with_no_client_auth()
+    };
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+fn read_pem_certs(path: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |m: String| Error::Unavailable(format!("sslrootcert {path}: {m}"));
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in the file".into()));
+    }
+    Ok(certs)
+}
+
+/// `sslmode=require` (and `prefer`): encrypted, the server's signature checked, its identity
+/// not (libpq's meaning of those modes).
+#[derive(Debug)]
+struct Unverified(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// One connection to the server and its prepared statements, reopened when the server
+/// dropped it (a restart, `pg_terminate_backend`): the next call works again.
+pub struct PgConn {
+    target: Target,
+    lock_timeout: Duration,
+    client: postgres::Client,
+    pub(crate) cache: HashMap<String, postgres::Statement>,
+    pub(crate) read_only: bool,
+}
+
+impl PgConn {
+    pub fn open(url: &str, lock_timeout: Duration, read_only: bool) -> Result<PgConn> {
+        let target = Target::parse(url)?;
+        let client = target.connect(lock_timeout)?;
+        let mut conn = PgConn {
+            target,
+            lock_timeout,
+            client,
+            cache: HashMap::new(),
+            read_only,
+        };
+        if read_only {
+            conn.client
+                .batch_execute("SET default_transaction_read_only = on")
+                .map_err(Error::from)?;
+        }
+        Ok(conn)
+    }
+
+    pub fn display(&self) -> &str {
+        &self.target.display
+    }
+
+    /// The client, reconnected first when the server closed the connection.
+    pub fn client(
+        &mut self,
+    ) -> Result<(
+        &mut postgres::Client,
+        &mut HashMap<String, postgres::Statement>,
+    )> {
+        if self.client.is_closed() {
+            self.client = self.target.connect(self.lock_timeout)?;
+            self.cache.clear();
+            if self.read_only {
+                self.client
+                    .batch_execute("SET default_transaction_read_only = on")
+                    .map_err(Error::from)?;
+            }
+        }
+        Ok((&mut self.client, &mut self.cache))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db?sslmode=require"),
+            "postgres://u:***@h:5432/db?sslmode=require"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn sslmodes_and_unknown_modes() {
+        let t =
+            Target::parse("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Fx.pem").unwrap();
+        assert_eq!(t.verify, Verify::Full);
+        assert_eq!(t.root_cert.as_deref(), Some("/x.pem"));
+        assert_eq!(
+            Target::parse("postgres://u@h/db?sslmode=disable")
+                .unwrap()
+                .verify,
+            Verify::Disable
+        );
+        let e = Target::parse("postgres://u@h/db?sslmode=sometimes")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("sslmode=sometimes"), "{e}");
+    }
+}

@@ -1,0 +1,547 @@
+//! The one SQL interface every store function is written against, whichever backend runs it.
+//!
+//! A store function takes a [`Tx`] and writes its SQL once, with `?1`-style numbered
+//! parameters (PostgreSQL gets them as `$1`), values bound through [`Param`] and rows read
+//! through [`Row::get`]. Only integers (64-bit), text, bytes and NULL cross this interface, so
+//! the same statement means the same on both backends. What truly differs (connecting,
+//! transactions, locking, DDL) lives in [`super::backend`].
+
+use super::{Error, Result};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A value crossing the interface: the types both backends store the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// Anything bindable as a statement parameter.
+pub trait Param {
+    fn value(&self) -> Value;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn value(&self) -> Value {
+                Value::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_param!(i64, i32, u32, u8, u16, usize);
+
+impl Param for bool {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+/// A fraction (a discovered VPC's `ip_usage`) crosses as its decimal text: SQLite's `REAL`
+/// column converts it on the way in, PostgreSQL's `DOUBLE PRECISION` parses it when bound.
+impl Param for f64 {
+    fn value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl Param for str {
+    fn value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl Param for String {
+    fn value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl Param for [u8] {
+    fn value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl Param for Vec<u8> {
+    fn value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+impl<const N: usize> Param for [u8; N] {
+    fn value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl Param for Value {
+    fn value(&self) -> Value {
+        self.clone()
+    }
+}
+impl<T: Param + ?Sized> Param for &T {
+    fn value(&self) -> Value {
+        (**self).value()
+    }
+}
+impl<T: Param> Param for Option<T> {
+    fn value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Param::value)
+    }
+}
+
+/// A statement's parameters: `params![a, b]`, an array of one type, or `()` for none.
+pub trait Params {
+    fn values(&self) -> Vec<Value>;
+}
+impl Params for &[&dyn Param] {
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(|p| p.value()).collect()
+    }
+}
+impl<T: Param, const N: usize> Params for [T; N] {
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(Param::value).collect()
+    }
+}
+impl Params for () {
+    fn values(&self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+impl Params for Vec<Value> {
+    fn values(&self) -> Vec<Value> {
+        self.clone()
+    }
+}
+
+/// `params![a, b, c]`: parameters of different types, bound `?1`, `?2`, `?3`.
+macro_rules! params {
+    ($($x:expr),* $(,)?) => {
+        &[$(&$x as &dyn $crate::store::sql::Param),*] as &[&dyn $crate::store::sql::Param]
+    };
+}
+pub(crate) use params;
+
+/// A value read from a row.
+pub trait FromValue: Sized {
+    fn from_value(v: Value) -> std::result::Result<Self, String>;
+}
+
+impl FromValue for Value {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        Ok(v)
+    }
+}
+impl FromValue for i64 {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i),
+            Value::Text(t) => t.parse().map_err(|_| format!("{t:?} is not an integer")),
+            other => Err(format!("expected an integer, found {other:?}")),
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(t) => Ok(t),
+            Value::Int(i) => Ok(i.to_string()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b),
+            Value::Text(t) => Ok(t.into_bytes()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// One result row, read by column index.
+pub struct Row {
+    cells: Vec<Value>,
+}
+
+/// A column index (`usize` only; the parameter keeps the `get::<_, T>(i)` spelling).
+pub trait Idx {
+    fn idx(self) -> usize;
+}
+impl Idx for usize {
+    fn idx(self) -> usize {
+        self
+    }
+}
+
+impl Row {
+    pub(crate) fn new(cells: Vec<Value>) -> Row {
+        Row { cells }
+    }
+
+    /// Every column's value, in order (copying rows between databases).
+    pub fn into_values(self) -> Vec<Value> {
+        self.cells
+    }
+
+    pub fn get<I: Idx, T: FromValue>(&self, i: I) -> Result<T> {
+        let i = i.idx();
+        let v = self
+            .cells
+            .get(i)
+            .cloned()
+            .ok_or_else(|| Error::Column(format!("no column {i}")))?;
+        T::from_value(v).map_err(|e| Error::Column(format!("column {i}: {e}")))
+    }
+}
+
+/// `query_row(..).optional()`: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Which backend a transaction runs on, for the few statements whose text must differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One open transaction of either backend. Store functions take `&Tx`.
+pub struct Tx<'a> {
+    inner: Inner<'a>,
+}
+
+enum Inner<'a> {
+    Sqlite(&'a rusqlite::Transaction<'a>),
+    Pg(RefCell<PgSession<'a>>),
+}
+
+/// A PostgreSQL transaction and its connection's prepared statements.
+pub(crate) struct PgSession<'a> {
+    pub tx: postgres::Transaction<'a>,
+    pub cache: &'a mut HashMap<String, postgres::Statement>,
+}
+
+impl<'a> Tx<'a> {
+    /// A SQLite transaction as a [`Tx`] (tests drive store pieces on an in-memory database).
+    pub fn sqlite(tx: &'a rusqlite::Transaction<'a>) -> Tx<'a> {
+        Tx {
+            inner: Inner::Sqlite(tx),
+        }
+    }
+
+    pub(crate) fn pg(session: PgSession<'a>) -> Tx<'a> {
+        Tx {
+            inner: Inner::Pg(RefCell::new(session)),
+        }
+    }
+
+    /// The PostgreSQL transaction back, to commit or roll back.
+    pub(crate) fn into_pg(self) -> Option<postgres::Transaction<'a>> {
+        match self.inner {
+            Inner::Pg(s) => Some(s.into_inner().tx),
+            Inner::Sqlite(_) => None,
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            Inner::Sqlite(_) => Dialect::Sqlite,
+            Inner::Pg(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Whether the table `name` exists (a database opened read-only may predate it).
+    pub fn table_exists(&self, name: &str) -> Result<bool> {
+        let sql = match self.dialect() {
+            Dialect::Sqlite => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)"
+            }
+            Dialect::Postgres => "SELECT to_regclass(?1) IS NOT NULL",
+        };
+        self.query_row(sql, [name], |r| r.get(0))
+    }
+
+    /// The function giving the position of a substring (1-based, 0 when absent).
+    pub fn strpos(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "instr",
+            Dialect::Postgres => "strpos",
+        }
+    }
+
+    /// A statement to run (prepared and cached per connection on first use).
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_, 'a>> {
+        Ok(Stmt {
+            tx: self,
+            sql: sql.to_string(),
+        })
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// Several statements without parameters (DDL, maintenance).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(tx) => Ok(tx.execute_batch(sql)?),
+            Inner::Pg(s) => Ok(s.borrow_mut().tx.batch_execute(sql)?),
+        }
+    }
+
+    /// Every row of `sql`, as values.
+    fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
+        match &self.inner {
+            Inner::Sqlite(tx) => {
+                let mut stmt = tx.prepare_cached(sql)?;
+                let n = stmt.column_count();
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut cells = Vec::with_capacity(n);
+                    for i in 0..n {
+                        cells.push(from_sqlite(r.get::<_, rusqlite::types::Value>(i)?));
+                    }
+                    out.push(Row::new(cells));
+                }
+                Ok(out)
+            }
+            Inner::Pg(s) => {
+                let mut s = s.borrow_mut();
+                let stmt = pg_statement(&mut s, sql)?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = s.tx.query(&stmt, &refs)?;
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get::<_, Value>(i).map_err(Error::from))
+                            .collect::<Result<Vec<_>>>()
+                            .map(Row::new)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn run(&self, sql: &str, params: Vec<Value>) -> Result<usize> {
+        match &self.inner {
+            Inner::Sqlite(tx) => Ok(tx
+                .prepare_cached(sql)?
+                .execute(rusqlite::params_from_iter(params.iter()))?),
+            Inner::Pg(s) => {
+                let mut s = s.borrow_mut();
+                let stmt = pg_statement(&mut s, sql)?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                Ok(s.tx.execute(&stmt, &refs)? as usize)
+            }
+        }
+    }
+}
+
+fn pg_statement(s: &mut PgSession<'_>, sql: &str) -> Result<postgres::Statement> {
+    if let Some(stmt) = s.cache.get(sql) {
+        return Ok(stmt.clone());
+    }
+    let stmt = s.tx.prepare(&numbered(sql))?;
+    s.cache.insert(sql.to_string(), stmt.clone());
+    Ok(stmt)
+}
+
+/// `?1` → `$1` outside quoted text: PostgreSQL's spelling of numbered parameters.
+pub fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c == '?' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A statement of a transaction.
+pub struct Stmt<'t, 'a> {
+    tx: &'t Tx<'a>,
+    sql: String,
+}
+
+impl Stmt<'_, '_> {
+    /// The first row mapped by `f`; [`OptionalExtension::optional`] turns "no row" into `None`.
+    pub fn query_row<T, P: Params>(
+        &mut self,
+        params: P,
+        mut f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<T> {
+        match self.tx.rows(&self.sql, params.values())?.first() {
+            Some(r) => f(r),
+            None => Err(Error::NoRows),
+        }
+    }
+
+    /// Every row mapped by `f`.
+    pub fn query_map<T, P: Params>(
+        &mut self,
+        params: P,
+        mut f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let rows = self.tx.rows(&self.sql, params.values())?;
+        Ok(rows.iter().map(&mut f).collect::<Vec<_>>().into_iter())
+    }
+
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        self.tx.run(&self.sql, params.values())
+    }
+
+    /// Every row as it is (copying between databases).
+    pub fn query_rows<P: Params>(&mut self, params: P) -> Result<Vec<Row>> {
+        self.tx.rows(&self.sql, params.values())
+    }
+}
+
+fn from_sqlite(v: rusqlite::types::Value) -> Value {
+    use rusqlite::types::Value as V;
+    match v {
+        V::Null => Value::Null,
+        V::Integer(i) => Value::Int(i),
+        V::Real(f) => Value::Text(f.to_string()),
+        V::Text(t) => Value::Text(t),
+        V::Blob(b) => Value::Blob(b),
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+mod pg_types {
+    use super::Value;
+    use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+    use std::error::Error as StdError;
+
+    type BoxError = Box<dyn StdError + Sync + Send>;
+
+    /// Binds by the parameter's declared type: integers as the column's width, text and bytes
+    /// as they are. The schema uses BIGINT, TEXT and BYTEA only.
+    impl ToSql for Value {
+        fn to_sql(
+            &self,
+            ty: &Type,
+            out: &mut postgres::types::private::BytesMut,
+        ) -> Result<IsNull, BoxError> {
+            match self {
+                Value::Null => Ok(IsNull::Yes),
+                Value::Int(i) => match *ty {
+                    Type::INT8 => i.to_sql(ty, out),
+                    Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                    Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                    Type::BOOL => (*i != 0).to_sql(ty, out),
+                    Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                    _ => i.to_string().as_str().to_sql(&Type::TEXT, out),
+                },
+                Value::Text(t) => match *ty {
+                    Type::INT8 => t.parse::<i64>()?.to_sql(ty, out),
+                    Type::FLOAT8 => t.parse::<f64>()?.to_sql(ty, out),
+                    Type::BYTEA => t.as_bytes().to_sql(ty, out),
+                    _ => {
+                        out.extend_from_slice(t.as_bytes());
+                        Ok(IsNull::No)
+                    }
+                },
+                Value::Blob(b) => b.as_slice().to_sql(&Type::BYTEA, out),
+            }
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+
+        to_sql_checked!();
+    }
+
+    impl<'a> FromSql<'a> for Value {
+        fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Value, BoxError> {
+            Ok(match *ty {
+                Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+                Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+                Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+                Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
+                Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+                Type::BYTEA => Value::Blob(raw.to_vec()),
+                Type::FLOAT8 => Value::Int(f64::from_sql(ty, raw)? as i64),
+                _ => Value::Text(String::from_utf8(raw.to_vec())?),
+            })
+        }
+
+        fn from_sql_null(_: &Type) -> Result<Value, BoxError> {
+            Ok(Value::Null)
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbered_parameters_become_dollars_outside_quotes() {
+        assert_eq!(
+            super::numbered("SELECT '?1', x FROM t WHERE a = ?1 AND b = ?12"),
+            "SELECT '?1', x FROM t WHERE a = $1 AND b = $12"
+        );
+    }
+}

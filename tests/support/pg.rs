@@ -1,0 +1,316 @@
+//! A PostgreSQL server of the test process's own: `initdb` and `pg_ctl` from the machine's
+//! PostgreSQL server binaries (as the `postgres` OS user when running as root, since they refuse
+//! root), in a temporary directory, listening only on a unix socket there. A watchdog stops
+//! the server and removes the directory when the test process ends, also after a panic.
+//!
+//! `IPAM_TEST_BACKEND=postgres` makes backend-parametrised tests run on it (`backend()`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// Which backend the parametrised tests use this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("IPAM_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+pub struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    pub socket_dir: PathBuf,
+}
+
+/// The server binaries: `IPAM_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`.
+fn bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("IPAM_PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.join("initdb").exists());
+    found.sort();
+    found.pop().expect(
+        "no PostgreSQL server binaries under /usr/lib/postgresql (scripts/pg-setup.sh installs them)",
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `program args…`, as the `postgres` user when this process is root.
+fn as_server_user(program: &Path, args: &[&str]) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program).args(args);
+        c
+    } else {
+        let mut c = Command::new(program);
+        c.args(args);
+        c
+    }
+}
+
+fn run(mut c: Command, what: &str) {
+    let out = c
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `:PORT` when the server was started on a port of the test's choosing (the socket's name
+/// carries the port).
+fn port_suffix() -> String {
+    std::env::var("IPAM_PG_PORT")
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default()
+}
+
+fn encode(p: &Path) -> String {
+    p.display().to_string().replace('/', "%2F")
+}
+
+impl Cluster {
+    fn start_new() -> Cluster {
+        let bin = bin_dir();
+        let dir = std::env::temp_dir().join(format!(
+            "ipam-pg-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        ));
+        let socket_dir = dir.join("sock");
+        std::fs::create_dir_all(&socket_dir).expect("cluster dir");
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.args(["-R", "postgres:"]).arg(&dir);
+                    c
+                },
+                "chown",
+            );
+        }
+        let data = dir.join("data");
+        run(
+            as_server_user(
+                &bin.join("initdb"),
+                &[
+                    "-D",
+                    &data.display().to_string(),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                ],
+            ),
+            "initdb",
+        );
+        let c = Cluster {
+            dir,
+            bin,
+            socket_dir,
+        };
+        c.start();
+        // The watchdog: once this process is gone, stop the server and remove its files.
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}; rm -rf '{dir}'",
+            pid = std::process::id(),
+            stop = c.ctl_line("stop -m immediate"),
+            dir = c.dir.display()
+        );
+        // Deliberately not waited for: it outlives this process to clean up after it.
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watchdog");
+        c
+    }
+
+    /// The shell line that runs `pg_ctl ARGS` on this cluster.
+    fn ctl_line(&self, args: &str) -> String {
+        let ctl = format!(
+            "'{}' -D '{}' {args}",
+            self.bin.join("pg_ctl").display(),
+            self.dir.join("data").display()
+        );
+        if is_root() {
+            format!("runuser -u postgres -- {ctl} >/dev/null 2>&1")
+        } else {
+            format!("{ctl} >/dev/null 2>&1")
+        }
+    }
+
+    /// Starts the server: for tests without waiting for the disk, unless `IPAM_PG_DURABLE` is
+    /// set (benchmarks), when every commit is flushed as a production server's is.
+    pub fn start(&self) {
+        let speed = if std::env::var_os("IPAM_PG_DURABLE").is_some() {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off "
+        };
+        let slow = std::env::var("IPAM_PG_LOG_MS")
+            .map(|ms| format!("-c log_min_duration_statement={ms} "))
+            .unwrap_or_default();
+        // A test of TCP (TLS) asks for a loopback address and port; the rest use the socket.
+        let listen = match (
+            std::env::var("IPAM_PG_LISTEN"),
+            std::env::var("IPAM_PG_PORT"),
+        ) {
+            (Ok(addr), Ok(port)) => format!("-c listen_addresses={addr} -p {port} "),
+            _ => "-c listen_addresses='' ".to_string(),
+        };
+        let opts = format!(
+            "-k {} {listen}{speed}{slow}-c max_connections=300",
+            self.socket_dir.display()
+        );
+        let data = self.dir.join("data").display().to_string();
+        let log = self.dir.join("log").display().to_string();
+        run(
+            as_server_user(
+                &self.bin.join("pg_ctl"),
+                &["-D", &data, "-l", &log, "-w", "-o", &opts, "start"],
+            ),
+            "pg_ctl start",
+        );
+    }
+
+    pub fn stop(&self) {
+        let data = self.dir.join("data").display().to_string();
+        run(
+            as_server_user(
+                &self.bin.join("pg_ctl"),
+                &["-D", &data, "-w", "-m", "fast", "stop"],
+            ),
+            "pg_ctl stop",
+        );
+    }
+
+    /// The directory holding the server's data, socket and log.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    /// Makes `role` (created with `password`) log in with a password, not by trust.
+    pub fn password_role(&self, role: &str, password: &str) {
+        let hba = self.dir.join("data").join("pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+        std::fs::write(&hba, format!("local all {role} scram-sha-256\n{old}"))
+            .expect("pg_hba.conf");
+        let mut admin = self.admin("postgres");
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE {role} LOGIN PASSWORD '{password}' CREATEDB; SELECT pg_reload_conf();"
+            ))
+            .expect("create role");
+    }
+
+    /// The URL of database `db` on this server as `user` with `password`.
+    pub fn url_as(&self, user: &str, password: &str, db: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@{}{}/{db}?sslmode=disable",
+            encode(&self.socket_dir),
+            port_suffix()
+        )
+    }
+
+    /// The URL of database `db` on this server.
+    pub fn url(&self, db: &str) -> String {
+        format!(
+            "postgres://postgres@{}{}/{db}?sslmode=disable",
+            encode(&self.socket_dir),
+            port_suffix()
+        )
+    }
+
+    /// A client of the maintenance database, for setting up and inspecting.
+    pub fn admin(&self, db: &str) -> postgres::Client {
+        postgres::Client::connect(&self.url(db), postgres::NoTls).expect("connect to test server")
+    }
+
+    /// A new empty database; its URL.
+    pub fn new_database(&self) -> String {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!("ipam_{}", N.fetch_add(1, Ordering::Relaxed));
+        self.admin("postgres")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+        self.url(&name)
+    }
+}
+
+/// This process's server, started on first use.
+pub fn cluster() -> &'static Cluster {
+    static C: OnceLock<Cluster> = OnceLock::new();
+    C.get_or_init(Cluster::start_new)
+}
+
+/// Every row of the IPAM's tables in a PostgreSQL database at `url`, as text.
+pub fn dump(url: &str) -> String {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let mut out = String::new();
+    for table in [
+        "ipams",
+        "scopes",
+        "pools",
+        "pool_cidrs",
+        "free_blocks",
+        "allocations",
+        "audit_events",
+    ] {
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .expect("table")
+            .get(0);
+        if !exists {
+            continue;
+        }
+        let rows = client
+            .query(
+                &format!("SELECT CAST(t AS TEXT) FROM {table} t ORDER BY 1"),
+                &[],
+            )
+            .expect("dump rows");
+        for r in rows {
+            out.push_str(table);
+            out.push(' ');
+            out.push_str(&r.get::<_, String>(0));
+            out.push('\n');
+        }
+    }
+    out
+}
