@@ -465,13 +465,13 @@ pub struct DiscoveredCidr {
 /// The schema version that added resource discoveries (read-only views do not migrate).
 const DISCOVERY_SCHEMA: i64 = 5;
 
-impl View<'_> {
+impl View<'_, '_> {
     /// Every discovery, oldest first, with the stored result of its last scan, VPCs first
     /// in address order. Reading never scans: scanning writes. Plain SQL, no SQLite extensions.
     pub fn discoveries(&self) -> Result<Vec<DiscoveryResult>> {
         let version: Option<i64> =
             self.tx
-                .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+                .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
         if version.unwrap_or(0) < DISCOVERY_SCHEMA {
             return Ok(Vec::new());
         }
@@ -480,7 +480,7 @@ impl View<'_> {
             .prepare_cached(
                 "SELECT id, description, last_scanned FROM resource_discoveries ORDER BY created_at, id",
             )?
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok(DiscoveryResult {
                     id: r.get(0)?,
                     description: r.get(1)?,
@@ -488,9 +488,9 @@ impl View<'_> {
                     cidrs: Vec::new(),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         let mut stmt = self.tx.prepare_cached(
-            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, ip_usage
+            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT)
              FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY resource_id, cidr",
         )?;
         for d in &mut out {
@@ -506,10 +506,11 @@ impl View<'_> {
                         pool_id: r.get(6)?,
                         compliance_status: r.get(7)?,
                         overlap_status: r.get(8)?,
-                        ip_usage: r.get(9)?,
+                        // A fraction crosses both backends as decimal text.
+                        ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
                     })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             // Address order, VPCs first, as the scan lists them (SQL sorts CIDRs as text).
             d.cidrs.sort_by_cached_key(|c| {
                 let at = Cidr::parse(&c.cidr)
