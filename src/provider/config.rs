@@ -15,7 +15,7 @@ pub fn schema() -> Schema {
             "Where the allocation state lives: a SQLite file path (`sqlite://` prefix optional), or a PostgreSQL server as a libpq URL (`postgres://user:pass@host:5432/ipam?sslmode=require`; what it leaves out comes from the `PG*` environment variables). Default: `IPAM_DATABASE`, else `ipam.db` in the working directory.",
         ))
         .attribute(Attribute::optional("account_id", Type::String).check(ACCOUNT_ID).description(
-            "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`.",
+            "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`. On PostgreSQL a login role that an `ipam_organization_account` names in `database_role` is that account, and a different `account_id` is an error.",
         ))
         .attribute(Attribute::optional("lock_timeout", Type::String).check(DURATION).description(
             "How long a change waits for another writer before failing with an error that says the database is busy, e.g. `30s`, `5m`. Default `60s`.",

@@ -14,9 +14,15 @@ CREATE FUNCTION ipam_trusted() RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
     SELECT pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'allocations'::regclass), 'MEMBER')
 $$;
 
--- The account the current login role acts as, or NULL.
+-- The account a role acts as, or NULL. Security definer, so a role that may read nothing (a
+-- narrow viewer) still learns who it is.
+CREATE FUNCTION ipam_account_of(role TEXT) RETURNS TEXT LANGUAGE sql STABLE SECURITY DEFINER AS $$
+    SELECT account_id FROM organization_accounts WHERE database_role = role
+$$;
+
+-- The account the current role acts as, or NULL.
 CREATE FUNCTION ipam_current_account() RETURNS TEXT LANGUAGE sql STABLE AS $$
-    SELECT account_id FROM organization_accounts WHERE database_role = current_user
+    SELECT ipam_account_of(current_user::text)
 $$;
 
 -- The account that administers IPAM: the delegated admin, else the management account.
