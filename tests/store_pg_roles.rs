@@ -216,10 +216,46 @@ fn team_roles_write_only_what_their_account_may() {
         1
     );
 
+    sql_refused(sql.execute(
+        "INSERT INTO ipam_releases (pool_id, xid, at) VALUES ($1, txid_current(), 0)",
+        &[&unshared],
+    ));
+    // A role no account names acts as none: it may write nothing the rules govern.
+    cluster.password_role("ipam_stranger", "stranger-secret");
+    grant(&mut admin, "ipam_stranger");
+    let mut stranger = postgres::Client::connect(
+        &cluster.url_as("ipam_stranger", "stranger-secret", &db),
+        postgres::NoTls,
+    )
+    .unwrap();
+    let m = sql_refused(stranger.execute(
+        insert,
+        &[
+            &"ipam-pool-alloc-rogue3",
+            &shared,
+            &"10.0.201.0/24",
+            &vec![10u8, 0, 201, 0],
+            &DEV,
+        ],
+    ));
+    assert!(m.contains("ipam_stranger") && m.contains("none"), "{m}");
+
+    // Removing the share keeps the dev team's allocation and lets it release it, but not
+    // allocate again.
+    let share = net.pool_shares(&shared).unwrap().remove(0);
+    net.delete_resource_share(&n, &share.id).unwrap();
+    let held = dev.allocate(&d, &vpc(&shared, 24)).err();
+    assert!(matches!(held, Some(Error::Refused(_))), "{held:?}");
+    dev.release(&d, &kept.id).unwrap();
+
     // Nothing refused was written: the owner sees the pools and allocations as they were.
     assert!(owner.get_pool(&shared).unwrap().is_some());
     assert_eq!(owner.list_allocations(&unshared).unwrap().len(), 1);
-    assert_eq!(owner.list_allocations(&shared).unwrap().len(), 1);
+    assert!(owner.list_allocations(&shared).unwrap().is_empty());
+    assert!(
+        owner.verify().unwrap().is_empty(),
+        "the free space still adds up"
+    );
     assert_eq!(
         owner
             .get_allocation(&theirs.id)

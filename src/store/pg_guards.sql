@@ -121,14 +121,34 @@ BEGIN
 END
 $$;
 
+-- The pools in which the current transaction released an allocation the guard allowed: the
+-- free space it returns may be written even when the pool is no longer shared with the
+-- releasing account. Written only by the security-definer trigger below (a trigger function
+-- cannot be called directly), so a team role cannot claim a release it did not make.
+CREATE TABLE ipam_releases (
+    pool_id TEXT NOT NULL,
+    xid BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (pool_id, xid)
+);
+CREATE FUNCTION ipam_note_release() RETURNS TRIGGER LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    DELETE FROM ipam_releases WHERE at < extract(epoch FROM now()) - 86400;
+    INSERT INTO ipam_releases (pool_id, xid, at)
+        VALUES (OLD.pool_id, txid_current(), extract(epoch FROM now()))
+        ON CONFLICT DO NOTHING;
+    RETURN OLD;
+END
+$$;
+
 -- A pool's free space changes with its allocations: writable by whoever may allocate from the
--- pool or holds an allocation in it (releasing after a share was removed).
+-- pool, or returns space it released in this transaction (after a share was removed).
 CREATE FUNCTION ipam_guard_free_block() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
     p TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.pool_id ELSE NEW.pool_id END;
 BEGIN
     IF NOT ipam_trusted() AND NOT ipam_may_use_pool(p)
-       AND NOT EXISTS (SELECT 1 FROM allocations WHERE pool_id = p AND owner_id = ipam_current_account()) THEN
+       AND NOT EXISTS (SELECT 1 FROM ipam_releases WHERE pool_id = p AND xid = txid_current()) THEN
         PERFORM ipam_refuse('change the free space of the pool ' || p);
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -147,6 +167,8 @@ $$;
 
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON allocations
     FOR EACH ROW EXECUTE FUNCTION ipam_guard_allocation();
+CREATE TRIGGER ipam_released AFTER DELETE ON allocations
+    FOR EACH ROW EXECUTE FUNCTION ipam_note_release();
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON free_blocks
     FOR EACH ROW EXECUTE FUNCTION ipam_guard_free_block();
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON audit_events
@@ -157,7 +179,8 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['ipams', 'scopes', 'pools', 'pool_cidrs', 'pool_sources',
         'resource_discoveries', 'resource_discovery_associations', 'discovered_cidrs',
-        'resource_shares', 'resource_share_pools', 'resource_share_principals'] LOOP
+        'resource_shares', 'resource_share_pools', 'resource_share_principals',
+        'ipam_releases'] LOOP
         EXECUTE format('CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON %I '
             'FOR EACH ROW EXECUTE FUNCTION ipam_guard_admin()', t);
     END LOOP;
