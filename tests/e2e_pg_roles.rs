@@ -5,100 +5,12 @@
 
 mod support;
 
-use ipam::engine::{AllocationRequest, Cidr};
-use ipam::store::{Actor, OrganizationAccount, PoolSpec, ShareSpec, Store};
+#[path = "support/teams.rs"]
+mod teams;
+
 use std::path::PathBuf;
-use std::time::Duration;
 use support::{pg, Tf, Workspace};
-
-const MANAGEMENT: &str = "111111111111";
-const NETWORKING: &str = "222222222222";
-const DEV: &str = "333333333333";
-
-fn open(url: &str) -> Store {
-    Store::open_database(
-        url,
-        Cidr::parse("2001:db8::/32").unwrap(),
-        Duration::from_secs(60),
-    )
-    .unwrap()
-}
-
-/// The organization, built by its owners: the management account (as the database owner)
-/// maps the networking and dev roles and delegates; the networking role builds two pools and
-/// shares the first with the dev unit. Returns the shared and the unshared pool.
-fn organization(owner_url: &str, db: &str) -> (String, String) {
-    let cluster = pg::cluster();
-    cluster.password_role("ipam_net", "net-secret");
-    cluster.password_role("ipam_dev", "dev-secret");
-    let owner = open(owner_url);
-    let m = Actor::new(MANAGEMENT, "us-east-1");
-    let org = owner.create_organization(&m).unwrap();
-    let dev_ou = owner
-        .create_organizational_unit(&m, "dev", &org.root_id)
-        .unwrap();
-    for (account, parent, role) in [
-        (NETWORKING, &org.root_id, "ipam_net"),
-        (DEV, &dev_ou.id, "ipam_dev"),
-    ] {
-        let a = OrganizationAccount {
-            account_id: account.into(),
-            name: role.into(),
-            parent_id: parent.clone(),
-            database_role: Some(role.into()),
-        };
-        owner.put_organization_account(&m, &a, true).unwrap();
-    }
-    owner.set_delegated_admin(&m, Some(NETWORKING)).unwrap();
-    let mut admin = cluster.admin(db);
-    for role in ["ipam_net", "ipam_dev"] {
-        admin
-            .batch_execute(&format!(
-                "GRANT USAGE ON SCHEMA public TO {role};
-                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
-                 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};
-                 REVOKE INSERT, UPDATE, DELETE ON schema_version FROM {role};"
-            ))
-            .unwrap();
-    }
-    let net = open(&cluster.url_as("ipam_net", "net-secret", db));
-    let n = Actor::new(NETWORKING, "us-east-1");
-    let ipam = net
-        .create_ipam(&n, None, vec![], Default::default())
-        .unwrap();
-    let pool = |cidr: &str| {
-        let p = net
-            .create_pool(
-                &n,
-                PoolSpec {
-                    scope_id: ipam.private_default_scope_id.clone(),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        net.provision_cidr(
-            &n,
-            &p.id,
-            AllocationRequest::Explicit(Cidr::parse(cidr).unwrap()),
-        )
-        .unwrap();
-        p.id
-    };
-    let shared = pool("10.0.0.0/16");
-    let unshared = pool("10.1.0.0/16");
-    net.put_resource_share(
-        &n,
-        None,
-        &ShareSpec {
-            name: "dev".into(),
-            resources: vec![shared.clone()],
-            principals: vec![dev_ou.id],
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    (shared, unshared)
-}
+use teams::{open, DEV, NETWORKING};
 
 fn vpc(pool: &str) -> String {
     format!("resource \"ipam_vpc_allocation\" \"vpc\" {{\n  ipam_pool_id   = \"{pool}\"\n  netmask_length = 24\n}}\n")
@@ -108,13 +20,16 @@ fn vpc(pool: &str) -> String {
 fn the_dev_role_allocates_as_its_account_only_from_its_share() {
     let cluster = pg::cluster();
     let owner_url = cluster.new_database();
-    let db = owner_url
-        .rsplit('/')
-        .next()
-        .and_then(|t| t.split('?').next())
-        .unwrap()
-        .to_string();
-    let (shared, unshared) = organization(&owner_url, &db);
+    let db = teams::database_name(&owner_url);
+    cluster.password_role("ipam_net", "net-secret");
+    cluster.password_role("ipam_dev", "dev-secret");
+    let teams::Teams {
+        shared, unshared, ..
+    } = teams::build(
+        &owner_url,
+        &mut cluster.admin(&db),
+        &cluster.url_as("ipam_net", "net-secret", &db),
+    );
 
     let mut dev = Workspace::new(Tf::V1_15);
     dev.db = PathBuf::from(cluster.url_as("ipam_dev", "dev-secret", &db));

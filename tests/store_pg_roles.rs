@@ -5,27 +5,12 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/teams.rs"]
+mod teams;
 
-use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
-use ipam::store::{Actor, AllocationSpec, Error, OrganizationAccount, PoolSpec, ShareSpec, Store};
-use std::time::Duration;
-
-const MANAGEMENT: &str = "111111111111";
-const NETWORKING: &str = "222222222222";
-const DEV: &str = "333333333333";
-
-fn who(account: &str) -> Actor {
-    Actor::new(account, "us-east-1")
-}
-
-fn open(url: &str) -> Store {
-    Store::open_database(
-        url,
-        Cidr::parse("2001:db8::/32").unwrap(),
-        Duration::from_secs(60),
-    )
-    .unwrap()
-}
+use ipam::engine::{AllocationKind, AllocationRequest};
+use ipam::store::{AllocationSpec, Error};
+use teams::{grant, open, who, DEV, NETWORKING};
 
 fn vpc(pool: &str, len: u8) -> AllocationSpec {
     AllocationSpec {
@@ -38,18 +23,6 @@ fn vpc(pool: &str, len: u8) -> AllocationSpec {
         kind: AllocationKind::Vpc,
         resource_id: None,
     }
-}
-
-/// What the organizations guide tells an operator to grant a team role.
-fn grant(admin: &mut postgres::Client, role: &str) {
-    admin
-        .batch_execute(&format!(
-            "GRANT USAGE ON SCHEMA public TO {role};
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
-             GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role};
-             REVOKE INSERT, UPDATE, DELETE ON schema_version FROM {role};"
-        ))
-        .expect("grant");
 }
 
 /// The SQL error's message, or a panic when the statement succeeded.
@@ -67,78 +40,17 @@ fn sql_refused(r: Result<u64, postgres::Error>) -> String {
 fn team_roles_write_only_what_their_account_may() {
     let cluster = pg::cluster();
     let owner_url = cluster.new_database();
-    let db = owner_url
-        .rsplit('/')
-        .next()
-        .and_then(|t| t.split('?').next())
-        .unwrap()
-        .to_string();
+    let db = teams::database_name(&owner_url);
     cluster.password_role("ipam_net", "net-secret");
     cluster.password_role("ipam_dev", "dev-secret");
-
-    // The management account's configuration connects as the database owner (trusted).
-    let owner = open(&owner_url);
-    assert_eq!(owner.login_account().unwrap(), None);
-    let m = who(MANAGEMENT);
-    let org = owner.create_organization(&m).unwrap();
-    let dev_ou = owner
-        .create_organizational_unit(&m, "dev", &org.root_id)
-        .unwrap();
-    for (account, parent, role) in [
-        (NETWORKING, &org.root_id, "ipam_net"),
-        (DEV, &dev_ou.id, "ipam_dev"),
-    ] {
-        let a = OrganizationAccount {
-            account_id: account.into(),
-            name: role.into(),
-            parent_id: parent.clone(),
-            database_role: Some(role.into()),
-        };
-        owner.put_organization_account(&m, &a, true).unwrap();
-    }
-    owner.set_delegated_admin(&m, Some(NETWORKING)).unwrap();
     let mut admin = cluster.admin(&db);
-    grant(&mut admin, "ipam_net");
-    grant(&mut admin, "ipam_dev");
-
-    // The delegated admin builds the IPAM with its own credentials.
-    let net = open(&cluster.url_as("ipam_net", "net-secret", &db));
-    assert_eq!(net.login_account().unwrap().as_deref(), Some(NETWORKING));
+    let net_url = cluster.url_as("ipam_net", "net-secret", &db);
+    let teams::Teams {
+        shared, unshared, ..
+    } = teams::build(&owner_url, &mut admin, &net_url);
+    let owner = open(&owner_url);
+    let net = open(&net_url);
     let n = who(NETWORKING);
-    let ipam = net
-        .create_ipam(&n, None, vec![], Default::default())
-        .unwrap();
-    let pool = |cidr: &str| {
-        let p = net
-            .create_pool(
-                &n,
-                PoolSpec {
-                    scope_id: ipam.private_default_scope_id.clone(),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        net.provision_cidr(
-            &n,
-            &p.id,
-            AllocationRequest::Explicit(Cidr::parse(cidr).unwrap()),
-        )
-        .unwrap();
-        p.id
-    };
-    let shared = pool("10.0.0.0/16");
-    let unshared = pool("10.1.0.0/16");
-    net.put_resource_share(
-        &n,
-        None,
-        &ShareSpec {
-            name: "dev".into(),
-            resources: vec![shared.clone()],
-            principals: vec![dev_ou.id.clone()],
-            ..Default::default()
-        },
-    )
-    .unwrap();
     let theirs = net.allocate(&n, &vpc(&unshared, 24)).unwrap();
 
     // The dev team allocates and releases in the shared pool through the store, as the
