@@ -187,3 +187,43 @@ fn team_roles_write_only_what_their_account_may() {
         1
     );
 }
+
+#[test]
+fn without_an_organization_a_granted_role_works_but_cannot_found_one() {
+    let cluster = pg::cluster();
+    let owner_url = cluster.new_database();
+    let db = teams::database_name(&owner_url);
+    // The schema exists (the owner created it); a pipeline role is granted as the guide says.
+    let _ = open(&owner_url);
+    cluster.password_role("ipam_pipeline", "pipeline-secret");
+    grant(&mut cluster.admin(&db), "ipam_pipeline");
+    let s = open(&cluster.url_as("ipam_pipeline", "pipeline-secret", &db));
+    assert_eq!(s.login_account().unwrap(), None);
+    let a = who(DEV);
+    let ipam = s.create_ipam(&a, None, vec![], Default::default()).unwrap();
+    let pool = s
+        .create_pool(
+            &a,
+            ipam::store::PoolSpec {
+                scope_id: ipam.private_default_scope_id,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(
+        &a,
+        &pool.id,
+        AllocationRequest::Explicit(ipam::engine::Cidr::parse("10.0.0.0/16").unwrap()),
+    )
+    .unwrap();
+    let x = s.allocate(&a, &vpc(&pool.id, 24)).unwrap();
+    s.release(&a, &x.id).unwrap();
+    // The organization is the database owner's to create: it maps the roles.
+    match s.create_organization(&a) {
+        Err(Error::Refused(m)) => {
+            assert!(m.contains("ipam_pipeline") && m.contains("owner"), "{m}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(s.organization().unwrap().is_none());
+}

@@ -14,6 +14,12 @@ CREATE FUNCTION ipam_trusted() RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
     SELECT pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'allocations'::regclass), 'MEMBER')
 $$;
 
+-- Whether the organization's rules do not bind the current role: it is trusted, or the
+-- database has no organization (then every account may do everything, as in the store).
+CREATE FUNCTION ipam_unruled() RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
+    SELECT ipam_trusted() OR NOT EXISTS (SELECT 1 FROM organizations)
+$$;
+
 -- The account a role acts as, or NULL. Security definer, so a role that may read nothing (a
 -- narrow viewer) still learns who it is.
 CREATE FUNCTION ipam_account_of(role TEXT) RETURNS TEXT LANGUAGE sql STABLE SECURITY DEFINER AS $$
@@ -74,7 +80,7 @@ $$;
 -- Tables that shape the address space: only the IPAM admin account writes them.
 CREATE FUNCTION ipam_guard_admin() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT ipam_trusted() AND NOT ipam_is_admin() THEN
+    IF NOT ipam_unruled() AND NOT ipam_is_admin() THEN
         PERFORM ipam_refuse(lower(TG_OP) || ' rows of ' || TG_TABLE_NAME
             || ': only the IPAM admin account ' || COALESCE(ipam_admin_account(), '(none: no organization)') || ' may');
     END IF;
@@ -82,7 +88,8 @@ BEGIN
 END
 $$;
 
--- The organization itself: only trusted roles (the management account's configuration).
+-- The organization itself (and the release notes): only trusted roles (the management
+-- account's configuration), organization or not.
 CREATE FUNCTION ipam_guard_organization() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT ipam_trusted() THEN
@@ -100,7 +107,7 @@ CREATE FUNCTION ipam_guard_allocation() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
     me TEXT := ipam_current_account();
 BEGIN
-    IF ipam_trusted() OR ipam_is_admin() THEN
+    IF ipam_unruled() OR ipam_is_admin() THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.owner_id IS DISTINCT FROM me THEN
@@ -147,7 +154,7 @@ CREATE FUNCTION ipam_guard_free_block() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
     p TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.pool_id ELSE NEW.pool_id END;
 BEGIN
-    IF NOT ipam_trusted() AND NOT ipam_may_use_pool(p)
+    IF NOT ipam_unruled() AND NOT ipam_may_use_pool(p)
        AND NOT EXISTS (SELECT 1 FROM ipam_releases WHERE pool_id = p AND xid = txid_current()) THEN
         PERFORM ipam_refuse('change the free space of the pool ' || p);
     END IF;
@@ -158,7 +165,7 @@ $$;
 -- The audit log: a team role appends events in its own name and changes none.
 CREATE FUNCTION ipam_guard_audit() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT ipam_trusted() AND (TG_OP <> 'INSERT' OR NEW.account_id IS DISTINCT FROM ipam_current_account()) THEN
+    IF NOT ipam_unruled() AND (TG_OP <> 'INSERT' OR NEW.account_id IS DISTINCT FROM ipam_current_account()) THEN
         PERFORM ipam_refuse(lower(TG_OP) || ' audit events of another account, or change the log');
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -179,12 +186,12 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['ipams', 'scopes', 'pools', 'pool_cidrs', 'pool_sources',
         'resource_discoveries', 'resource_discovery_associations', 'discovered_cidrs',
-        'resource_shares', 'resource_share_pools', 'resource_share_principals',
-        'ipam_releases'] LOOP
+        'resource_shares', 'resource_share_pools', 'resource_share_principals'] LOOP
         EXECUTE format('CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON %I '
             'FOR EACH ROW EXECUTE FUNCTION ipam_guard_admin()', t);
     END LOOP;
-    FOREACH t IN ARRAY ARRAY['organizations', 'organizational_units', 'organization_accounts'] LOOP
+    FOREACH t IN ARRAY ARRAY['organizations', 'organizational_units', 'organization_accounts',
+        'ipam_releases'] LOOP
         EXECUTE format('CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON %I '
             'FOR EACH ROW EXECUTE FUNCTION ipam_guard_organization()', t);
     END LOOP;
