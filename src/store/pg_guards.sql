@@ -175,7 +175,7 @@ $$;
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON allocations
     FOR EACH ROW EXECUTE FUNCTION ipam_guard_allocation();
 CREATE TRIGGER ipam_released AFTER DELETE ON allocations
-    FOR EACH ROW EXECUTE FUNCTION ipam_note_release();
+    FOR EACH ROW WHEN (NOT ipam_unruled()) EXECUTE FUNCTION ipam_note_release();
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON free_blocks
     FOR EACH ROW EXECUTE FUNCTION ipam_guard_free_block();
 CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON audit_events
