@@ -118,6 +118,23 @@ fn team_roles_write_only_what_their_account_may() {
     ));
     sql_refused(sql.execute("DELETE FROM audit_events", &[]));
     sql_refused(sql.execute("UPDATE schema_version SET version = 0", &[]));
+    // In the shared pool and in its own name, but outside the pool's CIDRs.
+    let m = sql_refused(sql.execute(
+        insert,
+        &[
+            &"ipam-pool-alloc-rogue4",
+            &shared,
+            &"8.8.8.0/24",
+            &vec![8u8, 8, 8, 0],
+            &DEV,
+        ],
+    ));
+    assert!(m.contains("outside the pool's CIDRs"), "{m}");
+    let m = sql_refused(sql.execute(
+        "UPDATE allocations SET cidr = '10.0.250.0/24', start = '\\x0a00fa00' WHERE id = $1",
+        &[&kept.id],
+    ));
+    assert!(m.contains("move the allocation"), "{m}");
     // Its own allocation it may change with SQL, as with the provider.
     assert_eq!(
         sql.execute(

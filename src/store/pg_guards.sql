@@ -100,8 +100,8 @@ BEGIN
 END
 $$;
 
--- Allocations: new ones are the caller's own, in a pool it may use; existing ones are changed
--- or released by their owner or the IPAM admin; anyone allocating from a pool may clear its
+-- Allocations: new ones are the caller's own, in a pool it may use, inside the pool's CIDRs;
+-- existing ones are changed (never moved) or released by their owner or the IPAM admin; anyone allocating from a pool may clear its
 -- expired reservations (the store sweeps them before allocating).
 CREATE FUNCTION ipam_guard_allocation() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
@@ -120,8 +120,16 @@ BEGIN
         IF NEW.owner_id IS DISTINCT FROM me THEN
             PERFORM ipam_refuse('write an allocation owned by the account ' || COALESCE(NEW.owner_id, 'none'));
         END IF;
-        IF (TG_OP = 'INSERT' OR NEW.pool_id IS DISTINCT FROM OLD.pool_id) AND NOT ipam_may_use_pool(NEW.pool_id) THEN
+        IF TG_OP = 'UPDATE' AND (NEW.pool_id, NEW.cidr, NEW.start, NEW.len)
+                IS DISTINCT FROM (OLD.pool_id, OLD.cidr, OLD.start, OLD.len) THEN
+            PERFORM ipam_refuse('move the allocation ' || OLD.id || ': release it and allocate anew');
+        END IF;
+        IF TG_OP = 'INSERT' AND NOT ipam_may_use_pool(NEW.pool_id) THEN
             PERFORM ipam_refuse('allocate from the pool ' || NEW.pool_id || ': no resource share reaches the account');
+        END IF;
+        IF TG_OP = 'INSERT' AND NOT EXISTS (SELECT 1 FROM pool_cidrs
+                WHERE pool_id = NEW.pool_id AND NEW.cidr::cidr <<= cidr::cidr) THEN
+            PERFORM ipam_refuse('allocate ' || NEW.cidr || ' from the pool ' || NEW.pool_id || ': it is outside the pool''s CIDRs');
         END IF;
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
