@@ -15,7 +15,7 @@ pub fn schema() -> Schema {
             "Where the allocation state lives: a SQLite file path (`sqlite://` prefix optional), or a PostgreSQL server as a libpq URL (`postgres://user:pass@host:5432/ipam?sslmode=require`; what it leaves out comes from the `PG*` environment variables). Default: `IPAM_DATABASE`, else `ipam.db` in the working directory.",
         ))
         .attribute(Attribute::optional("account_id", Type::String).check(ACCOUNT_ID).description(
-            "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`.",
+            "The caller's 12-digit account id. Default: `IPAM_ACCOUNT_ID`, else `000000000000`. On PostgreSQL a login role that an `ipam_organization_account` names in `database_role` is that account, and a different `account_id` is an error.",
         ))
         .attribute(Attribute::optional("lock_timeout", Type::String).check(DURATION).description(
             "How long a change waits for another writer before failing with an error that says the database is busy, e.g. `30s`, `5m`. Default `60s`.",
@@ -99,7 +99,11 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
         return None;
     }
     let path = crate::defaults::database_path(string(config, "database"));
-    let account_id = string(config, "account_id").unwrap_or_else(crate::defaults::account_id);
+    let declared = string(config, "account_id").or_else(|| {
+        std::env::var("IPAM_ACCOUNT_ID")
+            .ok()
+            .filter(|a| !a.is_empty())
+    });
     let region = string(config, "region").unwrap_or_else(crate::defaults::region);
     let ttl = string(config, "reservation_ttl")
         .and_then(|t| parse_duration(&t))
@@ -110,12 +114,17 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     let provided =
         cidr(config, "provided_ipv6_cidr").or_else(|| Cidr::parse(defaults::PROVIDED_IPV6).ok())?;
     let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
-    match Store::open_with_lock_timeout(&path, provided, lock_timeout) {
-        Ok(store) => Some(Context {
-            store,
-            actor: Actor::new(account_id, region),
-            reservation_ttl_secs: ttl,
-        }),
+    match Store::open_with_lock_timeout(&path, provided, lock_timeout)
+        .and_then(|store| Ok((store.login_account()?, store)))
+    {
+        Ok((login, store)) => {
+            let account_id = account_of(login, declared, diags)?;
+            Some(Context {
+                store,
+                actor: Actor::new(account_id, region),
+                reservation_ttl_secs: ttl,
+            })
+        }
         Err(e) => {
             let blame = Blame {
                 refused: "database",
@@ -129,8 +138,56 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     }
 }
 
+/// Who the provider acts as. On PostgreSQL a login role that an organization account names
+/// (`database_role`) is that account, and a declared `account_id` must agree; otherwise (SQLite,
+/// or the database owner, whom the database trusts) the declared account, else the default.
+fn account_of(
+    login: Option<String>,
+    declared: Option<String>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    match (login, declared) {
+        (Some(login), Some(declared)) if login != declared => {
+            Failure::at(
+                "account_id",
+                "account_id disagrees with the database login role",
+                format!("account_id is {declared}, but the database login role acts as the account {login} (its ipam_organization_account.database_role): on PostgreSQL the account comes from the login role; remove account_id, set it to {login}, or connect with {declared}'s role"),
+            )
+            .report(diags);
+            None
+        }
+        (Some(login), _) => Some(login),
+        (None, declared) => Some(declared.unwrap_or_else(crate::defaults::account_id)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_login_role_decides_the_account() {
+        use super::account_of;
+        let s = |v: &str| Some(v.to_string());
+        let mut d = tfplug::Diagnostics::default();
+        assert_eq!(
+            account_of(s("333333333333"), None, &mut d),
+            s("333333333333")
+        );
+        assert_eq!(
+            account_of(None, s("111111111111"), &mut d),
+            s("111111111111")
+        );
+        assert_eq!(
+            account_of(s("333333333333"), s("333333333333"), &mut d),
+            s("333333333333")
+        );
+        assert!(!d.has_errors());
+        assert_eq!(
+            account_of(s("333333333333"), s("111111111111"), &mut d),
+            None
+        );
+        assert!(d.has_errors());
+    }
+
     #[test]
     fn durations() {
         use super::parse_duration as p;

@@ -211,6 +211,9 @@ CREATE TABLE resource_share_principals (
     PRIMARY KEY (share_id, principal)
 ) WITHOUT ROWID;
 "#,
+    // 8: PostgreSQL's team-role guards (see PG_MIGRATIONS); SQLite trusts whoever writes the
+    // file, so nothing to add.
+    "-- nothing to do on SQLite",
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -413,6 +416,9 @@ CREATE TABLE resource_share_principals (
     PRIMARY KEY (share_id, principal)
 );
 "#,
+    // 8: the database enforces the organization's rules for team roles (login roles mapped by
+    // organization_accounts.database_role), whatever client they use; see pg_guards.sql.
+    include_str!("pg_guards.sql"),
 ];
 
 /// The advisory lock two first users of an empty PostgreSQL database queue on while one of

@@ -192,6 +192,16 @@ impl Store {
         self.read(load_organization)
     }
 
+    /// The account the login role acts as (PostgreSQL: the organization account whose
+    /// `database_role` is the session's role, see the guards of migration 8). None on SQLite,
+    /// and for a role no account names (the database owner, trusted to declare its account).
+    pub fn login_account(&self) -> Result<Option<String>> {
+        if self.dialect() != super::sql::Dialect::Postgres {
+            return Ok(None);
+        }
+        self.read(|tx| tx.query_row("SELECT ipam_current_account()", (), |r| r.get(0)))
+    }
+
     /// Creates the organization with the caller as its management account.
     pub fn create_organization(&self, actor: &Actor) -> Result<Organization> {
         self.write(|tx| {

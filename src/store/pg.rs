@@ -206,13 +206,16 @@ pub fn describe(e: &postgres::Error) -> String {
     text
 }
 
-/// A server error as the store's facts: busy, read-only, an overlap the constraint refused,
-/// a lost connection, or plain SQL.
+/// A server error as the store's facts: busy, read-only, a refused privilege, an overlap the
+/// constraint refused, a lost connection, or plain SQL.
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
         match e.code().map(|c| c.code()) {
             Some("55P03") => Error::Busy,
             Some("25006") => Error::ReadOnly,
+            // The login role lacks the privilege, or a guard of migration 8 refused a write
+            // the organization's rules forbid this role's account (the message says which).
+            Some("42501") => Error::Refused(format!("the database refused: {}", describe(&e))),
             Some("23P01") => Error::Inconsistent(format!(
                 "refusing to store overlapping allocations in one pool (the database's exclusion constraint): {}; run `terraform-provider-ipam verify`",
                 describe(&e)
