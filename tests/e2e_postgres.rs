@@ -160,10 +160,20 @@ fn a_connection_dropped_mid_apply_fails_cleanly_and_the_next_apply_converges() {
             "SELECT COUNT(*) FROM allocations WHERE description = 'team 1'",
         ) >= 5
         {
+            // Only this test's database: the other tests' providers share the server.
+            let db = url(&t)
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .split('?')
+                .next()
+                .unwrap()
+                .to_string();
             killed = admin
                 .query(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terraform-provider-ipam'",
-                    &[],
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE application_name = 'terraform-provider-ipam' AND datname = $1",
+                    &[&db],
                 )
                 .unwrap()
                 .len();

@@ -132,7 +132,12 @@ pub(crate) fn place(
         rules: &s.rules,
         roots: &s.roots,
     };
-    let mut fs = SqlFree::new(tx, &s.id);
+    let longest = match request {
+        AllocationRequest::Explicit(c) => Some(c.prefix_len()),
+        AllocationRequest::Netmask(n) => Some(*n),
+        AllocationRequest::PoolDefault => s.rules.default_len,
+    };
+    let mut fs = SqlFree::new(tx, &s.id).upto(longest);
     let mut holder = |c: &Cidr| conflict(tx, &s.id, c);
     match engine_place(&mut fs, &pool, request, disallowed, &mut holder)? {
         Placed::At(p) => Ok(p),

@@ -17,7 +17,7 @@
 //!   times); a connection the server dropped is reopened by the next transaction.
 
 use super::pg::{self, PgConn};
-use super::sql::{params, OptionalExtension, PgSession, Tx};
+use super::sql::{params, PgSession, Tx};
 use super::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -118,11 +118,8 @@ fn postgres<T>(
     };
     let t = begin.map_err(Error::from)?;
     let tx = Tx::pg(PgSession { tx: t, cache });
-    if mode == Mode::Write {
-        tx.execute_batch("SET LOCAL synchronous_commit = off")?;
-    }
     if mode != Mode::Read {
-        take(&tx, lock)?;
+        take(&tx, lock, mode == Mode::Write)?;
     }
     let out = f(&tx);
     let t = tx.into_pg().expect("a PostgreSQL transaction");
@@ -131,7 +128,12 @@ fn postgres<T>(
             t.commit().map_err(Error::from)?;
             // The commit above released the locks without waiting for the disk; this waits
             // for it (see [`DURABLE`]) before the caller hears of success.
-            client_of(c)?.batch_execute(DURABLE).map_err(Error::from)?;
+            client_of(c)?.batch_execute(DURABLE).map_err(|e| {
+                Error::Unavailable(format!(
+                    "the change was committed, but the server did not confirm it reached its disk ({}); run `terraform-provider-ipam orphans` if Terraform did not record it",
+                    pg::describe(&e)
+                ))
+            })?;
             Ok(v)
         }
         (_, out) => {
@@ -156,32 +158,42 @@ fn client_of(c: &mut PgConn) -> Result<&mut postgres::Client> {
     Ok(c.client()?.0)
 }
 
-/// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`.
-fn take(tx: &Tx, lock: Lock) -> Result<()> {
-    let pool = match lock {
-        Lock::All => {
-            return tx.query_row("SELECT pg_advisory_xact_lock(?1)", [WRITE_LOCK], |_| Ok(()));
-        }
-        Lock::Pool(id) => Some(id.to_string()),
-        Lock::PoolOf(allocation) => tx
-            .query_row(
-                "SELECT pool_id FROM allocations WHERE id = ?1",
-                [allocation],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?,
+/// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`, in one
+/// statement (each is a round trip, made while other writers may wait); `fast_commit` also
+/// sets this transaction's commit not to wait for the disk (see [`DURABLE`]).
+fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
+    let commit = if fast_commit {
+        "set_config('synchronous_commit', 'off', true), "
+    } else {
+        ""
     };
-    tx.query_row(
-        "SELECT pg_advisory_xact_lock_shared(?1)",
-        [WRITE_LOCK],
-        |_| Ok(()),
-    )?;
-    if let Some(pool) = pool {
-        tx.query_row(
-            "SELECT pg_advisory_xact_lock(?1, hashtext(?2))",
-            params![POOL_LOCK_CLASS, pool],
+    // Left to right: the database-wide lock first, then the pool's.
+    match lock {
+        Lock::All => tx.query_row(
+            &format!("SELECT {commit}pg_advisory_xact_lock(?1)"),
+            [WRITE_LOCK],
             |_| Ok(()),
-        )?;
+        ),
+        Lock::Pool(id) => tx.query_row(
+            &format!(
+                "SELECT {commit}pg_advisory_xact_lock_shared(?1), pg_advisory_xact_lock(?2, hashtext(?3))"
+            ),
+            params![WRITE_LOCK, POOL_LOCK_CLASS, id],
+            |_| Ok(()),
+        ),
+        // The allocation's pool is read after the shared lock, in a statement of its own (a
+        // statement reads the snapshot of its start): no structural change can move it then.
+        Lock::PoolOf(allocation) => {
+            tx.query_row(
+                &format!("SELECT {commit}pg_advisory_xact_lock_shared(?1)"),
+                [WRITE_LOCK],
+                |_| Ok(()),
+            )?;
+            tx.prepare_cached(
+                "SELECT pg_advisory_xact_lock(?1, hashtext(pool_id)) FROM allocations WHERE id = ?2",
+            )?
+            .query_map(params![POOL_LOCK_CLASS, allocation], |_| Ok(()))?
+            .collect()
+        }
     }
-    Ok(())
 }

@@ -24,7 +24,9 @@ pub struct SqlFree<'t, 'a> {
     /// On PostgreSQL: the lowest free block of every prefix length from some length up, read
     /// in one query, since every lookup is a round trip to the server and the allocator asks
     /// for one per length. Forgotten on every change to the index.
-    firsts: Option<(u8, BTreeMap<u8, Block>)>,
+    firsts: Option<(u8, u8, BTreeMap<u8, Block>)>,
+    /// The longest prefix length the caller will ask about (the request's), bounding that query.
+    upto: Option<u8>,
 }
 
 impl<'t, 'a> SqlFree<'t, 'a> {
@@ -33,21 +35,29 @@ impl<'t, 'a> SqlFree<'t, 'a> {
             tx,
             pool_id,
             firsts: None,
+            upto: None,
         }
     }
 
-    /// The lowest free block of each length from `len` up (PostgreSQL), from the cache or in
-    /// one query of one index probe per length.
+    /// Tells the index that lookups will not go past prefix length `len` (the request's).
+    pub fn upto(mut self, len: Option<u8>) -> Self {
+        self.upto = len;
+        self
+    }
+
+    /// The lowest free block of each length from `len` up to the caller's bound (PostgreSQL),
+    /// from the cache or in one query of one index probe per length.
     fn firsts_from(&mut self, len: u8) -> Result<&BTreeMap<u8, Block>> {
-        if !matches!(&self.firsts, Some((from, _)) if *from <= len) {
+        if !matches!(&self.firsts, Some((lo, hi, _)) if *lo <= len && len <= *hi) {
+            let hi = self.upto.filter(|u| *u >= len).unwrap_or(len);
             let rows = self
                 .tx
                 .prepare_cached(
-                    "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), 128) AS l(len)
+                    "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)) AS l(len)
                      CROSS JOIN LATERAL (SELECT start FROM free_blocks
                          WHERE pool_id = ?1 AND len = l.len ORDER BY start LIMIT 1) AS b",
                 )?
-                .query_map(params![self.pool_id, len], |r| {
+                .query_map(params![self.pool_id, len, hi], |r| {
                     Ok((r.get::<_, i64>(0)? as u8, unkey(&r.get::<_, Vec<u8>>(1)?)))
                 })?
                 .collect::<Result<Vec<_>>>()?;
@@ -55,9 +65,9 @@ impl<'t, 'a> SqlFree<'t, 'a> {
                 .into_iter()
                 .map(|(len, start)| (len, Block { start, len }))
                 .collect();
-            self.firsts = Some((len, map));
+            self.firsts = Some((len, hi, map));
         }
-        Ok(&self.firsts.as_ref().expect("just filled").1)
+        Ok(&self.firsts.as_ref().expect("just filled").2)
     }
 }
 

@@ -221,21 +221,29 @@ impl From<postgres::Error> for Error {
                 describe(&e)
             )),
             Some(code) if code.starts_with("57P") || code.starts_with("08") => {
-                Error::Unavailable(format!("the connection to the database server was lost: {}", describe(&e)))
+                Error::Unavailable(lost(&e))
             }
             Some(code) => Error::Postgres {
                 code: code.to_string(),
                 message: describe(&e),
             },
-            None if e.is_closed() || std::error::Error::source(&e).is_some() => Error::Unavailable(
-                format!("the connection to the database server was lost: {}", describe(&e)),
-            ),
+            None if e.is_closed() || std::error::Error::source(&e).is_some() => {
+                Error::Unavailable(lost(&e))
+            }
             None => Error::Postgres {
                 code: String::new(),
                 message: describe(&e),
             },
         }
     }
+}
+
+/// A dropped connection, worded with what to do: the server rolled the change back.
+fn lost(e: &postgres::Error) -> String {
+    format!(
+        "the connection to the database server was lost ({}); the change was rolled back: run the command (terraform apply) again",
+        describe(e)
+    )
 }
 
 /// Whether a failed transaction may simply run again: a serialization failure or a deadlock.
