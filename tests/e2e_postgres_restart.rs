@@ -60,6 +60,32 @@ fn a_server_restart_mid_apply_leaves_nothing_half_written_and_the_next_apply_con
     }
     t.apply().ok();
     t.assert_no_changes();
+    // A commit whose acknowledgement the restart cut off is saved but reported as failed: no
+    // client can tell it from a lost one, so Terraform allocated again. The error said to run
+    // `orphans`, which must find exactly that block, and release it.
+    let extra = count("SELECT COUNT(*) FROM allocations WHERE description = 'restart'") - 30;
+    assert!((0..=1).contains(&extra), "{extra} allocations too many");
+    if extra == 1 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+            .args([
+                "orphans",
+                "--state",
+                "terraform.tfstate",
+                "--release",
+                "--database",
+                &url,
+            ])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.assert_no_changes();
+    }
     assert_eq!(
         count("SELECT COUNT(*) FROM allocations WHERE description = 'restart'"),
         30
