@@ -1,6 +1,6 @@
 //! The append-only audit log: who changed what, with the record before and after.
 
-use super::sql::{params, Tx};
+use super::sql::{params, Row, Tx};
 use super::{now_secs, Actor, Result};
 
 pub fn record(
@@ -41,6 +41,21 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// A row of `SELECT seq, at, account_id, action, object_id, before, after`: the one
+    /// mapping the CLI's log and the dashboard's pool events share.
+    pub(crate) fn from_row(r: &Row) -> Result<AuditEvent> {
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        Ok(AuditEvent {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            account_id: r.get(2)?,
+            action: r.get(3)?,
+            object_id: r.get(4)?,
+            before: json(r.get(5)?),
+            after: json(r.get(6)?),
+        })
+    }
+
     /// The CIDR the event is about, when its record has one (allocations, pool CIDRs).
     pub fn cidr(&self) -> Option<&str> {
         self.after
@@ -59,18 +74,7 @@ impl super::Store {
                 "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
                  WHERE CAST(?1 AS TEXT) IS NULL OR object_id = ?1 ORDER BY seq DESC LIMIT ?2",
             )?;
-            let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-            let rows = stmt.query_map(params![object_id, limit], |r| {
-                Ok(AuditEvent {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    account_id: r.get(2)?,
-                    action: r.get(3)?,
-                    object_id: r.get(4)?,
-                    before: json(r.get(5)?),
-                    after: json(r.get(6)?),
-                })
-            })?;
+            let rows = stmt.query_map(params![object_id, limit], AuditEvent::from_row)?;
             let mut events = rows.collect::<Result<Vec<_>>>()?;
             events.reverse();
             Ok(events)

@@ -382,18 +382,7 @@ impl View<'_, '_> {
         // Records are compact JSON: a substring test finds `"pool_id":"<id>"` without parsing
         // every record of the log (a quote inside a string value would be escaped).
         let needle = format!("\"pool_id\":{}", serde_json::Value::from(pool_id));
-        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-        let rows = stmt.query_map(params![pool_id, limit, needle], |r| {
-            Ok(AuditEvent {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                account_id: r.get(2)?,
-                action: r.get(3)?,
-                object_id: r.get(4)?,
-                before: json(r.get(5)?),
-                after: json(r.get(6)?),
-            })
-        })?;
+        let rows = stmt.query_map(params![pool_id, limit, needle], AuditEvent::from_row)?;
         rows.collect::<Result<_>>()
     }
 
