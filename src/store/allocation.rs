@@ -38,6 +38,17 @@ pub(crate) struct Space {
     pub roots: Vec<Cidr>,
 }
 
+impl Space {
+    /// A point of the pool's utilization history, as `tx` leaves it (real pools only).
+    fn record_history(&self, tx: &Tx) -> Result<()> {
+        if ProvidedSpace::from_pool_id(&self.id).is_some() {
+            return Ok(());
+        }
+        let lens: Vec<u8> = self.roots.iter().map(Cidr::prefix_len).collect();
+        super::history::record_known(tx, &self.id, self.family, &lens)
+    }
+}
+
 pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
     // The provider-owned IPv6 space is a pseudo-pool: no rules, only its one root.
     if let Some(ProvidedSpace(cidr)) = ProvidedSpace::from_pool_id(pool_id) {
@@ -155,13 +166,14 @@ pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr
     Ok(p.cidr(s.family))
 }
 
-/// Releases reservations whose time is up, so their space returns to the pool.
-pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space) -> Result<()> {
+const EXPIRED_SQL: &str =
+    "SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND expires_at < ?2";
+
+/// Releases reservations whose time is up (at `now`), so their space returns to the pool.
+pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space, now: i64) -> Result<()> {
     let expired: Vec<String> = tx
-        .prepare_cached(
-            "SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND expires_at < ?2",
-        )?
-        .query_map(params![s.id, now_secs()], |r| r.get(0))?
+        .prepare_cached(EXPIRED_SQL)?
+        .query_map(params![s.id, now], |r| r.get(0))?
         .collect::<Result<_>>()?;
     for id in expired {
         release_tx(tx, actor, &id, "expire-reservation")?;
@@ -170,6 +182,7 @@ pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space) -> Result<()> {
 }
 
 pub(crate) struct Insert<'a> {
+    pub space: &'a Space,
     pub spec: &'a AllocationSpec,
     pub cidr: Cidr,
     pub state: AllocationState,
@@ -180,19 +193,16 @@ pub(crate) struct Insert<'a> {
 /// (never from the free index): the one starting at or before `target` that reaches into it,
 /// or the first starting inside it. Two indexed lookups.
 pub(crate) fn overlapping(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<(String, Cidr)>> {
-    let before: Option<(String, String)> = tx
+    // Both lookups in one statement: one round trip while the pool's writers wait.
+    let candidates: Vec<(String, String)> = tx
         .prepare_cached(
-            "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
+            "SELECT id, cidr FROM (SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1) AS at_or_before
+             UNION ALL
+             SELECT id, cidr FROM (SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start > ?2 AND start <= ?3 ORDER BY start LIMIT 1) AS starting_inside",
         )?
-        .query_row(params![pool_id, key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let inside: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT id, cidr FROM allocations WHERE pool_id = ?1 AND start > ?2 AND start <= ?3 ORDER BY start LIMIT 1",
-        )?
-        .query_row(params![pool_id, key(target.start()), key(target.end())], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok([before, inside].into_iter().flatten().find_map(|(id, c)| {
+        .query_map(params![pool_id, key(target.start()), key(target.end())], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_>>()?;
+    Ok(candidates.into_iter().find_map(|(id, c)| {
         let c = Cidr::parse(&c).ok()?;
         c.overlaps(target).then_some((id, c))
     }))
@@ -215,18 +225,17 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
-    tx.prepare_cached(
+    tx.defer(
         "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15)",
-    )?
-    .execute(params![
+    params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
         i.state.as_str(),
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now,
         cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace
     ])?;
-    super::history::record(tx, &spec.pool_id)?;
+    i.space.record_history(tx)?;
     // Everything is known: build the record instead of reading the row back.
     let a = Allocation {
         id: id.clone(),
@@ -268,8 +277,17 @@ pub(crate) fn allocate_tx(
     state: AllocationState,
     expires_at: Option<i64>,
 ) -> Result<Allocation> {
+    // Everything read before the first write, asked for at once: on PostgreSQL it travels
+    // with BEGIN and the pool's lock, one round trip while other writers of the pool wait.
+    let now = now_secs();
+    super::rows::prefetch_pool(tx, &spec.pool_id)?;
+    tx.prefetch(EXPIRED_SQL, params![spec.pool_id, now])?;
+    super::organization::prefetch_organization(tx)?;
+    if let AllocationRequest::Netmask(len) = spec.request {
+        SqlFree::prefetch_firsts(tx, &spec.pool_id, len)?;
+    }
     let s = space(tx, &spec.pool_id)?;
-    sweep_expired(tx, actor, &s)?;
+    sweep_expired(tx, actor, &s, now)?;
     if spec.kind == AllocationKind::Vpc {
         s.rules.check_tags(&spec.tags)?;
     }
@@ -285,7 +303,9 @@ pub(crate) fn allocate_tx(
     }
     let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
-    if overlapping(tx, &s.id, &target(&placement))?.is_some() {
+    // Under `Store::write_pool` on PostgreSQL the exclusion constraint makes this check as the
+    // allocation is written, without a round trip while the pool's writers wait.
+    if !tx.overlap_checked_on_write() && overlapping(tx, &s.id, &target(&placement))?.is_some() {
         // The free index offered a block an allocation holds: rebuild the pool's index from
         // its allocations (in this transaction), place again, and refuse if still wrong.
         super::verify::rebuild_pool(tx, actor, &s.id)?;
@@ -297,6 +317,7 @@ pub(crate) fn allocate_tx(
         tx,
         actor,
         Insert {
+            space: &s,
             spec,
             cidr,
             state,
@@ -315,8 +336,7 @@ pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Resu
         .into_iter()
         .map(|c| c.cidr)
         .collect();
-    tx.prepare_cached("DELETE FROM allocations WHERE id = ?1")?
-        .execute([id])?;
+    tx.defer("DELETE FROM allocations WHERE id = ?1", [id])?;
     if let Some(root) = roots.iter().find(|r| r.contains(&a.cidr)) {
         let mut fs = SqlFree::new(tx, &a.pool_id);
         buddy::release(
@@ -329,7 +349,10 @@ pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Resu
             root.prefix_len(),
         )?;
     }
-    super::history::record(tx, &a.pool_id)?;
+    if ProvidedSpace::from_pool_id(&a.pool_id).is_none() {
+        let lens: Vec<u8> = roots.iter().map(Cidr::prefix_len).collect();
+        super::history::record_known(tx, &a.pool_id, a.cidr.family(), &lens)?;
+    }
     record(tx, actor, action, id, Some(a.to_json()), None)?;
     Ok(a)
 }
@@ -407,7 +430,7 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
 
 impl Store {
     pub fn allocate(&self, actor: &Actor, spec: &AllocationSpec) -> Result<Allocation> {
-        self.write_pool(&spec.pool_id, |tx| {
+        self.write_pool(actor, &spec.pool_id, |tx| {
             allocate_tx(tx, actor, spec, AllocationState::Allocated, None)
         })
     }

@@ -13,18 +13,17 @@ pub fn record(
 ) -> Result<()> {
     // Every change passes here, so the organization's rules hold whatever path it came by.
     super::share::authorize(tx, actor, action, after.as_ref())?;
-    tx.prepare_cached(
+    tx.defer(
         "INSERT INTO audit_events (at, account_id, action, object_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        now_secs(),
-        actor.account_id,
-        action,
-        object_id,
-        before.map(|v| v.to_string()),
-        after.map(|v| v.to_string())
-    ])?;
-    Ok(())
+        params![
+            now_secs(),
+            actor.account_id,
+            action,
+            object_id,
+            before.map(|v| v.to_string()),
+            after.map(|v| v.to_string())
+        ],
+    )
 }
 
 /// One row of the audit log, as the CLI shows it.

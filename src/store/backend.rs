@@ -107,28 +107,29 @@ fn postgres<T>(
     lock: Lock,
     f: &mut impl FnMut(&Tx) -> Result<T>,
 ) -> Result<T> {
-    let (client, cache) = c.client()?;
+    c.ensure_open()?;
     let begin = match mode {
-        Mode::Read => client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start(),
-        Mode::Write | Mode::DryRun => client.transaction(),
+        Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        Mode::Write | Mode::DryRun => "BEGIN",
     };
-    let t = begin.map_err(Error::from)?;
-    let tx = Tx::pg(PgSession { tx: t, cache });
-    if mode != Mode::Read {
-        take(&tx, lock, mode == Mode::Write)?;
-    }
-    let out = f(&tx);
-    let t = tx.into_pg().expect("a PostgreSQL transaction");
+    // BEGIN travels with the lock (or a read's first query): one round trip.
+    // Under a pool's lock (`Store::write_pool`) the exclusion constraint's refusal is
+    // repaired and run again; elsewhere the allocator checks by reading.
+    let tx = Tx::pg(
+        PgSession::new(c, begin),
+        mode == Mode::Write && matches!(lock, Lock::Pool(_)),
+    );
+    let out = if mode == Mode::Read {
+        f(&tx)
+    } else {
+        take(&tx, lock, mode == Mode::Write).and_then(|()| f(&tx))
+    };
+    let session = tx.into_pg().expect("a PostgreSQL transaction");
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
-            t.commit().map_err(Error::from)?;
-            // The commit above released the locks without waiting for the disk; this waits
-            // for it (see [`DURABLE`]) before the caller hears of success.
-            client_of(c)?.batch_execute(DURABLE).map_err(|e| {
+            // The commit releases the locks without waiting for the disk; DURABLE, sent with
+            // it, waits for the disk before the caller hears of success.
+            session.commit_then(DURABLE)?.map_err(|e| {
                 Error::Unavailable(format!(
                     "the change was committed, but the server did not confirm it reached its disk ({}); run `terraform-provider-ipam orphans` if Terraform did not record it",
                     pg::describe(&e)
@@ -137,8 +138,7 @@ fn postgres<T>(
             Ok(v)
         }
         (_, out) => {
-            // A rollback that fails (the connection is gone) rolled back on the server anyway.
-            let _ = t.rollback();
+            session.rollback();
             out
         }
     }
@@ -154,13 +154,11 @@ fn postgres<T>(
 /// the log, so they are lost with it, never kept without it.
 pub const DURABLE: &str = "BEGIN; SELECT txid_current(); COMMIT";
 
-fn client_of(c: &mut PgConn) -> Result<&mut postgres::Client> {
-    Ok(c.client()?.0)
-}
-
-/// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`, in one
-/// statement (each is a round trip, made while other writers may wait); `fast_commit` also
-/// sets this transaction's commit not to wait for the disk (see [`DURABLE`]).
+/// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`.
+/// The statements are deferred: they travel with BEGIN and the transaction's first reads, which
+/// the server runs after them, so the reads see what the previous holder committed; a lock that
+/// times out fails that first round trip ([`Error::Busy`]). `fast_commit` also sets this
+/// transaction's commit not to wait for the disk (see [`DURABLE`]).
 fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
     let commit = if fast_commit {
         "set_config('synchronous_commit', 'off', true), "
@@ -169,31 +167,27 @@ fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
     };
     // Left to right: the database-wide lock first, then the pool's.
     match lock {
-        Lock::All => tx.query_row(
+        Lock::All => tx.defer(
             &format!("SELECT {commit}pg_advisory_xact_lock(?1)"),
             [WRITE_LOCK],
-            |_| Ok(()),
         ),
-        Lock::Pool(id) => tx.query_row(
+        Lock::Pool(id) => tx.defer(
             &format!(
                 "SELECT {commit}pg_advisory_xact_lock_shared(?1), pg_advisory_xact_lock(?2, hashtext(?3))"
             ),
             params![WRITE_LOCK, POOL_LOCK_CLASS, id],
-            |_| Ok(()),
         ),
         // The allocation's pool is read after the shared lock, in a statement of its own (a
         // statement reads the snapshot of its start): no structural change can move it then.
         Lock::PoolOf(allocation) => {
-            tx.query_row(
+            tx.defer(
                 &format!("SELECT {commit}pg_advisory_xact_lock_shared(?1)"),
                 [WRITE_LOCK],
-                |_| Ok(()),
             )?;
-            tx.prepare_cached(
+            tx.defer(
                 "SELECT pg_advisory_xact_lock(?1, hashtext(pool_id)) FROM allocations WHERE id = ?2",
-            )?
-            .query_map(params![POOL_LOCK_CLASS, allocation], |_| Ok(()))?
-            .collect()
+                params![POOL_LOCK_CLASS, allocation],
+            )
         }
     }
 }

@@ -18,6 +18,12 @@ pub fn unkey(b: &[u8]) -> u128 {
     u128::from_be_bytes(a)
 }
 
+/// The lowest free block of each prefix length from ?2 to ?3 of pool ?1 (PostgreSQL).
+const FIRSTS_SQL: &str =
+    "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)) AS l(len)
+     CROSS JOIN LATERAL (SELECT start FROM free_blocks
+         WHERE pool_id = ?1 AND len = l.len ORDER BY start LIMIT 1) AS b";
+
 pub struct SqlFree<'t, 'a> {
     pub tx: &'t Tx<'a>,
     pub pool_id: &'t str,
@@ -45,19 +51,25 @@ impl<'t, 'a> SqlFree<'t, 'a> {
         self
     }
 
-    /// The lowest free block of each length from `len` up to the caller's bound (PostgreSQL),
-    /// from the cache or in one query of one index probe per length.
+    /// Asks ahead ([`Tx::prefetch`]) for the lowest free blocks a request for a /`upto` will
+    /// look at first, before the pool's CIDRs (and so its shortest prefix) are known: every
+    /// length from 0, an index probe each, the few extra ones finding nothing.
+    pub fn prefetch_firsts(tx: &Tx, pool_id: &str, upto: u8) -> Result<()> {
+        if tx.dialect() == Dialect::Postgres {
+            tx.prefetch(FIRSTS_SQL, params![pool_id, 0, upto])?;
+        }
+        Ok(())
+    }
+
+    /// The lowest free block of each length from 0 up to the caller's bound (PostgreSQL), from
+    /// the cache or in one query of one index probe per length.
     fn firsts_from(&mut self, len: u8) -> Result<&BTreeMap<u8, Block>> {
         if !matches!(&self.firsts, Some((lo, hi, _)) if *lo <= len && len <= *hi) {
             let hi = self.upto.filter(|u| *u >= len).unwrap_or(len);
             let rows = self
                 .tx
-                .prepare_cached(
-                    "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)) AS l(len)
-                     CROSS JOIN LATERAL (SELECT start FROM free_blocks
-                         WHERE pool_id = ?1 AND len = l.len ORDER BY start LIMIT 1) AS b",
-                )?
-                .query_map(params![self.pool_id, len, hi], |r| {
+                .prepare_cached(FIRSTS_SQL)?
+                .query_map(params![self.pool_id, 0, hi], |r| {
                     Ok((r.get::<_, i64>(0)? as u8, unkey(&r.get::<_, Vec<u8>>(1)?)))
                 })?
                 .collect::<Result<Vec<_>>>()?;
@@ -65,7 +77,7 @@ impl<'t, 'a> SqlFree<'t, 'a> {
                 .into_iter()
                 .map(|(len, start)| (len, Block { start, len }))
                 .collect();
-            self.firsts = Some((len, hi, map));
+            self.firsts = Some((0, hi, map));
         }
         Ok(&self.firsts.as_ref().expect("just filled").2)
     }
@@ -106,18 +118,18 @@ impl FreeSpace for SqlFree<'_, '_> {
 
     fn add(&mut self, b: Block) -> Result<()> {
         self.firsts = None;
-        self.tx
-            .prepare_cached("INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, ?2, ?3)")?
-            .execute(params![self.pool_id, key(b.start), b.len])?;
-        Ok(())
+        self.tx.defer(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, ?2, ?3)",
+            params![self.pool_id, key(b.start), b.len],
+        )
     }
 
     fn remove(&mut self, b: Block) -> Result<()> {
         self.firsts = None;
-        self.tx
-            .prepare_cached("DELETE FROM free_blocks WHERE pool_id = ?1 AND start = ?2")?
-            .execute(params![self.pool_id, key(b.start)])?;
-        Ok(())
+        self.tx.defer(
+            "DELETE FROM free_blocks WHERE pool_id = ?1 AND start = ?2",
+            params![self.pool_id, key(b.start)],
+        )
     }
 
     fn counts(&mut self) -> Result<BTreeMap<u8, u128>> {

@@ -4,7 +4,7 @@
 //! the table by time rather than by the number of allocations.
 
 use super::free::SqlFree;
-use super::sql::{params, OptionalExtension, Tx};
+use super::sql::{params, Dialect, OptionalExtension, Tx};
 use super::{now_secs, Result};
 use crate::engine::{block_size, AddressFamily, FreeSpace};
 
@@ -27,27 +27,59 @@ pub(crate) fn record(tx: &Tx, pool_id: &str) -> Result<()> {
     let Some(family) = family.as_deref().and_then(AddressFamily::parse) else {
         return Ok(());
     };
-    let mut total = 0u128;
+    let mut lens = Vec::new();
     let mut stmt = tx.prepare_cached("SELECT len FROM pool_cidrs WHERE pool_id = ?1")?;
     for len in stmt.query_map([pool_id], |r| r.get::<_, i64>(0))? {
-        total = total.saturating_add(block_size(family, len? as u8));
+        lens.push(len? as u8);
     }
-    let free = SqlFree::new(tx, pool_id)
-        .counts()?
+    record_known(tx, pool_id, family, &lens)
+}
+
+/// [`record`] for a caller that has already read the pool's family and the prefix lengths of
+/// its CIDRs (an allocation, a release): one query fewer each, while other writers of the
+/// pool wait. `pool_id` must name a real pool.
+pub(crate) fn record_known(
+    tx: &Tx,
+    pool_id: &str,
+    family: AddressFamily,
+    cidr_lens: &[u8],
+) -> Result<()> {
+    let total = cidr_lens
         .iter()
-        .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))
+        .map(|&l| block_size(family, l))
         .fold(0, u128::saturating_add);
-    tx.prepare_cached(
-        "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total",
-    )?
-    .execute(params![
-        pool_id,
-        now_secs(),
-        total.saturating_sub(free).to_string(),
-        total.to_string()
-    ])?;
-    Ok(())
+    const UPSERT: &str = "ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total";
+    match tx.dialect() {
+        // The server counts the free space itself, in exact NUMERIC (an IPv6 pool's counts do
+        // not fit 64 bits): no answer is awaited, so the point travels with the change's
+        // other writes and its COMMIT instead of costing a round trip of its own.
+        Dialect::Postgres => tx.defer(
+            &format!(
+                "INSERT INTO utilization_history (pool_id, at, allocated, total)
+                 SELECT ?1, CAST(?2 AS BIGINT), CAST(trunc(CAST(CAST(?3 AS TEXT) AS NUMERIC) - COALESCE(SUM(power(CAST(2 AS NUMERIC), CAST(?4 AS BIGINT) - len)), 0)) AS TEXT), CAST(?3 AS TEXT)
+                 FROM free_blocks WHERE pool_id = ?1 {UPSERT}"
+            ),
+            params![pool_id, now_secs(), total.to_string(), family.bits()],
+        ),
+        Dialect::Sqlite => {
+            let free = SqlFree::new(tx, pool_id)
+                .counts()?
+                .iter()
+                .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))
+                .fold(0, u128::saturating_add);
+            tx.defer(
+                &format!(
+                    "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
+                ),
+                params![
+                    pool_id,
+                    now_secs(),
+                    total.saturating_sub(free).to_string(),
+                    total.to_string()
+                ],
+            )
+        }
+    }
 }
 
 /// The newest `limit` points of `pool_id`, oldest first. A database whose schema predates the

@@ -214,6 +214,10 @@ CREATE TABLE resource_share_principals (
     // 8: PostgreSQL's team-role guards (see PG_MIGRATIONS); SQLite trusts whoever writes the
     // file, so nothing to add.
     "-- nothing to do on SQLite",
+    // 9: PostgreSQL's guards skip the roles they do not bind (see PG_MIGRATIONS).
+    "-- nothing to do on SQLite",
+    // 10: PostgreSQL's exclusion constraint, reordered (see PG_MIGRATIONS).
+    "-- nothing to do on SQLite",
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -419,6 +423,19 @@ CREATE TABLE resource_share_principals (
     // 8: the database enforces the organization's rules for team roles (login roles mapped by
     // organization_accounts.database_role), whatever client they use; see pg_guards.sql.
     include_str!("pg_guards.sql"),
+    // 9: the same guards, skipped before their functions run for the roles they do not bind
+    // (the usual login), since every allocation's writes pay for them under the pool's lock.
+    include_str!("pg_guard_filters.sql"),
+    // 10: the exclusion constraint's index leads with the address, not the pool: the same
+    // guarantee (two allocations conflict when their blocks overlap and their pools are the
+    // same), but a GiST index whose first column is one value for a whole pool splits its
+    // pages on it poorly, and every allocation's insert pays in the pool's lock (about 8% of
+    // `cargo bench --bench backends`' 8-client figure).
+    r#"
+ALTER TABLE allocations DROP CONSTRAINT allocations_no_overlap;
+ALTER TABLE allocations ADD CONSTRAINT allocations_no_overlap
+    EXCLUDE USING gist (net inet_ops WITH &&, pool_id WITH =);
+"#,
 ];
 
 /// The advisory lock two first users of an empty PostgreSQL database queue on while one of
@@ -426,17 +443,13 @@ CREATE TABLE resource_share_principals (
 const PG_MIGRATE_LOCK: i64 = 0x4950_414e;
 
 /// The schema version of a PostgreSQL database (0 when it has none yet), read without a lock.
-fn pg_version(client: &mut postgres::Client) -> Result<i64> {
-    let row = client.query_one(
-        "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN -1 ELSE 0 END",
-        &[],
-    )?;
-    if row.get::<_, i32>(0) < 0 {
+fn pg_version(conn: &mut super::pg::PgConn) -> Result<i64> {
+    let rows =
+        conn.query("SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN -1 ELSE 0 END")?;
+    if rows[0].get::<_, i32>(0) < 0 {
         return Ok(0);
     }
-    let v: Option<i64> = client
-        .query_one("SELECT MAX(version) FROM schema_version", &[])?
-        .get(0);
+    let v: Option<i64> = conn.query("SELECT MAX(version) FROM schema_version")?[0].get(0);
     Ok(v.unwrap_or(0))
 }
 
@@ -444,43 +457,52 @@ fn pg_version(client: &mut postgres::Client) -> Result<i64> {
 /// an empty database at once queue on an advisory lock; the second finds the work done. An
 /// up-to-date database is only read (it may be a read-only replica).
 pub fn migrate_pg(conn: &mut super::pg::PgConn) -> Result<()> {
+    use futures_util::FutureExt;
     let display = conn.display().to_string();
-    let newer = |found| Error::NewerSchema {
+    let newer = move |found| Error::NewerSchema {
         path: display.clone(),
         found,
         supported: latest(),
         version: env!("CARGO_PKG_VERSION"),
     };
-    let (client, _) = conn.client()?;
-    let current = pg_version(client)?;
+    let current = pg_version(conn)?;
     if current > latest() {
         return Err(newer(current));
     }
     if current == latest() {
         return Ok(());
     }
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATE_LOCK])?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
-    let current: i64 = tx
-        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
-        .get(0);
-    if current > latest() {
-        return Err(newer(current));
-    }
-    for (i, sql) in PG_MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(current.max(0) as usize)
-    {
-        tx.batch_execute(sql)?;
-        tx.execute(
-            "INSERT INTO schema_version (version) VALUES ($1)",
-            &[&(i as i64 + 1)],
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
+    conn.run(|client| {
+        async move {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATE_LOCK])
+                .await?;
+            tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+                .await?;
+            let current: i64 = tx
+                .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+                .await?
+                .get(0);
+            if current > latest() {
+                return Err(newer(current));
+            }
+            for (i, sql) in PG_MIGRATIONS
+                .iter()
+                .enumerate()
+                .skip(current.max(0) as usize)
+            {
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_version (version) VALUES ($1)",
+                    &[&(i as i64 + 1)],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .boxed()
+    })
 }
 
 /// The schema version recorded in the database (0 for a new file), read without a write lock.

@@ -16,7 +16,7 @@
 //! 2. Use SQL both dialects share: no `sqlite_master`, no `IFNULL` (use `COALESCE`), no
 //!    `GROUP_CONCAT`; cast aggregates that PostgreSQL widens (`CAST(SUM(x) AS BIGINT)`). For the
 //!    rare statement that must differ, branch on `tx.dialect()`.
-//! 3. Expose it on [`Store`] through `self.write_pool(pool_id, |tx| ..)` (a change to one pool's
+//! 3. Expose it on [`Store`] through `self.write_pool(actor, pool_id, |tx| ..)` (a change to one pool's
 //!    allocations), `self.write(|tx| ..)` (any other change: excludes every writer), `self.read`
 //!    (a snapshot) or `self.dry_run` (a plan-time check that is always rolled back). A write
 //!    may run again after a serialization failure or deadlock, so its closure must be
@@ -155,6 +155,11 @@ pub enum Error {
     /// message says what and how to repair it.
     #[error("{0}")]
     Inconsistent(String),
+    /// PostgreSQL's exclusion constraint refused to store two overlapping allocations of one
+    /// pool: the pool's free index offered a block an allocation holds. A change to one pool
+    /// ([`Store::write_pool`]) then rebuilds that pool's index and runs once more.
+    #[error("{0}")]
+    StoredOverlap(String),
 }
 
 /// SQLite's busy and read-only conditions are facts callers word for users; the rest is SQL.
@@ -244,14 +249,32 @@ impl Store {
 
     /// [`Store::write`] for a change to the allocations of one pool: on PostgreSQL it excludes
     /// only other writers of that pool and structural changes (see [`backend`]).
-    fn write_pool<T>(&self, pool_id: &str, f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+    ///
+    /// On PostgreSQL the allocator does not read the pool's allocations to check the free
+    /// index's offer (a round trip while the pool's writers wait): the exclusion constraint
+    /// checks it as the allocation is written. When it refuses ([`Error::StoredOverlap`]), the
+    /// change has rolled back; the pool's index is rebuilt from its allocations (audited as
+    /// `actor`'s repair) and the change runs once more, as SQLite's in-transaction check does.
+    fn write_pool<T>(
+        &self,
+        actor: &Actor,
+        pool_id: &str,
+        mut f: impl FnMut(&Tx) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        backend::transaction(
-            &mut conn,
-            backend::Mode::Write,
-            backend::Lock::Pool(pool_id),
-            f,
-        )
+        let lock = backend::Lock::Pool(pool_id);
+        match backend::transaction(&mut conn, backend::Mode::Write, lock, &mut f) {
+            Err(overlap @ Error::StoredOverlap(_)) => {
+                let rebuilt = backend::transaction(&mut conn, backend::Mode::Write, lock, |tx| {
+                    verify::rebuild_pool(tx, actor, pool_id)
+                })?;
+                if !rebuilt {
+                    return Err(overlap);
+                }
+                backend::transaction(&mut conn, backend::Mode::Write, lock, f)
+            }
+            out => out,
+        }
     }
 
     /// [`Store::write_pool`] for the pool of the allocation `id`.

@@ -52,11 +52,16 @@ fn random(n: usize) -> String {
     id[id.len() - n..].to_string()
 }
 
+const ORGANIZATION_SQL: &str =
+    "SELECT id, root_id, management_account_id, delegated_admin_account_id FROM organizations LIMIT 1";
+
+/// Asks ahead for what [`load_organization`] will read ([`Tx::prefetch`]).
+pub(crate) fn prefetch_organization(tx: &Tx) -> Result<()> {
+    tx.prefetch(ORGANIZATION_SQL, ())
+}
+
 pub(crate) fn load_organization(tx: &Tx) -> Result<Option<Organization>> {
-    tx
-        .prepare_cached(
-            "SELECT id, root_id, management_account_id, delegated_admin_account_id FROM organizations LIMIT 1",
-        )?
+    tx.prepare_cached(ORGANIZATION_SQL)?
         .query_row((), |r| {
             Ok(Organization {
                 id: r.get(0)?,

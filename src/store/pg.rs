@@ -2,12 +2,25 @@
 //! rustls, the connection kept across calls (reconnected when the server dropped it), and what
 //! the server's error codes mean for a user.
 
+use super::sql::Value;
 use super::{Error, Result};
-use postgres::config::SslMode;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_postgres::config::SslMode;
+
+/// Why a connection could not be opened: our TLS setup, or the server (or the way to it).
+enum ConnectError {
+    Setup(Error),
+    Server(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for ConnectError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ConnectError::Server(e)
+    }
+}
 
 /// Whether `database` names a PostgreSQL server rather than a SQLite file.
 pub fn is_url(database: &str) -> bool {
@@ -28,7 +41,7 @@ enum Verify {
 
 /// A parsed connection target: the client settings plus what the driver does not parse itself.
 pub struct Target {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     verify: Verify,
     root_cert: Option<String>,
     /// The URL without its password, for messages.
@@ -95,7 +108,8 @@ impl Target {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| bad(e.to_string()))?;
+        let mut config =
+            tokio_postgres::Config::from_str(&rebuilt).map_err(|e| bad(e.to_string()))?;
         if config.get_hosts().is_empty() {
             let host = env("PGHOST").unwrap_or_else(|| "localhost".into());
             for h in host.split(',') {
@@ -160,26 +174,52 @@ impl Target {
         })
     }
 
-    /// Opens a connection with `lock_timeout` for every statement that waits for a lock.
-    pub fn connect(&self, lock_timeout: Duration) -> Result<postgres::Client> {
-        let mut client = match self.verify {
-            Verify::Disable => self.config.connect(postgres::NoTls),
-            _ => self
-                .config
-                .connect(tls(self.verify, self.root_cert.as_deref())?),
-        }
-        .map_err(|e| self.unavailable(&e))?;
-        client
-            .batch_execute(&format!(
-                "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '5min'",
-                lock_timeout.as_millis().max(1)
-            ))
-            .map_err(|e| self.unavailable(&e))?;
+    /// Opens a connection with `lock_timeout` for every statement that waits for a lock, driven
+    /// by `runtime`.
+    fn connect(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        lock_timeout: Duration,
+        read_only: bool,
+    ) -> Result<tokio_postgres::Client> {
+        let client = runtime
+            .block_on(async {
+                let client = match self.verify {
+                    Verify::Disable => {
+                        let (client, connection) = self.config.connect(tokio_postgres::NoTls).await?;
+                        runtime.spawn(connection);
+                        client
+                    }
+                    _ => {
+                        let tls = tls(self.verify, self.root_cert.as_deref())
+                            .map_err(ConnectError::Setup)?;
+                        let (client, connection) = self.config.connect(tls).await?;
+                        runtime.spawn(connection);
+                        client
+                    }
+                };
+                let read_only = if read_only {
+                    "; SET default_transaction_read_only = on"
+                } else {
+                    ""
+                };
+                client
+                    .batch_execute(&format!(
+                        "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '5min'; SET plan_cache_mode = force_generic_plan{read_only}",
+                        lock_timeout.as_millis().max(1)
+                    ))
+                    .await?;
+                Ok(client)
+            })
+            .map_err(|e| match e {
+                ConnectError::Setup(e) => e,
+                ConnectError::Server(e) => self.unavailable(&e),
+            })?;
         Ok(client)
     }
 
     /// Why connecting failed, worded for the person who configured `database`.
-    fn unavailable(&self, e: &postgres::Error) -> Error {
+    fn unavailable(&self, e: &tokio_postgres::Error) -> Error {
         let what = match e.code().map(|c| c.code()) {
             Some("28P01") | Some("28000") => {
                 "the server refused the user name or password (check the URL's user and password, or PGPASSWORD)".to_string()
@@ -192,7 +232,7 @@ impl Target {
 }
 
 /// A driver error as one line: the server's message, or the I/O cause.
-pub fn describe(e: &postgres::Error) -> String {
+pub fn describe(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return format!("{} ({})", db.message(), db.code().code());
     }
@@ -208,15 +248,25 @@ pub fn describe(e: &postgres::Error) -> String {
 
 /// A server error as the store's facts: busy, read-only, a refused privilege, an overlap the
 /// constraint refused, a lost connection, or plain SQL.
-impl From<postgres::Error> for Error {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for Error {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // Two allocations of one pool at the same start also overlap: the unique index on
+        // (pool_id, start) may refuse the row before the exclusion constraint sees it.
+        let same_start = e
+            .as_db_error()
+            .and_then(|d| d.constraint())
+            .is_some_and(|c| c == "allocations_by_start");
         match e.code().map(|c| c.code()) {
+            Some("23505") if same_start => Error::StoredOverlap(format!(
+                "refusing to store two allocations at one start in one pool: {}; run `terraform-provider-ipam verify`",
+                describe(&e)
+            )),
             Some("55P03") => Error::Busy,
             Some("25006") => Error::ReadOnly,
             // The login role lacks the privilege, or a guard of migration 8 refused a write
             // the organization's rules forbid this role's account (the message says which).
             Some("42501") => Error::Refused(format!("the database refused: {}", describe(&e))),
-            Some("23P01") => Error::Inconsistent(format!(
+            Some("23P01") => Error::StoredOverlap(format!(
                 "refusing to store overlapping allocations in one pool (the database's exclusion constraint): {}; run `terraform-provider-ipam verify`",
                 describe(&e)
             )),
@@ -239,7 +289,7 @@ impl From<postgres::Error> for Error {
 }
 
 /// A dropped connection, worded with what to do: the server rolled the change back.
-fn lost(e: &postgres::Error) -> String {
+fn lost(e: &tokio_postgres::Error) -> String {
     format!(
         "the connection to the database server was lost ({}); the change was rolled back: run the command (terraform apply) again",
         describe(e)
@@ -344,56 +394,140 @@ impl rustls::client::danger::ServerCertVerifier for Unverified {
     }
 }
 
-/// One connection to the server and its prepared statements, reopened when the server
-/// dropped it (a restart, `pg_terminate_backend`): the next call works again.
+/// One connection to the server, its prepared statements, and the small runtime that drives
+/// it. The store's logic is synchronous; it talks to the server through [`PgConn::pipeline`],
+/// which sends any number of requests before reading the first answer: the server runs them in
+/// order, and the whole batch costs one round trip. While a pool's lock is held every round
+/// trip delays each writer queued behind it, so the store batches what it can (see
+/// [`super::sql::Tx::defer`]). The connection is reopened when the server dropped it (a
+/// restart, `pg_terminate_backend`): the next call works again.
 pub struct PgConn {
     target: Target,
     lock_timeout: Duration,
-    client: postgres::Client,
-    pub(crate) cache: HashMap<String, postgres::Statement>,
+    /// Drives the connection's socket, only while a call waits for an answer (the thread
+    /// that calls is the runtime's only thread).
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+    cache: HashMap<String, tokio_postgres::Statement>,
     pub(crate) read_only: bool,
+}
+
+/// One request of a [`PgConn::pipeline`].
+pub(crate) enum Request {
+    /// SQL without parameters, possibly several statements (BEGIN, COMMIT, DDL).
+    Simple(String),
+    /// A prepared statement whose rows are wanted.
+    Query(tokio_postgres::Statement, Vec<Value>),
+    /// A prepared statement whose count of rows changed is wanted.
+    Execute(tokio_postgres::Statement, Vec<Value>),
+}
+
+/// What the server answered to one [`Request`].
+pub(crate) enum Reply {
+    Done,
+    Rows(Vec<tokio_postgres::Row>),
+    Count(u64),
 }
 
 impl PgConn {
     pub fn open(url: &str, lock_timeout: Duration, read_only: bool) -> Result<PgConn> {
         let target = Target::parse(url)?;
-        let client = target.connect(lock_timeout)?;
-        let mut conn = PgConn {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Unavailable(format!("cannot start the database client: {e}")))?;
+        let client = target.connect(&runtime, lock_timeout, read_only)?;
+        Ok(PgConn {
             target,
             lock_timeout,
+            runtime,
             client,
             cache: HashMap::new(),
             read_only,
-        };
-        if read_only {
-            conn.client
-                .batch_execute("SET default_transaction_read_only = on")
-                .map_err(Error::from)?;
-        }
-        Ok(conn)
+        })
     }
 
     pub fn display(&self) -> &str {
         &self.target.display
     }
 
-    /// The client, reconnected first when the server closed the connection.
-    pub fn client(
-        &mut self,
-    ) -> Result<(
-        &mut postgres::Client,
-        &mut HashMap<String, postgres::Statement>,
-    )> {
+    /// Reconnects when the server closed the connection.
+    pub(crate) fn ensure_open(&mut self) -> Result<()> {
         if self.client.is_closed() {
-            self.client = self.target.connect(self.lock_timeout)?;
+            self.client = self
+                .target
+                .connect(&self.runtime, self.lock_timeout, self.read_only)?;
             self.cache.clear();
-            if self.read_only {
-                self.client
-                    .batch_execute("SET default_transaction_read_only = on")
-                    .map_err(Error::from)?;
-            }
         }
-        Ok((&mut self.client, &mut self.cache))
+        Ok(())
+    }
+
+    /// `sql` (with `?N` parameters) prepared on this connection, once.
+    pub(crate) fn prepare(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
+        if let Some(stmt) = self.cache.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self
+            .runtime
+            .block_on(self.client.prepare(&super::sql::numbered(sql)))?;
+        self.cache.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Sends every request, then waits for every answer: one round trip. The answers come in
+    /// the requests' order. After a failed request the server refuses the rest of the
+    /// transaction's requests (they fail too), so the first failure is the one that matters.
+    pub(crate) fn pipeline(
+        &self,
+        requests: &[Request],
+    ) -> Vec<std::result::Result<Reply, tokio_postgres::Error>> {
+        type Answer = std::result::Result<Reply, tokio_postgres::Error>;
+        use futures_util::future::{join_all, BoxFuture, FutureExt};
+        fn bind(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+            values
+                .iter()
+                .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
+                .collect()
+        }
+        let client = &self.client;
+        // join_all polls the futures in order, and each sends its request on its first
+        // poll: the requests leave in order, before any answer is awaited.
+        let futures: Vec<BoxFuture<'_, Answer>> = requests
+            .iter()
+            .map(|r| match r {
+                Request::Simple(sql) => async move {
+                    client.batch_execute(sql).await?;
+                    Ok(Reply::Done)
+                }
+                .boxed(),
+                Request::Query(stmt, values) => {
+                    async move { Ok(Reply::Rows(client.query(stmt, &bind(values)).await?)) }.boxed()
+                }
+                Request::Execute(stmt, values) => {
+                    async move { Ok(Reply::Count(client.execute(stmt, &bind(values)).await?)) }
+                        .boxed()
+                }
+            })
+            .collect();
+        self.runtime.block_on(join_all(futures))
+    }
+
+    /// One statement without parameters, alone (setup, version checks).
+    pub(crate) fn query(&mut self, sql: &str) -> Result<Vec<tokio_postgres::Row>> {
+        self.ensure_open()?;
+        Ok(self.runtime.block_on(self.client.query(sql, &[]))?)
+    }
+
+    /// Runs `f` with the client on this connection's runtime (migrations, which need a
+    /// transaction of the driver's own).
+    pub(crate) fn run<T>(
+        &mut self,
+        f: impl for<'c> FnOnce(
+            &'c mut tokio_postgres::Client,
+        ) -> futures_util::future::BoxFuture<'c, Result<T>>,
+    ) -> Result<T> {
+        self.ensure_open()?;
+        self.runtime.block_on(f(&mut self.client))
     }
 }
 

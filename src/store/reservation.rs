@@ -23,9 +23,9 @@ impl Store {
             .name
             .clone()
             .ok_or_else(|| Error::Refused("a reservation needs a name".into()))?;
-        self.write_pool(&spec.pool_id, |tx| {
+        self.write_pool(actor, &spec.pool_id, |tx| {
             let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
+            sweep_expired(tx, actor, &s, super::now_secs())?;
             let expires = now_secs() + ttl_secs;
             if let Some(existing) = allocation_by_name(tx, &s.id, &name)? {
                 if existing.state == AllocationState::Allocated {
@@ -67,9 +67,9 @@ impl Store {
             .name
             .clone()
             .ok_or_else(|| Error::Refused("a claim needs a name".into()))?;
-        self.write_pool(&spec.pool_id, |tx| {
+        self.write_pool(actor, &spec.pool_id, |tx| {
             let s = space(tx, &spec.pool_id)?;
-            sweep_expired(tx, actor, &s)?;
+            sweep_expired(tx, actor, &s, super::now_secs())?;
             s.rules.check_tags(&spec.tags)?;
             match allocation_by_name(tx, &s.id, &name)? {
                 Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {

@@ -137,12 +137,24 @@ pub(crate) fn pool_row(r: &Row) -> Result<Pool> {
     })
 }
 
+fn pool_sql() -> String {
+    format!("SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1")
+}
+
+const POOL_CIDRS_SQL: &str =
+    "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start";
+
 pub(crate) fn load_pool(tx: &Tx, id: &str) -> Result<Option<Pool>> {
-    tx.prepare_cached(&format!(
-        "SELECT {POOL_COLUMNS} FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE p.id = ?1"
-    ))?
-    .query_row([id], pool_row)
-    .optional()
+    tx.prepare_cached(&pool_sql())?
+        .query_row([id], pool_row)
+        .optional()
+}
+
+/// Asks ahead for what [`load_pool`] and [`load_pool_cidrs`] will read of pool `id`
+/// ([`Tx::prefetch`]).
+pub(crate) fn prefetch_pool(tx: &Tx, id: &str) -> Result<()> {
+    tx.prefetch(&pool_sql(), [id])?;
+    tx.prefetch(POOL_CIDRS_SQL, [id])
 }
 
 pub(crate) fn require_pool(tx: &Tx, id: &str) -> Result<Pool> {
@@ -153,9 +165,7 @@ pub(crate) fn require_pool(tx: &Tx, id: &str) -> Result<Pool> {
 }
 
 pub(crate) fn load_pool_cidrs(tx: &Tx, pool_id: &str) -> Result<Vec<PoolCidr>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, pool_id, cidr, source_allocation_id FROM pool_cidrs WHERE pool_id = ?1 ORDER BY start",
-    )?;
+    let mut stmt = tx.prepare_cached(POOL_CIDRS_SQL)?;
     let rows = stmt.query_map([pool_id], |r| {
         Ok((
             r.get::<_, String>(0)?,

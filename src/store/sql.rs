@@ -6,9 +6,9 @@
 //! the same statement means the same on both backends. What truly differs (connecting,
 //! transactions, locking, DDL) lives in [`super::backend`].
 
+use super::pg::{PgConn, Reply, Request};
 use super::{Error, Result};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A value crossing the interface: the types both backends store the same way.
 #[derive(Clone, Debug, PartialEq)]
@@ -232,6 +232,10 @@ pub enum Dialect {
 /// One open transaction of either backend. Store functions take `&Tx`.
 pub struct Tx<'a> {
     inner: Inner<'a>,
+    /// Whether the database checks a new allocation against its pool's others as it is
+    /// written, and the caller repairs and runs again when it refuses (PostgreSQL's exclusion
+    /// constraint under `Store::write_pool`): the allocator then skips its own check.
+    overlap_checked_on_write: bool,
 }
 
 enum Inner<'a> {
@@ -239,10 +243,131 @@ enum Inner<'a> {
     Pg(RefCell<PgSession<'a>>),
 }
 
-/// A PostgreSQL transaction and its connection's prepared statements.
+/// A PostgreSQL transaction: its connection, and the requests not yet sent. Requests whose
+/// answer nobody reads ([`Tx::defer`], BEGIN) wait here and travel with the next one whose
+/// answer is needed, or with COMMIT: one round trip for them all.
 pub(crate) struct PgSession<'a> {
-    pub tx: postgres::Transaction<'a>,
-    pub cache: &'a mut HashMap<String, postgres::Statement>,
+    conn: &'a mut PgConn,
+    pending: Vec<Request>,
+    /// Whether BEGIN has reached the server (only then is there anything to roll back).
+    begun: bool,
+    /// Reads asked for ahead ([`Tx::prefetch`]): those still in `pending` (with their place
+    /// there), and those answered, waiting for the call that wants them.
+    asked: Vec<(usize, Prefetch)>,
+    answered: Vec<(Prefetch, Vec<tokio_postgres::Row>)>,
+}
+
+/// A read made ahead of time: what it was, and the tables whose writes make it stale.
+struct Prefetch {
+    sql: String,
+    values: Vec<Value>,
+    tables: Vec<String>,
+}
+
+impl<'a> PgSession<'a> {
+    /// A transaction opened by `begin` (sent with the first request that needs an answer).
+    pub(crate) fn new(conn: &'a mut PgConn, begin: &str) -> PgSession<'a> {
+        PgSession {
+            conn,
+            pending: vec![Request::Simple(begin.to_string())],
+            begun: false,
+            asked: Vec::new(),
+            answered: Vec::new(),
+        }
+    }
+
+    /// Sends what is pending (its reads asked for ahead are then answered).
+    fn flush(&mut self) -> Result<()> {
+        match self.pending.pop() {
+            Some(last) => self.send(last).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends what is pending, then `last`; the answer to `last`, or the first failure.
+    fn send(&mut self, last: Request) -> Result<Reply> {
+        self.pending.push(last);
+        let requests = std::mem::take(&mut self.pending);
+        self.begun = true;
+        let mut replies: Vec<Option<_>> = self
+            .conn
+            .pipeline(&requests)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut first_failure = None;
+        for (i, p) in std::mem::take(&mut self.asked) {
+            match replies[i].take() {
+                Some(Ok(Reply::Rows(rows))) => self.answered.push((p, rows)),
+                Some(Err(e)) => first_failure = first_failure.or(Some((i, e))),
+                _ => {}
+            }
+        }
+        // The last request's answer; a read asked for ahead was filed above instead.
+        let last = replies.pop().flatten().unwrap_or(Ok(Reply::Done));
+        for (i, r) in replies.into_iter().enumerate() {
+            if let Some(Err(e)) = r {
+                if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
+                    first_failure = Some((i, e));
+                }
+            }
+        }
+        if let Some((_, e)) = first_failure {
+            return Err(e.into());
+        }
+        Ok(last?)
+    }
+
+    /// The answer to a read asked for ahead, if it is still what the read would answer.
+    fn take_answered(&mut self, sql: &str, values: &[Value]) -> Option<Vec<tokio_postgres::Row>> {
+        let i = self
+            .answered
+            .iter()
+            .position(|(p, _)| p.sql == sql && p.values == values)?;
+        Some(self.answered.swap_remove(i).1)
+    }
+
+    /// Forgets the reads a write of `sql` may change: those of its table, or all of them
+    /// when the statement is not a plain INSERT, UPDATE or DELETE of one table.
+    fn written(&mut self, sql: &str) {
+        match written_table(sql) {
+            Some(t) => {
+                self.asked.retain(|(_, p)| !p.tables.contains(&t));
+                self.answered.retain(|(p, _)| !p.tables.contains(&t));
+            }
+            None => {
+                self.asked.clear();
+                self.answered.clear();
+            }
+        }
+    }
+
+    /// Commits everything pending, then runs `after` (a transaction of its own): one round
+    /// trip. The outer error is the change's; the inner one is `after`'s, once the change
+    /// has committed.
+    pub(crate) fn commit_then(
+        mut self,
+        after: &str,
+    ) -> Result<std::result::Result<(), tokio_postgres::Error>> {
+        self.pending.push(Request::Simple("COMMIT".into()));
+        self.pending.push(Request::Simple(after.into()));
+        let requests = std::mem::take(&mut self.pending);
+        let mut replies = self.conn.pipeline(&requests);
+        let after = replies.pop().expect("one reply per request");
+        for r in replies {
+            r?;
+        }
+        Ok(after.map(|_| ()))
+    }
+
+    /// Ends the transaction without keeping anything. A rollback that fails (the connection
+    /// is gone) rolled back on the server anyway.
+    pub(crate) fn rollback(mut self) {
+        if self.begun {
+            let _ = self.conn.pipeline(&[Request::Simple("ROLLBACK".into())]);
+        }
+        self.pending.clear();
+    }
 }
 
 impl<'a> Tx<'a> {
@@ -250,19 +375,29 @@ impl<'a> Tx<'a> {
     pub fn sqlite(tx: &'a rusqlite::Transaction<'a>) -> Tx<'a> {
         Tx {
             inner: Inner::Sqlite(tx),
+            overlap_checked_on_write: false,
         }
     }
 
-    pub(crate) fn pg(session: PgSession<'a>) -> Tx<'a> {
+    /// A PostgreSQL transaction; `overlap_checked_on_write` as [`Tx::overlap_checked_on_write`].
+    pub(crate) fn pg(session: PgSession<'a>, overlap_checked_on_write: bool) -> Tx<'a> {
         Tx {
             inner: Inner::Pg(RefCell::new(session)),
+            overlap_checked_on_write,
         }
     }
 
-    /// The PostgreSQL transaction back, to commit or roll back.
-    pub(crate) fn into_pg(self) -> Option<postgres::Transaction<'a>> {
+    /// Whether a new allocation's overlap with its pool's others is checked as it is written,
+    /// with a repair and a second run when it is refused: the allocator need not read the
+    /// pool's allocations first (a round trip while the pool's writers wait).
+    pub fn overlap_checked_on_write(&self) -> bool {
+        self.overlap_checked_on_write
+    }
+
+    /// The PostgreSQL session back, to commit or roll back.
+    pub(crate) fn into_pg(self) -> Option<PgSession<'a>> {
         match self.inner {
-            Inner::Pg(s) => Some(s.into_inner().tx),
+            Inner::Pg(s) => Some(s.into_inner()),
             Inner::Sqlite(_) => None,
         }
     }
@@ -305,6 +440,49 @@ impl<'a> Tx<'a> {
         self.prepare_cached(sql)?.execute(params)
     }
 
+    /// A change whose count of rows nobody reads. SQLite runs it now; PostgreSQL sends it with
+    /// the transaction's next request that needs an answer (or its COMMIT), so a change made of
+    /// many such statements costs one round trip, not one each. A failure is reported by that
+    /// later call (the transaction fails as a whole either way).
+    pub fn defer<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(_) => self.run(sql, params.values()).map(|_| ()),
+            Inner::Pg(s) => {
+                let mut s = s.borrow_mut();
+                let stmt = s.conn.prepare(sql)?;
+                s.written(sql);
+                s.pending.push(Request::Execute(stmt, params.values()));
+                Ok(())
+            }
+        }
+    }
+
+    /// Asks for the rows of `sql` now, for a later call of the same query with the same
+    /// values: on PostgreSQL the read travels with the next request sent, and that later call
+    /// then costs no round trip. Sound only for reads whose rows this transaction's locks keep
+    /// still (every write transaction holds the database-wide lock at least shared, so no
+    /// other change to pools, CIDRs or the organization can commit meanwhile); a write of a
+    /// table the query reads, in this transaction, forgets the answer. SQLite reads locally:
+    /// nothing to do.
+    pub fn prefetch<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        if let Inner::Pg(s) = &self.inner {
+            let mut s = s.borrow_mut();
+            let stmt = s.conn.prepare(sql)?;
+            let values = params.values();
+            let at = s.pending.len();
+            s.pending.push(Request::Query(stmt, values.clone()));
+            s.asked.push((
+                at,
+                Prefetch {
+                    sql: sql.to_string(),
+                    values,
+                    tables: read_tables(sql),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     pub fn query_row<T, P: Params>(
         &self,
         sql: &str,
@@ -318,7 +496,11 @@ impl<'a> Tx<'a> {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(tx) => Ok(tx.execute_batch(sql)?),
-            Inner::Pg(s) => Ok(s.borrow_mut().tx.batch_execute(sql)?),
+            Inner::Pg(s) => {
+                let mut s = s.borrow_mut();
+                s.written(sql);
+                s.send(Request::Simple(sql.to_string())).map(|_| ())
+            }
         }
     }
 
@@ -341,12 +523,23 @@ impl<'a> Tx<'a> {
             }
             Inner::Pg(s) => {
                 let mut s = s.borrow_mut();
-                let stmt = pg_statement(&mut s, sql)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                if s.asked
                     .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = s.tx.query(&stmt, &refs)?;
+                    .any(|(_, p)| p.sql == sql && p.values == params)
+                {
+                    // Asked for ahead and not yet sent: send it now, with what is pending.
+                    s.flush()?;
+                }
+                let rows = match s.take_answered(sql, &params) {
+                    Some(rows) => rows,
+                    None => {
+                        let stmt = s.conn.prepare(sql)?;
+                        let Reply::Rows(rows) = s.send(Request::Query(stmt, params))? else {
+                            unreachable!("a query is answered with rows")
+                        };
+                        rows
+                    }
+                };
                 rows.iter()
                     .map(|r| {
                         (0..r.len())
@@ -366,24 +559,45 @@ impl<'a> Tx<'a> {
                 .execute(rusqlite::params_from_iter(params.iter()))?),
             Inner::Pg(s) => {
                 let mut s = s.borrow_mut();
-                let stmt = pg_statement(&mut s, sql)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                Ok(s.tx.execute(&stmt, &refs)? as usize)
+                let stmt = s.conn.prepare(sql)?;
+                s.written(sql);
+                match s.send(Request::Execute(stmt, params))? {
+                    Reply::Count(n) => Ok(n as usize),
+                    _ => unreachable!("an execute is answered with a count"),
+                }
             }
         }
     }
 }
 
-fn pg_statement(s: &mut PgSession<'_>, sql: &str) -> Result<postgres::Statement> {
-    if let Some(stmt) = s.cache.get(sql) {
-        return Ok(stmt.clone());
-    }
-    let stmt = s.tx.prepare(&numbered(sql))?;
-    s.cache.insert(sql.to_string(), stmt.clone());
-    Ok(stmt)
+/// The table a plain `INSERT INTO t`, `UPDATE t` or `DELETE FROM t` writes.
+fn written_table(sql: &str) -> Option<String> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(3)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let name = match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["insert", "into", t, ..] | ["delete", "from", t, ..] => t,
+        ["update", t, ..] => t,
+        _ => return None,
+    };
+    let name = name.split('(').next().unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// The tables a query reads: every name after FROM or JOIN.
+fn read_tables(sql: &str) -> Vec<String> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "from" || w[0] == "join")
+        .map(|w| w[1].trim_end_matches([',', ')', ';']).to_string())
+        .filter(|t| !t.starts_with('('))
+        .collect()
 }
 
 /// `?1` → `$1` outside quoted text: PostgreSQL's spelling of numbered parameters.
@@ -468,8 +682,8 @@ impl rusqlite::ToSql for Value {
 
 mod pg_types {
     use super::Value;
-    use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
     use std::error::Error as StdError;
+    use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
     type BoxError = Box<dyn StdError + Sync + Send>;
 
@@ -479,7 +693,7 @@ mod pg_types {
         fn to_sql(
             &self,
             ty: &Type,
-            out: &mut postgres::types::private::BytesMut,
+            out: &mut tokio_postgres::types::private::BytesMut,
         ) -> Result<IsNull, BoxError> {
             match self {
                 Value::Null => Ok(IsNull::Yes),
@@ -537,6 +751,32 @@ mod pg_types {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn writes_name_their_table_and_reads_theirs() {
+        assert_eq!(
+            super::written_table("INSERT INTO free_blocks (pool_id) VALUES (?1)").as_deref(),
+            Some("free_blocks")
+        );
+        assert_eq!(
+            super::written_table("DELETE FROM allocations WHERE id = ?1").as_deref(),
+            Some("allocations")
+        );
+        assert_eq!(
+            super::written_table("UPDATE pools SET x = 1").as_deref(),
+            Some("pools")
+        );
+        assert_eq!(
+            super::written_table("SELECT pg_advisory_xact_lock(1)"),
+            None
+        );
+        assert_eq!(
+            super::read_tables(
+                "SELECT p.id FROM pools p JOIN scopes s ON s.id = p.scope_id WHERE x IN (SELECT 1 FROM organizations)"
+            ),
+            vec!["pools", "scopes", "organizations"]
+        );
+    }
+
     #[test]
     fn numbered_parameters_become_dollars_outside_quotes() {
         assert_eq!(

@@ -153,26 +153,17 @@ impl Store {
         }
         let mut conn = super::pg::PgConn::open(database, Duration::from_secs(60), true)?;
         let display = conn.display().to_string();
-        let version = {
-            let (client, _) = conn.client()?;
-            client
-                .query_one(
-                    "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN NULL ELSE 0 END",
-                    &[],
-                )?
-                .get::<_, Option<i32>>(0)
-        };
+        let version = conn
+            .query("SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN NULL ELSE 0 END")?
+            [0]
+        .get::<_, Option<i32>>(0);
         if version.is_none() {
             return Err(Error::Refused(format!(
                 "{display} holds no IPAM yet (it has no schema version): run terraform apply or `terraform-provider-ipam migrate` first"
             )));
         }
-        let found: i64 = {
-            let (client, _) = conn.client()?;
-            client
-                .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
-                .get(0)
-        };
+        let found: i64 =
+            conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_version")?[0].get(0);
         if found > migrate::latest() {
             return Err(Error::Refused(format!(
                 "{display} has schema version {found}, newer than this provider's {}; use a newer terraform-provider-ipam",
