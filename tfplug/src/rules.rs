@@ -307,6 +307,17 @@ fn check_attribute(a: &Attribute, v: &Value, base: &AttributePath, diags: &mut D
 /// spelling, an empty collection keeps the reference's null or empty form, and config-only
 /// attributes take the reference's value (their default when it has none, as after import).
 pub fn settle(schema: &Schema, result: &mut Value, reference: &Value) {
+    settle_against(schema, result, reference, false)
+}
+
+/// [`settle`] for a data source, whose reference is its configuration: an attribute only the
+/// provider sets is null there whatever the provider found, so an empty result stays empty
+/// (`[]`, `{}`), as users test for (`length(data.x.items) == 0`), rather than becoming null.
+pub fn settle_data_source(schema: &Schema, result: &mut Value, config: &Value) {
+    settle_against(schema, result, config, true)
+}
+
+fn settle_against(schema: &Schema, result: &mut Value, reference: &Value, data_source: bool) {
     for b in schema.blocks.iter().filter(|b| b.config_only) {
         match reference.get(&b.name) {
             Some(r) if r.is_wholly_known() => result.set_attr(&b.name, r.clone()),
@@ -336,7 +347,9 @@ pub fn settle(schema: &Schema, result: &mut Value, reference: &Value) {
         let same = match &a.meaning {
             Some(m) => m.same(got, r),
             None => false,
-        } || (is_empty_collection(got) && is_empty_collection(r));
+        } || (is_empty_collection(got)
+            && is_empty_collection(r)
+            && !(data_source && a.mode == crate::schema::Mode::Computed));
         if same {
             result.set_attr(&a.name, r.clone());
         }
@@ -453,6 +466,26 @@ mod tests {
         let mut imported = s.complete(Value::object([("word", Value::string("a"))]));
         settle(&s, &mut imported, &Value::Null);
         assert_eq!(imported.get("cascade"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn a_data_source_keeps_an_empty_result_of_what_only_it_sets() {
+        let s = Schema::new()
+            .attribute(Attribute::optional("names", Type::list(Type::String)))
+            .attribute(Attribute::computed("found", Type::list(Type::String)));
+        let config = s.complete(Value::object([("names", Value::Null)]));
+        let mut result = s.complete(Value::object([
+            ("names", Value::list(Vec::<Value>::new())),
+            ("found", Value::list(Vec::<Value>::new())),
+        ]));
+        settle_data_source(&s, &mut result, &config);
+        // What the user may write keeps the user's form; what only the provider sets stays [].
+        assert_eq!(result.get("names"), Some(&Value::Null));
+        assert_eq!(result.get("found"), Some(&Value::list(Vec::<Value>::new())));
+        // A resource's result settles to its reference either way.
+        let mut resource = result.clone();
+        settle(&s, &mut resource, &config);
+        assert_eq!(resource.get("found"), Some(&Value::Null));
     }
 
     #[test]

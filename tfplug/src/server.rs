@@ -680,7 +680,7 @@ impl pb::provider_server::Provider for ProviderService {
             let state = match d.imp.read(&config, &mut diags) {
                 Some(v) if !diags.has_errors() => {
                     let mut v = d.schema.complete(v);
-                    rules::settle(&d.schema, &mut v, &config);
+                    rules::settle_data_source(&d.schema, &mut v, &config);
                     check_known(&v, &mut diags, "read");
                     encode(&v, &d.ty, &mut diags)
                 }
