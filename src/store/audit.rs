@@ -13,17 +13,38 @@ pub fn record(
 ) -> Result<()> {
     // Every change passes here, so the organization's rules hold whatever path it came by.
     super::share::authorize(tx, actor, action, after.as_ref())?;
+    let pool_id = pool_of(object_id, before.as_ref(), after.as_ref());
     tx.defer(
-        "INSERT INTO audit_events (at, account_id, action, object_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit_events (at, account_id, action, object_id, before, after, pool_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             now_secs(),
             actor.account_id,
             action,
             object_id,
             before.map(|v| v.to_string()),
-            after.map(|v| v.to_string())
+            after.map(|v| v.to_string()),
+            pool_id
         ],
     )
+}
+
+/// The pool an event concerns: the pool of the CIDR or allocation it changed (its record's
+/// `pool_id`), or the pool itself. Migration 11 fills older events by the same rule.
+fn pool_of(
+    object_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Option<String> {
+    let recorded = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.get("pool_id"))
+            .and_then(|p| p.as_str())
+            .map(String::from)
+    };
+    recorded(after).or_else(|| recorded(before)).or_else(|| {
+        object_id
+            .starts_with("ipam-pool-")
+            .then(|| object_id.to_string())
+    })
 }
 
 /// One row of the audit log, as the CLI shows it.
@@ -69,11 +90,21 @@ impl super::Store {
     /// The newest `limit` events, oldest first; only those of `object_id` when given.
     pub fn audit_events(&self, object_id: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>> {
         self.read(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
-                 WHERE CAST(?1 AS TEXT) IS NULL OR object_id = ?1 ORDER BY seq DESC LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![object_id, limit], AuditEvent::from_row)?;
+            // Two statements, so each is one index scan (by object, or the log's order).
+            let rows = match object_id {
+                Some(id) => tx
+                    .prepare_cached(
+                        "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
+                         WHERE object_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                    )?
+                    .query_map(params![id, limit], AuditEvent::from_row)?,
+                None => tx
+                    .prepare_cached(
+                        "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
+                         ORDER BY seq DESC LIMIT ?1",
+                    )?
+                    .query_map([limit], AuditEvent::from_row)?,
+            };
             let mut events = rows.collect::<Result<Vec<_>>>()?;
             events.reverse();
             Ok(events)

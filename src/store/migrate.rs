@@ -218,6 +218,17 @@ CREATE TABLE resource_share_principals (
     "-- nothing to do on SQLite",
     // 10: PostgreSQL's exclusion constraint, reordered (see PG_MIGRATIONS).
     "-- nothing to do on SQLite",
+    // 11: each audit event names the pool it concerns (the pool itself, or the pool of the
+    // CIDR or allocation it changed), indexed, so a pool's events (the dashboard's pool page)
+    // and an object's (`audit --object`) are index lookups, not a scan of the whole log.
+    r#"
+ALTER TABLE audit_events ADD COLUMN pool_id TEXT;
+UPDATE audit_events SET pool_id = COALESCE(
+    json_extract(after, '$.pool_id'), json_extract(before, '$.pool_id'),
+    CASE WHEN object_id LIKE 'ipam-pool-%' THEN object_id END);
+CREATE INDEX audit_by_pool ON audit_events(pool_id, seq);
+CREATE INDEX audit_by_object ON audit_events(object_id, seq);
+"#,
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -436,6 +447,14 @@ ALTER TABLE allocations DROP CONSTRAINT allocations_no_overlap;
 ALTER TABLE allocations ADD CONSTRAINT allocations_no_overlap
     EXCLUDE USING gist (net inet_ops WITH &&, pool_id WITH =);
 "#,
+    r#"
+ALTER TABLE audit_events ADD COLUMN pool_id TEXT;
+UPDATE audit_events SET pool_id = COALESCE(
+    CAST(after AS jsonb) ->> 'pool_id', CAST(before AS jsonb) ->> 'pool_id',
+    CASE WHEN object_id LIKE 'ipam-pool-%' THEN object_id END);
+CREATE INDEX audit_by_pool ON audit_events(pool_id, seq);
+CREATE INDEX audit_by_object ON audit_events(object_id, seq);
+"#,
 ];
 
 /// The advisory lock two first users of an empty PostgreSQL database queue on while one of
@@ -606,6 +625,61 @@ mod tests {
         assert_eq!(rows, latest());
         conn.execute_batch("SELECT disallowed, origin_dir FROM allocations")
             .unwrap();
+    }
+
+    #[test]
+    fn older_audit_events_learn_their_pool() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL);")
+            .unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(10) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_version VALUES (?1)", [i as i64 + 1])
+                .unwrap();
+        }
+        let events = [
+            (
+                "ipam-pool-1",
+                None,
+                Some(r#"{"id":"ipam-pool-1","parent_id":null}"#),
+            ),
+            (
+                "ipam-pool-cidr-2",
+                None,
+                Some(r#"{"pool_id":"ipam-pool-1","cidr":"10.0.0.0/8"}"#),
+            ),
+            (
+                "ipam-pool-alloc-3",
+                Some(r#"{"id":"ipam-pool-alloc-3","pool_id":"ipam-pool-9"}"#),
+                None,
+            ),
+            ("ipam-4", None, Some(r#"{"id":"ipam-4"}"#)),
+        ];
+        for (object, before, after) in events {
+            conn.execute(
+                "INSERT INTO audit_events (at, account_id, action, object_id, before, after) VALUES (0, 'a', 'x', ?1, ?2, ?3)",
+                rusqlite::params![object, before, after],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let pools: Vec<Option<String>> = conn
+            .prepare("SELECT pool_id FROM audit_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            pools,
+            [
+                Some("ipam-pool-1"),
+                Some("ipam-pool-1"),
+                Some("ipam-pool-9"),
+                None
+            ]
+            .map(|p| p.map(String::from))
+        );
     }
 
     #[test]

@@ -420,14 +420,6 @@ impl<'a> Tx<'a> {
         self.query_row(sql, [name], |r| r.get(0))
     }
 
-    /// The function giving the position of a substring (1-based, 0 when absent).
-    pub fn strpos(&self) -> &'static str {
-        match self.dialect() {
-            Dialect::Sqlite => "instr",
-            Dialect::Postgres => "strpos",
-        }
-    }
-
     /// A statement to run (prepared and cached per connection on first use).
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_, 'a>> {
         Ok(Stmt {

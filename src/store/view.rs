@@ -364,16 +364,11 @@ impl View<'_, '_> {
     /// The newest `limit` audit events about the pool, its CIDRs and its allocations, newest
     /// first.
     pub fn audit(&self, pool_id: &str, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut stmt = self.tx.prepare_cached(&format!(
+        let mut stmt = self.tx.prepare_cached(
             "SELECT seq, at, account_id, action, object_id, before, after FROM audit_events
-             WHERE object_id = ?1 OR {}(COALESCE(after, before), ?3) > 0
-             ORDER BY seq DESC LIMIT ?2",
-            self.tx.strpos()
-        ))?;
-        // Records are compact JSON: a substring test finds `"pool_id":"<id>"` without parsing
-        // every record of the log (a quote inside a string value would be escaped).
-        let needle = format!("\"pool_id\":{}", serde_json::Value::from(pool_id));
-        let rows = stmt.query_map(params![pool_id, limit, needle], AuditEvent::from_row)?;
+             WHERE pool_id = ?1 ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![pool_id, limit], AuditEvent::from_row)?;
         rows.collect::<Result<_>>()
     }
 
