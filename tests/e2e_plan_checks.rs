@@ -252,3 +252,43 @@ fn a_pool_of_another_region_cannot_serve_this_provider() {
         &["has locale \"eu-west-1\", but this provider allocates for the region \"us-east-1\""],
     );
 }
+
+/// Two new pool CIDRs of one plan are checked together: overlapping each other (in one pool,
+/// or drawn from one parent) fails the plan naming the other, not the apply halfway; two that
+/// fit together plan and apply.
+#[test]
+fn new_pool_cidrs_of_one_plan_are_checked_together() {
+    let w = Workspace::new(Tf::V1_15);
+    let prod = w.platform();
+    let top = w.outputs()["top_pool"]["value"]
+        .as_str()
+        .expect("top_pool output")
+        .to_string();
+    let two = |pool: &str, a: &str, b: &str| {
+        format!(
+            "resource \"ipam_pool_cidr\" \"a\" {{\n  ipam_pool_id = \"{pool}\"\n  cidr         = \"{a}\"\n}}\nresource \"ipam_pool_cidr\" \"b\" {{\n  ipam_pool_id = \"{pool}\"\n  cidr         = \"{b}\"\n}}\n"
+        )
+    };
+    // A child pool: both would be allocated from the parent, and overlap there.
+    rejected(
+        &w,
+        &two(&prod, "10.2.0.0/16", "10.2.128.0/17"),
+        &[
+            "Cannot provision the CIDR",
+            "another ipam_pool_cidr in this same plan, not yet applied",
+            &format!("in {prod}"),
+        ],
+    );
+    // A top-level pool: its own CIDRs overlap.
+    rejected(
+        &w,
+        &two(&top, "172.16.0.0/12", "172.16.0.0/16"),
+        &["overlaps", "another ipam_pool_cidr in this same plan"],
+    );
+    // Two that fit together.
+    let t = w.sibling();
+    t.config(&two(&prod, "10.3.0.0/16", "10.4.0.0/16"));
+    t.init();
+    t.apply().ok();
+    t.assert_no_changes();
+}

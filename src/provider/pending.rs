@@ -3,7 +3,7 @@
 //! its own provider process, and applies an allocation right after re-planning it, so an entry
 //! leaves when its allocation is applied.
 
-use crate::engine::Cidr;
+use crate::engine::{AllocationRequest, Cidr};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -13,6 +13,9 @@ pub struct Pending {
     /// The operating regions of each IPAM planned for creation in this walk (`None` when not
     /// known until apply): a pool planned beside its new IPAM checks its locale against them.
     new_ipams: Mutex<Vec<Option<Vec<String>>>>,
+    /// The pool CIDRs planned in this walk (`ipam_pool_cidr`, existing pools only): each new
+    /// one is checked after them, so two that overlap fail the plan.
+    pool_cidrs: Mutex<Vec<(String, AllocationRequest)>>,
     /// Held across "read pending, check the pool, add" and across "allocate, remove": without
     /// it, a check running between an allocation's commit and its removal from the list counts
     /// that allocation twice, and a full-but-fitting plan fails.
@@ -47,6 +50,29 @@ impl Pending {
     pub fn clear(&self) {
         self.pools().clear();
         self.ipams().clear();
+        self.cidrs().clear();
+    }
+
+    fn cidrs(&self) -> MutexGuard<'_, Vec<(String, AllocationRequest)>> {
+        self.pool_cidrs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pool CIDRs (pool, request) planned in this walk and not yet provisioned, in plan
+    /// order.
+    pub fn pool_cidrs(&self) -> Vec<(String, AllocationRequest)> {
+        self.cidrs().clone()
+    }
+
+    pub fn add_pool_cidr(&self, pool: &str, request: AllocationRequest) {
+        self.cidrs().push((pool.to_string(), request));
+    }
+
+    /// Forgets one planned pool CIDR: it has been provisioned.
+    pub fn remove_pool_cidr(&self, pool: &str, request: &AllocationRequest) {
+        let mut v = self.cidrs();
+        if let Some(i) = v.iter().position(|(p, r)| p == pool && r == request) {
+            v.remove(i);
+        }
     }
 
     fn ipams(&self) -> MutexGuard<'_, Vec<Option<Vec<String>>>> {

@@ -16,7 +16,7 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent.")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
@@ -48,8 +48,31 @@ impl Crud for PoolCidr {
             return f.report(&mut plan.diagnostics);
         }
         let blame = blame(&request);
-        if let Err(e) = call.store.check_provision(&call.actor, &pool, request) {
-            from_store(e, "Cannot provision the CIDR", &blame).report(&mut plan.diagnostics);
+        let _gate = call.pending.gate();
+        let planned = call.pending.pool_cidrs();
+        match call
+            .store
+            .check_provision(&call.actor, &pool, request.clone(), &planned)
+        {
+            Ok(()) => call.pending.add_pool_cidr(&pool, request),
+            Err(e) => {
+                let mut f = from_store(e, "Cannot provision the CIDR", &blame);
+                let alone = || {
+                    call.store
+                        .check_provision(&call.actor, &pool, request.clone(), &[])
+                };
+                if !planned.is_empty() && alone().is_ok() {
+                    f.detail.push_str(&format!(
+                        "\n\nThe conflict is with another ipam_pool_cidr in this same plan, not yet applied: {}. Change one of them.",
+                        planned
+                            .iter()
+                            .map(|(p, r)| format!("{} in {p}", describe(r)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                f.report(&mut plan.diagnostics);
+            }
         }
     }
 
@@ -63,9 +86,13 @@ impl Crud for PoolCidr {
         })?;
         not_a_planning_pool(call, &pool)?;
         let blame = blame(&request);
-        call.store
-            .provision_cidr(&call.actor, &pool, request)
-            .doing("Cannot provision the CIDR", &blame)
+        let _gate = call.pending.gate();
+        let provisioned = call
+            .store
+            .provision_cidr(&call.actor, &pool, request.clone())
+            .doing("Cannot provision the CIDR", &blame)?;
+        call.pending.remove_pool_cidr(&pool, &request);
+        Ok(provisioned)
     }
 
     fn read(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<Option<Record>, Failure> {
@@ -126,6 +153,15 @@ fn request(v: &Value) -> Option<AllocationRequest> {
         (Some(c), _) => Some(AllocationRequest::Explicit(c)),
         (None, Some(n)) => u8::try_from(n).ok().map(AllocationRequest::Netmask),
         _ => None,
+    }
+}
+
+/// A request as a plan shows it: the CIDR, or "a /N".
+fn describe(r: &AllocationRequest) -> String {
+    match r {
+        AllocationRequest::Explicit(c) => c.to_string(),
+        AllocationRequest::Netmask(n) => format!("a /{n}"),
+        AllocationRequest::PoolDefault => "the pool's default size".into(),
     }
 }
 

@@ -76,13 +76,21 @@ impl Store {
     }
 
     /// What [`Store::provision_cidr`] would refuse, found by provisioning and rolling back.
+    /// `planned` are pool CIDRs (pool, request) the same plan provisions before this one,
+    /// each already checked: they are provisioned first, in the same rolled-back transaction,
+    /// so two new CIDRs that overlap each other (or together overflow a parent) fail the
+    /// plan, not the apply. One that no longer fits is skipped (its own check says why).
     pub fn check_provision(
         &self,
         actor: &Actor,
         pool_id: &str,
         request: AllocationRequest,
+        planned: &[(String, AllocationRequest)],
     ) -> Result<()> {
         self.dry_run(|tx| {
+            for (pool, r) in planned {
+                let _ = self.provision_tx(tx, actor, pool, r.clone());
+            }
             self.provision_tx(tx, actor, pool_id, request.clone())
                 .map(|_| ())
         })
