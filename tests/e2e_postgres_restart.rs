@@ -60,8 +60,9 @@ fn a_server_restart_mid_apply_leaves_nothing_half_written_and_the_next_apply_con
     }
     t.apply().ok();
     t.assert_no_changes();
-    // A commit whose acknowledgement the restart cut off is saved but reported as failed: no
-    // client can tell it from a lost one, so Terraform allocated again. The error said to run
+    // A commit whose acknowledgement the restart cut off: the store asks the restarted server
+    // whether it committed (tests/store_postgres_commit.rs checks that exactly). Only if the
+    // server could not answer in time did Terraform allocate again; the error then said to run
     // `orphans`, which must find exactly that block, and release it.
     let extra = count("SELECT COUNT(*) FROM allocations WHERE description = 'restart'") - 30;
     assert!((0..=1).contains(&extra), "{extra} allocations too many");

@@ -67,13 +67,21 @@ pub(crate) fn transaction<T>(
         Conn::Sqlite(c) => sqlite(c, mode, &mut f),
         Conn::Pg(c) => {
             let mut attempt = 1;
+            let mut reconnected = false;
             loop {
                 match postgres(c, mode, lock, &mut f) {
-                    Err(e) if attempt < ATTEMPTS && pg::retryable(&e) => {
+                    Err(Failed::Before(e)) if attempt < ATTEMPTS && pg::retryable(&e) => {
                         std::thread::sleep(std::time::Duration::from_millis(5 * attempt as u64));
                         attempt += 1;
                     }
-                    out => return out,
+                    // The connection was dead before COMMIT was sent (the server restarted, or
+                    // dropped it, since the last call): nothing of this transaction was kept,
+                    // so it runs once more on a new connection.
+                    Err(Failed::Before(Error::Unavailable(_))) if !reconnected => {
+                        reconnected = true;
+                    }
+                    Err(Failed::Before(e) | Failed::AtCommit(e)) => return Err(e),
+                    Ok(v) => return Ok(v),
                 }
             }
         }
@@ -101,13 +109,20 @@ fn sqlite<T>(c: &mut Connection, mode: Mode, f: &mut impl FnMut(&Tx) -> Result<T
     }
 }
 
+/// How a PostgreSQL transaction failed: before its COMMIT was sent (nothing was kept), or with
+/// its COMMIT in flight or done.
+enum Failed {
+    Before(Error),
+    AtCommit(Error),
+}
+
 fn postgres<T>(
     c: &mut PgConn,
     mode: Mode,
     lock: Lock,
     f: &mut impl FnMut(&Tx) -> Result<T>,
-) -> Result<T> {
-    c.ensure_open()?;
+) -> std::result::Result<T, Failed> {
+    c.ensure_open().map_err(Failed::Before)?;
     let begin = match mode {
         Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         Mode::Write | Mode::DryRun => "BEGIN",
@@ -122,24 +137,84 @@ fn postgres<T>(
     let out = if mode == Mode::Read {
         f(&tx)
     } else {
-        take(&tx, lock, mode == Mode::Write).and_then(|()| f(&tx))
+        take(&tx, lock, mode == Mode::Write).and_then(|()| {
+            if mode == Mode::Write {
+                // Asked for with the first reads: no round trip of its own.
+                tx.prefetch(XID, ())?;
+            }
+            f(&tx)
+        })
+    };
+    // The transaction's id, to learn its fate if the connection dies during COMMIT.
+    let xid = match (&out, mode) {
+        (Ok(_), Mode::Write) => tx.query_row(XID, (), |r| r.get::<_, i64>(0)).ok(),
+        _ => None,
     };
     let session = tx.into_pg().expect("a PostgreSQL transaction");
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
             // The commit releases the locks without waiting for the disk; DURABLE, sent with
             // it, waits for the disk before the caller hears of success.
-            session.commit_then(DURABLE)?.map_err(|e| {
-                Error::Unavailable(format!(
+            let outcome = match session.commit_then(DURABLE) {
+                Ok(Ok(())) => return Ok(v),
+                Ok(Err(durable)) => Error::Unavailable(format!(
                     "the change was committed, but the server did not confirm it reached its disk ({}); run `terraform-provider-ipam orphans` if Terraform did not record it",
-                    pg::describe(&e)
-                ))
-            })?;
-            Ok(v)
+                    pg::describe(&durable)
+                )),
+                Err(e) => e,
+            };
+            // The connection died with the COMMIT (or its durability wait) in flight: the
+            // change may have committed. Ask a new connection rather than guess: a change
+            // reported as failed although it committed would be allocated again by the next
+            // apply, leaving this one orphaned.
+            let fate = match (&outcome, xid) {
+                (Error::Unavailable(_), Some(xid)) => fate(c, xid),
+                _ => Fate::NotCommitted,
+            };
+            match fate {
+                Fate::Committed => Ok(v),
+                Fate::NotCommitted => Err(Failed::AtCommit(outcome)),
+                Fate::Unknown => Err(Failed::AtCommit(Error::Unavailable(
+                    "the connection to the database server was lost while the change was committing, and the server could not be asked whether it committed: run the command (terraform apply) again; if the change had committed, the apply makes it again and `terraform-provider-ipam orphans` finds the first one".into(),
+                ))),
+            }
         }
         (_, out) => {
             session.rollback();
-            out
+            out.map_err(Failed::Before)
+        }
+    }
+}
+
+/// The current transaction's id (64-bit, so it never wraps in practice).
+const XID: &str = "SELECT txid_current()";
+
+/// What became of a transaction whose COMMIT was in flight when its connection died.
+enum Fate {
+    /// Committed, and made durable.
+    Committed,
+    NotCommitted,
+    /// The server could not be asked.
+    Unknown,
+}
+
+/// What became of transaction `xid`, asked on a new connection (the server may be
+/// restarting: for a few seconds). A committed one is also made durable before it counts:
+/// DURABLE's commit waits for the log to be flushed past everything committed before it.
+fn fate(c: &mut PgConn, xid: i64) -> Fate {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting = std::time::Instant::now() < deadline;
+        let status = c.transaction_status(xid);
+        match status.as_ref().map(|s| s.as_deref()) {
+            Ok(Some("committed")) if c.execute_batch(DURABLE).is_ok() => return Fate::Committed,
+            Ok(Some("aborted")) => return Fate::NotCommitted,
+            // Too old for the server to remember (it is not: but then nobody can tell).
+            Ok(None) => return Fate::Unknown,
+            // The old connection's server process has not finished with it yet, or the
+            // server is not back.
+            _ if waiting => std::thread::sleep(std::time::Duration::from_millis(100)),
+            _ => return Fate::Unknown,
         }
     }
 }

@@ -512,6 +512,22 @@ impl PgConn {
         self.runtime.block_on(join_all(futures))
     }
 
+    /// What the server knows of transaction `xid` (`txid_status`): "committed", "aborted",
+    /// "in progress", or `None` when it is too old to tell. Reconnects first.
+    pub(crate) fn transaction_status(&mut self, xid: i64) -> Result<Option<String>> {
+        self.ensure_open()?;
+        let row = self
+            .runtime
+            .block_on(self.client.query_one("SELECT txid_status($1)", &[&xid]))?;
+        Ok(row.get(0))
+    }
+
+    /// SQL without parameters, outside any transaction of the store's. Reconnects first.
+    pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.ensure_open()?;
+        Ok(self.runtime.block_on(self.client.batch_execute(sql))?)
+    }
+
     /// One statement without parameters, alone (setup, version checks).
     pub(crate) fn query(&mut self, sql: &str) -> Result<Vec<tokio_postgres::Row>> {
         self.ensure_open()?;
