@@ -20,7 +20,7 @@ fn vpc(pool: &str) -> String {
 fn the_dev_role_allocates_as_its_account_only_from_its_share() {
     let cluster = pg::cluster();
     let owner_url = cluster.new_database();
-    let db = teams::database_name(&owner_url);
+    let db = support::pg::database_name(&owner_url);
     cluster.password_role("ipam_net", "net-secret");
     cluster.password_role("ipam_dev", "dev-secret");
     let teams::Teams {

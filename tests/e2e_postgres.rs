@@ -161,14 +161,7 @@ fn a_connection_dropped_mid_apply_fails_cleanly_and_the_next_apply_converges() {
         ) >= 5
         {
             // Only this test's database: the other tests' providers share the server.
-            let db = url(&t)
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .split('?')
-                .next()
-                .unwrap()
-                .to_string();
+            let db = pg::database_name(&url(&t));
             killed = admin
                 .query(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -210,14 +203,7 @@ fn a_connection_dropped_mid_apply_fails_cleanly_and_the_next_apply_converges() {
 fn a_read_only_database_refuses_changes_with_a_diagnostic_and_still_plans() {
     let w = pg_workspace();
     let pool = w.platform();
-    let name = url(&w)
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = pg::database_name(&url(&w));
     pg::cluster()
         .admin("postgres")
         .batch_execute(&format!(

@@ -40,7 +40,7 @@ fn sql_refused(r: Result<u64, postgres::Error>) -> String {
 fn team_roles_write_only_what_their_account_may() {
     let cluster = pg::cluster();
     let owner_url = cluster.new_database();
-    let db = teams::database_name(&owner_url);
+    let db = pg::database_name(&owner_url);
     cluster.password_role("ipam_net", "net-secret");
     cluster.password_role("ipam_dev", "dev-secret");
     let mut admin = cluster.admin(&db);
@@ -209,7 +209,7 @@ fn team_roles_write_only_what_their_account_may() {
 fn without_an_organization_a_granted_role_works_but_cannot_found_one() {
     let cluster = pg::cluster();
     let owner_url = cluster.new_database();
-    let db = teams::database_name(&owner_url);
+    let db = pg::database_name(&owner_url);
     // The schema exists (the owner created it); a pipeline role is granted as the guide says.
     let _ = open(&owner_url);
     cluster.password_role("ipam_pipeline", "pipeline-secret");

@@ -179,14 +179,7 @@ fn a_wrong_password_is_refused_clearly_and_the_right_one_works() {
     let cluster = pg::cluster();
     cluster.password_role("ipam_pw", "right-one");
     let url = cluster.new_database();
-    let db = url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let db = pg::database_name(&url);
     cluster
         .admin(&db)
         .batch_execute(&format!(

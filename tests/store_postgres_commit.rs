@@ -121,13 +121,7 @@ fn spec(pool: &str) -> AllocationSpec {
 fn a_commit_cut_off_in_flight_is_reported_as_what_happened() {
     let cluster = pg::cluster();
     let direct = cluster.new_database();
-    let db = direct
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
+    let db = pg::database_name(&direct);
     let socket = cluster.socket_dir.join(format!(
         ".s.PGSQL.{}",
         std::env::var("IPAM_PG_PORT").unwrap_or("5432".into())

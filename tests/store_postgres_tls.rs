@@ -91,14 +91,7 @@ fn verify_full_checks_the_chain_and_the_name_require_encrypts_disable_does_not()
     }
     std::thread::sleep(Duration::from_millis(500));
     let url = cluster.new_database();
-    let db = url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let db = pg::database_name(&url);
     let at = |host: &str, params: &str| format!("postgres://postgres@{host}:{port}/{db}?{params}");
 
     // verify-full against the right CA: works, and the connection is encrypted.

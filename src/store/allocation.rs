@@ -269,6 +269,20 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
     Ok(a)
 }
 
+/// The reservation named `name` in the pool, if any; [`Error::NameTaken`] when the name
+/// belongs to an allocation proper (a reservation is what the same name claims at apply).
+pub(crate) fn reservation_named(tx: &Tx, pool_id: &str, name: &str) -> Result<Option<Allocation>> {
+    match allocation_by_name(tx, pool_id, name)? {
+        Some(a) if a.state == AllocationState::Allocated => Err(Error::NameTaken {
+            name: name.to_string(),
+            pool_id: pool_id.to_string(),
+            id: a.id,
+            cidr: a.cidr,
+        }),
+        other => Ok(other),
+    }
+}
+
 /// Allocates inside `tx`: checks, places, carves and records.
 pub(crate) fn allocate_tx(
     tx: &Tx,
@@ -526,16 +540,7 @@ impl Store {
                 s.rules.check_tags(&spec.tags)?;
             }
             if let Some(name) = &spec.name {
-                if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
-                    if existing.state == AllocationState::Allocated {
-                        return Err(Error::NameTaken {
-                            name: name.clone(),
-                            pool_id: s.id.clone(),
-                            id: existing.id.clone(),
-                            cidr: existing.cidr,
-                        });
-                    }
-                }
+                reservation_named(tx, &s.id, name)?;
             }
             let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;

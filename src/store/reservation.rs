@@ -2,7 +2,9 @@
 //! while the reservation lives, and the apply claims exactly that block. Expired reservations
 //! give their space back on the next change to the pool.
 
-use super::allocation::{allocate_tx, release_tx, space, sweep_expired, AllocationSpec};
+use super::allocation::{
+    allocate_tx, release_tx, reservation_named, space, sweep_expired, AllocationSpec,
+};
 use super::audit::record;
 use super::model::{tags_json, Allocation, AllocationState};
 use super::rows::{allocation_by_name, load_allocation};
@@ -27,15 +29,7 @@ impl Store {
             let s = space(tx, &spec.pool_id)?;
             sweep_expired(tx, actor, &s, super::now_secs())?;
             let expires = now_secs() + ttl_secs;
-            if let Some(existing) = allocation_by_name(tx, &s.id, &name)? {
-                if existing.state == AllocationState::Allocated {
-                    return Err(Error::NameTaken {
-                        name: name.clone(),
-                        pool_id: s.id.clone(),
-                        id: existing.id.clone(),
-                        cidr: existing.cidr,
-                    });
-                }
+            if let Some(existing) = reservation_named(tx, &s.id, &name)? {
                 let fits = match &spec.request {
                     AllocationRequest::Explicit(c) => *c == existing.cidr,
                     AllocationRequest::Netmask(n) => *n == existing.cidr.prefix_len(),

@@ -273,6 +273,12 @@ impl Cluster {
     }
 }
 
+/// The name of the database a test URL points at.
+pub fn database_name(url: &str) -> String {
+    let tail = url.rsplit('/').next().unwrap_or(url);
+    tail.split('?').next().unwrap_or(tail).to_string()
+}
+
 /// This process's server, started on first use.
 pub fn cluster() -> &'static Cluster {
     static C: OnceLock<Cluster> = OnceLock::new();

@@ -38,12 +38,6 @@ pub fn grant(owner: &mut postgres::Client, role: &str) {
         .expect("grant");
 }
 
-/// The name of the database a test URL points at.
-pub fn database_name(url: &str) -> String {
-    let tail = url.rsplit('/').next().unwrap_or(url);
-    tail.split('?').next().unwrap_or(tail).to_string()
-}
-
 /// What [`build`] made.
 pub struct Teams {
     pub dev_unit: String,
