@@ -14,7 +14,10 @@
 //!   machines share. The `allocations_no_overlap` exclusion constraint is the second guard.
 //!   A read is `REPEATABLE READ READ ONLY`: one snapshot, never blocked by writers.
 //!   A serialization failure or deadlock runs the transaction again (at most [`ATTEMPTS`]
-//!   times); a connection the server dropped is reopened by the next transaction.
+//!   times); a connection found dead before COMMIT was sent is reopened and the transaction
+//!   runs once more; a COMMIT whose answer the connection lost is asked about ([`Fate`]).
+//!   Statements travel in pipelines (see [`super::sql::Tx::defer`] and `prefetch`): BEGIN and
+//!   the locks go with the first reads, the writes with COMMIT.
 
 use super::pg::{self, PgConn};
 use super::sql::{params, PgSession, Tx};

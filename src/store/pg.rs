@@ -1,6 +1,6 @@
 //! The PostgreSQL backend: where to connect (libpq's URL form and `PG*` variables), TLS through
-//! rustls, the connection kept across calls (reconnected when the server dropped it), and what
-//! the server's error codes mean for a user.
+//! rustls, the connection kept across calls (reconnected when the server dropped it) and driven
+//! in pipelines, and what the server's error codes mean for a user.
 
 use super::sql::Value;
 use super::{Error, Result};
