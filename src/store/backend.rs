@@ -83,7 +83,9 @@ pub(crate) fn transaction<T>(
                     Err(Failed::Before(Error::Unavailable(_))) if !reconnected => {
                         reconnected = true;
                     }
-                    Err(Failed::Before(e) | Failed::AtCommit(e)) => return Err(e),
+                    Err(Failed::Connect(e) | Failed::Before(e) | Failed::AtCommit(e)) => {
+                        return Err(e)
+                    }
                     Ok(v) => return Ok(v),
                 }
             }
@@ -115,6 +117,8 @@ fn sqlite<T>(c: &mut Connection, mode: Mode, f: &mut impl FnMut(&Tx) -> Result<T
 /// How a PostgreSQL transaction failed: before its COMMIT was sent (nothing was kept), or with
 /// its COMMIT in flight or done.
 enum Failed {
+    /// No connection could be opened (trying again at once would only wait as long again).
+    Connect(Error),
     Before(Error),
     AtCommit(Error),
 }
@@ -125,7 +129,7 @@ fn postgres<T>(
     lock: Lock,
     f: &mut impl FnMut(&Tx) -> Result<T>,
 ) -> std::result::Result<T, Failed> {
-    c.ensure_open().map_err(Failed::Before)?;
+    c.ensure_open().map_err(Failed::Connect)?;
     let begin = match mode {
         Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         Mode::Write | Mode::DryRun => "BEGIN",
