@@ -13,7 +13,7 @@
 mod support;
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
-use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
+use ipam::store::{Actor, AllocationSpec, Store};
 use std::time::{Duration, Instant};
 use support::{pg, Tf, Workspace};
 
@@ -39,22 +39,7 @@ fn open(db: &str) -> Store {
 
 /// One IPAM and one pool holding `root`; the pool's id.
 fn one_pool(store: &Store, root: &str) -> String {
-    let ipam = store
-        .create_ipam(&actor(), None, vec![], Tags::new())
-        .unwrap();
-    let pool = store
-        .create_pool(
-            &actor(),
-            PoolSpec {
-                scope_id: ipam.private_default_scope_id,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    store
-        .provision_cidr(&actor(), &pool.id, AllocationRequest::Explicit(c(root)))
-        .unwrap();
-    pool.id
+    support::fixtures::top_pool(store, &actor(), c(root))
 }
 
 /// Allocations per second from `clients` threads, `per_client` each, into one /8 pool.
@@ -66,16 +51,8 @@ fn throughput(db: &str, clients: usize, per_client: usize) -> f64 {
         for store in &stores {
             let pool = pool.clone();
             s.spawn(move || {
-                let spec = AllocationSpec {
-                    pool_id: pool,
-                    request: AllocationRequest::Netmask(26),
-                    disallowed: vec![],
-                    name: None,
-                    description: None,
-                    tags: Tags::new(),
-                    kind: AllocationKind::Vpc,
-                    resource_id: None,
-                };
+                let spec =
+                    AllocationSpec::new(pool, AllocationRequest::Netmask(26), AllocationKind::Vpc);
                 for _ in 0..per_client {
                     store.allocate(&actor(), &spec).unwrap();
                 }

@@ -59,29 +59,23 @@ fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
         )
         .unwrap();
     for _ in 0..10 {
-        let spec = AllocationSpec {
-            pool_id: small.id.clone(),
-            request: AllocationRequest::Netmask(24),
-            disallowed: vec![],
-            name: None,
-            description: None,
-            tags: Tags::new(),
-            kind: AllocationKind::Vpc,
-            resource_id: None,
-        };
+        let spec = AllocationSpec::new(
+            small.id.clone(),
+            AllocationRequest::Netmask(24),
+            AllocationKind::Vpc,
+        );
         store.allocate(&actor, &spec).unwrap();
     }
     let t0 = Instant::now();
     for i in 0..ALLOCATIONS {
         let spec = AllocationSpec {
-            pool_id: pool.id.clone(),
-            request: AllocationRequest::Netmask(26 + (i % 4) as u8),
-            disallowed: vec![],
-            name: None,
             description: Some(format!("vpc {i}")),
             tags: [("team".to_string(), format!("t{}", i % 17))].into(),
-            kind: AllocationKind::Vpc,
-            resource_id: None,
+            ..AllocationSpec::new(
+                pool.id.clone(),
+                AllocationRequest::Netmask(26 + (i % 4) as u8),
+                AllocationKind::Vpc,
+            )
         };
         store.allocate(&actor, &spec).unwrap();
     }

@@ -124,16 +124,11 @@ fn persisted_per_s() -> f64 {
     store
         .provision_cidr(&actor, &pool.id, AllocationRequest::Explicit(root8()))
         .unwrap();
-    let spec = AllocationSpec {
-        pool_id: pool.id.clone(),
-        request: AllocationRequest::Netmask(24),
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    };
+    let spec = AllocationSpec::new(
+        pool.id.clone(),
+        AllocationRequest::Netmask(24),
+        AllocationKind::Vpc,
+    );
     let t0 = Instant::now();
     for _ in 0..65_536 {
         store.allocate(&actor, &spec).unwrap();

@@ -45,14 +45,9 @@ fn c(s: &str) -> Cidr {
 
 fn spec(pool: &str, request: AllocationRequest, name: Option<&str>) -> AllocationSpec {
     AllocationSpec {
-        pool_id: pool.into(),
-        request,
-        disallowed: vec![],
         name: name.map(String::from),
         description: Some("web tier".into()),
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
+        ..AllocationSpec::new(pool, request, AllocationKind::Vpc)
     }
 }
 

@@ -41,16 +41,11 @@ fn database() -> (tempfile::TempDir, std::path::PathBuf, String, String) {
         for len in lens {
             s.allocate(
                 &a,
-                &AllocationSpec {
-                    pool_id: p.id.clone(),
-                    request: AllocationRequest::Netmask(len),
-                    disallowed: vec![],
-                    name: None,
-                    description: None,
-                    tags: Tags::new(),
-                    kind: AllocationKind::Vpc,
-                    resource_id: None,
-                },
+                &AllocationSpec::new(
+                    p.id.clone(),
+                    AllocationRequest::Netmask(len),
+                    AllocationKind::Vpc,
+                ),
             )
             .unwrap();
         }

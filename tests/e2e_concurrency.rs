@@ -21,18 +21,7 @@ fn parallel_applies_never_hand_out_the_same_block() {
             t
         })
         .collect();
-    let children: Vec<_> = teams
-        .iter()
-        .map(|t| {
-            t.command(&["apply", "-auto-approve", "-input=false", "-no-color"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("start terraform")
-        })
-        .collect();
-    for (i, c) in children.into_iter().enumerate() {
-        let out = c.wait_with_output().unwrap();
+    for (i, out) in support::apply_all(&teams).into_iter().enumerate() {
         assert!(
             out.status.success(),
             "team {i} failed:\n{}\n{}",

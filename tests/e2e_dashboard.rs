@@ -966,13 +966,7 @@ output "pool" {
         "{base}\nresource \"ipam_vpc_allocation\" \"v\" {{\n  count          = 60\n  ipam_pool_id   = ipam_pool.p.id\n  netmask_length = 24 + count.index % 5\n}}\n"
     ));
     let apply = std::thread::spawn({
-        let mut cmd = w.command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=4",
-        ]);
+        let mut cmd = w.apply_command(4);
         move || cmd.output().expect("run terraform")
     });
     let mut seen = std::collections::BTreeSet::new();

@@ -7,7 +7,7 @@
 mod serve;
 mod support;
 
-use support::{pg, Tf, Workspace};
+use support::{apply_all, pg, Tf, Workspace};
 
 /// A workspace on a new database of the test server.
 fn pg_workspace() -> Workspace {
@@ -47,23 +47,6 @@ fn team_config(pool: &str, i: usize, n: usize) -> String {
     format!(
         "resource \"ipam_vpc_allocation\" \"vpc\" {{\n  count          = {n}\n  ipam_pool_id   = \"{pool}\"\n  netmask_length = 24\n  description    = \"team {i}\"\n  tags = {{\n    environment = \"production\"\n  }}\n}}\n"
     )
-}
-
-fn apply_all(teams: &[Workspace]) -> Vec<std::process::Output> {
-    let children: Vec<_> = teams
-        .iter()
-        .map(|t| {
-            t.command(&["apply", "-auto-approve", "-input=false", "-no-color"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("start terraform")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
 }
 
 #[test]
@@ -139,13 +122,7 @@ fn a_connection_dropped_mid_apply_fails_cleanly_and_the_next_apply_converges() {
     t.config(&team_config(&pool, 1, 40));
     t.init();
     let child = t
-        .command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=2",
-        ])
+        .apply_command(2)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

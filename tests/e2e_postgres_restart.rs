@@ -19,13 +19,7 @@ fn a_server_restart_mid_apply_leaves_nothing_half_written_and_the_next_apply_con
     ));
     t.init();
     let child = t
-        .command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=1",
-        ])
+        .apply_command(1)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

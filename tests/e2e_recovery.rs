@@ -91,13 +91,7 @@ fn killed_apply(w: &Workspace) -> tempfile::TempDir {
     // looks for leftovers.
     let sockets = tempfile::tempdir().unwrap();
     let mut apply = w
-        .command(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-parallelism=10",
-        ])
+        .apply_command(10)
         .env("TMPDIR", sockets.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

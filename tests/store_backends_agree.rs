@@ -54,14 +54,8 @@ fn actor() -> Actor {
 
 fn spec(pool: &str, request: AllocationRequest, name: Option<String>) -> AllocationSpec {
     AllocationSpec {
-        pool_id: pool.into(),
-        request,
-        disallowed: vec![],
         name,
-        description: None,
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
+        ..AllocationSpec::new(pool, request, AllocationKind::Vpc)
     }
 }
 

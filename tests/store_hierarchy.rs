@@ -32,17 +32,12 @@ fn open() -> (tempfile::TempDir, Store) {
 
 fn vpc(pool: &str, request: AllocationRequest, tags: &[(&str, &str)]) -> AllocationSpec {
     AllocationSpec {
-        pool_id: pool.into(),
-        request,
-        disallowed: vec![],
-        name: None,
         description: Some("test".into()),
         tags: tags
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
+        ..AllocationSpec::new(pool, request, AllocationKind::Vpc)
     }
 }
 

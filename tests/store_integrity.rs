@@ -19,16 +19,7 @@ fn provided() -> Cidr {
 }
 
 fn spec(pool: &str, request: AllocationRequest) -> AllocationSpec {
-    AllocationSpec {
-        pool_id: pool.into(),
-        request,
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    }
+    AllocationSpec::new(pool, request, AllocationKind::Vpc)
 }
 
 /// An IPAM with one top-level pool holding 10.0.0.0/16; returns the pool id.

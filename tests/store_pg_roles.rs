@@ -13,16 +13,7 @@ use ipam::store::{AllocationSpec, Error};
 use teams::{grant, open, who, DEV, NETWORKING};
 
 fn vpc(pool: &str, len: u8) -> AllocationSpec {
-    AllocationSpec {
-        pool_id: pool.into(),
-        request: AllocationRequest::Netmask(len),
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Default::default(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    }
+    AllocationSpec::new(pool, AllocationRequest::Netmask(len), AllocationKind::Vpc)
 }
 
 /// The SQL error's message, or a panic when the statement succeeded.

@@ -23,16 +23,7 @@ fn open(url: &str, lock_timeout: Duration) -> Store {
 }
 
 fn spec(pool: &str, len: u8) -> AllocationSpec {
-    AllocationSpec {
-        pool_id: pool.into(),
-        request: AllocationRequest::Netmask(len),
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    }
+    AllocationSpec::new(pool, AllocationRequest::Netmask(len), AllocationKind::Vpc)
 }
 
 /// Two top-level pools, 10.0.0.0/8 and 172.16.0.0/12.

@@ -6,11 +6,13 @@
 //! A proxy between the store and the test server cuts the connection at the moment chosen:
 //! after passing the client's COMMIT on to the server, or instead of passing it on.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 #[path = "support/pg.rs"]
 mod pg;
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
-use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags};
+use ipam::store::{Actor, AllocationSpec, Error, Store};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
 use std::os::unix::net::UnixStream;
@@ -105,16 +107,7 @@ fn actor() -> Actor {
 }
 
 fn spec(pool: &str) -> AllocationSpec {
-    AllocationSpec {
-        pool_id: pool.into(),
-        request: AllocationRequest::Netmask(24),
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Tags::new(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    }
+    AllocationSpec::new(pool, AllocationRequest::Netmask(24), AllocationKind::Vpc)
 }
 
 #[test]
@@ -133,37 +126,26 @@ fn a_commit_cut_off_in_flight_is_reported_as_what_happened() {
     );
     let s = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(10)).unwrap();
     let a = actor();
-    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
-    let pool = s
-        .create_pool(
-            &a,
-            PoolSpec {
-                scope_id: ipam.private_default_scope_id,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
-        .unwrap();
-    let count = || s.list_allocations(&pool.id).unwrap().len();
+    let pool = fixtures::top_pool(&s, &a, c("10.0.0.0/16"));
+    let count = || s.list_allocations(&pool).unwrap().len();
 
     // The server ran the COMMIT; its answer was lost. The store finds out it committed.
     proxy.arm(Cut::AfterCommit);
     let kept = s
-        .allocate(&a, &spec(&pool.id))
+        .allocate(&a, &spec(&pool))
         .expect("a committed change is done");
     assert_eq!(kept.cidr, c("10.0.0.0/24"));
     assert_eq!(count(), 1);
 
     // The COMMIT never reached the server: rolled back, and said so.
     proxy.arm(Cut::BeforeCommit);
-    let e = s.allocate(&a, &spec(&pool.id)).unwrap_err();
+    let e = s.allocate(&a, &spec(&pool)).unwrap_err();
     assert!(matches!(e, Error::Unavailable(_)), "{e:?}");
     assert!(e.to_string().contains("rolled back"), "{e}");
     assert_eq!(count(), 1);
 
     // And the next change works, on a new connection, where the last one left the pool.
-    let next = s.allocate(&a, &spec(&pool.id)).unwrap();
+    let next = s.allocate(&a, &spec(&pool)).unwrap();
     assert_eq!(next.cidr, c("10.0.1.0/24"));
     assert!(s.verify().unwrap().is_empty());
     assert!(s

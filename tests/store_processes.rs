@@ -1,8 +1,11 @@
 //! Several processes allocate from one pool in one database file at the same moment: every
 //! request succeeds and no two blocks overlap. The test re-runs its own binary as the workers.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
-use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
+use ipam::store::{Actor, AllocationSpec, Store};
 use std::process::Command;
 
 const WORKERS: usize = 4;
@@ -31,16 +34,11 @@ fn worker() {
         let a = store
             .allocate(
                 &actor(),
-                &AllocationSpec {
-                    pool_id: pool.clone(),
-                    request: AllocationRequest::Netmask(len),
-                    disallowed: vec![],
-                    name: None,
-                    description: None,
-                    tags: Tags::new(),
-                    kind: AllocationKind::Vpc,
-                    resource_id: None,
-                },
+                &AllocationSpec::new(
+                    pool.clone(),
+                    AllocationRequest::Netmask(len),
+                    AllocationKind::Vpc,
+                ),
             )
             .unwrap();
         println!("ALLOCATED {}", a.cidr);
@@ -55,25 +53,7 @@ fn processes_allocating_at_once_never_overlap() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ipam.db");
     let store = Store::open(&db, provided()).unwrap();
-    let ipam = store
-        .create_ipam(&actor(), None, vec![], Tags::new())
-        .unwrap();
-    let pool = store
-        .create_pool(
-            &actor(),
-            PoolSpec {
-                scope_id: ipam.private_default_scope_id,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    store
-        .provision_cidr(
-            &actor(),
-            &pool.id,
-            AllocationRequest::Explicit(Cidr::parse("10.0.0.0/12").unwrap()),
-        )
-        .unwrap();
+    let pool = fixtures::top_pool(&store, &actor(), Cidr::parse("10.0.0.0/12").unwrap());
     drop(store);
 
     let exe = std::env::current_exe().unwrap();
@@ -82,7 +62,7 @@ fn processes_allocating_at_once_never_overlap() {
             Command::new(&exe)
                 .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
                 .env("IPAM_WORKER_DB", &db)
-                .env("IPAM_WORKER_POOL", &pool.id)
+                .env("IPAM_WORKER_POOL", &pool)
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -109,8 +89,5 @@ fn processes_allocating_at_once_never_overlap() {
         assert!(!w[0].overlaps(&w[1]), "{} overlaps {}", w[0], w[1]);
     }
     let store = Store::open(&db, provided()).unwrap();
-    assert_eq!(
-        store.list_allocations(&pool.id).unwrap().len(),
-        WORKERS * EACH
-    );
+    assert_eq!(store.list_allocations(&pool).unwrap().len(), WORKERS * EACH);
 }

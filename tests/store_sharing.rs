@@ -36,16 +36,7 @@ fn open() -> (tempfile::TempDir, Store) {
 }
 
 fn vpc(pool: &str, len: u8) -> AllocationSpec {
-    AllocationSpec {
-        pool_id: pool.into(),
-        request: AllocationRequest::Netmask(len),
-        disallowed: vec![],
-        name: None,
-        description: None,
-        tags: Default::default(),
-        kind: AllocationKind::Vpc,
-        resource_id: None,
-    }
+    AllocationSpec::new(pool, AllocationRequest::Netmask(len), AllocationKind::Vpc)
 }
 
 fn member(s: &Store, account: &str, parent: &str) {

@@ -30,23 +30,33 @@ pub struct AllocationSpec {
     pub resource_id: Option<String>,
 }
 
+impl AllocationSpec {
+    /// A request of `kind` from `pool_id` with nothing else said: no name, description, tags,
+    /// disallowed blocks or resource id (set those with struct update syntax).
+    pub fn new(
+        pool_id: impl Into<String>,
+        request: AllocationRequest,
+        kind: AllocationKind,
+    ) -> Self {
+        AllocationSpec {
+            pool_id: pool_id.into(),
+            request,
+            disallowed: Vec::new(),
+            name: None,
+            description: None,
+            tags: Tags::new(),
+            kind,
+            resource_id: None,
+        }
+    }
+}
+
 /// A pool as the allocator needs it: its family, rules and provisioned CIDRs.
 pub(crate) struct Space {
     pub id: String,
     pub family: AddressFamily,
     pub rules: PoolRules,
     pub roots: Vec<Cidr>,
-}
-
-impl Space {
-    /// A point of the pool's utilization history, as `tx` leaves it (real pools only).
-    fn record_history(&self, tx: &Tx) -> Result<()> {
-        if ProvidedSpace::from_pool_id(&self.id).is_some() {
-            return Ok(());
-        }
-        let lens: Vec<u8> = self.roots.iter().map(Cidr::prefix_len).collect();
-        super::history::record_known(tx, &self.id, self.family, &lens)
-    }
 }
 
 pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
@@ -235,7 +245,8 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now,
         cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace
     ])?;
-    i.space.record_history(tx)?;
+    let s = i.space;
+    super::history::record_known(tx, &s.id, s.family, s.roots.iter().map(Cidr::prefix_len))?;
     // Everything is known: build the record instead of reading the row back.
     let a = Allocation {
         id: id.clone(),
@@ -363,10 +374,8 @@ pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Resu
             root.prefix_len(),
         )?;
     }
-    if ProvidedSpace::from_pool_id(&a.pool_id).is_none() {
-        let lens: Vec<u8> = roots.iter().map(Cidr::prefix_len).collect();
-        super::history::record_known(tx, &a.pool_id, a.cidr.family(), &lens)?;
-    }
+    let lens = roots.iter().map(Cidr::prefix_len);
+    super::history::record_known(tx, &a.pool_id, a.cidr.family(), lens)?;
     record(tx, actor, action, id, Some(a.to_json()), None)?;
     Ok(a)
 }

@@ -224,14 +224,14 @@ fn scope_of(tx: &Tx, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<AllocView
 fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<String> {
     let r = &f.resource;
     let spec = AllocationSpec {
-        pool_id: pool_id.to_string(),
-        request: AllocationRequest::Explicit(r.cidr),
-        disallowed: Vec::new(),
-        name: None,
         description: Some(format!("auto-imported from {}", r.source)),
         tags: r.tags.clone(),
-        kind: AllocationKind::Vpc,
         resource_id: Some(r.resource_id.clone()),
+        ..AllocationSpec::new(
+            pool_id,
+            AllocationRequest::Explicit(r.cidr),
+            AllocationKind::Vpc,
+        )
     };
     let owner = Actor {
         account_id: r

@@ -55,10 +55,7 @@ impl<'t, 'a> SqlFree<'t, 'a> {
     /// look at first, before the pool's CIDRs (and so its shortest prefix) are known: every
     /// length from 0, an index probe each, the few extra ones finding nothing.
     pub fn prefetch_firsts(tx: &Tx, pool_id: &str, upto: u8) -> Result<()> {
-        if tx.dialect() == Dialect::Postgres {
-            tx.prefetch(FIRSTS_SQL, params![pool_id, 0, upto])?;
-        }
-        Ok(())
+        tx.prefetch(FIRSTS_SQL, params![pool_id, 0, upto])
     }
 
     /// The lowest free block of each length from 0 up to the caller's bound (PostgreSQL), from

@@ -4,6 +4,7 @@
 //! the table by time rather than by the number of allocations.
 
 use super::free::SqlFree;
+use super::model::ProvidedSpace;
 use super::sql::{params, Dialect, OptionalExtension, Tx};
 use super::{now_secs, Result};
 use crate::engine::{block_size, AddressFamily, FreeSpace};
@@ -32,32 +33,42 @@ pub(crate) fn record(tx: &Tx, pool_id: &str) -> Result<()> {
     for len in stmt.query_map([pool_id], |r| r.get::<_, i64>(0))? {
         lens.push(len? as u8);
     }
-    record_known(tx, pool_id, family, &lens)
+    record_known(tx, pool_id, family, lens)
+}
+
+/// A point replaces the pool's point of the same second (the last change of a second wins).
+macro_rules! upsert {
+    () => {
+        "ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total"
+    };
 }
 
 /// [`record`] for a caller that has already read the pool's family and the prefix lengths of
-/// its CIDRs (an allocation, a release): one query fewer each, while other writers of the
-/// pool wait. `pool_id` must name a real pool.
+/// its CIDRs (an allocation, a release): two queries fewer, while other writers of the pool
+/// wait. The provider-owned IPv6 pseudo-pool is skipped here too.
 pub(crate) fn record_known(
     tx: &Tx,
     pool_id: &str,
     family: AddressFamily,
-    cidr_lens: &[u8],
+    cidr_lens: impl IntoIterator<Item = u8>,
 ) -> Result<()> {
+    if ProvidedSpace::from_pool_id(pool_id).is_some() {
+        return Ok(());
+    }
     let total = cidr_lens
-        .iter()
-        .map(|&l| block_size(family, l))
+        .into_iter()
+        .map(|l| block_size(family, l))
         .fold(0, u128::saturating_add);
-    const UPSERT: &str = "ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total";
     match tx.dialect() {
         // The server counts the free space itself, in exact NUMERIC (an IPv6 pool's counts do
         // not fit 64 bits): no answer is awaited, so the point travels with the change's
         // other writes and its COMMIT instead of costing a round trip of its own.
         Dialect::Postgres => tx.defer(
-            &format!(
+            concat!(
                 "INSERT INTO utilization_history (pool_id, at, allocated, total)
                  SELECT ?1, CAST(?2 AS BIGINT), CAST(trunc(CAST(CAST(?3 AS TEXT) AS NUMERIC) - COALESCE(SUM(power(CAST(2 AS NUMERIC), CAST(?4 AS BIGINT) - len)), 0)) AS TEXT), CAST(?3 AS TEXT)
-                 FROM free_blocks WHERE pool_id = ?1 {UPSERT}"
+                 FROM free_blocks WHERE pool_id = ?1 ",
+                upsert!()
             ),
             params![pool_id, now_secs(), total.to_string(), family.bits()],
         ),
@@ -68,8 +79,9 @@ pub(crate) fn record_known(
                 .map(|(&l, &c)| c.saturating_mul(block_size(family, l)))
                 .fold(0, u128::saturating_add);
             tx.defer(
-                &format!(
-                    "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES (?1, ?2, ?3, ?4) {UPSERT}"
+                concat!(
+                    "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES (?1, ?2, ?3, ?4) ",
+                    upsert!()
                 ),
                 params![
                     pool_id,

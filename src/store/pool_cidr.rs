@@ -4,7 +4,7 @@
 use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, AllocationSpec};
 use super::audit::record;
 use super::free::{key, SqlFree};
-use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType, Tags};
+use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType};
 use super::rows::{load_pool_cidr, load_pool_cidrs, require_pool};
 use super::sql::{params, OptionalExtension, Tx};
 use super::{new_id, Actor, Error, Result, Store};
@@ -149,14 +149,9 @@ impl Store {
                     _ => Vec::new(),
                 };
                 let spec = AllocationSpec {
-                    pool_id: source.clone(),
-                    request: request.clone(),
-                    disallowed: vec![],
-                    name: None,
                     description: Some(format!("CIDR of the pool {pool_id}")),
-                    tags: Tags::new(),
-                    kind: AllocationKind::IpamPool,
                     resource_id: Some(pool_id.to_string()),
+                    ..AllocationSpec::new(source.clone(), request.clone(), AllocationKind::IpamPool)
                 };
                 let a = allocate_tx(tx, actor, &spec, AllocationState::Allocated, None)?;
                 if let Some(o) = existing.iter().find(|e| e.cidr.overlaps(&a.cidr)) {

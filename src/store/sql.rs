@@ -284,38 +284,26 @@ impl<'a> PgSession<'a> {
         }
     }
 
-    /// Sends what is pending, then `last`; the answer to `last`, or the first failure.
+    /// Sends what is pending, then `last`; the answer to `last`, or the first failure. The
+    /// answers to reads asked for ahead are filed for [`PgSession::take_answered`].
     fn send(&mut self, last: Request) -> Result<Reply> {
         self.pending.push(last);
         let requests = std::mem::take(&mut self.pending);
         self.begun = true;
-        let mut replies: Vec<Option<_>> = self
-            .conn
-            .pipeline(&requests)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut first_failure = None;
-        for (i, p) in std::mem::take(&mut self.asked) {
-            match replies[i].take() {
-                Some(Ok(Reply::Rows(rows))) => self.answered.push((p, rows)),
-                Some(Err(e)) => first_failure = first_failure.or(Some((i, e))),
+        let replies = self.conn.pipeline(&requests);
+        let n = replies.len();
+        // `asked` is in request order, as were its places in `pending`.
+        let mut asked = std::mem::take(&mut self.asked).into_iter().peekable();
+        let mut answer = Reply::Done;
+        for (i, reply) in replies.into_iter().enumerate() {
+            let ahead = asked.next_if(|(at, _)| *at == i).map(|(_, p)| p);
+            match (reply?, ahead) {
+                (Reply::Rows(rows), Some(p)) => self.answered.push((p, rows)),
+                (reply, None) if i + 1 == n => answer = reply,
                 _ => {}
             }
         }
-        // The last request's answer; a read asked for ahead was filed above instead.
-        let last = replies.pop().flatten().unwrap_or(Ok(Reply::Done));
-        for (i, r) in replies.into_iter().enumerate() {
-            if let Some(Err(e)) = r {
-                if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
-                    first_failure = Some((i, e));
-                }
-            }
-        }
-        if let Some((_, e)) = first_failure {
-            return Err(e.into());
-        }
-        Ok(last?)
+        Ok(answer)
     }
 
     /// The answer to a read asked for ahead, if it is still what the read would answer.

@@ -5,6 +5,7 @@
 //! exactly as a user installs it, so `terraform init` runs offline.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod pg;
 
 use std::path::{Path, PathBuf};
@@ -182,6 +183,24 @@ pub fn rejected(w: &Workspace, config: &str, needles: &[&str]) {
     assert_eq!(before, w.dump(), "the database changed on apply");
 }
 
+/// `terraform apply` in every one of `teams` at once (separate processes); their outputs.
+pub fn apply_all(teams: &[Workspace]) -> Vec<std::process::Output> {
+    let children: Vec<_> = teams
+        .iter()
+        .map(|t| {
+            t.command(&["apply", "-auto-approve", "-input=false", "-no-color"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start terraform")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
 /// Terraform wraps diagnostics in boxes across lines; compare text with the frame removed.
 pub fn flatten(s: &str) -> String {
     s.lines()
@@ -263,6 +282,19 @@ impl Workspace {
 
     pub fn apply(&self) -> Run {
         self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `terraform apply` with `parallelism` resources at a time, not yet started: for tests
+    /// that act on the database (kill, restart, read) while it runs.
+    pub fn apply_command(&self, parallelism: u32) -> Command {
+        let parallelism = format!("-parallelism={parallelism}");
+        self.command(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            &parallelism,
+        ])
     }
 
     pub fn plan(&self) -> Run {
