@@ -154,3 +154,104 @@ fn a_commit_cut_off_in_flight_is_reported_as_what_happened() {
         .iter()
         .any(|e| e.action == "allocate-cidr"));
 }
+
+/// Sets `setting` server-wide on `cluster` and makes every session see it.
+fn set_server(cluster: &pg::Cluster, setting: &str) {
+    let mut admin = cluster.admin("postgres");
+    admin
+        .batch_execute(&format!("ALTER SYSTEM SET {setting}"))
+        .unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    // Sessions read the new configuration before their next statement; give the signal time.
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// A synchronous standby is configured but absent: the server commits each change locally and
+/// waits for a confirmation that never comes. No change may be reported as done (a failover
+/// would lose it); the wait is bounded by `lock_timeout` and ends in an error that says what
+/// to check; the server is not left with a session stuck in the wait; and once the standby
+/// requirement is met (here: lifted) changes are reported again.
+#[test]
+fn with_its_synchronous_standby_absent_no_change_is_reported_done() {
+    let cluster = pg::Cluster::private("");
+    let url = cluster.new_database();
+    let s = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(1)).unwrap();
+    let a = actor();
+    let pool = fixtures::top_pool(&s, &a, c("10.0.0.0/16"));
+    set_server(&cluster, "synchronous_standby_names = 'ghost'");
+
+    let started = std::time::Instant::now();
+    let e = s.allocate(&a, &spec(&pool)).unwrap_err();
+    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
+    assert!(e.to_string().contains("synchronous_standby_names"), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the wait was not bounded"
+    );
+    // A structural change waits the same way.
+    let e = s
+        .create_ipam(&a, None, vec![], ipam::store::Tags::new())
+        .unwrap_err();
+    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
+    // The cancelled waits left nobody waiting for the standby.
+    let mut admin = cluster.admin("postgres");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{waiting} sessions still wait for the standby"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    set_server(&cluster, "synchronous_standby_names = ''");
+    let done = s.allocate(&a, &spec(&pool)).expect("durable again");
+    assert!(s.verify().unwrap().is_empty());
+    assert!(s
+        .list_allocations(&pool)
+        .unwrap()
+        .iter()
+        .any(|x| x.id == done.id));
+}
+
+/// What a change reported as done survives a crash of the server (an immediate stop, which
+/// loses what was only in the server's memory). The server flushes its log lazily here
+/// (`wal_writer_delay` of 10 s, and the tests' `synchronous_commit = off`): only the store's
+/// own wait for durability can make the changes survive.
+#[test]
+fn changes_reported_done_survive_a_crash_of_the_server() {
+    let cluster = pg::Cluster::private("wal_writer_delay = '10s'");
+    let url = cluster.new_database();
+    let a = actor();
+    let (pool, done) = {
+        let s = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(10)).unwrap();
+        let pool = fixtures::top_pool(&s, &a, c("10.0.0.0/16"));
+        let done: Vec<String> = (0..5)
+            .map(|_| s.allocate(&a, &spec(&pool)).unwrap().id)
+            .collect();
+        (pool, done)
+    };
+    cluster.crash();
+    cluster.start();
+    let s = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(10)).unwrap();
+    let kept: Vec<String> = s
+        .list_allocations(&pool)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    for id in &done {
+        assert!(kept.contains(id), "{id} was reported done but is gone");
+    }
+    assert!(s.verify().unwrap().is_empty());
+}

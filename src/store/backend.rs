@@ -20,7 +20,7 @@
 //!   the locks go with the first reads, the writes with COMMIT.
 
 use super::pg::{self, PgConn};
-use super::sql::{params, PgSession, Tx};
+use super::sql::{params, Durability, EventMark, PgSession, Tx};
 use super::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -130,6 +130,9 @@ fn postgres<T>(
     f: &mut impl FnMut(&Tx) -> Result<T>,
 ) -> std::result::Result<T, Failed> {
     c.ensure_open().map_err(Failed::Connect)?;
+    // The server this transaction runs on: a commit whose answer is lost is asked about by
+    // transaction id only while the server is the same, in the same life.
+    let ran_on = c.identity().map(String::from);
     let begin = match mode {
         Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         Mode::Write | Mode::DryRun => "BEGIN",
@@ -157,31 +160,44 @@ fn postgres<T>(
         (Ok(_), Mode::Write) => tx.query_row(XID, (), |r| r.get::<_, i64>(0)).ok(),
         _ => None,
     };
+    let mark = tx.event_mark();
     let session = tx.into_pg().expect("a PostgreSQL transaction");
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
             // The commit releases the locks without waiting for the disk; DURABLE, sent with
-            // it, waits for the disk before the caller hears of success.
-            let outcome = match session.commit_then(DURABLE) {
-                Ok(Ok(())) => return Ok(v),
-                Ok(Err(durable)) => Error::Unavailable(format!(
-                    "the change was committed, but the server did not confirm it reached its disk ({}); run `terraform-provider-ipam orphans` if Terraform did not record it",
-                    pg::describe(&durable)
-                )),
-                Err(e) => e,
+            // it, waits for the disk and the synchronous standbys before the caller hears of
+            // success.
+            let lost = match session.commit_durably() {
+                Ok(Durability::Confirmed) => return Ok(v),
+                Ok(Durability::TimedOut(bound)) => {
+                    return Err(Failed::AtCommit(Error::NotDurable {
+                        seconds: bound.as_secs(),
+                        why: "no synchronous standby confirmed it".into(),
+                    }))
+                }
+                // The change committed, but the wait for its flush broke off (the server
+                // went away): a crash may have lost it, so ask, as for a lost COMMIT.
+                Ok(Durability::Failed(e)) => match Error::from(e) {
+                    e @ Error::Unavailable(_) => e,
+                    other => {
+                        return Err(Failed::AtCommit(Error::NotDurable {
+                            seconds: c.durability_bound().as_secs(),
+                            why: other.to_string(),
+                        }))
+                    }
+                },
+                Err(e @ Error::Unavailable(_)) => e,
+                Err(e) => return Err(Failed::AtCommit(e)),
             };
             // The connection died with the COMMIT (or its durability wait) in flight: the
             // change may have committed. Ask a new connection rather than guess: a change
             // reported as failed although it committed would be allocated again by the next
             // apply, leaving this one orphaned.
-            let fate = match (&outcome, xid) {
-                (Error::Unavailable(_), Some(xid)) => fate(c, xid),
-                _ => Fate::NotCommitted,
-            };
-            match fate {
-                Fate::Committed => Ok(v),
-                Fate::NotCommitted => Err(Failed::AtCommit(outcome)),
-                Fate::Unknown => Err(Failed::AtCommit(Error::Unavailable(
+            match xid.map(|xid| fate(c, xid, ran_on.as_deref(), mark.as_ref())) {
+                Some(Fate::Committed) => Ok(v),
+                Some(Fate::NotCommitted) | None => Err(Failed::AtCommit(lost)),
+                Some(Fate::NotDurable(e)) => Err(Failed::AtCommit(e)),
+                Some(Fate::Unknown) => Err(Failed::AtCommit(Error::Unavailable(
                     "the connection to the database server was lost while the change was committing, and the server could not be asked whether it committed: run the command (terraform apply) again; if the change had committed, the apply makes it again and `terraform-provider-ipam orphans` finds the first one".into(),
                 ))),
             }
@@ -201,46 +217,80 @@ enum Fate {
     /// Committed, and made durable.
     Committed,
     NotCommitted,
-    /// The server could not be asked.
+    /// Committed, but its durability could not be confirmed.
+    NotDurable(Error),
+    /// The server could not be asked, or could not tell.
     Unknown,
 }
 
-/// What became of transaction `xid`, asked on a new connection (the server may be
-/// restarting: for a few seconds). A committed one is also made durable before it counts:
-/// DURABLE's commit waits for the log to be flushed past everything committed before it.
-fn fate(c: &mut PgConn, xid: i64) -> Fate {
+/// What became of transaction `xid`, run on the server `ran_on` ([`pg::PgConn::identity`]),
+/// asked on a new connection (the server may be restarting: for a few seconds).
+///
+/// The same server in the same life (only the connection was lost) knows its transaction ids:
+/// `txid_status` answers. A server that restarted after a crash, or a standby promoted in its
+/// place, may have handed the ids of lost transactions out again, so there the change itself
+/// is looked for: the audit event the transaction wrote (`mark`). A transaction that wrote
+/// none cannot be told apart then, and is reported as unknown.
+///
+/// A committed one is also made durable before it counts: DURABLE's commit waits for the log
+/// to be flushed (and the synchronous standbys to confirm) past everything committed before it.
+fn fate(c: &mut PgConn, xid: i64, ran_on: Option<&str>, mark: Option<&EventMark>) -> Fate {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let committed = |c: &mut PgConn| match c.durable() {
+        Ok(()) => Fate::Committed,
+        Err(e @ Error::NotDurable { .. }) => Fate::NotDurable(e),
+        Err(_) => Fate::Unknown,
+    };
+    /// One answer of the server.
+    enum Seen {
+        Committed,
+        Aborted,
+        /// Not finished yet, or the server is not back: ask again.
+        Pending,
+        CannotTell,
+    }
+    let ask = |c: &mut PgConn| -> Result<Seen> {
+        c.ensure_open()?;
+        if ran_on.is_some() && c.identity() == ran_on {
+            return Ok(match c.transaction_status(xid)?.as_deref() {
+                Some("committed") => Seen::Committed,
+                Some("aborted") => Seen::Aborted,
+                // The old connection's server process has not finished with it yet.
+                Some(_) => Seen::Pending,
+                // Too old for the server to remember (it is not: but then nobody can tell).
+                None => Seen::CannotTell,
+            });
+        }
+        match mark {
+            // A new life of the server (or another server) has finished recovery before it
+            // answers: what it holds now is all it will ever hold of the old one.
+            Some(mark) => Ok(if c.event_exists(mark)? {
+                Seen::Committed
+            } else {
+                Seen::Aborted
+            }),
+            None => Ok(Seen::CannotTell),
+        }
+    };
     loop {
         let waiting = std::time::Instant::now() < deadline;
-        let status = c.transaction_status(xid);
-        match status.as_ref().map(|s| s.as_deref()) {
-            Ok(Some("committed")) if c.execute_batch(DURABLE).is_ok() => return Fate::Committed,
-            Ok(Some("aborted")) => return Fate::NotCommitted,
-            // Too old for the server to remember (it is not: but then nobody can tell).
-            Ok(None) => return Fate::Unknown,
-            // The old connection's server process has not finished with it yet, or the
-            // server is not back.
-            _ if waiting => std::thread::sleep(std::time::Duration::from_millis(100)),
+        match ask(c) {
+            Ok(Seen::Committed) => return committed(c),
+            Ok(Seen::Aborted) => return Fate::NotCommitted,
+            Ok(Seen::CannotTell) => return Fate::Unknown,
+            Ok(Seen::Pending) | Err(_) if waiting => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
             _ => return Fate::Unknown,
         }
     }
 }
 
-/// A write commits with `synchronous_commit = off`, so its locks are released as soon as its
-/// commit record is written, not after the disk has flushed it: writers of one pool queue for
-/// the work of each change, not for the disk. Before reporting success the store then runs
-/// this transaction, whose commit waits (with synchronous commit) until the log is flushed up
-/// to its own commit record, which lies after the change's: the change is durable when the
-/// caller hears of it, and concurrent writers share one flush (group commit). A crash in
-/// between loses a change nobody was told had succeeded; changes that read it commit later in
-/// the log, so they are lost with it, never kept without it.
-pub const DURABLE: &str = "BEGIN; SELECT txid_current(); COMMIT";
-
 /// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`.
 /// The statements are deferred: they travel with BEGIN and the transaction's first reads, which
 /// the server runs after them, so the reads see what the previous holder committed; a lock that
 /// times out fails that first round trip ([`Error::Busy`]). `fast_commit` also sets this
-/// transaction's commit not to wait for the disk (see [`DURABLE`]).
+/// transaction's commit not to wait for the disk (see [`pg::DURABLE`]).
 fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
     let commit = if fast_commit {
         "set_config('synchronous_commit', 'off', true), "

@@ -160,6 +160,10 @@ pub enum Error {
     /// ([`Store::write_pool`]) then rebuilds that pool's index and runs once more.
     #[error("{0}")]
     StoredOverlap(String),
+    /// The server committed the change but did not confirm it durable in time (a synchronous
+    /// standby that does not answer): success is not reported for what a failover could lose.
+    #[error("the database server committed the change but did not confirm it durable within {seconds} s ({why}), so it is not reported as done; check the server's synchronous standbys (synchronous_standby_names); once they answer, `terraform apply` allocates again and `terraform-provider-ipam orphans --state <the state file> --release` frees the unconfirmed block")]
+    NotDurable { seconds: u64, why: String },
 }
 
 /// SQLite's busy and read-only conditions are facts callers word for users; the rest is SQL.

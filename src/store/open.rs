@@ -73,6 +73,28 @@ fn open_with(path: &Path, access: Access, lock_timeout: Duration) -> rusqlite::R
     Ok(conn)
 }
 
+/// The variable that trades durability for speed ([`synchronous`]).
+pub const SYNCHRONOUS_VAR: &str = "IPAM_SQLITE_SYNCHRONOUS";
+
+/// How SQLite waits for the disk when a change commits. `FULL`, the default, syncs the
+/// write-ahead log at every commit: a change Terraform was told about survives a power loss or
+/// an operating system crash. `NORMAL` syncs only when the log is checkpointed: a change
+/// survives a crash of the process, but the last ones before a power loss may roll back, and
+/// Terraform's state would then name allocations the database no longer holds. Those who
+/// accept that for speed set `IPAM_SQLITE_SYNCHRONOUS=normal` (docs/index.md).
+fn synchronous(var: Option<String>) -> Result<&'static str> {
+    match var {
+        None => Ok("FULL"),
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "" | "full" => Ok("FULL"),
+            "normal" => Ok("NORMAL"),
+            _ => Err(Error::Refused(format!(
+                "{SYNCHRONOUS_VAR}={v:?} is not one of full (the default: every commit reaches the disk) or normal (faster; the last commits before a power loss may roll back)"
+            ))),
+        },
+    }
+}
+
 /// Opens, configures and migrates the database at `path`.
 pub(super) fn connect(path: &Path, lock_timeout: Duration) -> Result<Connection> {
     let open_err = |source| Error::Open {
@@ -98,8 +120,11 @@ pub(super) fn connect(path: &Path, lock_timeout: Duration) -> Result<Connection>
         Err(e) => return Err(open_err(e)),
     };
     if !conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(open_err)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {};",
+            synchronous(std::env::var(SYNCHRONOUS_VAR).ok())?
+        ))
+        .map_err(open_err)?;
     }
     conn.execute_batch("PRAGMA foreign_keys = ON;")
         .map_err(open_err)?;
@@ -118,6 +143,27 @@ pub(super) fn connect(path: &Path, lock_timeout: Duration) -> Result<Connection>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default is the durable setting; the opt-out is honoured; a typo is refused, not
+    /// read as either.
+    #[test]
+    fn commits_wait_for_the_disk_unless_told_otherwise() {
+        let dir = std::env::temp_dir().join(format!("ipam-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        if std::env::var_os(SYNCHRONOUS_VAR).is_none() {
+            let conn = connect(&dir.join("a.db"), Duration::from_secs(1)).unwrap();
+            let level: i64 = conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(level, 2, "FULL by default");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(synchronous(None).unwrap(), "FULL");
+        assert_eq!(synchronous(Some("Normal".into())).unwrap(), "NORMAL");
+        assert_eq!(synchronous(Some("full".into())).unwrap(), "FULL");
+        let e = synchronous(Some("sometimes".into())).unwrap_err();
+        assert!(e.to_string().contains("IPAM_SQLITE_SYNCHRONOUS"), "{e}");
+    }
 
     #[test]
     fn uri_escapes_what_a_uri_would_misread() {

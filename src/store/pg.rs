@@ -181,7 +181,7 @@ impl Target {
         runtime: &tokio::runtime::Runtime,
         lock_timeout: Duration,
         read_only: bool,
-    ) -> Result<tokio_postgres::Client> {
+    ) -> Result<(tokio_postgres::Client, Option<String>)> {
         let client = runtime
             .block_on(async {
                 let client = match self.verify {
@@ -203,13 +203,18 @@ impl Target {
                 } else {
                     ""
                 };
-                client
-                    .batch_execute(&format!(
-                        "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '5min'; SET plan_cache_mode = force_generic_plan{read_only}",
+                // The settings and the server's identity in one round trip.
+                let replies = client
+                    .simple_query(&format!(
+                        "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '5min'; SET plan_cache_mode = force_generic_plan{read_only}; {IDENTITY}",
                         lock_timeout.as_millis().max(1)
                     ))
                     .await?;
-                Ok(client)
+                let identity = replies.iter().find_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(String::from),
+                    _ => None,
+                });
+                Ok((client, identity))
             })
             .map_err(|e| match e {
                 ConnectError::Setup(e) => e,
@@ -229,6 +234,32 @@ impl Target {
         };
         Error::Unavailable(format!("cannot connect to {}: {what}", self.display))
     }
+}
+
+/// Which server, in which life, a connection talks to: the cluster's system identifier, the
+/// timeline it writes (a promoted standby starts a new one) and when its postmaster started (a
+/// crash restart changes it). A transaction id means the same transaction only while this is
+/// unchanged: a crash or a failover may hand the ids of lost transactions out again, so a
+/// commit whose answer was lost is then judged by its change, not by `txid_status`
+/// (`backend::fate`). Every function here is open to any role.
+const IDENTITY: &str = "SELECT system_identifier::text || '/' || CASE WHEN pg_is_in_recovery() THEN 'standby' ELSE substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8) END || '/' || pg_postmaster_start_time()::text FROM pg_control_system()";
+
+/// Makes everything committed before it as durable as `synchronous_commit = on` makes a
+/// commit: flushed to the server's disk, and confirmed by the synchronous standbys that
+/// `synchronous_standby_names` asks for (or as `remote_apply`, when the server is set to
+/// that). A transaction that writes no WAL commits without waiting whatever the setting, so
+/// this one writes a transactional logical message (open to every role, at any `wal_level`):
+/// its commit record lies after every change committed before it, and the flush, or the
+/// standby's confirmation, of it covers them all. Concurrent writers share one flush.
+pub const DURABLE: &str = "BEGIN; SELECT set_config('synchronous_commit', CASE current_setting('synchronous_commit') WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, true), pg_logical_emit_message(true, 'terraform-provider-ipam', 'durable'); COMMIT";
+
+/// How a pipeline bounded in time ended ([`PgConn::pipeline_within`]).
+pub(crate) enum Bounded {
+    /// Every answer came within the bound.
+    Answered(Vec<std::result::Result<Reply, tokio_postgres::Error>>),
+    /// The bound passed: the server was asked to cancel what it was waiting for. The answers
+    /// that came after the cancel, if any did.
+    TimedOut(Option<Vec<std::result::Result<Reply, tokio_postgres::Error>>>),
 }
 
 /// A driver error as one line: the server's message, or the I/O cause.
@@ -410,6 +441,8 @@ pub struct PgConn {
     client: tokio_postgres::Client,
     cache: HashMap<String, tokio_postgres::Statement>,
     pub(crate) read_only: bool,
+    /// The server this connection talks to ([`IDENTITY`]), when it could be read.
+    identity: Option<String>,
 }
 
 /// One request of a [`PgConn::pipeline`].
@@ -436,7 +469,7 @@ impl PgConn {
             .enable_all()
             .build()
             .map_err(|e| Error::Unavailable(format!("cannot start the database client: {e}")))?;
-        let client = target.connect(&runtime, lock_timeout, read_only)?;
+        let (client, identity) = target.connect(&runtime, lock_timeout, read_only)?;
         Ok(PgConn {
             target,
             lock_timeout,
@@ -444,6 +477,7 @@ impl PgConn {
             client,
             cache: HashMap::new(),
             read_only,
+            identity,
         })
     }
 
@@ -454,12 +488,31 @@ impl PgConn {
     /// Reconnects when the server closed the connection.
     pub(crate) fn ensure_open(&mut self) -> Result<()> {
         if self.client.is_closed() {
-            self.client = self
-                .target
-                .connect(&self.runtime, self.lock_timeout, self.read_only)?;
-            self.cache.clear();
+            self.reconnect()?;
         }
         Ok(())
+    }
+
+    /// Replaces the connection (one the server stopped answering, or dropped).
+    pub(crate) fn reconnect(&mut self) -> Result<()> {
+        let (client, identity) =
+            self.target
+                .connect(&self.runtime, self.lock_timeout, self.read_only)?;
+        self.client = client;
+        self.identity = identity;
+        self.cache.clear();
+        Ok(())
+    }
+
+    /// The server this connection talks to, in its current life ([`IDENTITY`]).
+    pub(crate) fn identity(&self) -> Option<&str> {
+        self.identity.as_deref()
+    }
+
+    /// How long a change waits for its durability to be confirmed: as long as it waits for
+    /// a lock (`lock_timeout`), at least a second.
+    pub(crate) fn durability_bound(&self) -> Duration {
+        self.lock_timeout.max(Duration::from_secs(1))
     }
 
     /// `sql` (with `?N` parameters) prepared on this connection, once.
@@ -481,6 +534,48 @@ impl PgConn {
         &self,
         requests: &[Request],
     ) -> Vec<std::result::Result<Reply, tokio_postgres::Error>> {
+        self.runtime.block_on(self.answers(requests))
+    }
+
+    /// [`PgConn::pipeline`], waiting at most `bound` for the answers. Past it the server is
+    /// asked to cancel what it waits for (a synchronous standby that does not answer, say)
+    /// and given a few seconds to answer; a cancelled wait for a standby leaves its
+    /// transaction committed on this server, which the caller must not report as durable.
+    pub(crate) fn pipeline_within(&self, requests: &[Request], bound: Duration) -> Bounded {
+        self.runtime.block_on(async {
+            let answers = self.answers(requests);
+            futures_util::pin_mut!(answers);
+            if let Ok(all) = tokio::time::timeout(bound, &mut answers).await {
+                return Bounded::Answered(all);
+            }
+            let _ = self.cancel().await;
+            Bounded::TimedOut(
+                tokio::time::timeout(Duration::from_secs(5), answers)
+                    .await
+                    .ok(),
+            )
+        })
+    }
+
+    /// Asks the server to cancel the statement this connection is running.
+    async fn cancel(&self) -> Result<()> {
+        let token = self.client.cancel_token();
+        let sent = match self.target.verify {
+            Verify::Disable => token.cancel_query(tokio_postgres::NoTls).await,
+            verify => {
+                let tls = tls(verify, self.target.root_cert.as_deref())?;
+                token.cancel_query(tls).await
+            }
+        };
+        sent.map_err(|e| Error::Unavailable(describe(&e)))
+    }
+
+    /// The answers to `requests`, sent in one go.
+    fn answers<'r>(
+        &'r self,
+        requests: &'r [Request],
+    ) -> impl std::future::Future<Output = Vec<std::result::Result<Reply, tokio_postgres::Error>>> + 'r
+    {
         type Answer = std::result::Result<Reply, tokio_postgres::Error>;
         use futures_util::future::{join_all, BoxFuture, FutureExt};
         fn bind(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
@@ -509,7 +604,7 @@ impl PgConn {
                 }
             })
             .collect();
-        self.runtime.block_on(join_all(futures))
+        join_all(futures)
     }
 
     /// What the server knows of transaction `xid` (`txid_status`): "committed", "aborted",
@@ -522,10 +617,33 @@ impl PgConn {
         Ok(row.get(0))
     }
 
-    /// SQL without parameters, outside any transaction of the store's. Reconnects first.
-    pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<()> {
+    /// Whether the audit log holds the event `mark` names (the change of a transaction whose
+    /// COMMIT's answer was lost).
+    pub(crate) fn event_exists(&mut self, mark: &super::sql::EventMark) -> Result<bool> {
         self.ensure_open()?;
-        Ok(self.runtime.block_on(self.client.batch_execute(sql))?)
+        let row = self.runtime.block_on(self.client.query_one(
+            "SELECT EXISTS (SELECT 1 FROM audit_events WHERE object_id = $1 AND action = $2 AND at = $3)",
+            &[&mark.object_id, &mark.action, &mark.at],
+        ))?;
+        Ok(row.get(0))
+    }
+
+    /// Runs [`DURABLE`] on its own (after a lost connection): waits, as a commit does, at most
+    /// [`PgConn::durability_bound`].
+    pub(crate) fn durable(&mut self) -> Result<()> {
+        self.ensure_open()?;
+        let bound = self.durability_bound();
+        match self.pipeline_within(&[Request::Simple(DURABLE.into())], bound) {
+            Bounded::Answered(mut a) => match a.pop() {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(e.into()),
+                None => Err(Error::Unavailable("no answer from the server".into())),
+            },
+            Bounded::TimedOut(_) => Err(Error::NotDurable {
+                seconds: bound.as_secs(),
+                why: "no synchronous standby confirmed it".into(),
+            }),
+        }
     }
 
     /// One statement without parameters, alone (setup, version checks).

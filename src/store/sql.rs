@@ -236,6 +236,18 @@ pub struct Tx<'a> {
     /// written, and the caller repairs and runs again when it refuses (PostgreSQL's exclusion
     /// constraint under `Store::write_pool`): the allocator then skips its own check.
     overlap_checked_on_write: bool,
+    /// The first audit event this transaction wrote: the change itself, by which a commit
+    /// whose answer was lost to a crash or a failover is found (or not) on the server that
+    /// answers afterwards, where transaction ids may have been handed out again.
+    first_event: RefCell<Option<EventMark>>,
+}
+
+/// What identifies an audit event a transaction wrote.
+#[derive(Clone, Debug)]
+pub(crate) struct EventMark {
+    pub at: i64,
+    pub action: String,
+    pub object_id: String,
 }
 
 enum Inner<'a> {
@@ -255,6 +267,17 @@ pub(crate) struct PgSession<'a> {
     /// there), and those answered, waiting for the call that wants them.
     asked: Vec<(usize, Prefetch)>,
     answered: Vec<(Prefetch, Vec<tokio_postgres::Row>)>,
+}
+
+/// What became of a committed change's wait for durability.
+pub(crate) enum Durability {
+    /// Flushed, and confirmed by the synchronous standbys the server asks for.
+    Confirmed,
+    /// The wait failed (its connection was lost, say): the change committed, but may not
+    /// survive a crash.
+    Failed(tokio_postgres::Error),
+    /// The wait was cancelled after this long (a synchronous standby that does not answer).
+    TimedOut(std::time::Duration),
 }
 
 /// A read made ahead of time: what it was, and the tables whose writes make it stale.
@@ -330,22 +353,38 @@ impl<'a> PgSession<'a> {
         }
     }
 
-    /// Commits everything pending, then runs `after` (a transaction of its own): one round
-    /// trip. The outer error is the change's; the inner one is `after`'s, once the change
-    /// has committed.
-    pub(crate) fn commit_then(
-        mut self,
-        after: &str,
-    ) -> Result<std::result::Result<(), tokio_postgres::Error>> {
+    /// Commits everything pending, then waits until the commit is durable
+    /// ([`super::pg::DURABLE`], a transaction of its own): one round trip, bounded by
+    /// [`PgConn::durability_bound`]. The error is the change's own (its COMMIT failed, or its
+    /// answer was lost); the [`Durability`] says what became of it once committed.
+    pub(crate) fn commit_durably(mut self) -> Result<Durability> {
+        use super::pg::Bounded;
         self.pending.push(Request::Simple("COMMIT".into()));
-        self.pending.push(Request::Simple(after.into()));
+        self.pending
+            .push(Request::Simple(super::pg::DURABLE.into()));
         let requests = std::mem::take(&mut self.pending);
-        let mut replies = self.conn.pipeline(&requests);
-        let after = replies.pop().expect("one reply per request");
+        let bound = self.conn.durability_bound();
+        let (mut replies, timed_out) = match self.conn.pipeline_within(&requests, bound) {
+            Bounded::Answered(r) => (r, false),
+            Bounded::TimedOut(Some(r)) => (r, true),
+            // Not even the cancel was answered: the server is gone or stuck, and the COMMIT's
+            // fate is unknown. A new connection asks.
+            Bounded::TimedOut(None) => {
+                return Err(Error::Unavailable(format!(
+                    "the database server did not answer the commit within {} s",
+                    bound.as_secs()
+                )))
+            }
+        };
+        let durable = replies.pop().expect("one reply per request");
         for r in replies {
             r?;
         }
-        Ok(after.map(|_| ()))
+        Ok(match durable {
+            _ if timed_out => Durability::TimedOut(bound),
+            Ok(_) => Durability::Confirmed,
+            Err(e) => Durability::Failed(e),
+        })
     }
 
     /// Ends the transaction without keeping anything. A rollback that fails (the connection
@@ -364,6 +403,7 @@ impl<'a> Tx<'a> {
         Tx {
             inner: Inner::Sqlite(tx),
             overlap_checked_on_write: false,
+            first_event: RefCell::new(None),
         }
     }
 
@@ -372,6 +412,7 @@ impl<'a> Tx<'a> {
         Tx {
             inner: Inner::Pg(RefCell::new(session)),
             overlap_checked_on_write,
+            first_event: RefCell::new(None),
         }
     }
 
@@ -380,6 +421,16 @@ impl<'a> Tx<'a> {
     /// pool's allocations first (a round trip while the pool's writers wait).
     pub fn overlap_checked_on_write(&self) -> bool {
         self.overlap_checked_on_write
+    }
+
+    /// Notes an audit event this transaction wrote (the first one is kept).
+    pub(crate) fn mark_event(&self, mark: EventMark) {
+        self.first_event.borrow_mut().get_or_insert(mark);
+    }
+
+    /// The first audit event this transaction wrote, if it wrote one.
+    pub(crate) fn event_mark(&self) -> Option<EventMark> {
+        self.first_event.borrow().clone()
     }
 
     /// The PostgreSQL session back, to commit or roll back.

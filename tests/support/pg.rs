@@ -88,12 +88,32 @@ fn port_suffix() -> String {
         .unwrap_or_default()
 }
 
+/// Adds `settings` to the configuration of the data directory `data`.
+fn append_conf(data: &Path, settings: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(data.join("postgresql.conf"))
+        .expect("postgresql.conf");
+    writeln!(f, "\n{settings}").expect("write postgresql.conf");
+}
+
 fn encode(p: &Path) -> String {
     p.display().to_string().replace('/', "%2F")
 }
 
 impl Cluster {
     fn start_new() -> Cluster {
+        Cluster::start_with("")
+    }
+
+    /// A server of the test's own, not the process's shared one (a test that stops it, or
+    /// changes server-wide settings), with `settings` (postgresql.conf lines) added.
+    pub fn private(settings: &str) -> Cluster {
+        Cluster::start_with(settings)
+    }
+
+    fn start_with(settings: &str) -> Cluster {
         let bin = bin_dir();
         let dir = std::env::temp_dir().join(format!(
             "ipam-pg-{}-{}",
@@ -131,12 +151,99 @@ impl Cluster {
             ),
             "initdb",
         );
+        if !settings.is_empty() {
+            append_conf(&data, settings);
+        }
         let c = Cluster {
             dir,
             bin,
             socket_dir,
         };
         c.start();
+        c.watch();
+        c
+    }
+
+    /// A streaming standby of this server (`pg_basebackup -R`), started, on a socket of its
+    /// own; `settings` added to its configuration. The primary's own configuration (and so
+    /// `synchronous_standby_names`) is copied with it: set that afterwards.
+    pub fn standby(&self, settings: &str) -> Cluster {
+        let dir = PathBuf::from(format!("{}-standby", self.dir.display()));
+        let socket_dir = dir.join("sock");
+        std::fs::create_dir_all(&socket_dir).expect("standby dir");
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.args(["-R", "postgres:"]).arg(&dir);
+                    c
+                },
+                "chown",
+            );
+        }
+        let data = dir.join("data");
+        run(
+            as_server_user(
+                &self.bin.join("pg_basebackup"),
+                &[
+                    "-D",
+                    &data.display().to_string(),
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-h",
+                    &self.socket_dir.display().to_string(),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "application_name=standby",
+                ],
+            ),
+            "pg_basebackup",
+        );
+        if !settings.is_empty() {
+            append_conf(&data, settings);
+        }
+        let c = Cluster {
+            dir,
+            bin: self.bin.clone(),
+            socket_dir,
+        };
+        c.start();
+        c.watch();
+        c
+    }
+
+    /// Stops the server as a crash would (`pg_ctl -m immediate`): no checkpoint, what was only
+    /// in its memory is gone.
+    pub fn crash(&self) {
+        let data = self.dir.join("data").display().to_string();
+        run(
+            as_server_user(
+                &self.bin.join("pg_ctl"),
+                &["-D", &data, "-w", "-m", "immediate", "stop"],
+            ),
+            "pg_ctl stop -m immediate",
+        );
+    }
+
+    /// Promotes a standby to primary, waiting until it accepts writes.
+    pub fn promote(&self) {
+        let data = self.dir.join("data").display().to_string();
+        run(
+            as_server_user(&self.bin.join("pg_ctl"), &["-D", &data, "-w", "promote"]),
+            "pg_ctl promote",
+        );
+    }
+
+    /// The server's unix socket directory, URL-encoded for a URL's host part.
+    pub fn host(&self) -> String {
+        encode(&self.socket_dir)
+    }
+
+    /// A watchdog: once this process is gone, stop the server and remove its files.
+    fn watch(&self) {
+        let c = self;
         // The watchdog: once this process is gone, stop the server and remove its files.
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}; rm -rf '{dir}'",
@@ -153,7 +260,6 @@ impl Cluster {
             .stderr(Stdio::null())
             .spawn()
             .expect("watchdog");
-        c
     }
 
     /// The shell line that runs `pg_ctl ARGS` on this cluster.
