@@ -59,6 +59,7 @@ pub use copy::CopyReport;
 pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
 pub use model::*;
+pub use open::SYNCHRONOUS_VAR as SQLITE_SYNCHRONOUS_VAR;
 pub use organization::{Organization, OrganizationAccount, OrganizationalUnit};
 pub use origin::Origin;
 pub use planning::SourceResource;
