@@ -742,3 +742,53 @@ fn the_ipam_admins_role_is_bounded_too() {
     f.net.release(&n, "ipam-pool-alloc-adopted").unwrap();
     assert!(open(&f.owner_url).verify().unwrap().is_empty());
 }
+
+/// The key of the advisory lock every PostgreSQL write of the store holds (store/backend.rs).
+const WRITE_LOCK: i64 = 0x4950_414d;
+
+/// Issue 21, 6: any role that can connect can take the store's advisory lock and stall every
+/// write; the writer that gives up names the role and process id holding it.
+#[test]
+fn a_busy_database_names_who_holds_the_lock() {
+    let f = fixture();
+    let cluster = pg::cluster();
+    teams::role(cluster, "ipam_stranger", "stranger-secret");
+    let mut stranger = postgres::Client::connect(
+        &cluster.url_as("ipam_stranger", "stranger-secret", &f.db),
+        postgres::NoTls,
+    )
+    .unwrap();
+    let pid: i32 = stranger
+        .query_one(
+            "SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l",
+            &[&WRITE_LOCK],
+        )
+        .unwrap()
+        .get(0);
+    let dev = ipam::store::Store::open_database(
+        &cluster.url_as("ipam_dev", "dev-secret", &f.db),
+        ipam::engine::Cidr::parse("2001:db8::/32").unwrap(),
+        std::time::Duration::from_millis(500),
+    )
+    .unwrap();
+    for attempt in [
+        dev.allocate(&who(DEV), &vpc(&f.shared, 24)).map(|_| ()),
+        dev.create_organizational_unit(&who(DEV), "x", "r-none")
+            .map(|_| ()),
+    ] {
+        match attempt {
+            Err(e @ Error::Busy { .. }) => {
+                let m = e.to_string();
+                assert!(
+                    m.contains("ipam_stranger") && m.contains(&format!("process id {pid}")),
+                    "{m}"
+                );
+            }
+            other => panic!("expected busy, got {other:?}"),
+        }
+    }
+    stranger
+        .execute("SELECT pg_advisory_unlock($1)", &[&WRITE_LOCK])
+        .unwrap();
+    dev.allocate(&who(DEV), &vpc(&f.shared, 24)).unwrap();
+}

@@ -465,7 +465,7 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
 
 /// The advisory lock two first users of an empty PostgreSQL database queue on while one of
 /// them creates the schema.
-const PG_MIGRATE_LOCK: i64 = 0x4950_414e;
+pub(crate) const PG_MIGRATE_LOCK: i64 = 0x4950_414e;
 
 /// The schema version of a PostgreSQL database (0 when it has none yet), read without a lock.
 fn pg_version(conn: &mut super::pg::PgConn) -> Result<i64> {
