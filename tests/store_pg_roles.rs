@@ -407,6 +407,35 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
         ),
     );
     assert!(m.contains("overlaps"), "{m}");
+    // Split the pool's largest free block in two: every request larger than a half would find
+    // no block.
+    let (start, len): (Vec<u8>, i64) = {
+        let r = f
+            .admin
+            .query_one(
+                "SELECT start, len FROM free_blocks WHERE pool_id = $1 ORDER BY len LIMIT 1",
+                &[&f.shared],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let mut upper = start.clone();
+    let bit = 32 - (len + 1) as u32; // an IPv4 pool: the address is the key's low 32 bits
+    let v = u128::from_be_bytes(upper.clone().try_into().unwrap()) | (1u128 << bit);
+    upper.copy_from_slice(&v.to_be_bytes());
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let m = batch_refused(
+        &mut f.dev_sql,
+        &format!(
+            "BEGIN; DELETE FROM free_blocks WHERE pool_id = '{0}' AND start = '\\x{1}';
+             INSERT INTO free_blocks VALUES ('{0}', '\\x{1}', {3}), ('{0}', '\\x{2}', {3}); COMMIT;",
+            f.shared,
+            hex(&start),
+            hex(&upper),
+            len + 1
+        ),
+    );
+    assert!(m.contains("two free halves"), "{m}");
     // Deferring is the guard's choice, not the role's.
     let m = batch_refused(
         &mut f.dev_sql,

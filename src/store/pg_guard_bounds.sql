@@ -166,7 +166,8 @@ $$;
 -- The space check, at commit (deferred), for one pool a guarded role touched: the pool's free
 -- blocks and allocations are aligned blocks that overlap nowhere, lie inside the pool's CIDRs
 -- and add up to them. Together that is an exact tiling: nothing free that is taken, nothing
--- taken that is not an allocation, nothing outside. It waits for the pool's advisory locks as
+-- taken that is not an allocation, nothing outside. And no two free blocks are the halves of
+-- one (the buddy system's own rule): splitting the index would hide the larger blocks. It waits for the pool's advisory locks as
 -- the store's writers take them (store/backend.rs: WRITE_LOCK shared, then the pool's), so two
 -- plain-SQL transactions cannot each pass on a view without the other's rows. The cost is one
 -- read of the pool's rows per transaction and touched pool; trusted roles never pay it.
@@ -193,14 +194,15 @@ BEGIN
     WITH roots AS (
         SELECT cidr::cidr AS net FROM pool_cidrs WHERE pool_id = p
     ), pieces AS (
-        SELECT ipam_block(start, len, v6) AS net,
-               'the free block at ' || encode(start, 'hex') || '/' || len AS what
+        SELECT ipam_block(start, len, v6) AS net, true AS free,
+               'the free block ' || COALESCE(host(ipam_block(start, len, v6)) || '/' || len,
+                                             'at ' || encode(start, 'hex') || '/' || len) AS what
         FROM free_blocks WHERE pool_id = p
         UNION ALL
-        SELECT net::inet, 'the allocation ' || id || ' (' || cidr || ')' FROM allocations WHERE pool_id = p
+        SELECT net::inet, false, 'the allocation ' || id || ' (' || cidr || ')' FROM allocations WHERE pool_id = p
     ), ordered AS (
-        SELECT net, what, lead(net) OVER (ORDER BY net) AS next_net,
-               lead(what) OVER (ORDER BY net) AS next_what
+        SELECT net, free, what, lead(net) OVER (ORDER BY net) AS next_net,
+               lead(free) OVER (ORDER BY net) AS next_free, lead(what) OVER (ORDER BY net) AS next_what
         FROM pieces WHERE net IS NOT NULL
     )
     SELECT reason INTO bad FROM (
@@ -211,6 +213,15 @@ BEGIN
         UNION ALL
         SELECT what || ' lies outside the pool''s CIDRs' FROM pieces
         WHERE net IS NOT NULL AND NOT EXISTS (SELECT 1 FROM roots WHERE pieces.net <<= roots.net)
+        UNION ALL
+        -- Two free halves of one block inside a CIDR: the buddy allocator merges them on every
+        -- release, and finds no block for a request larger than either, so a split index makes
+        -- the pool look full to larger requests.
+        SELECT what || ' and ' || next_what || ' are the two free halves of one block, which the free index keeps whole'
+        FROM ordered
+        WHERE free AND next_free AND masklen(net) = masklen(next_net) AND masklen(net) > 0
+          AND network(set_masklen(net, masklen(net) - 1)) = network(set_masklen(next_net, masklen(net) - 1))
+          AND EXISTS (SELECT 1 FROM roots WHERE network(set_masklen(ordered.net, masklen(ordered.net) - 1)) <<= roots.net)
         UNION ALL
         SELECT 'part of its CIDRs is neither free nor allocated'
         WHERE (SELECT COALESCE(sum(power(2::numeric, (CASE WHEN v6 THEN 128 ELSE 32 END) - masklen(net))), 0) FROM roots)
