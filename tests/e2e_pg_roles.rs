@@ -106,7 +106,11 @@ fn workspace(db: &str, role: &str, password: &str, extra: &str, body: &str) -> W
     let main = std::fs::read_to_string(w.path().join("main.tf")).unwrap();
     w.write(
         "main.tf",
-        &main.replacen("provider \"ipam\" {\n", &format!("provider \"ipam\" {{\n{extra}\n"), 1),
+        &main.replacen(
+            "provider \"ipam\" {\n",
+            &format!("provider \"ipam\" {{\n{extra}\n"),
+            1,
+        ),
     );
     w.init();
     w

@@ -343,10 +343,10 @@ fn a_team_cannot_jam_the_audit_log() {
         "the events are appended: {jams:?}"
     );
     // The team could not move its own events either.
-    let m = sql_refused(
-        f.dev_sql
-            .execute("UPDATE audit_events SET seq = seq + 1000 WHERE action = 'jam'", &[]),
-    );
+    let m = sql_refused(f.dev_sql.execute(
+        "UPDATE audit_events SET seq = seq + 1000 WHERE action = 'jam'",
+        &[],
+    ));
     assert!(m.contains("ipam_dev"), "{m}");
 }
 
@@ -474,7 +474,10 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
     // Releasing without returning the space leaks it.
     let m = batch_refused(
         &mut f.dev_sql,
-        &format!("BEGIN; DELETE FROM allocations WHERE id = '{}'; COMMIT;", mine.id),
+        &format!(
+            "BEGIN; DELETE FROM allocations WHERE id = '{}'; COMMIT;",
+            mine.id
+        ),
     );
     assert!(m.contains("neither free nor allocated"), "{m}");
     f.dev.release(&d, &mine.id).unwrap();
@@ -492,7 +495,10 @@ fn utilization_history_is_the_guards_to_compute() {
     f.dev.allocate(&d, &vpc(&f.shared, 24)).unwrap();
     let insert = "INSERT INTO utilization_history (pool_id, at, allocated, total) VALUES ($1, $2, $3, $4)
                   ON CONFLICT (pool_id, at) DO UPDATE SET allocated = excluded.allocated, total = excluded.total";
-    let m = sql_refused(f.dev_sql.execute(insert, &[&f.unshared, &1i64, &"65536", &"65536"]));
+    let m = sql_refused(
+        f.dev_sql
+            .execute(insert, &[&f.unshared, &1i64, &"65536", &"65536"]),
+    );
     assert!(m.contains("ipam_dev") && m.contains(&f.unshared), "{m}");
     // In a pool it uses, the row's counts and time are the database's, not the role's.
     f.dev_sql
@@ -647,7 +653,10 @@ fn every_table_refuses_forbidden_writes() {
         );
         let list = columns.join(", ");
         let first = &columns[0];
-        for (role, client) in [("ipam_dev", &mut f.dev_sql), ("ipam_stranger", &mut stranger)] {
+        for (role, client) in [
+            ("ipam_dev", &mut f.dev_sql),
+            ("ipam_stranger", &mut stranger),
+        ] {
             for probe in [
                 format!("INSERT INTO {table} ({list}) SELECT {list} FROM {table} WHERE {foreign} LIMIT 1"),
                 format!("UPDATE {table} SET {first} = {first} WHERE {foreign}"),
@@ -691,7 +700,10 @@ fn the_ipam_admins_role_is_bounded_too() {
             &vec![0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 0, 0],
         ],
     ));
-    assert!(m.contains("ipam_net") && m.contains("move the allocation"), "{m}");
+    assert!(
+        m.contains("ipam_net") && m.contains("move the allocation"),
+        "{m}"
+    );
     let m = sql_refused(f.net_sql.execute(
         "UPDATE allocations SET owner_id = $2 WHERE id = $1",
         &[&theirs.id, &NETWORKING],
@@ -706,12 +718,26 @@ fn the_ipam_admins_role_is_bounded_too() {
                   VALUES ($1, $2, $3, $4, 24, $5, 'allocated', '{}', $6, 'us-east-1', 0)";
     let m = sql_refused(f.net_sql.execute(
         insert,
-        &[&"ipam-pool-alloc-out", &f.shared, &"8.8.8.0/24", &vec![8u8, 8, 8, 0], &"vpc", &NETWORKING],
+        &[
+            &"ipam-pool-alloc-out",
+            &f.shared,
+            &"8.8.8.0/24",
+            &vec![8u8, 8, 8, 0],
+            &"vpc",
+            &NETWORKING,
+        ],
     ));
     assert!(m.contains("outside the pool's CIDRs"), "{m}");
     let m = sql_refused(f.net_sql.execute(
         insert,
-        &[&"ipam-pool-alloc-name", &f.shared, &"10.0.77.0/24", &vec![10u8, 0, 77, 0], &"vpc", &DEV],
+        &[
+            &"ipam-pool-alloc-name",
+            &f.shared,
+            &"10.0.77.0/24",
+            &vec![10u8, 0, 77, 0],
+            &"vpc",
+            &DEV,
+        ],
     ));
     assert!(m.contains("imported"), "{m}");
     let m = sql_refused(f.net_sql.execute(
@@ -737,7 +763,10 @@ fn the_ipam_admins_role_is_bounded_too() {
         .get(0);
     let scope: String = f
         .admin
-        .query_one("SELECT private_scope_id FROM ipams WHERE id = $1", &[&ipam_id])
+        .query_one(
+            "SELECT private_scope_id FROM ipams WHERE id = $1",
+            &[&ipam_id],
+        )
         .unwrap()
         .get(0);
     let small = f

@@ -114,16 +114,15 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     let provided =
         cidr(config, "provided_ipv6_cidr").or_else(|| Cidr::parse(defaults::PROVIDED_IPV6).ok())?;
     let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
-    match Store::open_with_lock_timeout(&path, provided, lock_timeout)
-        .and_then(|store| {
-            let login = match store.login_account()? {
-                Some(account) => Login::Account(account),
-                None => store
-                    .login_unmapped_role()?
-                    .map_or(Login::Trusted, Login::Unmapped),
-            };
-            Ok((login, store))
-        }) {
+    match Store::open_with_lock_timeout(&path, provided, lock_timeout).and_then(|store| {
+        let login = match store.login_account()? {
+            Some(account) => Login::Account(account),
+            None => store
+                .login_unmapped_role()?
+                .map_or(Login::Trusted, Login::Unmapped),
+        };
+        Ok((login, store))
+    }) {
         Ok((login, store)) => {
             let account_id = account_of(login, declared, diags)?;
             Some(Context {

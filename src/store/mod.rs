@@ -169,7 +169,9 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy { holders: None },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                Error::Busy { holders: None }
+            }
             Some(ErrorCode::ReadOnly) => Error::ReadOnly,
             _ => Error::Sql(e),
         }
