@@ -407,6 +407,48 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
         ),
     );
     assert!(m.contains("overlaps"), "{m}");
+    // Move the other pool's free space into the shared one.
+    let m = sql_refused(f.dev_sql.execute(
+        "UPDATE free_blocks SET pool_id = $1 WHERE pool_id = $2",
+        &[&f.shared, &f.unshared],
+    ));
+    assert!(m.contains(&f.unshared), "{m}");
+    // The check reads each stored block as the allocator does (a 16-byte key, or a shorter
+    // one without its leading zeros), and no misaligned block as one.
+    for (start, len, v6, block) in [
+        (
+            "\\x0000000000000000000000000a000000",
+            8,
+            false,
+            Some("10.0.0.0/8"),
+        ),
+        ("\\x0a000000", 8, false, Some("10.0.0.0/8")),
+        (
+            "\\x20010db8000000000000000000000000",
+            32,
+            true,
+            Some("2001:db8::/32"),
+        ),
+        (
+            "\\x20010db8000000000000000000000100",
+            120,
+            true,
+            Some("2001:db8::100/120"),
+        ),
+        ("\\x0000000000000000000000000a000100", 16, false, None),
+        ("\\x0000000000000000000000010a000000", 8, false, None),
+        ("\\x0a000000", 33, false, None),
+    ] {
+        let got: Option<String> = f
+            .admin
+            .query_one(
+                "SELECT ipam_block($1::text::bytea, $2, $3)::text",
+                &[&start, &(len as i64), &v6],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(got.as_deref(), block, "{start}/{len}");
+    }
     // Split the pool's largest free block in two: every request larger than a half would find
     // no block.
     let (start, len): (Vec<u8>, i64) = {

@@ -140,6 +140,27 @@ BEGIN
 END
 $$;
 
+-- A free block moved from one pool to another changes both pools' space: the role must be
+-- allowed to change each (migration 8 asked only about the pool it moved to).
+CREATE OR REPLACE FUNCTION ipam_guard_free_block() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+DECLARE
+    p TEXT;
+BEGIN
+    IF ipam_unruled() THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    FOREACH p IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.pool_id]
+                                  WHEN 'DELETE' THEN ARRAY[OLD.pool_id]
+                                  ELSE ARRAY[OLD.pool_id, NEW.pool_id] END LOOP
+        IF NOT ipam_may_use_pool(p)
+           AND NOT EXISTS (SELECT 1 FROM ipam_releases WHERE pool_id = p AND xid = txid_current()) THEN
+            PERFORM ipam_refuse('change the free space of the pool ' || p);
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
 -- 2 and 7. The pools whose space the current transaction changed, one row per pool and
 -- transaction, written only by the security-definer trigger below (a trigger function cannot be
 -- called directly, and the guard of this table refuses every other writer). Inserting the row
@@ -295,6 +316,7 @@ BEGIN
     EXECUTE format('ALTER FUNCTION ipam_block(BYTEA, BIGINT, BOOLEAN) SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_guard_audit() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_guard_allocation() SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION ipam_guard_free_block() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_note_touch() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_check_space() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_guard_history() SET search_path = %I, pg_temp', current_schema());
