@@ -816,7 +816,7 @@ fn the_ipam_admins_role_is_bounded_too() {
         .create_pool(
             &n,
             ipam::store::PoolSpec {
-                scope_id: scope,
+                scope_id: scope.clone(),
                 ..Default::default()
             },
         )
@@ -837,6 +837,68 @@ fn the_ipam_admins_role_is_bounded_too() {
             small.id
         ))
         .unwrap();
+    // The store's structural changes pass the space check as the admin's role: a child pool
+    // carved around the dev team's allocation adopts it (auto-import, in its owner's name), and
+    // an IPv6 pool shared with the dev team serves it.
+    let child = f
+        .net
+        .create_pool(
+            &n,
+            ipam::store::PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: Some(f.shared.clone()),
+                auto_import: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let around = ipam::engine::Cidr::from_start(
+        theirs.cidr.family(),
+        theirs.cidr.start(),
+        theirs.cidr.prefix_len() - 4,
+    );
+    f.net
+        .provision_cidr(&n, &child.id, AllocationRequest::Explicit(around))
+        .unwrap();
+    let adopted = open(&f.owner_url).get_allocation(&theirs.id).unwrap().unwrap();
+    assert_eq!(
+        (adopted.pool_id.as_str(), adopted.owner_id.as_str()),
+        (child.id.as_str(), DEV)
+    );
+    let v6 = f
+        .net
+        .create_pool(
+            &n,
+            ipam::store::PoolSpec {
+                scope_id: scope.clone(),
+                family: Some(ipam::engine::AddressFamily::Ipv6),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    f.net
+        .provision_cidr(
+            &n,
+            &v6.id,
+            AllocationRequest::Explicit(ipam::engine::Cidr::parse("fd00::/48").unwrap()),
+        )
+        .unwrap();
+    f.net
+        .put_resource_share(
+            &n,
+            None,
+            &ipam::store::ShareSpec {
+                name: "v6".into(),
+                resources: vec![v6.id.clone()],
+                principals: vec![DEV.into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let six = f.dev.allocate(&d, &vpc(&v6.id, 56)).unwrap();
+    f.dev.release(&d, &six.id).unwrap();
+    f.dev.allocate(&d, &vpc(&v6.id, 64)).unwrap();
+    assert!(open(&f.owner_url).verify().unwrap().is_empty());
     // The admin releases other accounts' allocations (cleanup on deprovision).
     f.net.release(&n, &theirs.id).unwrap();
     f.net.release(&n, "ipam-pool-alloc-adopted").unwrap();
