@@ -449,6 +449,13 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
             .get(0);
         assert_eq!(got.as_deref(), block, "{start}/{len}");
     }
+    // An allocation spelled so that only the server reads it would break every listing.
+    let m = sql_refused(f.dev_sql.execute(
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
+         VALUES ('ipam-pool-alloc-abbrev', $1, '10.0.99/24', '\\x0000000000000000000000000a006300', 24, 'vpc', 'allocated', '{}', $2, 'us-east-1', 0)",
+        &[&f.shared, &DEV],
+    ));
+    assert!(m.contains("10.0.99.0/24"), "{m}");
     // Split the pool's largest free block in two: every request larger than a half would find
     // no block.
     let (start, len): (Vec<u8>, i64) = {
@@ -860,7 +867,10 @@ fn the_ipam_admins_role_is_bounded_too() {
     f.net
         .provision_cidr(&n, &child.id, AllocationRequest::Explicit(around))
         .unwrap();
-    let adopted = open(&f.owner_url).get_allocation(&theirs.id).unwrap().unwrap();
+    let adopted = open(&f.owner_url)
+        .get_allocation(&theirs.id)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (adopted.pool_id.as_str(), adopted.owner_id.as_str()),
         (child.id.as_str(), DEV)

@@ -130,6 +130,12 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pool_cidrs WHERE pool_id = NEW.pool_id AND NEW.cidr::cidr <<= cidr::cidr) THEN
         PERFORM ipam_refuse('allocate ' || NEW.cidr || ' from the pool ' || NEW.pool_id || ': it is outside the pool''s CIDRs');
     END IF;
+    -- Every reader parses the CIDR strictly (engine/cidr.rs): a spelling only the server
+    -- accepts ('10.0.99/24') would make every listing of the pool fail for every account.
+    IF NEW.cidr IS DISTINCT FROM NEW.cidr::cidr::text THEN
+        PERFORM ipam_refuse('write the allocation ' || NEW.id || ' as ' || NEW.cidr
+            || ': write its CIDR as ' || NEW.cidr::cidr::text);
+    END IF;
     -- The allocator finds blocks by (pool_id, start), unique: an index that says another block
     -- would take a start someone else's allocation needs.
     v6 := family(NEW.cidr::cidr) = 6;
