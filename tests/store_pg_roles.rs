@@ -980,3 +980,37 @@ fn a_busy_database_names_who_holds_the_lock() {
         .unwrap();
     dev.allocate(&who(DEV), &vpc(&f.shared, 24)).unwrap();
 }
+
+/// The store's reservation flows pass the space check as team roles: a reservation made,
+/// renewed and claimed; another left to expire and swept by the IPAM admin's next allocation;
+/// the admin releasing a team's reservation before it expires.
+#[test]
+fn reservations_pass_the_space_check_as_team_roles() {
+    let mut f = fixture();
+    let d = who(DEV);
+    let n = who(NETWORKING);
+    let named = |name: &str| AllocationSpec {
+        name: Some(name.into()),
+        ..vpc(&f.shared, 24)
+    };
+    let r = f.dev.reserve(&d, &named("web"), 3600).unwrap();
+    f.dev.reserve(&d, &named("web"), 3600).unwrap();
+    let claimed = f.dev.claim(&d, &named("web"), r.cidr).unwrap();
+    assert_eq!(claimed.id, r.id);
+    let gone = f.dev.reserve(&d, &named("db"), 3600).unwrap();
+    f.admin
+        .execute(
+            "UPDATE allocations SET expires_at = 1 WHERE id = $1",
+            &[&gone.id],
+        )
+        .unwrap();
+    // The admin's next allocation from the pool sweeps it.
+    f.net.reserve(&n, &named("net"), 3600).unwrap();
+    assert!(open(&f.owner_url)
+        .get_allocation(&gone.id)
+        .unwrap()
+        .is_none());
+    let held = f.dev.reserve(&d, &named("cache"), 3600).unwrap();
+    f.net.release(&n, &held.id).unwrap();
+    assert!(open(&f.owner_url).verify().unwrap().is_empty());
+}
