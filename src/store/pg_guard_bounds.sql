@@ -256,7 +256,8 @@ BEGIN
     ) faults LIMIT 1;
     IF bad IS NOT NULL THEN
         PERFORM ipam_refuse_as(NEW.role, 'leave the pool ' || p || '''s space untiled: ' || bad
-            || ' (free space is removed only by allocating it, and returned only by releasing an allocation)');
+            || ' (free space is removed only by allocating it, and returned only by releasing an allocation; '
+            || 'a pool damaged before this change is checked, and its free index rebuilt, by terraform-provider-ipam verify --repair run as the database owner)');
     END IF;
     RETURN NULL;
 END
