@@ -637,7 +637,8 @@ fn every_table_refuses_forbidden_writes() {
              INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, owner_id, source, pool_id, overlap_status, scanned_at)
                  VALUES ('ipam-res-disco-probe', 'vpc-1', 'vpc', '10.1.9.0/24', '{NETWORKING}', 'probe', '{0}', 'nonoverlapping', 0);
              INSERT INTO pool_sources VALUES ('{0}', 'vpc-1', 'vpc', '{NETWORKING}', 'us-east-1');
-             INSERT INTO ipam_touched VALUES ('{0}', 1, 'probe');",
+             INSERT INTO ipam_touched VALUES ('{0}', 1, 'probe');
+             INSERT INTO ipam_touched_blocks VALUES ('{0}', 1, '\\x0000000000000000000000000a010000', 16);",
             f.unshared
         ))
         .unwrap();

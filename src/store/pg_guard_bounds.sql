@@ -77,6 +77,16 @@ BEGIN
 END
 $$;
 
+-- The space check finds allocations by key ranges: a key of another length would hide one.
+CREATE FUNCTION ipam_check_key(a allocations) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+    IF length(a.start) <> 16 THEN
+        PERFORM ipam_refuse('write the allocation ' || a.id || ' with a key of '
+            || length(a.start) || ' bytes: allocations are keyed by 16');
+    END IF;
+END
+$$;
+
 -- 4. Allocations. Every guarded role, the IPAM admin's included: nobody moves an allocation
 -- (pool, CIDR or its index columns) or changes its owner, and a new one lies inside its
 -- pool's CIDRs with its index columns saying the same block as its CIDR. A team writes its
@@ -90,6 +100,9 @@ DECLARE
     v6 BOOLEAN;
 BEGIN
     IF ipam_unruled() THEN
+        IF TG_OP <> 'DELETE' THEN
+            PERFORM ipam_check_key(NEW);
+        END IF;
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
     admin := ipam_is_admin();
@@ -136,6 +149,7 @@ BEGIN
         PERFORM ipam_refuse('write the allocation ' || NEW.id || ' as ' || NEW.cidr
             || ': write its CIDR as ' || NEW.cidr::cidr::text);
     END IF;
+    PERFORM ipam_check_key(NEW);
     -- The allocator finds blocks by (pool_id, start), unique: an index that says another block
     -- would take a start someone else's allocation needs.
     v6 := family(NEW.cidr::cidr) = 6;
@@ -148,10 +162,18 @@ $$;
 
 -- A free block moved from one pool to another changes both pools' space: the role must be
 -- allowed to change each (migration 8 asked only about the pool it moved to).
+-- A written free block is a 16-byte key (the space check finds blocks by key ranges) and an
+-- aligned block of its pool's family.
 CREATE OR REPLACE FUNCTION ipam_guard_free_block() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
     p TEXT;
 BEGIN
+    IF TG_OP <> 'DELETE' AND (length(NEW.start) <> 16 OR ipam_block(NEW.start, NEW.len, COALESCE(
+            (SELECT family(cidr::cidr) = 6 FROM pool_cidrs WHERE pool_id = NEW.pool_id LIMIT 1),
+            (SELECT family = 'ipv6' FROM pools WHERE id = NEW.pool_id), false)) IS NULL) THEN
+        PERFORM ipam_refuse('write the free block ' || encode(NEW.start, 'hex') || '/' || NEW.len
+            || ' into the pool ' || NEW.pool_id || ': it is no aligned block of the pool''s family');
+    END IF;
     IF ipam_unruled() THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
@@ -167,45 +189,97 @@ BEGIN
 END
 $$;
 
--- 2 and 7. The pools whose space the current transaction changed, one row per pool and
--- transaction, written only by the security-definer trigger below (a trigger function cannot be
--- called directly, and the guard of this table refuses every other writer). Inserting the row
--- queues the pool's space check for commit; the check deletes it, so the table stays empty.
+-- 2 and 7. What a guarded role's transaction changed in each pool's space, written only by the
+-- security-definer trigger below (a trigger function cannot be called directly, and the guard
+-- of these tables refuses every other writer): one row per pool, whose insertion queues the
+-- pool's space check for commit, and one per block it wrote or deleted (free blocks and
+-- allocations alike). The check deletes both, so the tables stay empty.
 CREATE TABLE ipam_touched (
     pool_id TEXT NOT NULL,
     xid BIGINT NOT NULL,
     role TEXT NOT NULL,
     PRIMARY KEY (pool_id, xid)
 );
+CREATE TABLE ipam_touched_blocks (
+    pool_id TEXT NOT NULL,
+    xid BIGINT NOT NULL,
+    start BYTEA NOT NULL,
+    len BIGINT NOT NULL,
+    PRIMARY KEY (pool_id, xid, start, len)
+);
 
 CREATE FUNCTION ipam_note_touch() RETURNS TRIGGER LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         INSERT INTO ipam_touched VALUES (OLD.pool_id, txid_current(), ipam_invoker()) ON CONFLICT DO NOTHING;
+        INSERT INTO ipam_touched_blocks VALUES (OLD.pool_id, txid_current(), OLD.start, OLD.len) ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP <> 'DELETE' THEN
         INSERT INTO ipam_touched VALUES (NEW.pool_id, txid_current(), ipam_invoker()) ON CONFLICT DO NOTHING;
+        INSERT INTO ipam_touched_blocks VALUES (NEW.pool_id, txid_current(), NEW.start, NEW.len) ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
 END
 $$;
 
--- The space check, at commit (deferred), for one pool a guarded role touched: the pool's free
--- blocks and allocations are aligned blocks that overlap nowhere, lie inside the pool's CIDRs
--- and add up to them. Together that is an exact tiling: nothing free that is taken, nothing
--- taken that is not an allocation, nothing outside. And no two free blocks are the halves of
--- one (the buddy system's own rule): splitting the index would hide the larger blocks. It waits for the pool's advisory locks as
--- the store's writers take them (store/backend.rs: WRITE_LOCK shared, then the pool's), so two
--- plain-SQL transactions cannot each pass on a view without the other's rows. The cost is one
--- read of the pool's rows per transaction and touched pool; trusted roles never pay it.
+-- A stored key (16 bytes, big-endian; shorter ones are read with their leading zero bytes
+-- left out) as 16 bytes.
+CREATE FUNCTION ipam_key(start BYTEA) RETURNS BYTEA LANGUAGE sql IMMUTABLE AS $$
+    SELECT substring('\x00000000000000000000000000000000'::bytea || start FROM length(start) + 1)
+$$;
+
+-- The first (last) key of the block of prefix length len holding key k: the bits after the
+-- prefix cleared (set). An IPv4 address is the key's last 32 bits.
+CREATE FUNCTION ipam_key_bound(k BYTEA, len BIGINT, v6 BOOLEAN, last BOOLEAN) RETURNS BYTEA
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    fixed INT := len + CASE WHEN v6 THEN 0 ELSE 96 END;
+    b BYTEA := k;
+BEGIN
+    FOR i IN (fixed / 8) .. 15 LOOP
+        IF i = fixed / 8 AND fixed % 8 <> 0 THEN
+            b := set_byte(b, i, CASE WHEN last THEN get_byte(b, i) | (255 >> (fixed % 8))
+                                     ELSE get_byte(b, i) & (255 << (8 - fixed % 8)) & 255 END);
+        ELSE
+            b := set_byte(b, i, CASE WHEN last THEN 255 ELSE 0 END);
+        END IF;
+    END LOOP;
+    RETURN b;
+END
+$$;
+
+-- The space check, at commit (deferred), for one pool a guarded role touched. Before the
+-- transaction the pool's free blocks and allocations tiled its CIDRs (the guards keep it so;
+-- trusted roles are trusted to); outside the blocks the transaction wrote or deleted nothing
+-- changed, so it suffices that each of those blocks is, now, either inside one piece (free
+-- block or allocation) or tiled exactly by the pieces inside it, and lies inside the pool's
+-- CIDRs (or, deprovisioned, holds nothing). Together: nothing free that is taken, nothing taken
+-- that is not an allocation, nothing outside, no space lost. No two free blocks may be the two
+-- halves of one either (the buddy system's own rule: a split index hides the larger blocks).
+-- The cost is a few index lookups per block the transaction wrote, whatever the pool's size;
+-- trusted roles never pay it. It waits for the pool's advisory locks as the store's writers
+-- take them (store/backend.rs: WRITE_LOCK shared, then the pool's), so two plain-SQL
+-- transactions cannot each pass on a view without the other's rows.
 CREATE FUNCTION ipam_check_space() RETURNS TRIGGER LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     p TEXT := NEW.pool_id;
     v6 BOOLEAN;
+    bits INT;
+    b RECORD;
+    r RECORD;
+    bnet INET;
+    ks BYTEA;
+    ke BYTEA;
+    in_root BOOLEAN;
+    n INT;
+    inside NUMERIC;
+    containing BOOLEAN;
+    prev INET;
+    prev_what TEXT;
     bad TEXT;
+    split TEXT;
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(1229996365), pg_advisory_xact_lock(18768, hashtext(p));
-    DELETE FROM ipam_touched WHERE pool_id = p AND xid = txid_current();
     -- A snapshot older than this statement could miss rows committed meanwhile; the store
     -- writes in READ COMMITTED, so plain SQL must too.
     IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -218,42 +292,84 @@ BEGIN
         (SELECT family(cidr::cidr) = 6 FROM pool_cidrs WHERE pool_id = p LIMIT 1),
         (SELECT family = 'ipv6' FROM pools WHERE id = p),
         false);
-    WITH roots AS (
-        SELECT cidr::cidr AS net FROM pool_cidrs WHERE pool_id = p
-    ), pieces AS (
-        SELECT ipam_block(start, len, v6) AS net, true AS free,
-               'the free block ' || COALESCE(host(ipam_block(start, len, v6)) || '/' || len,
-                                             'at ' || encode(start, 'hex') || '/' || len) AS what
-        FROM free_blocks WHERE pool_id = p
-        UNION ALL
-        SELECT net::inet, false, 'the allocation ' || id || ' (' || cidr || ')' FROM allocations WHERE pool_id = p
-    ), ordered AS (
-        SELECT net, free, what, lead(net) OVER (ORDER BY net) AS next_net,
-               lead(free) OVER (ORDER BY net) AS next_free, lead(what) OVER (ORDER BY net) AS next_what
-        FROM pieces WHERE net IS NOT NULL
-    )
-    SELECT reason INTO bad FROM (
-        SELECT what || ' is no aligned block of the pool''s family' AS reason
-        FROM pieces WHERE net IS NULL
-        UNION ALL
-        SELECT what || ' overlaps ' || next_what FROM ordered WHERE net && next_net
-        UNION ALL
-        SELECT what || ' lies outside the pool''s CIDRs' FROM pieces
-        WHERE net IS NOT NULL AND NOT EXISTS (SELECT 1 FROM roots WHERE pieces.net <<= roots.net)
-        UNION ALL
-        -- Two free halves of one block inside a CIDR: the buddy allocator merges them on every
-        -- release, and finds no block for a request larger than either, so a split index makes
-        -- the pool look full to larger requests.
-        SELECT what || ' and ' || next_what || ' are the two free halves of one block, which the free index keeps whole'
-        FROM ordered
-        WHERE free AND next_free AND masklen(net) = masklen(next_net) AND masklen(net) > 0
-          AND network(set_masklen(net, masklen(net) - 1)) = network(set_masklen(next_net, masklen(net) - 1))
-          AND EXISTS (SELECT 1 FROM roots WHERE network(set_masklen(ordered.net, masklen(ordered.net) - 1)) <<= roots.net)
-        UNION ALL
-        SELECT 'part of its CIDRs is neither free nor allocated'
-        WHERE (SELECT COALESCE(sum(power(2::numeric, (CASE WHEN v6 THEN 128 ELSE 32 END) - masklen(net))), 0) FROM roots)
-           <> (SELECT COALESCE(sum(power(2::numeric, (CASE WHEN v6 THEN 128 ELSE 32 END) - masklen(net))), 0) FROM pieces)
-    ) faults LIMIT 1;
+    bits := CASE WHEN v6 THEN 128 ELSE 32 END;
+    <<blocks>>
+    FOR b IN
+        SELECT t.start, t.len, ipam_block(t.start, t.len, v6) AS net
+        FROM ipam_touched_blocks t WHERE t.pool_id = p AND t.xid = txid_current()
+        -- Blocks outside the pool's CIDRs first: the clearest reason to give.
+        ORDER BY EXISTS (SELECT 1 FROM pool_cidrs c WHERE c.pool_id = p
+                         AND ipam_block(t.start, t.len, v6) <<= c.cidr::cidr), t.start, t.len
+    LOOP
+        -- A row that was no block, now deleted, leaves nothing to tile; one written is
+        -- refused by the guards before it is stored.
+        CONTINUE WHEN b.net IS NULL;
+        bnet := b.net;
+        ks := ipam_key_bound(ipam_key(b.start), b.len, v6, false);
+        ke := ipam_key_bound(ks, b.len, v6, true);
+        in_root := EXISTS (SELECT 1 FROM pool_cidrs WHERE pool_id = p AND bnet <<= cidr::cidr);
+        n := 0;
+        inside := 0;
+        containing := false;
+        prev := NULL;
+        -- The pieces overlapping the block: those starting inside it, and the nearest of each
+        -- kind starting before it (which overlaps only by containing it).
+        FOR r IN
+            SELECT * FROM (
+                SELECT ipam_block(f.start, f.len, v6) AS net, true AS free, ipam_key(f.start) AS k,
+                       'the free block ' || COALESCE(host(ipam_block(f.start, f.len, v6)) || '/' || f.len,
+                                                     'at ' || encode(f.start, 'hex') || '/' || f.len) AS what
+                FROM free_blocks f WHERE f.pool_id = p AND f.start BETWEEN ks AND ke
+                UNION ALL
+                SELECT a.net::inet, false, a.start, 'the allocation ' || a.id || ' (' || a.cidr || ')'
+                FROM allocations a WHERE a.pool_id = p AND a.start BETWEEN ks AND ke
+                UNION ALL
+                (SELECT ipam_block(f.start, f.len, v6), true, ipam_key(f.start),
+                        'the free block ' || COALESCE(host(ipam_block(f.start, f.len, v6)) || '/' || f.len,
+                                                      'at ' || encode(f.start, 'hex') || '/' || f.len)
+                 FROM free_blocks f WHERE f.pool_id = p AND f.start < ks ORDER BY f.start DESC LIMIT 1)
+                UNION ALL
+                (SELECT a.net::inet, false, a.start, 'the allocation ' || a.id || ' (' || a.cidr || ')'
+                 FROM allocations a WHERE a.pool_id = p AND a.start < ks ORDER BY a.start DESC LIMIT 1)
+            ) o
+            WHERE o.net IS NULL OR o.net && bnet
+            ORDER BY o.net
+        LOOP
+            IF r.net IS NULL THEN
+                bad := r.what || ' is no aligned block of the pool''s family';
+            ELSIF NOT in_root THEN
+                bad := r.what || ' lies outside the pool''s CIDRs';
+            ELSIF prev IS NOT NULL AND prev && r.net THEN
+                bad := prev_what || ' overlaps ' || r.what;
+            ELSIF split IS NULL AND r.free AND masklen(r.net) > 0
+                  AND EXISTS (SELECT 1 FROM pool_cidrs WHERE pool_id = p
+                              AND network(set_masklen(r.net, masklen(r.net) - 1)) <<= cidr::cidr)
+                  AND EXISTS (SELECT 1 FROM free_blocks WHERE pool_id = p AND len = masklen(r.net)
+                              AND start BETWEEN ipam_key_bound(r.k, masklen(r.net) - 1, v6, false)
+                                            AND ipam_key_bound(r.k, masklen(r.net) - 1, v6, true)
+                              AND start <> r.k) THEN
+                -- Reported only if nothing worse is found.
+                split := r.what || ' and its buddy are the two free halves of one block, which the free index keeps whole';
+            END IF;
+            EXIT blocks WHEN bad IS NOT NULL;
+            n := n + 1;
+            IF r.net >> bnet THEN
+                containing := true;
+            ELSE
+                inside := inside + power(2::numeric, bits - masklen(r.net));
+            END IF;
+            prev := r.net;
+            prev_what := r.what;
+        END LOOP;
+        IF in_root AND NOT (containing AND n = 1)
+           AND inside <> power(2::numeric, bits - masklen(bnet)) THEN
+            bad := 'part of ' || bnet || ' is neither free nor allocated';
+            EXIT blocks;
+        END IF;
+    END LOOP;
+    bad := COALESCE(bad, split);
+    DELETE FROM ipam_touched WHERE pool_id = p AND xid = txid_current();
+    DELETE FROM ipam_touched_blocks WHERE pool_id = p AND xid = txid_current();
     IF bad IS NOT NULL THEN
         PERFORM ipam_refuse_as(NEW.role, 'leave the pool ' || p || '''s space untiled: ' || bad
             || ' (free space is removed only by allocating it, and returned only by releasing an allocation; '
@@ -313,9 +429,11 @@ BEGIN
         || filter || ' EXECUTE FUNCTION ipam_guard_history()';
     EXECUTE 'CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON ipam_touched FOR EACH ROW '
         || filter || ' EXECUTE FUNCTION ipam_guard_organization()';
+    EXECUTE 'CREATE TRIGGER ipam_guard BEFORE INSERT OR UPDATE OR DELETE ON ipam_touched_blocks FOR EACH ROW '
+        || filter || ' EXECUTE FUNCTION ipam_guard_organization()';
     EXECUTE 'CREATE TRIGGER ipam_touched AFTER INSERT OR UPDATE OR DELETE ON free_blocks FOR EACH ROW '
         || filter || ' EXECUTE FUNCTION ipam_note_touch()';
-    EXECUTE 'CREATE TRIGGER ipam_touched AFTER INSERT OR DELETE ON allocations FOR EACH ROW '
+    EXECUTE 'CREATE TRIGGER ipam_touched AFTER INSERT OR DELETE OR UPDATE OF pool_id, cidr, start, len ON allocations FOR EACH ROW '
         || filter || ' EXECUTE FUNCTION ipam_note_touch()';
     -- Pinned to this schema like migration 8's functions.
     EXECUTE format('ALTER FUNCTION ipam_refuse_as(TEXT, TEXT) SET search_path = %I, pg_temp', current_schema());
@@ -326,6 +444,9 @@ BEGIN
     EXECUTE format('ALTER FUNCTION ipam_guard_free_block() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_note_touch() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_check_space() SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION ipam_check_key(allocations) SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION ipam_key(BYTEA) SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION ipam_key_bound(BYTEA, BIGINT, BOOLEAN, BOOLEAN) SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION ipam_guard_history() SET search_path = %I, pg_temp', current_schema());
 END
 $$;
