@@ -4,11 +4,12 @@
 -- 1. The audit log's `seq` is the guard's, not the role's: a team that chose its own (even
 --    with OVERRIDING SYSTEM VALUE, which needs no privilege) could take the numbers everyone
 --    else's next events would get, and every later change failed on the primary key.
--- 2. A pool's space is checked at commit, once per pool a guarded role touched: its free
---    blocks and allocations must tile its CIDRs exactly. A team may then remove free space
---    only by allocating it, and a team whose share was removed, which may still release its
---    own allocations (ipam_releases), gets back exactly the space it released: allocations
---    only shrink by the releases the allocation guard allowed, so what may be free is fixed.
+-- 2. A pool's space is checked at commit, once per pool a guarded role touched: wherever the
+--    transaction wrote or deleted a free block or an allocation, free blocks and allocations
+--    must still tile the pool's CIDRs exactly. A team may then remove free space only by
+--    allocating it, and a team whose share was removed, which may still release its own
+--    allocations (ipam_releases), gets back exactly the space it released: allocations only
+--    shrink by the releases the allocation guard allowed, so what may be free is fixed.
 -- 3. utilization_history is guarded: only for a pool the role may use, at the server's time,
 --    with the counts the guard computes, never the role's.
 -- 4. The IPAM admin account's own login role (mapped by database_role, not the owner) is
