@@ -485,6 +485,26 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
         ),
     );
     assert!(m.contains("two free halves"), "{m}");
+    // A free block inside a free block (the free space counted twice), and a write hidden in
+    // a savepoint.
+    let m = batch_refused(
+        &mut f.dev_sql,
+        &format!(
+            "BEGIN; INSERT INTO free_blocks VALUES ('{0}', '\\x{1}', {2}); COMMIT;",
+            f.shared,
+            hex(&upper),
+            len + 3
+        ),
+    );
+    assert!(m.contains("overlaps"), "{m}");
+    let m = batch_refused(
+        &mut f.dev_sql,
+        &format!(
+            "BEGIN; SAVEPOINT a; DELETE FROM free_blocks WHERE pool_id = '{}'; RELEASE a; COMMIT;",
+            f.shared
+        ),
+    );
+    assert!(m.contains("neither free nor allocated"), "{m}");
     // Deferring is the guard's choice, not the role's.
     let m = batch_refused(
         &mut f.dev_sql,
