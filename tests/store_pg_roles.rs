@@ -485,6 +485,12 @@ fn a_team_changes_a_pools_free_space_only_by_allocating_or_releasing() {
         ),
     );
     assert!(m.contains("two free halves"), "{m}");
+    // A free block that is no block.
+    let m = sql_refused(f.dev_sql.execute(
+        "INSERT INTO free_blocks VALUES ($1, '\\x0a000100', 16)",
+        &[&f.shared],
+    ));
+    assert!(m.contains("no aligned block"), "{m}");
     // A free block inside a free block (the free space counted twice), and a write hidden in
     // a savepoint.
     let m = batch_refused(

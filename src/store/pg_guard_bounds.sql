@@ -169,23 +169,22 @@ CREATE OR REPLACE FUNCTION ipam_guard_free_block() RETURNS TRIGGER LANGUAGE plpg
 DECLARE
     p TEXT;
 BEGIN
+    IF NOT ipam_unruled() THEN
+        FOREACH p IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.pool_id]
+                                      WHEN 'DELETE' THEN ARRAY[OLD.pool_id]
+                                      ELSE ARRAY[OLD.pool_id, NEW.pool_id] END LOOP
+            IF NOT ipam_may_use_pool(p)
+               AND NOT EXISTS (SELECT 1 FROM ipam_releases WHERE pool_id = p AND xid = txid_current()) THEN
+                PERFORM ipam_refuse('change the free space of the pool ' || p);
+            END IF;
+        END LOOP;
+    END IF;
     IF TG_OP <> 'DELETE' AND (length(NEW.start) <> 16 OR ipam_block(NEW.start, NEW.len, COALESCE(
             (SELECT family(cidr::cidr) = 6 FROM pool_cidrs WHERE pool_id = NEW.pool_id LIMIT 1),
             (SELECT family = 'ipv6' FROM pools WHERE id = NEW.pool_id), false)) IS NULL) THEN
         PERFORM ipam_refuse('write the free block ' || encode(NEW.start, 'hex') || '/' || NEW.len
             || ' into the pool ' || NEW.pool_id || ': it is no aligned block of the pool''s family');
     END IF;
-    IF ipam_unruled() THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
-    FOREACH p IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.pool_id]
-                                  WHEN 'DELETE' THEN ARRAY[OLD.pool_id]
-                                  ELSE ARRAY[OLD.pool_id, NEW.pool_id] END LOOP
-        IF NOT ipam_may_use_pool(p)
-           AND NOT EXISTS (SELECT 1 FROM ipam_releases WHERE pool_id = p AND xid = txid_current()) THEN
-            PERFORM ipam_refuse('change the free space of the pool ' || p);
-        END IF;
-    END LOOP;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
