@@ -67,7 +67,7 @@ fn one_pools_lock_queues_its_writers_only_and_lock_timeout_says_busy() {
     let before = pg::dump(&url);
     let started = Instant::now();
     match s.allocate(&actor(), &spec(&p1, 24)) {
-        Err(Error::Busy) => {}
+        Err(Error::Busy { .. }) => {}
         other => panic!("expected busy, got {other:?}"),
     }
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -77,7 +77,7 @@ fn one_pools_lock_queues_its_writers_only_and_lock_timeout_says_busy() {
     assert_eq!(b.cidr, c("172.16.0.0/24"));
     // A structural change waits for every pool writer.
     match s.create_ipam(&actor(), None, vec![], Tags::new()) {
-        Err(Error::Busy) => {}
+        Err(Error::Busy { .. }) => {}
         other => panic!("expected busy, got {other:?}"),
     }
     other

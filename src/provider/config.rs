@@ -114,9 +114,15 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     let provided =
         cidr(config, "provided_ipv6_cidr").or_else(|| Cidr::parse(defaults::PROVIDED_IPV6).ok())?;
     let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
-    match Store::open_with_lock_timeout(&path, provided, lock_timeout)
-        .and_then(|store| Ok((store.login_account()?, store)))
-    {
+    match Store::open_with_lock_timeout(&path, provided, lock_timeout).and_then(|store| {
+        let login = match store.login_account()? {
+            Some(account) => Login::Account(account),
+            None => store
+                .login_unmapped_role()?
+                .map_or(Login::Trusted, Login::Unmapped),
+        };
+        Ok((login, store))
+    }) {
         Ok((login, store)) => {
             let account_id = account_of(login, declared, diags)?;
             Some(Context {
@@ -138,16 +144,24 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     }
 }
 
+/// What the database says of the login role (PostgreSQL; SQLite trusts every writer).
+enum Login {
+    /// An organization account's `database_role`: the role is that account.
+    Account(String),
+    /// A role the rules do not bind (the database owner, SQLite, no organization yet).
+    Trusted,
+    /// A role the rules bind that no account names: it acts as no account.
+    Unmapped(String),
+}
+
 /// Who the provider acts as. On PostgreSQL a login role that an organization account names
-/// (`database_role`) is that account, and a declared `account_id` must agree; otherwise (SQLite,
-/// or the database owner, whom the database trusts) the declared account, else the default.
-fn account_of(
-    login: Option<String>,
-    declared: Option<String>,
-    diags: &mut Diagnostics,
-) -> Option<String> {
+/// (`database_role`) is that account, and a declared `account_id` must agree; a role the rules
+/// bind but no account names acts as none, so a declared `account_id` is refused here, at plan,
+/// by the rule the database would apply at apply. Otherwise (SQLite, or the database owner,
+/// whom the database trusts) the declared account, else the default.
+fn account_of(login: Login, declared: Option<String>, diags: &mut Diagnostics) -> Option<String> {
     match (login, declared) {
-        (Some(login), Some(declared)) if login != declared => {
+        (Login::Account(login), Some(declared)) if login != declared => {
             Failure::at(
                 "account_id",
                 "account_id disagrees with the database login role",
@@ -156,8 +170,17 @@ fn account_of(
             .report(diags);
             None
         }
-        (Some(login), _) => Some(login),
-        (None, declared) => Some(declared.unwrap_or_else(crate::defaults::account_id)),
+        (Login::Unmapped(role), Some(declared)) => {
+            Failure::at(
+                "account_id",
+                "The database login role acts as no account",
+                format!("account_id is {declared}, but the database login role {role} is not the database_role of any ipam_organization_account, so the database refuses every change it would make in {declared}'s name (or any account's); ask the management account to set database_role = \"{role}\" on {declared}'s ipam_organization_account, or connect with {declared}'s role"),
+            )
+            .report(diags);
+            None
+        }
+        (Login::Account(login), _) => Some(login),
+        (_, declared) => Some(declared.unwrap_or_else(crate::defaults::account_id)),
     }
 }
 
@@ -166,23 +189,28 @@ mod tests {
     #[test]
     fn the_login_role_decides_the_account() {
         use super::account_of;
+        use super::Login::{Account, Trusted, Unmapped};
         let s = |v: &str| Some(v.to_string());
+        let dev = || Account("333333333333".into());
         let mut d = tfplug::Diagnostics::default();
+        assert_eq!(account_of(dev(), None, &mut d), s("333333333333"));
         assert_eq!(
-            account_of(s("333333333333"), None, &mut d),
-            s("333333333333")
-        );
-        assert_eq!(
-            account_of(None, s("111111111111"), &mut d),
+            account_of(Trusted, s("111111111111"), &mut d),
             s("111111111111")
         );
         assert_eq!(
-            account_of(s("333333333333"), s("333333333333"), &mut d),
+            account_of(dev(), s("333333333333"), &mut d),
             s("333333333333")
         );
+        // A role no account names may still read: without a declared account nothing is
+        // claimed.
+        assert!(account_of(Unmapped("ipam_ci".into()), None, &mut d).is_some());
         assert!(!d.has_errors());
+        assert_eq!(account_of(dev(), s("111111111111"), &mut d), None);
+        assert!(d.has_errors());
+        let mut d = tfplug::Diagnostics::default();
         assert_eq!(
-            account_of(s("333333333333"), s("111111111111"), &mut d),
+            account_of(Unmapped("ipam_ci".into()), s("222222222222"), &mut d),
             None
         );
         assert!(d.has_errors());

@@ -96,9 +96,15 @@ impl<T> Doing<T> for crate::store::Result<T> {
 /// A store error worded for Terraform.
 pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
     match opened(e) {
-        StoreError::Busy => Failure::plain(
+        StoreError::Busy { holders: None } => Failure::plain(
             "The database is busy",
             "Another Terraform run or command held the database longer than lock_timeout allows. Run again when it is done, or raise lock_timeout in the provider block (default 60s).",
+        ),
+        StoreError::Busy {
+            holders: Some(holders),
+        } => Failure::plain(
+            "The database is busy",
+            format!("Another Terraform run, command or database session held the database longer than lock_timeout allows; the lock is held by {holders}. Run again when it is done, or raise lock_timeout in the provider block (default 60s). A session that holds it for too long can be ended by the database owner with SELECT pg_terminate_backend(<process id>)."),
         ),
         StoreError::ReadOnly => Failure::plain(
             "The database is read-only",
@@ -136,7 +142,7 @@ fn opened(e: StoreError) -> StoreError {
                 Some(C::DatabaseBusy | C::DatabaseLocked)
             ) =>
         {
-            StoreError::Busy
+            StoreError::Busy { holders: None }
         }
         StoreError::Open { source, .. } if source.sqlite_error_code() == Some(C::ReadOnly) => {
             StoreError::ReadOnly

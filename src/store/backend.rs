@@ -84,7 +84,7 @@ pub(crate) fn transaction<T>(
                         reconnected = true;
                     }
                     Err(Failed::Connect(e) | Failed::Before(e) | Failed::AtCommit(e)) => {
-                        return Err(e)
+                        return Err(c.name_lock_holders(e))
                     }
                     Ok(v) => return Ok(v),
                 }
@@ -289,7 +289,7 @@ fn fate(c: &mut PgConn, xid: i64, ran_on: Option<&str>, mark: Option<&EventMark>
 /// Takes `lock` in `tx` (PostgreSQL), waiting at most the connection's `lock_timeout`.
 /// The statements are deferred: they travel with BEGIN and the transaction's first reads, which
 /// the server runs after them, so the reads see what the previous holder committed; a lock that
-/// times out fails that first round trip ([`Error::Busy`]). `fast_commit` also sets this
+/// times out fails that first round trip ([`Error::Busy`], naming who holds the lock). `fast_commit` also sets this
 /// transaction's commit not to wait for the disk (see [`pg::DURABLE`]).
 fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
     let commit = if fast_commit {

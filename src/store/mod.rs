@@ -117,9 +117,11 @@ pub enum Error {
         id: String,
         cidr: engine::Cidr,
     },
-    /// Another writer held the lock longer than the busy timeout.
-    #[error("the database is busy: another writer held it longer than the lock timeout")]
-    Busy,
+    /// Another writer held the lock longer than the busy timeout. On PostgreSQL, `holders`
+    /// names the sessions that held the store's locks once the wait ended (role and process
+    /// id), so an administrator can find, or end, a session that holds them for too long.
+    #[error("the database is busy: another writer held it longer than the lock timeout{}", holders.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    Busy { holders: Option<String> },
     /// The file (or its directory) cannot be written.
     #[error("the database is read-only")]
     ReadOnly,
@@ -172,7 +174,9 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                Error::Busy { holders: None }
+            }
             Some(ErrorCode::ReadOnly) => Error::ReadOnly,
             _ => Error::Sql(e),
         }
@@ -222,7 +226,7 @@ impl Store {
             return Store::open_with_lock_timeout(Path::new(path), provided_ipv6, lock_timeout);
         }
         let mut conn = pg::PgConn::open(database, lock_timeout, false)?;
-        migrate::migrate_pg(&mut conn)?;
+        migrate::migrate_pg(&mut conn).map_err(|e| conn.name_lock_holders(e))?;
         Ok(Store {
             conn: Mutex::new(Conn::Pg(Box::new(conn))),
             provided_ipv6,

@@ -207,6 +207,23 @@ impl Store {
         self.read(|tx| tx.query_row("SELECT ipam_current_account()", (), |r| r.get(0)))
     }
 
+    /// The login role, when the database's rules let it act as no account (PostgreSQL, an
+    /// organization exists, the role is not trusted and no account's `database_role` names
+    /// it): the guards then refuse every change it makes in any account's name, so a declared
+    /// account cannot be honoured. None otherwise.
+    pub fn login_unmapped_role(&self) -> Result<Option<String>> {
+        if self.dialect() != super::sql::Dialect::Postgres {
+            return Ok(None);
+        }
+        self.read(|tx| {
+            tx.query_row(
+                "SELECT CASE WHEN NOT ipam_unruled() AND ipam_current_account() IS NULL THEN current_user::text END",
+                (),
+                |r| r.get(0),
+            )
+        })
+    }
+
     /// Creates the organization with the caller as its management account.
     pub fn create_organization(&self, actor: &Actor) -> Result<Organization> {
         self.write(|tx| {

@@ -292,7 +292,7 @@ impl From<tokio_postgres::Error> for Error {
                 "refusing to store two allocations at one start in one pool: {}; run `terraform-provider-ipam verify`",
                 describe(&e)
             )),
-            Some("55P03") => Error::Busy,
+            Some("55P03") => Error::Busy { holders: None },
             Some("25006") => Error::ReadOnly,
             // The login role lacks the privilege, or a guard of migration 8 refused a write
             // the organization's rules forbid this role's account (the message says which).
@@ -615,6 +615,39 @@ impl PgConn {
             .runtime
             .block_on(self.client.query_one("SELECT txid_status($1)", &[&xid]))?;
         Ok(row.get(0))
+    }
+
+    /// `e`, and when it is [`Error::Busy`], the sessions holding the store's locks now: its
+    /// wait has ended, so the server no longer says who blocked it, but pg_locks and
+    /// pg_stat_activity (readable by every role) say who holds the advisory locks the store's
+    /// writers take (backend.rs), else who has a write in flight in this database. Asked on
+    /// a fresh statement, outside the failed transaction.
+    pub(crate) fn name_lock_holders(&mut self, e: Error) -> Error {
+        if !matches!(e, Error::Busy { holders: None }) {
+            return e;
+        }
+        let holders = self
+            .query(&format!(
+                "SELECT COALESCE(
+                     (SELECT string_agg(DISTINCT format('the role %s (process id %s)', a.usename, l.pid), ', ')
+                      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                      WHERE l.granted AND l.pid <> pg_backend_pid() AND l.locktype = 'advisory'
+                        AND a.datname = current_database()
+                        AND ((l.classid = 0 AND l.objid = {write} AND l.objsubid = 1)
+                             OR (l.classid = {pool} AND l.objsubid = 2)
+                             OR (l.classid = 0 AND l.objid = {migrate} AND l.objsubid = 1))),
+                     (SELECT string_agg(DISTINCT format('the role %s (process id %s)', a.usename, l.pid), ', ')
+                      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                      WHERE l.granted AND l.pid <> pg_backend_pid() AND l.locktype = 'relation'
+                        AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+                        AND a.datname = current_database() AND a.xact_start IS NOT NULL))",
+                write = super::backend::WRITE_LOCK,
+                pool = super::backend::POOL_LOCK_CLASS,
+                migrate = super::migrate::PG_MIGRATE_LOCK,
+            ))
+            .ok()
+            .and_then(|rows| rows.first().and_then(|r| r.get::<_, Option<String>>(0)));
+        Error::Busy { holders }
     }
 
     /// Whether the audit log holds the event `mark` names (the change of a transaction whose

@@ -26,6 +26,24 @@ pub fn open(url: &str) -> Store {
     .unwrap()
 }
 
+/// Creates login role `name` on `cluster` once per test process (roles are the server's, not
+/// a database's, so tests on one server share them).
+pub fn role(cluster: &super::pg::Cluster, name: &str, password: &str) {
+    static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if !made.iter().any(|m| m == name) {
+        cluster.password_role(name, password);
+        made.push(name.to_string());
+    }
+}
+
+/// The two team roles [`build`] maps: `ipam_net` (password `net-secret`) and `ipam_dev`
+/// (`dev-secret`).
+pub fn roles(cluster: &super::pg::Cluster) {
+    role(cluster, "ipam_net", "net-secret");
+    role(cluster, "ipam_dev", "dev-secret");
+}
+
 /// What the organizations guide tells an operator to grant a team role.
 pub fn grant(owner: &mut postgres::Client, role: &str) {
     owner
