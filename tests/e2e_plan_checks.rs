@@ -292,3 +292,58 @@ fn new_pool_cidrs_of_one_plan_are_checked_together() {
     t.apply().ok();
     t.assert_no_changes();
 }
+
+/// A prefix longer than the pool's family allows (a /33 of IPv4) fails the plan on every
+/// attribute that takes a netmask, each diagnostic naming its resource, and nothing is written
+/// (before, a /33 passed plan and apply failed on a database constraint; the preview data
+/// source answered 10.0.0.0/32).
+#[test]
+fn a_netmask_beyond_the_pools_family_fails_the_plan_on_every_attribute() {
+    let w = Workspace::new(Tf::V1_15);
+    let prod = w.platform();
+    let config = format!(
+        r#"
+resource "ipam_vpc_allocation" "unnamed" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+{PROD_TAGS}
+}}
+resource "ipam_vpc_allocation" "named" {{
+  ipam_pool_id   = "{prod}"
+  name           = "web"
+  netmask_length = 33
+{PROD_TAGS}
+}}
+resource "ipam_pool_cidr_allocation" "custom" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+resource "ipam_pool_cidr" "child" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+resource "ipam_preview_next_cidr" "resource" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+data "ipam_preview_next_cidr" "source" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 40
+}}
+"#
+    );
+    rejected(
+        &w,
+        &config,
+        &[
+            "netmask length 33 is out of range for ipv4: use 0 to 32 (the pool holds ipv4 addresses, whose longest prefix is /32)",
+            "with ipam_vpc_allocation.unnamed",
+            "with ipam_vpc_allocation.named",
+            "with ipam_pool_cidr_allocation.custom",
+            "with ipam_pool_cidr.child",
+            "with ipam_preview_next_cidr.resource",
+            "netmask length 40 is out of range for ipv4",
+            "with data.ipam_preview_next_cidr.source",
+        ],
+    );
+}

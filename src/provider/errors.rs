@@ -167,7 +167,10 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
             "",
             format!("{e}. Release them (or destroy the child pools using them) first, or destroy the pool with cascade = true to release everything under it."),
         ),
-        E::NetmaskOutOfRange { .. } => (blame.netmask, e.to_string()),
+        E::NetmaskOutOfRange { family, .. } => (
+            blame.netmask,
+            format!("{e} (the pool holds {family} addresses, whose longest prefix is /{}).", family.bits()),
+        ),
         E::TooSmall { cidr, .. } => (
             blame.netmask,
             format!("{e}: ask for a /{} or a longer prefix.", cidr.prefix_len()),
