@@ -598,3 +598,146 @@ fn every_command_answers_with_the_shared_exit_codes() {
     assert!(line.starts_with("1|6|unix|"), "handshake: {line:?}");
     assert!(!empty.path().join("ipam.db").exists());
 }
+
+/// Whether `s` holds a character a terminal would act on (line breaks aside).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| c != '\n' && ipam::text::is_hostile(c))
+        .collect()
+}
+
+/// Text another team or a discovery source supplied (descriptions, names, resource ids, an
+/// account, a directory, a VPC id and Name tag) reaches the terminal escaped in every command
+/// that shows it, on stdout and stderr, in tables and in JSON.
+#[test]
+fn others_text_reaches_the_terminal_escaped() {
+    const FAKE: &str = "\u{1b}[2J\u{1b}[31mFAKE: all good\u{9b}0m\u{202e}";
+    let dir = tempfile::tempdir().unwrap();
+    // Another team's directory, its name holding an escape sequence too.
+    let team_dir = dir.path().join("team\u{1b}[31m");
+    std::fs::create_dir(&team_dir).unwrap();
+    let mut team = Actor::new(format!("1111{FAKE}"), "us-east-1");
+    team.origin = Origin::of_dir(&team_dir);
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    let ipam = s
+        .create_ipam(&team, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = s
+        .create_pool(
+            &team,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                description: Some(format!("pool {FAKE}")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(
+        &team,
+        &pool.id,
+        AllocationRequest::Explicit(c("10.0.0.0/24")),
+    )
+    .unwrap();
+    let a = s
+        .allocate(
+            &team,
+            &AllocationSpec {
+                description: Some(FAKE.into()),
+                resource_id: Some(format!("vpc-{FAKE}")),
+                ..AllocationSpec::new(
+                    &pool.id,
+                    AllocationRequest::Netmask(26),
+                    AllocationKind::Vpc,
+                )
+            },
+        )
+        .unwrap();
+    s.reserve(
+        &team,
+        &AllocationSpec {
+            name: Some(format!("named {FAKE}")),
+            ..AllocationSpec::new(
+                &pool.id,
+                AllocationRequest::Netmask(26),
+                AllocationKind::Vpc,
+            )
+        },
+        3600,
+    )
+    .unwrap();
+    // A discovery source whose VPC id and Name tag hold escape sequences.
+    std::fs::write(
+        dir.path().join("vpcs.json"),
+        r#"{"Vpcs":[{"CidrBlock":"10.0.0.0/26","VpcId":"vpc-\u001b[2J\u009b31m","OwnerId":"111122223333","Tags":[{"Key":"Name","Value":"\u001b[31mFAKE\u202e"}]}]}"#,
+    )
+    .unwrap();
+    s.create_discovery(
+        &team,
+        ipam::store::DiscoverySpec {
+            description: None,
+            operating_regions: vec![],
+            tags: Tags::new(),
+            excluded_resource_ids: vec![],
+            sources: vec![ipam::discovery::Source {
+                path: "vpcs.json".into(),
+                region: Some("us-east-1".into()),
+                account_id: None,
+            }],
+            base_dir: dir.path().display().to_string(),
+        },
+    )
+    .unwrap();
+    drop(s);
+    std::fs::write(
+        dir.path().join("empty.tfstate"),
+        r#"{"version":4,"resources":[]}"#,
+    )
+    .unwrap();
+    let team_dir_arg = team_dir.to_str().unwrap();
+    let runs: &[(&[&str], &str)] = &[
+        (
+            &["allocations"],
+            "\\u{1b}[2J\\u{1b}[31mFAKE: all good\\u{9b}0m\\u{202e}",
+        ),
+        (
+            &["allocations", "--json"],
+            "\\u001b[2J\\u001b[31mFAKE: all good\\u009b0m\\u202e",
+        ),
+        (&["audit"], "1111\\u{1b}[2J"),
+        (&["audit", "--json"], "\\u001b[2J"),
+        (&["check", "--threshold", "0"], "pool \\u{1b}[2J"),
+        (&["check", "--threshold", "0", "--json"], "pool \\u001b[2J"),
+        (
+            &["orphans", "--state", "empty.tfstate", "--dir", team_dir_arg],
+            "vpc-\\u{1b}[2J",
+        ),
+        (&["release", &a.id], "team\\u{1b}[31m"),
+        (&["discover"], "vpc-\\u{1b}[2J\\u{9b}31m"),
+        (&["discover", "--json"], "vpc-\\u001b[2J\\u009b31m"),
+        (&["verify"], "ok"),
+    ];
+    for (args, escaped) in runs {
+        let o = run(dir.path(), args);
+        let text = format!("{}{}", o.stdout, o.stderr);
+        assert!(
+            raw_controls(&text).is_empty(),
+            "{args:?} printed raw {:?}:\n{text}",
+            raw_controls(&text)
+        );
+        assert!(text.contains(escaped), "{args:?}: {escaped} not in\n{text}");
+    }
+    // The Name tag too, and JSON that still reads back to the stored text.
+    let o = run(dir.path(), &["discover"]);
+    assert!(
+        o.stdout.contains("\\u{1b}[31mFAKE\\u{202e}"),
+        "{}",
+        o.stdout
+    );
+    let o = run(dir.path(), &["allocations", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(v["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["description"] == FAKE));
+}

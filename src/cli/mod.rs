@@ -237,6 +237,7 @@ fn run_command(c: &Command, argv: &[String]) -> ExitCode {
 }
 
 fn usage_error(c: &Command, e: &str) -> ExitCode {
+    let e = crate::text::escape_lines(e);
     eprintln!(
         "error: {e}\nUsage: terraform-provider-ipam {} {}\nRun `terraform-provider-ipam {} --help` for more.",
         c.name, c.synopsis, c.name
@@ -244,8 +245,9 @@ fn usage_error(c: &Command, e: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The message may quote stored text (a description, a source's VPC id): shown escaped.
 fn failure(e: &str, code: u8) -> ExitCode {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", crate::text::escape_lines(e));
     ExitCode::from(code)
 }
 

@@ -31,10 +31,15 @@ impl Failure {
         Failure::at("", summary, detail)
     }
 
+    /// Adds the diagnostic. Its text may quote what another team stored (the description of
+    /// the allocation a request overlaps): control characters are shown escaped, so that it
+    /// cannot drive the terminal Terraform prints to ([`crate::text`]).
     pub fn report(self, diags: &mut Diagnostics) {
+        let summary = crate::text::escape_lines(&self.summary).into_owned();
+        let detail = crate::text::escape_lines(&self.detail).into_owned();
         match self.path {
-            Some(p) => diags.error_at(p, self.summary, self.detail),
-            None => diags.error(self.summary, self.detail),
+            Some(p) => diags.error_at(p, summary, detail),
+            None => diags.error(summary, detail),
         }
     }
 }
@@ -239,6 +244,36 @@ mod tests {
             };
             assert_eq!(from_store(at_open, "Cannot open", &WHOLE).summary, title);
         }
+    }
+
+    /// The overlap error quotes another team's description: its escape sequences reach
+    /// Terraform's output escaped, never raw.
+    #[test]
+    fn stored_text_in_a_diagnostic_is_shown_escaped() {
+        let c = |s: &str| Cidr::parse(s).unwrap();
+        let overlap = EngineError::Overlap {
+            cidr: c("10.1.0.0/20"),
+            conflict: Conflict {
+                id: "ipam-pool-alloc-1".into(),
+                cidr: c("10.1.0.0/20"),
+                description: "\u{1b}[2J\u{1b}[31mFAKE: all good\u{9b}0m\u{202e}".into(),
+            },
+            next_free: Some(c("10.1.16.0/20")),
+        };
+        let mut diags = Diagnostics::new();
+        engine(overlap, "Cannot allocate from the pool", &ALLOCATION).report(&mut diags);
+        let d = &diags.0[0];
+        assert!(
+            !d.detail.chars().any(crate::text::is_hostile),
+            "{:?}",
+            d.detail
+        );
+        assert!(
+            d.detail
+                .contains("\"\\u{1b}[2J\\u{1b}[31mFAKE: all good\\u{9b}0m\\u{202e}\""),
+            "{}",
+            d.detail
+        );
     }
 
     #[test]
