@@ -166,8 +166,9 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
         &w,
         &config,
         &[
-            "has no free /20 for 17 pending allocations in this plan",
+            "has room for 16 of the 17 new allocations from it in this plan (this /20 is one too many)",
             "the largest free blocks are: 10.1.0.0/16",
+            "Plan at most 16 new allocations from this pool",
         ],
     );
     // Sixteen fit, and a seventeenth later says what is left.
@@ -179,7 +180,10 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
     rejected(
         &w,
         &team(&pool, PROD_TAGS),
-        &["has no free /20", "the largest free blocks are: nothing"],
+        &[
+            "has no free /20; it has no free space left",
+            "The pool is full: provision another CIDR to the pool",
+        ],
     );
 }
 

@@ -429,3 +429,84 @@ fn netmasks_beyond_the_family_are_refused_by_every_entry_point() {
     );
     assert_eq!(before, snapshot(&s), "a refusal changed the database");
 }
+
+/// Five /26s asked of a /24 in one plan: the refusal says four fit; a pool whose rules forbid
+/// the blocks still free says so instead of offering a smaller block.
+#[test]
+fn an_exhausted_pool_says_how_many_fit_and_what_its_rules_allow() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = |max_len| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                max_len,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let p = pool(None);
+    s.provision_cidr(&a, &p, AllocationRequest::Explicit(c("10.8.0.0/24")))
+        .unwrap();
+    let ask = vpc(&p, AllocationRequest::Netmask(26), &[]);
+    assert_eq!(s.check_request(&ask, &[26, 26, 26]).unwrap(), 26);
+    match s.check_request(&ask, &[26, 26, 26, 26]).unwrap_err() {
+        Error::Engine(e @ EngineError::Exhausted { .. }) => {
+            let EngineError::Exhausted { fit, pending, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!((*fit, *pending), (4, 4));
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "the pool {p} has room for 4 of the 5 new allocations from it in this plan"
+                )),
+                "{e}"
+            );
+        }
+        e => panic!("{e}"),
+    }
+    // A /23 with a /24 and a /25 taken, then rules that stop at /24: the /25 left is free but
+    // not allowed.
+    let q = pool(None);
+    s.provision_cidr(&a, &q, AllocationRequest::Explicit(c("10.9.0.0/23")))
+        .unwrap();
+    for taken in ["10.9.0.0/24", "10.9.1.0/25"] {
+        s.allocate(&a, &vpc(&q, AllocationRequest::Explicit(c(taken)), &[]))
+            .unwrap();
+    }
+    s.update_pool(
+        &a,
+        &q,
+        ipam::store::PoolUpdate {
+            description: None,
+            min_len: None,
+            max_len: Some(24),
+            default_len: None,
+            allocation_tags: Tags::new(),
+            auto_import: false,
+            publicly_advertisable: None,
+            tags: Tags::new(),
+        },
+    )
+    .unwrap();
+    match s
+        .allocate(&a, &vpc(&q, AllocationRequest::Netmask(24), &[]))
+        .unwrap_err()
+    {
+        Error::Engine(EngineError::Exhausted {
+            largest_free,
+            max_len,
+            ..
+        }) => {
+            assert_eq!(largest_free, vec![c("10.9.1.128/25")]);
+            assert_eq!(max_len, Some(24));
+        }
+        e => panic!("{e}"),
+    }
+}
