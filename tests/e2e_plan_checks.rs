@@ -350,4 +350,43 @@ data "ipam_preview_next_cidr" "source" {{
             "with data.ipam_preview_next_cidr.source",
         ],
     );
+    // A pool new in the same plan cannot be checked at plan: apply refuses with the same
+    // words, never a database constraint, and leaves no allocation.
+    let scope = w.resource("ipam.main")["private_default_scope_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = w.sibling();
+    t.config(&format!(
+        r#"
+resource "ipam_pool" "new" {{
+  ipam_scope_id  = "{scope}"
+  address_family = "ipv4"
+}}
+resource "ipam_pool_cidr" "new" {{
+  ipam_pool_id = ipam_pool.new.id
+  cidr         = "172.16.0.0/24"
+}}
+resource "ipam_vpc_allocation" "a" {{
+  ipam_pool_id   = ipam_pool.new.id
+  netmask_length = 33
+  depends_on     = [ipam_pool_cidr.new]
+}}
+"#
+    ));
+    t.init();
+    let r = t.apply();
+    let r = r.fails_with("netmask length 33 is out of range for ipv4: use 0 to 32");
+    assert!(!r.text().contains("constraint"), "{}", r.text());
+    let pool = t.resource("ipam_pool.new")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        t.query(&format!(
+            "SELECT id FROM allocations WHERE pool_id = '{pool}'"
+        ))
+        .is_empty(),
+        "an allocation was written"
+    );
 }
