@@ -10,3 +10,4 @@ pub mod discovery;
 pub mod engine;
 pub mod provider;
 pub mod store;
+pub mod text;

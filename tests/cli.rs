@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "verify",
     "serve",
     "check",
+    "discover",
+    "migrate",
 ];
 
 struct Out {
@@ -166,7 +168,7 @@ fn the_wrong_flag_or_value_is_named() {
     }
     // A missing database is named, and not created.
     let o = run(dir.path(), &["allocations", "--database", "nope.db"]);
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 2);
     assert!(o.stderr.contains("no database at nope.db"), "{}", o.stderr);
     assert!(!dir.path().join("nope.db").exists());
 }
@@ -256,7 +258,7 @@ fn release_refuses_what_a_state_holds_unless_forced() {
     };
     // No local state in the allocation's directory: it cannot tell, so it refuses.
     let o = run(dir.path(), &["release", &alloc]);
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 4, "refused");
     assert!(
         o.stderr.contains("--state FILE") && o.stderr.contains(&alloc),
         "{}",
@@ -265,7 +267,7 @@ fn release_refuses_what_a_state_holds_unless_forced() {
     // The directory's state holds it: refused, naming the state file.
     std::fs::write(dir.path().join("terraform.tfstate"), state(&[&alloc])).unwrap();
     let o = run(dir.path(), &["release", &alloc, &reservation]);
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 4, "refused");
     assert!(o.stderr.contains("terraform.tfstate"), "{}", o.stderr);
     let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
     assert_eq!(
@@ -278,7 +280,7 @@ fn release_refuses_what_a_state_holds_unless_forced() {
         dir.path(),
         &["release", "ipam-pool-alloc-00000000000000000"],
     );
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 2, "an unknown id is bad input");
     assert!(
         o.stderr.contains("no allocation or reservation"),
         "{}",
@@ -304,7 +306,7 @@ fn release_refuses_what_a_state_holds_unless_forced() {
         .allocate(&actor, &spec(&pool, AllocationRequest::Netmask(24), None))
         .unwrap();
     std::fs::write(dir.path().join("terraform.tfstate"), state(&[&again.id])).unwrap();
-    assert_eq!(run(dir.path(), &["release", &again.id]).code, 1);
+    assert_eq!(run(dir.path(), &["release", &again.id]).code, 4);
     assert_eq!(run(dir.path(), &["release", &again.id, "--force"]).code, 0);
 }
 
@@ -336,7 +338,7 @@ fn verify_exits_1_on_a_fault_and_repair_mends_the_index() {
         o.stdout
     );
     let o = run(dir.path(), &["verify", "--repair", "--json"]);
-    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert_eq!(o.code, 5, "repaired: {}{}", o.stdout, o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["repaired_pools"][0], pool.as_str());
@@ -352,7 +354,7 @@ fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
     // Not a state at all, and no backup: refused, pointing at the backup.
     std::fs::write(&state, "").unwrap();
     let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 2, "a state that cannot be read is bad input");
     assert!(
         o.stderr.contains("terraform.tfstate.backup"),
         "{}",
@@ -367,7 +369,7 @@ fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
     for broken in ["", "{\"version\":4,\"resou"] {
         std::fs::write(&state, broken).unwrap();
         let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
-        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(o.code, 1, "orphans found: {}", o.stderr);
         assert!(
             o.stderr
                 .contains("cp terraform.tfstate.backup terraform.tfstate"),
@@ -383,7 +385,7 @@ fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
     // A whole state of another kind is not replaced by the backup.
     std::fs::write(&state, r#"{"version":3}"#).unwrap();
     let o = run(dir.path(), &["orphans", "--state", "terraform.tfstate"]);
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 2);
     assert!(o.stderr.contains("version 3"), "{}", o.stderr);
 }
 
@@ -402,14 +404,14 @@ fn orphans_will_not_release_on_the_word_of_another_directorys_state() {
         dir.path(),
         &["orphans", "--state", "other.tfstate", "--release"],
     );
-    assert_eq!(o.code, 1);
+    assert_eq!(o.code, 4, "refused");
     assert!(
         o.stderr.contains("is it this directory's state?"),
         "{}",
         o.stderr
     );
     let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
-    assert_eq!(o.code, 0);
+    assert_eq!(o.code, 1, "orphans found");
     assert!(
         o.stdout.contains(&alloc),
         "listing is harmless: {}",
@@ -425,6 +427,317 @@ fn orphans_will_not_release_on_the_word_of_another_directorys_state() {
             "--force",
         ],
     );
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.code, 5, "found and released: {}", o.stderr);
     assert!(o.stdout.contains("released"), "{}", o.stdout);
+    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
+    assert_eq!(o.code, 0, "none left: {}", o.stdout);
+}
+
+/// The exit codes every command shares (README "Exit codes", every `--help`): 2 for what the
+/// command line names and is not there (no database, an empty or foreign file, a directory, an
+/// unknown flag), 3 when the database cannot be reached, and each command's own answers. No
+/// command creates the database it is pointed at, and the plugin still starts for Terraform.
+#[test]
+fn every_command_answers_with_the_shared_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("state.json"),
+        r#"{"version":4,"resources":[]}"#,
+    )
+    .unwrap();
+    // What each command needs to get past its flags to the database.
+    let commands: &[(&str, &[&str])] = &[
+        ("allocations", &[]),
+        ("audit", &[]),
+        ("release", &["ipam-pool-alloc-00000000000000000"]),
+        ("orphans", &["--state", "state.json"]),
+        ("verify", &[]),
+        ("discover", &[]),
+        ("serve", &["--listen", "127.0.0.1:0"]),
+        ("check", &["--threshold", "80"]),
+        ("migrate", &["--to", "postgres://127.0.0.1:1/ipam"]),
+    ];
+    // Every command the overview lists is covered here.
+    let overview = run(dir.path(), &["--help"]).stdout;
+    let listed: Vec<&str> = overview
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("terraform-provider-ipam "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let covered: Vec<&str> = commands.iter().map(|(c, _)| *c).collect();
+    assert_eq!(listed, covered, "a command without exit code checks");
+    assert!(overview.contains("Exit codes:"), "{overview}");
+
+    std::fs::write(dir.path().join("empty.db"), b"").unwrap();
+    let foreign = b"this is not a database, only a file long enough for a header";
+    std::fs::write(dir.path().join("foreign.db"), foreign).unwrap();
+    std::fs::create_dir(dir.path().join("a-directory")).unwrap();
+    for (c, args) in commands {
+        let with = |extra: &[&'static str]| -> Vec<&str> { [&[*c][..], args, extra].concat() };
+        let h = run(dir.path(), &[c, "--help"]);
+        for code in 0..=5 {
+            assert!(
+                h.stdout.contains(&format!("\n  {code}  ")),
+                "{c} --help lacks exit code {code}:\n{}",
+                h.stdout
+            );
+        }
+        let o = run(dir.path(), &with(&["--bogus"]));
+        assert_eq!(o.code, 2, "{c} --bogus: {}", o.stderr);
+        // The default database (ipam.db here) does not exist: named, and not created.
+        let o = run(dir.path(), &with(&[]));
+        assert_eq!(o.code, 2, "{c} without a database: {}", o.stderr);
+        assert!(
+            o.stderr.contains("no database at ipam.db"),
+            "{c}: {}",
+            o.stderr
+        );
+        assert!(!dir.path().join("ipam.db").exists(), "{c} created ipam.db");
+        for (db, needle) in [
+            ("missing.db", "no database at missing.db"),
+            ("empty.db", "empty.db is an empty file, not a database"),
+            ("foreign.db", "foreign.db"),
+            ("a-directory", "a-directory is not a database file"),
+        ] {
+            let o = run(dir.path(), &with(&["--database", db]));
+            assert_eq!(o.code, 2, "{c} --database {db}: {}", o.stderr);
+            assert!(o.stderr.contains(needle), "{c} {db}: {}", o.stderr);
+        }
+        assert!(!dir.path().join("missing.db").exists(), "{c} created it");
+        assert_eq!(std::fs::read(dir.path().join("empty.db")).unwrap(), b"");
+        assert_eq!(
+            std::fs::read(dir.path().join("foreign.db")).unwrap(),
+            foreign
+        );
+        // A server that cannot be reached: the command cannot work (3), it is not an answer.
+        if *c != "migrate" {
+            let o = run(
+                dir.path(),
+                &with(&[
+                    "--database",
+                    "postgres://127.0.0.1:1/ipam?connect_timeout=2",
+                ]),
+            );
+            assert_eq!(o.code, 3, "{c} unreachable: {}", o.stderr);
+        }
+    }
+
+    // With a database: each command's own answers.
+    let actor = actor_in(dir.path());
+    let (pool, alloc, _) = database(dir.path(), &actor);
+    let code = |args: &[&str]| {
+        let o = run(dir.path(), args);
+        (o.code, format!("{}{}", o.stdout, o.stderr))
+    };
+    for args in [
+        &["allocations"][..],
+        &["audit"],
+        &["verify"],
+        &["check", "--threshold", "80"],
+    ] {
+        let (c, text) = code(args);
+        assert_eq!(c, 0, "{args:?}: {text}");
+    }
+    assert_eq!(code(&["check", "--threshold", "0"]).0, 1, "a pool above 0%");
+    assert_eq!(code(&["allocations", "--pool", "ipam-pool-nope"]).0, 2);
+    assert_eq!(code(&["discover"]).0, 2, "no discovery to scan");
+    assert_eq!(
+        code(&["discover", "--discovery", "ipam-res-disc-nope"]).0,
+        2
+    );
+    assert_eq!(
+        code(&["orphans", "--state", "state.json"]).0,
+        1,
+        "orphans found"
+    );
+    assert_eq!(code(&["orphans", "--state", "missing.json"]).0, 2);
+    assert_eq!(code(&["release", "ipam-pool-alloc-00000000000000000"]).0, 2);
+    assert_eq!(code(&["release", &alloc, "--state", "missing.json"]).0, 2);
+    assert_eq!(code(&["release", &alloc]).0, 4, "no state to tell: refused");
+    assert_eq!(code(&["migrate", "--to", "copy.db"]).0, 2);
+    assert!(
+        !dir.path().join("copy.db").exists(),
+        "migrate created a file"
+    );
+    // serve cannot listen where another already does.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (c, text) = code(&["serve", "--listen", &addr]);
+    assert_eq!(c, 3, "{text}");
+    // A fault is found (1); repaired (5); then nothing to report (0).
+    rusqlite::Connection::open(dir.path().join("ipam.db"))
+        .unwrap()
+        .execute(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, X'0000000000000000000000000A000000', 24)",
+            [&pool],
+        )
+        .unwrap();
+    assert_eq!(code(&["verify"]).0, 1);
+    assert_eq!(code(&["verify", "--repair"]).0, 5);
+    assert_eq!(code(&["verify", "--repair"]).0, 0);
+
+    // The plugin handshake (no command, as Terraform runs it) is unaffected.
+    let empty = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .current_dir(empty.path())
+        .env(tfplug::MAGIC_COOKIE_KEY, tfplug::MAGIC_COOKIE_VALUE)
+        .env_remove("IPAM_DATABASE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(line.starts_with("1|6|unix|"), "handshake: {line:?}");
+    assert!(!empty.path().join("ipam.db").exists());
+}
+
+/// Whether `s` holds a character a terminal would act on (line breaks aside).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| c != '\n' && ipam::text::is_hostile(c))
+        .collect()
+}
+
+/// Text another team or a discovery source supplied (descriptions, names, resource ids, an
+/// account, a directory, a VPC id and Name tag) reaches the terminal escaped in every command
+/// that shows it, on stdout and stderr, in tables and in JSON.
+#[test]
+fn others_text_reaches_the_terminal_escaped() {
+    const FAKE: &str = "\u{1b}[2J\u{1b}[31mFAKE: all good\u{9b}0m\u{202e}";
+    let dir = tempfile::tempdir().unwrap();
+    // Another team's directory, its name holding an escape sequence too.
+    let team_dir = dir.path().join("team\u{1b}[31m");
+    std::fs::create_dir(&team_dir).unwrap();
+    let mut team = Actor::new(format!("1111{FAKE}"), "us-east-1");
+    team.origin = Origin::of_dir(&team_dir);
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    let ipam = s
+        .create_ipam(&team, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = s
+        .create_pool(
+            &team,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                description: Some(format!("pool {FAKE}")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(
+        &team,
+        &pool.id,
+        AllocationRequest::Explicit(c("10.0.0.0/24")),
+    )
+    .unwrap();
+    let a = s
+        .allocate(
+            &team,
+            &AllocationSpec {
+                description: Some(FAKE.into()),
+                resource_id: Some(format!("vpc-{FAKE}")),
+                ..AllocationSpec::new(
+                    &pool.id,
+                    AllocationRequest::Netmask(26),
+                    AllocationKind::Vpc,
+                )
+            },
+        )
+        .unwrap();
+    s.reserve(
+        &team,
+        &AllocationSpec {
+            name: Some(format!("named {FAKE}")),
+            ..AllocationSpec::new(
+                &pool.id,
+                AllocationRequest::Netmask(26),
+                AllocationKind::Vpc,
+            )
+        },
+        3600,
+    )
+    .unwrap();
+    // A discovery source whose VPC id and Name tag hold escape sequences.
+    std::fs::write(
+        dir.path().join("vpcs.json"),
+        r#"{"Vpcs":[{"CidrBlock":"10.0.0.0/26","VpcId":"vpc-\u001b[2J\u009b31m","OwnerId":"111122223333","Tags":[{"Key":"Name","Value":"\u001b[31mFAKE\u202e"}]}]}"#,
+    )
+    .unwrap();
+    s.create_discovery(
+        &team,
+        ipam::store::DiscoverySpec {
+            description: None,
+            operating_regions: vec![],
+            tags: Tags::new(),
+            excluded_resource_ids: vec![],
+            sources: vec![ipam::discovery::Source {
+                path: "vpcs.json".into(),
+                region: Some("us-east-1".into()),
+                account_id: None,
+            }],
+            base_dir: dir.path().display().to_string(),
+        },
+    )
+    .unwrap();
+    drop(s);
+    std::fs::write(
+        dir.path().join("empty.tfstate"),
+        r#"{"version":4,"resources":[]}"#,
+    )
+    .unwrap();
+    let team_dir_arg = team_dir.to_str().unwrap();
+    let runs: &[(&[&str], &str)] = &[
+        (
+            &["allocations"],
+            "\\u{1b}[2J\\u{1b}[31mFAKE: all good\\u{9b}0m\\u{202e}",
+        ),
+        (
+            &["allocations", "--json"],
+            "\\u001b[2J\\u001b[31mFAKE: all good\\u009b0m\\u202e",
+        ),
+        (&["audit"], "1111\\u{1b}[2J"),
+        (&["audit", "--json"], "\\u001b[2J"),
+        (&["check", "--threshold", "0"], "pool \\u{1b}[2J"),
+        (&["check", "--threshold", "0", "--json"], "pool \\u001b[2J"),
+        (
+            &["orphans", "--state", "empty.tfstate", "--dir", team_dir_arg],
+            "vpc-\\u{1b}[2J",
+        ),
+        (&["release", &a.id], "team\\u{1b}[31m"),
+        (&["discover"], "vpc-\\u{1b}[2J\\u{9b}31m"),
+        (&["discover", "--json"], "vpc-\\u001b[2J\\u009b31m"),
+        (&["verify"], "ok"),
+    ];
+    for (args, escaped) in runs {
+        let o = run(dir.path(), args);
+        let text = format!("{}{}", o.stdout, o.stderr);
+        assert!(
+            raw_controls(&text).is_empty(),
+            "{args:?} printed raw {:?}:\n{text}",
+            raw_controls(&text)
+        );
+        assert!(text.contains(escaped), "{args:?}: {escaped} not in\n{text}");
+    }
+    // The Name tag too, and JSON that still reads back to the stored text.
+    let o = run(dir.path(), &["discover"]);
+    assert!(
+        o.stdout.contains("\\u{1b}[31mFAKE\\u{202e}"),
+        "{}",
+        o.stdout
+    );
+    let o = run(dir.path(), &["allocations", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(v["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["description"] == FAKE));
 }

@@ -1,5 +1,5 @@
 //! `terraform-provider-ipam check --threshold`: the 80% alarm. Exit codes (0 none above, 1 some
-//! above, 2 cannot check), the table, `--json`, `--help`, and bad flags named. Also what the
+//! above, 2 bad input, 3 cannot read the database), the table, `--json`, `--help`, and bad flags named. Also what the
 //! store's utilization history records for the dashboard's chart.
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
@@ -215,31 +215,40 @@ fn serve_help_and_bad_flags() {
             "{err}"
         );
     }
-    // It cannot serve what it is given: exit 1, as every command that cannot do its work.
-    for (db, needle) in [
+    // No database: bad input (2); a server it cannot reach: it cannot work (3).
+    for (db, needle, code) in [
         (
             "/nonexistent/ipam.db",
             "no database at /nonexistent/ipam.db",
+            2,
         ),
-        ("postgres://db/ipam", "cannot connect to postgres://db/ipam"),
+        (
+            "postgres://db/ipam",
+            "cannot connect to postgres://db/ipam",
+            3,
+        ),
     ] {
         let out = serve(&["--database", db]);
-        assert_eq!(out.status.code(), Some(1), "{db}");
+        assert_eq!(out.status.code(), Some(code), "{db}");
         let err = text(&out.stderr);
         assert!(err.contains(needle), "{db}: {err}");
     }
-    // A file that is not an IPAM database is refused, and left as it was.
+    // A file that is not an IPAM database is bad input, and left as it was.
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.db");
-    std::fs::write(&other, b"").unwrap();
-    let out = serve(&["--database", other.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("not an IPAM database"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert_eq!(std::fs::read(&other).unwrap(), b"");
+    for (content, needle) in [
+        (&b""[..], "is an empty file, not a database"),
+        (
+            &b"not sqlite at all, but long enough to be read as a header"[..],
+            "not an IPAM database",
+        ),
+    ] {
+        std::fs::write(&other, content).unwrap();
+        let out = serve(&["--database", other.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+        assert_eq!(std::fs::read(&other).unwrap(), content);
+    }
 }
 
 #[test]
@@ -273,10 +282,11 @@ fn a_database_of_a_newer_schema_is_refused() {
         .unwrap();
     drop(conn);
     let out = check(&["--threshold", "80", "--database", db.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
+    // A database it cannot read: exit 3, not the alarm (1) nor bad input (2).
+    assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.contains("schema version 999, newer than this provider's"),
+        err.contains("has schema version 999, newer than the version"),
         "{err}"
     );
 }

@@ -166,8 +166,9 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
         &w,
         &config,
         &[
-            "has no free /20 for 17 pending allocations in this plan",
+            "has room for 16 of the 17 new allocations from it in this plan (this /20 is one too many)",
             "the largest free blocks are: 10.1.0.0/16",
+            "Plan at most 16 new allocations from this pool",
         ],
     );
     // Sixteen fit, and a seventeenth later says what is left.
@@ -179,7 +180,10 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
     rejected(
         &w,
         &team(&pool, PROD_TAGS),
-        &["has no free /20", "the largest free blocks are: nothing"],
+        &[
+            "has no free /20; it has no free space left",
+            "The pool is full: provision another CIDR to the pool",
+        ],
     );
 }
 
@@ -291,4 +295,98 @@ fn new_pool_cidrs_of_one_plan_are_checked_together() {
     t.init();
     t.apply().ok();
     t.assert_no_changes();
+}
+
+/// A prefix longer than the pool's family allows (a /33 of IPv4) fails the plan on every
+/// attribute that takes a netmask, each diagnostic naming its resource, and nothing is written
+/// (before, a /33 passed plan and apply failed on a database constraint; the preview data
+/// source answered 10.0.0.0/32).
+#[test]
+fn a_netmask_beyond_the_pools_family_fails_the_plan_on_every_attribute() {
+    let w = Workspace::new(Tf::V1_15);
+    let prod = w.platform();
+    let config = format!(
+        r#"
+resource "ipam_vpc_allocation" "unnamed" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+{PROD_TAGS}
+}}
+resource "ipam_vpc_allocation" "named" {{
+  ipam_pool_id   = "{prod}"
+  name           = "web"
+  netmask_length = 33
+{PROD_TAGS}
+}}
+resource "ipam_pool_cidr_allocation" "custom" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+resource "ipam_pool_cidr" "child" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+resource "ipam_preview_next_cidr" "resource" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 33
+}}
+data "ipam_preview_next_cidr" "source" {{
+  ipam_pool_id   = "{prod}"
+  netmask_length = 40
+}}
+"#
+    );
+    rejected(
+        &w,
+        &config,
+        &[
+            "netmask length 33 is out of range for ipv4: use 0 to 32 (the pool holds ipv4 addresses, whose longest prefix is /32)",
+            "with ipam_vpc_allocation.unnamed",
+            "with ipam_vpc_allocation.named",
+            "with ipam_pool_cidr_allocation.custom",
+            "with ipam_pool_cidr.child",
+            "with ipam_preview_next_cidr.resource",
+            "netmask length 40 is out of range for ipv4",
+            "with data.ipam_preview_next_cidr.source",
+        ],
+    );
+    // A pool new in the same plan cannot be checked at plan: apply refuses with the same
+    // words, never a database constraint, and leaves no allocation.
+    let scope = w.resource("ipam.main")["private_default_scope_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = w.sibling();
+    t.config(&format!(
+        r#"
+resource "ipam_pool" "new" {{
+  ipam_scope_id  = "{scope}"
+  address_family = "ipv4"
+}}
+resource "ipam_pool_cidr" "new" {{
+  ipam_pool_id = ipam_pool.new.id
+  cidr         = "172.16.0.0/24"
+}}
+resource "ipam_vpc_allocation" "a" {{
+  ipam_pool_id   = ipam_pool.new.id
+  netmask_length = 33
+  depends_on     = [ipam_pool_cidr.new]
+}}
+"#
+    ));
+    t.init();
+    let r = t.apply();
+    let r = r.fails_with("netmask length 33 is out of range for ipv4: use 0 to 32");
+    assert!(!r.text().contains("constraint"), "{}", r.text());
+    let pool = t.resource("ipam_pool.new")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        t.query(&format!(
+            "SELECT id FROM allocations WHERE pool_id = '{pool}'"
+        ))
+        .is_empty(),
+        "an allocation was written"
+    );
 }

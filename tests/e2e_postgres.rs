@@ -266,7 +266,7 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     // A second copy into the same database is refused, and changes nothing.
     let before = pg::dump(&target);
     let again = cli(&["migrate", "--database", &sqlite, "--to", &target]);
-    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(again.status.code(), Some(4), "refused");
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("empty database only"),
         "{}",

@@ -73,8 +73,10 @@ fn a_server_restart_mid_apply_leaves_nothing_half_written_and_the_next_apply_con
             .current_dir(t.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
+        // 5: the orphan was found and released.
+        assert_eq!(
+            out.status.code(),
+            Some(5),
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)

@@ -325,3 +325,188 @@ fn auto_import_adopts_what_the_parent_already_holds() {
         "the imported /24 is used space"
     );
 }
+
+/// What a refusal must leave as it was: every allocation and reservation, the audit log, the
+/// free index's invariants.
+fn snapshot(s: &Store) -> String {
+    let allocations: Vec<String> = s
+        .all_allocations()
+        .unwrap()
+        .iter()
+        .map(|a| format!("{} {} {:?}", a.id, a.cidr, a.state))
+        .collect();
+    let audit = s.audit_events(None, 10_000).unwrap().len();
+    let faults = s.verify().unwrap().len();
+    format!("{allocations:?} audit={audit} faults={faults}")
+}
+
+/// A /33 of an IPv4 pool (and a /129 of an IPv6 one, which no attribute's range lets through
+/// but the store must refuse on its own) is a typed refusal from every entry point that takes
+/// a netmask, never a constraint failure, and changes nothing.
+#[test]
+fn netmasks_beyond_the_family_are_refused_by_every_entry_point() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let scope = ipam.private_default_scope_id.clone();
+    let pool = |parent: Option<&str>, family| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: parent.map(String::from),
+                family: Some(family),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let v4 = pool(None, ipam::engine::AddressFamily::Ipv4);
+    s.provision_cidr(&a, &v4, AllocationRequest::Explicit(c("10.0.0.0/24")))
+        .unwrap();
+    let child = pool(Some(&v4), ipam::engine::AddressFamily::Ipv4);
+    let v6 = pool(None, ipam::engine::AddressFamily::Ipv6);
+    s.provision_cidr(&a, &v6, AllocationRequest::Explicit(c("fd00::/56")))
+        .unwrap();
+    let before = snapshot(&s);
+    let refused = |what: &str, r: Result<(), Error>, want: u8| match r {
+        Err(Error::Engine(EngineError::NetmaskOutOfRange { len, family })) => {
+            assert_eq!(len, i64::from(want), "{what}");
+            assert!(
+                EngineError::NetmaskOutOfRange { len, family }
+                    .to_string()
+                    .contains(&format!("use 0 to {}", family.bits())),
+                "{what}"
+            );
+        }
+        other => panic!("{what}: {other:?}"),
+    };
+    for (p, len) in [(&v4, 33u8), (&v4, 40), (&v4, 128), (&v6, 129), (&v6, 255)] {
+        let netmask = AllocationRequest::Netmask(len);
+        let unnamed = vpc(p, netmask.clone(), &[]);
+        let named = AllocationSpec {
+            name: Some("web".into()),
+            ..unnamed.clone()
+        };
+        refused("allocate", s.allocate(&a, &unnamed).map(|_| ()), len);
+        refused("reserve", s.reserve(&a, &named, 60).map(|_| ()), len);
+        refused(
+            "check_request",
+            s.check_request(&unnamed, &[]).map(|_| ()),
+            len,
+        );
+        refused(
+            "check_request with pending",
+            s.check_request(&unnamed, &[26]).map(|_| ()),
+            len,
+        );
+        refused(
+            "preview_next",
+            s.preview_next(p, Some(len), &[]).map(|_| ()),
+            len,
+        );
+        let custom = AllocationSpec::new(p.as_str(), netmask.clone(), AllocationKind::Custom);
+        refused(
+            "custom allocation",
+            s.allocate(&a, &custom).map(|_| ()),
+            len,
+        );
+    }
+    // A child pool's CIDR by netmask is an allocation in its parent: refused the same way.
+    refused(
+        "provision_cidr",
+        s.provision_cidr(&a, &child, AllocationRequest::Netmask(33))
+            .map(|_| ()),
+        33,
+    );
+    refused(
+        "check_provision",
+        s.check_provision(&a, &child, AllocationRequest::Netmask(33), &[]),
+        33,
+    );
+    assert_eq!(before, snapshot(&s), "a refusal changed the database");
+}
+
+/// Five /26s asked of a /24 in one plan: the refusal says four fit; a pool whose rules forbid
+/// the blocks still free says so instead of offering a smaller block.
+#[test]
+fn an_exhausted_pool_says_how_many_fit_and_what_its_rules_allow() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = |max_len| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                max_len,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let p = pool(None);
+    s.provision_cidr(&a, &p, AllocationRequest::Explicit(c("10.8.0.0/24")))
+        .unwrap();
+    let ask = vpc(&p, AllocationRequest::Netmask(26), &[]);
+    assert_eq!(s.check_request(&ask, &[26, 26, 26]).unwrap(), 26);
+    match s.check_request(&ask, &[26, 26, 26, 26]).unwrap_err() {
+        Error::Engine(e @ EngineError::Exhausted { .. }) => {
+            let EngineError::Exhausted { fit, pending, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!((*fit, *pending), (4, 4));
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "the pool {p} has room for 4 of the 5 new allocations from it in this plan"
+                )),
+                "{e}"
+            );
+        }
+        e => panic!("{e}"),
+    }
+    // A /23 with a /24 and a /25 taken, then rules that stop at /24: the /25 left is free but
+    // not allowed.
+    let q = pool(None);
+    s.provision_cidr(&a, &q, AllocationRequest::Explicit(c("10.9.0.0/23")))
+        .unwrap();
+    for taken in ["10.9.0.0/24", "10.9.1.0/25"] {
+        s.allocate(&a, &vpc(&q, AllocationRequest::Explicit(c(taken)), &[]))
+            .unwrap();
+    }
+    s.update_pool(
+        &a,
+        &q,
+        ipam::store::PoolUpdate {
+            description: None,
+            min_len: None,
+            max_len: Some(24),
+            default_len: None,
+            allocation_tags: Tags::new(),
+            auto_import: false,
+            publicly_advertisable: None,
+            tags: Tags::new(),
+        },
+    )
+    .unwrap();
+    match s
+        .allocate(&a, &vpc(&q, AllocationRequest::Netmask(24), &[]))
+        .unwrap_err()
+    {
+        Error::Engine(EngineError::Exhausted {
+            largest_free,
+            max_len,
+            ..
+        }) => {
+            assert_eq!(largest_free, vec![c("10.9.1.128/25")]);
+            assert_eq!(max_len, Some(24));
+        }
+        e => panic!("{e}"),
+    }
+}

@@ -18,7 +18,7 @@ pub const COMMAND: Command = Command {
     ],
     positional: false,
     json: true,
-    failure: 1,
+    found: "",
     run,
 };
 

@@ -1,6 +1,6 @@
 //! `check --threshold PERCENT`: the seed's 80% alarm for cron or CI. Lists the pools whose
-//! utilization is above the threshold and exits 1 when any is, 0 when none is, and 2 when it
-//! cannot check, so a failing job is the alarm and a broken one is told apart from it.
+//! utilization is above the threshold and exits 1 when any is, 0 when none is, and 2 or 3 when
+//! it cannot check, so a failing job is the alarm and a broken one is told apart from it.
 
 use super::args::{Args, Flag};
 use super::output::{self, or_dash, Table};
@@ -16,7 +16,7 @@ pub const COMMAND: Command = Command {
     name: "check",
     summary: "pools above --threshold PERCENT; exit 1 when any is",
     synopsis: "--threshold PERCENT [--database PATH] [--json]",
-    details: "Lists the pools whose utilization is above PERCENT (0 to 100), fullest first, and exits 1\nwhen any is, 0 when none is, 2 when it cannot check (a bad flag, no database). The\ndatabase is opened read-only.",
+    details: "Lists the pools whose utilization is above PERCENT (0 to 100), fullest first, and exits 1\nwhen any is, 0 when none is, 2 on bad input (a bad flag, no database), 3 when it cannot\nread the database. The database is opened read-only.",
     flags: &[Flag::value(
         "--threshold",
         "PERCENT",
@@ -24,7 +24,7 @@ pub const COMMAND: Command = Command {
     )],
     positional: false,
     json: true,
-    failure: 2,
+    found: "a pool is above the threshold",
     run,
 };
 

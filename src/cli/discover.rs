@@ -1,6 +1,6 @@
 //! `discover [--discovery ID] [--fail-on STATUS,...]`: scans discoveries, adopts what
 //! auto-importing pools take, and prints the compliance table. With `--fail-on` it exits 1 when
-//! a listed status is found, so a CI job can gate on it; 2 means it could not scan.
+//! a listed status is found, so a CI job can gate on it; 3 means a source could not be read.
 
 use super::args::{Args, Flag};
 use super::output::{self, or_dash, Table};
@@ -15,7 +15,7 @@ pub const COMMAND: Command = Command {
     name: "discover",
     summary: "scan discoveries: the compliance table (--fail-on for a CI gate)",
     synopsis: "[--discovery ID] [--fail-on STATUS,...] [--database PATH] [--json]",
-    details: "Scans the sources of a resource discovery (every discovery when --discovery is not given),\nadopts what auto-importing pools take, and prints each CIDR found with its compliance and\noverlap status. With --fail-on, exits 1 when any CIDR has a listed status (unmanaged,\nnoncompliant, compliant, ignored, overlapping, nonoverlapping); 2 when it cannot scan.\nThe scan's account and region come from IPAM_ACCOUNT_ID and IPAM_REGION (else AWS_REGION),\nas for the provider.",
+    details: "Scans the sources of a resource discovery (every discovery when --discovery is not given),\nadopts what auto-importing pools take, and prints each CIDR found with its compliance and\noverlap status. With --fail-on, exits 1 when any CIDR has a listed status (unmanaged,\nnoncompliant, compliant, ignored, overlapping, nonoverlapping); 3 when a source cannot\nbe read (nothing is written then).\nThe scan's account and region come from IPAM_ACCOUNT_ID and IPAM_REGION (else AWS_REGION),\nas for the provider.",
     flags: &[
         Flag::value(
             "--discovery",
@@ -30,7 +30,7 @@ pub const COMMAND: Command = Command {
     ],
     positional: false,
     json: true,
-    failure: 2,
+    found: "a CIDR has a status --fail-on lists",
     run,
 };
 
@@ -82,7 +82,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             .collect(),
     };
     if ids.is_empty() {
-        return Err(Error::Failed(
+        return Err(Error::Input(
             "the database has no resource discovery: create an ipam_resource_discovery first"
                 .into(),
         ));
@@ -100,7 +100,12 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
                 )));
             }
             Err(ScanError::Store(e)) => {
-                return Err(Error::Failed(format!("cannot scan {id}: {e}")))
+                return Err(match Error::from(e) {
+                    Error::Input(m) => Error::Input(format!("cannot scan {id}: {m}")),
+                    Error::Refused(m) => Error::Refused(format!("cannot scan {id}: {m}")),
+                    Error::Failed(m) => Error::Failed(format!("cannot scan {id}: {m}")),
+                    other => other,
+                })
             }
         }
     }

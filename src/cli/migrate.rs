@@ -23,7 +23,7 @@ pub const COMMAND: Command = Command {
     )],
     positional: false,
     json: true,
-    failure: 1,
+    found: "",
     run,
 };
 
@@ -31,6 +31,12 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let to = args
         .get("--to")
         .ok_or_else(|| Error::Usage("--to URL is required: the database to copy into".into()))?;
+    // A file path would be created as a new SQLite database: the target is a server's.
+    if !crate::store::pg::is_url(to) {
+        return Err(Error::Usage(format!(
+            "--to {to:?}: not a postgres:// URL (migrate copies into an empty PostgreSQL database)"
+        )));
+    }
     let source = super::open(args)?;
     let target = Store::open_database(to, super::provided_ipv6()?, Duration::from_secs(60))?;
     let report = source.copy_into(&target)?;

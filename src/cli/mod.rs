@@ -36,9 +36,9 @@ pub struct Command {
     pub positional: bool,
     /// Whether it takes `--json` (every command that prints a result does; `serve` does not).
     pub json: bool,
-    /// The exit code when it cannot do its work: 1, except where 1 is an answer (`check`: a
-    /// pool is above the threshold), so that a broken check never reads as an alarm or as ok.
-    pub failure: u8,
+    /// What exit code 1 means for this command (something found), or "" when it never
+    /// exits 1; every other code means the same for every command ([`EXIT_CODES`]).
+    pub found: &'static str,
     pub run: fn(&Args, &mut dyn Write) -> Result<ExitCode, Error>,
 }
 
@@ -55,13 +55,39 @@ pub const COMMANDS: &[&Command] = &[
     &migrate::COMMAND,
 ];
 
-/// Why a command failed.
+/// The exit codes every command shares, for scripts: the README's "Exit codes" table and
+/// every `--help` print this list. 1 is an answer (something found), so a command that cannot
+/// answer never exits 1, and a job that alarms is told apart from one that is broken.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "done: nothing to report"),
+    (1, "something found (what, each command's --help says)"),
+    (2, "bad input: an unknown command or flag, a bad value, a database or state file that does not exist, an id the database does not hold"),
+    (3, "cannot work: the database is unreachable, busy, read-only or of a newer schema, a discovery source cannot be read, serve cannot listen"),
+    (4, "refused, nothing changed: release of what a state holds, orphans --release against another directory's state, migrate into a database that is not empty"),
+    (5, "repaired: verify --repair or orphans --release mended everything it found"),
+];
+
+/// [`EXIT_CODES`] by name.
+pub mod exit {
+    pub const FOUND: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const CANNOT_WORK: u8 = 3;
+    pub const REFUSED: u8 = 4;
+    pub const REPAIRED: u8 = 5;
+}
+
+/// Why a command stopped without an answer; each maps to one of [`EXIT_CODES`].
 #[derive(Debug)]
 pub enum Error {
     /// The command line is wrong: exit 2, pointing at `--help`.
     Usage(String),
-    /// The command could not do its work: exit 1.
+    /// An input the command line names is not there or not usable (the database, a state
+    /// file, an id): exit 2.
+    Input(String),
+    /// The command could not do its work (the database, the system): exit 3.
     Failed(String),
+    /// The command declined a change that would not be safe, and changed nothing: exit 4.
+    Refused(String),
     Io(std::io::Error),
 }
 
@@ -79,9 +105,25 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// What the database says, sorted by whose move it is: an id it does not hold is the
+/// caller's input, a refusal of the data is a refusal, everything else (unreachable, busy,
+/// read-only, a newer schema, SQL) keeps the command from working.
 impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
-        Error::Failed(e.to_string())
+        use crate::store::Error as S;
+        match e {
+            S::NotFound { .. } | S::NotIpam(_) => Error::Input(e.to_string()),
+            // A file that is not SQLite at all is the wrong --database, not a broken one.
+            S::Open { ref source, .. } | S::Sql(ref source)
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
+            {
+                Error::Input(e.to_string())
+            }
+            S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
+                Error::Refused(e.to_string())
+            }
+            _ => Error::Failed(e.to_string()),
+        }
     }
 }
 
@@ -96,7 +138,23 @@ fn overview() -> String {
         ));
     }
     s.push_str("  terraform-provider-ipam --version\n  terraform-provider-ipam --debug         serve for TF_REATTACH_PROVIDERS\n\n");
-    s.push_str("Every command takes --database PATH (default: IPAM_DATABASE, else ipam.db) and --help,\nand those that print a result --json; `terraform-provider-ipam COMMAND --help` describes one.");
+    s.push_str("Every command takes --database PATH (default: IPAM_DATABASE, else ipam.db) and --help,\nand those that print a result --json; `terraform-provider-ipam COMMAND --help` describes one.\nNo command creates a database: one that does not exist is bad input (exit 2).\n");
+    s.push_str(&exit_codes(None));
+    s
+}
+
+/// The exit code table, with `found` as the meaning of 1 for one command ("" when it never
+/// exits 1).
+fn exit_codes(found: Option<&str>) -> String {
+    let mut s = String::from("\nExit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        let meaning = match (code, found) {
+            (1, Some("")) => "(not used by this command)",
+            (1, Some(f)) => f,
+            _ => meaning,
+        };
+        s.push_str(&format!("  {code}  {meaning}\n"));
+    }
     s
 }
 
@@ -118,6 +176,7 @@ fn help(c: &Command) -> String {
         };
         s.push_str(&format!("  {name:<20} {}\n", f.help));
     }
+    s.push_str(&exit_codes(Some(c.found)));
     s
 }
 
@@ -170,12 +229,15 @@ fn run_command(c: &Command, argv: &[String]) -> ExitCode {
         Err(Error::Usage(e)) => usage_error(c, &e),
         // A reader that stops early (`| head`) is not an error.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Failed(e)) => failure(c, &e),
-        Err(Error::Io(e)) => failure(c, &e.to_string()),
+        Err(Error::Input(e)) => failure(&e, exit::BAD_INPUT),
+        Err(Error::Failed(e)) => failure(&e, exit::CANNOT_WORK),
+        Err(Error::Refused(e)) => failure(&e, exit::REFUSED),
+        Err(Error::Io(e)) => failure(&e.to_string(), exit::CANNOT_WORK),
     }
 }
 
 fn usage_error(c: &Command, e: &str) -> ExitCode {
+    let e = crate::text::escape_lines(e);
     eprintln!(
         "error: {e}\nUsage: terraform-provider-ipam {} {}\nRun `terraform-provider-ipam {} --help` for more.",
         c.name, c.synopsis, c.name
@@ -183,22 +245,35 @@ fn usage_error(c: &Command, e: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn failure(c: &Command, e: &str) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(c.failure)
+/// The message may quote stored text (a description, a source's VPC id): shown escaped.
+fn failure(e: &str, code: u8) -> ExitCode {
+    eprintln!("error: {}", crate::text::escape_lines(e));
+    ExitCode::from(code)
 }
 
 /// The existing database `--database` (else the default) names: a file path, or a
-/// `postgres://` URL; a CLI that looks must not create an empty one by mistake.
+/// `postgres://` URL. A command never creates one: a path with no file, or an empty file
+/// (which SQLite would silently make a new database of), is bad input.
 fn database(args: &Args) -> Result<PathBuf, Error> {
     let path = crate::defaults::database_path(args.get("--database").map(String::from));
-    if !path.exists() && !path.to_str().is_some_and(crate::store::pg::is_url) {
-        return Err(Error::Failed(format!(
+    if path.to_str().is_some_and(crate::store::pg::is_url) {
+        return Ok(path);
+    }
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() && m.len() > 0 => Ok(path),
+        Ok(m) if m.is_file() => Err(Error::Input(format!(
+            "{} is an empty file, not a database (set --database or IPAM_DATABASE)",
+            path.display()
+        ))),
+        Ok(_) => Err(Error::Input(format!(
+            "{} is not a database file (set --database or IPAM_DATABASE)",
+            path.display()
+        ))),
+        Err(_) => Err(Error::Input(format!(
             "no database at {} (set --database or IPAM_DATABASE)",
             path.display()
-        )));
+        ))),
     }
-    Ok(path)
 }
 
 fn provided_ipv6() -> Result<Cidr, Error> {

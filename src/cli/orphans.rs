@@ -26,15 +26,15 @@ pub const COMMAND: Command = Command {
     ],
     positional: false,
     json: true,
-    failure: 1,
+    found: "orphans found (not released: add --release)",
     run,
 };
 
 /// Reads a state file, the error naming the file.
 pub(super) fn read_state(path: &str) -> Result<StateIds, Error> {
     let bytes = std::fs::read(path)
-        .map_err(|e| Error::Failed(format!("cannot read the state {path}: {e}")))?;
-    state::read(&bytes).map_err(|e| Error::Failed(format!("{path}: {e}")))
+        .map_err(|e| Error::Input(format!("cannot read the state {path}: {e}")))?;
+    state::read(&bytes).map_err(|e| Error::Input(format!("{path}: {e}")))
 }
 
 /// Reads the state like [`read_state`], except that a file a killed Terraform left empty or
@@ -43,7 +43,7 @@ pub(super) fn read_state(path: &str) -> Result<StateIds, Error> {
 /// restored, as the warning says to do.
 fn read_state_or_backup(path: &str) -> Result<StateIds, Error> {
     let bytes = std::fs::read(path)
-        .map_err(|e| Error::Failed(format!("cannot read the state {path}: {e}")))?;
+        .map_err(|e| Error::Input(format!("cannot read the state {path}: {e}")))?;
     let broken = match state::read(&bytes) {
         Ok(ids) => return Ok(ids),
         Err(e) => e,
@@ -58,7 +58,7 @@ fn read_state_or_backup(path: &str) -> Result<StateIds, Error> {
             );
             Ok(ids)
         }
-        _ => Err(Error::Failed(format!("{path}: {broken}"))),
+        _ => Err(Error::Input(format!("{path}: {broken}"))),
     }
 }
 
@@ -106,7 +106,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
         && !orphans.is_empty()
         && orphans.len() == made_here.len()
     {
-        return Err(Error::Failed(format!(
+        return Err(Error::Refused(format!(
             "nothing released: {state_path} holds none of the {} allocation(s) made from {} (workspace {}); is it this directory's state? Check --dir and --workspace, or pass --force",
             made_here.len(),
             origin.dir,
@@ -120,6 +120,12 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     } else {
         false
     };
+    // Orphans found are an answer (1); found and released, mended (5).
+    let code = match (orphans.is_empty(), released) {
+        (true, _) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::from(super::exit::FOUND),
+        (false, true) => ExitCode::from(super::exit::REPAIRED),
+    };
     if args.json() {
         output::json(
             out,
@@ -129,7 +135,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
                 "released": released,
             }),
         )?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(code);
     }
     if orphans.is_empty() {
         writeln!(
@@ -160,5 +166,5 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             orphans.len()
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -1,4 +1,5 @@
-//! How the CLI prints: tables with headers, readable address counts, times in UTC.
+//! How the CLI prints: tables with headers, readable address counts, times in UTC, and other
+//! people's text with its control characters escaped.
 
 use std::io::Write;
 
@@ -16,8 +17,15 @@ impl Table {
         }
     }
 
+    /// A row of cells; text someone else supplied may be in any of them, so each is shown
+    /// with its control characters escaped ([`crate::text`]).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| crate::text::escape_controls(&c).into_owned())
+                .collect(),
+        );
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,12 +95,10 @@ pub fn or_dash(value: Option<&str>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or("-").to_string()
 }
 
+/// Pretty JSON, every control character in it written as a JSON escape.
 pub fn json(out: &mut dyn Write, value: &serde_json::Value) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    )
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    writeln!(out, "{}", crate::text::escape_json(&text))
 }
 
 #[cfg(test)]

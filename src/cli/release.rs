@@ -24,7 +24,7 @@ pub const COMMAND: Command = Command {
     ],
     positional: true,
     json: true,
-    failure: 1,
+    found: "",
     run,
 };
 
@@ -90,10 +90,11 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let store = super::open(args)?;
     let sources = store.pool_cidr_sources()?;
     let mut found = Vec::new();
+    let mut unknown = Vec::new();
     let mut refused = Vec::new();
     for id in &args.positional {
         match store.get_allocation(id)? {
-            None => refused.push(format!("{id}: no allocation or reservation with this id")),
+            None => unknown.push(format!("{id}: no allocation or reservation with this id")),
             Some(a) => {
                 if !args.has("--force") {
                     if let Some(why) = refusal(&a, &given, &sources) {
@@ -104,11 +105,16 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             }
         }
     }
-    if !refused.is_empty() {
-        return Err(Error::Failed(format!(
-            "nothing released:\n  {}",
-            refused.join("\n  ")
-        )));
+    // An id the database does not hold is the caller's mistake (exit 2); an id a state holds
+    // is a refusal (exit 4). Either way nothing is released.
+    if !unknown.is_empty() || !refused.is_empty() {
+        let lines: Vec<String> = unknown.iter().chain(&refused).cloned().collect();
+        let message = format!("nothing released:\n  {}", lines.join("\n  "));
+        return Err(if unknown.is_empty() {
+            Error::Refused(message)
+        } else {
+            Error::Input(message)
+        });
     }
     let ids: Vec<String> = found.iter().map(|a| a.id.clone()).collect();
     let released = store.release_ids(&super::actor(), &ids)?;

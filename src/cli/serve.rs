@@ -24,7 +24,7 @@ pub const COMMAND: Command = Command {
     )],
     positional: false,
     json: false,
-    failure: 1,
+    found: "",
     run,
 };
 

@@ -71,7 +71,12 @@ pub fn expand(pattern: &str, base: &Path) -> Vec<PathBuf> {
         }
         current = next;
     }
-    let mut files: Vec<PathBuf> = current.into_iter().filter(|p| p.is_file()).collect();
+    // Everything that is not a directory: a FIFO or a device a pattern matches is named by the
+    // reader, which refuses it, rather than skipped without a word.
+    let mut files: Vec<PathBuf> = current
+        .into_iter()
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
+        .collect();
     files.sort();
     files.dedup();
     files

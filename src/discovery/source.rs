@@ -109,39 +109,101 @@ pub fn read_file(path: &Path, defaults: &Source) -> Result<Vec<Resource>, Source
     Ok(r)
 }
 
-/// Reads one file (only what it states), checking its size before reading it.
+/// Reads one file (only what it states).
 fn read_stated(path: &Path) -> Result<Vec<Resource>, SourceError> {
     let file = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    let text = read_bytes(path, &file, MAX_BYTES)?;
+    parse_stated(&file, &text)
+}
+
+/// The bytes of a regular file (after following links), at most `limit` of them. A
+/// device, FIFO or socket is refused at once, naming the path: `/dev/zero` has no end and a
+/// FIFO with no writer blocks forever, and neither says so in its size (0). The file is opened
+/// without blocking (a FIFO's open would wait for a writer), its type taken from the open file
+/// (no race with a rename), and the limit enforced while reading (a file may grow).
+fn read_bytes(path: &Path, file: &str, limit: u64) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let unreadable = |reason: String| SourceError::Unreadable {
+        file: file.to_string(),
+        reason,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let f = match options.open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SourceError::Missing { file })
-        }
-        Err(e) => {
-            return Err(SourceError::Unreadable {
-                file,
-                reason: e.to_string(),
+            return Err(SourceError::Missing {
+                file: file.to_string(),
             })
         }
+        // A unix socket cannot be opened at all (ENXIO): say what it is.
+        Err(e) => {
+            let kind = std::fs::metadata(path)
+                .ok()
+                .and_then(|m| special_kind(&m.file_type()));
+            return Err(unreadable(match kind {
+                Some(kind) => not_regular(kind),
+                None => e.to_string(),
+            }));
+        }
     };
+    let meta = f.metadata().map_err(|e| unreadable(e.to_string()))?;
     if meta.is_dir() {
-        return Err(SourceError::Unreadable {
-            file,
-            reason: "it is a directory; name the files in it, e.g. with *.tfstate".into(),
-        });
+        return Err(unreadable(
+            "it is a directory; name the files in it, e.g. with *.tfstate".into(),
+        ));
     }
-    if meta.len() > MAX_BYTES {
+    if !meta.is_file() {
+        let kind = special_kind(&meta.file_type()).unwrap_or("not a regular file");
+        return Err(unreadable(not_regular(kind)));
+    }
+    if meta.len() > limit {
         return Err(SourceError::TooLarge {
-            file,
+            file: file.to_string(),
             bytes: meta.len(),
-            limit: MAX_BYTES,
+            limit,
         });
     }
-    let text = std::fs::read(path).map_err(|e| SourceError::Unreadable {
-        file: file.clone(),
-        reason: e.to_string(),
-    })?;
-    parse_stated(&file, &text)
+    // The size said is not trusted: /proc files say 0, and a file may grow while it is read.
+    let mut text = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    f.take(limit + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if text.len() as u64 > limit {
+        return Err(SourceError::TooLarge {
+            file: file.to_string(),
+            bytes: text.len() as u64,
+            limit,
+        });
+    }
+    Ok(text)
+}
+
+/// What a file that is neither a regular file nor a directory is, in a person's words.
+fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    (!t.is_file() && !t.is_dir()).then_some("an unusual kind of file")
+}
+
+fn not_regular(kind: &str) -> String {
+    format!("it is {kind}, not a regular file; a source is a file Terraform or the AWS CLI wrote")
 }
 
 /// Parses the text of one file named `file`, with `defaults` where it says nothing.
@@ -832,5 +894,99 @@ mod tests {
             e.to_string().starts_with(&huge.display().to_string()),
             "{e}"
         );
+    }
+
+    /// Reads `pattern` (under `base`) on another thread; the errors, or a failure if it takes
+    /// more than a second (a FIFO or a device used to hang the scan, or eat the memory).
+    fn read_within_a_second(pattern: &str, base: &Path) -> Result<Vec<Resource>, Vec<SourceError>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (pattern, base) = (pattern.to_string(), base.to_path_buf());
+        std::thread::spawn(move || {
+            let sources = [Source {
+                path: pattern,
+                ..Source::default()
+            }];
+            let _ = tx.send(read_sources(&sources, &base));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(1))
+            .expect("the read did not finish within a second")
+    }
+
+    #[test]
+    fn devices_fifos_and_sockets_are_refused_at_once_naming_the_path() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("pipe.tfstate");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let socket = d.path().join("sock.tfstate");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        for (path, kind) in [
+            ("/dev/zero".to_string(), "a character device"),
+            ("/dev/null".to_string(), "a character device"),
+            (fifo.display().to_string(), "a FIFO"),
+            (socket.display().to_string(), "a socket"),
+        ] {
+            let errs = read_within_a_second(&path, d.path()).unwrap_err();
+            let text = errs[0].to_string();
+            assert!(text.starts_with(&path), "{text}");
+            assert!(text.contains(kind), "{path}: {text}");
+            assert!(text.contains("not a regular file"), "{text}");
+        }
+        // Matched by a wildcard, they are named as well, not skipped.
+        let errs = read_within_a_second("*.tfstate", d.path()).unwrap_err();
+        let all: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 2, "{all:?}");
+        assert!(
+            all[0].contains("pipe.tfstate") && all[0].contains("FIFO"),
+            "{all:?}"
+        );
+        assert!(
+            all[1].contains("sock.tfstate") && all[1].contains("socket"),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_regular_file_is_read_and_the_limit_holds_while_reading() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("real.json");
+        std::fs::write(
+            &real,
+            r#"{"Vpcs":[{"CidrBlock":"10.9.0.0/16","VpcId":"vpc-0a000000000000009"}]}"#,
+        )
+        .unwrap();
+        let link = d.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let found = read_within_a_second("link.json", d.path()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cidr.to_string(), "10.9.0.0/16");
+        // A link to a device is the device.
+        let to_zero = d.path().join("zero.json");
+        std::os::unix::fs::symlink("/dev/zero", &to_zero).unwrap();
+        let errs = read_within_a_second("zero.json", d.path()).unwrap_err();
+        assert!(
+            errs[0].to_string().contains("a character device"),
+            "{}",
+            errs[0]
+        );
+        // A /proc file says it holds 0 bytes: the limit is counted on what is read.
+        let status = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+        let e = read_bytes(status, "/proc/self/status", 16).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SourceError::TooLarge {
+                    bytes: 17,
+                    limit: 16,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(read_bytes(status, "/proc/self/status", MAX_BYTES).is_ok());
     }
 }

@@ -91,12 +91,18 @@ pub enum Error {
         allocations: Vec<Conflict>,
     },
 
-    #[error("the pool {pool_id} has no free /{len}{}; the largest free blocks are: {}", if *pending > 0 { format!(" for {} pending allocations in this plan", pending + 1) } else { String::new() }, list(largest_free))]
+    #[error("{}", exhausted(pool_id, *len, *pending, *fit, largest_free))]
     Exhausted {
         pool_id: String,
         len: u8,
+        /// The other new allocations from the pool in the same plan, before this one.
         pending: usize,
+        /// How many of the `pending + 1` new allocations fit together (0 without pending).
+        fit: usize,
+        /// The largest free blocks, largest first (empty when the pool is full).
         largest_free: Vec<Cidr>,
+        /// The pool's maximum netmask length: whether a smaller block would be allowed.
+        max_len: Option<u8>,
     },
 
     #[error(
@@ -111,6 +117,24 @@ pub enum Error {
 
     #[error("{cidr} is a {} block and cannot hold a /{len}", cidr.prefix_len())]
     TooSmall { cidr: Cidr, len: u8 },
+}
+
+/// What an exhausted pool can and cannot hold: the count that fits when a plan asks for
+/// several, then what is left.
+fn exhausted(pool_id: &str, len: u8, pending: usize, fit: usize, largest: &[Cidr]) -> String {
+    let asked = if pending > 0 {
+        format!(
+            "the pool {pool_id} has room for {fit} of the {} new allocations from it in this plan (this /{len} is one too many)",
+            pending + 1
+        )
+    } else {
+        format!("the pool {pool_id} has no free /{len}")
+    };
+    if largest.is_empty() {
+        format!("{asked}; it has no free space left")
+    } else {
+        format!("{asked}; the largest free blocks are: {}", list(largest))
+    }
 }
 
 fn fmt_tags(tags: &[(String, String)]) -> String {

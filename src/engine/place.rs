@@ -108,7 +108,11 @@ where
         }
         AllocationRequest::Netmask(_) | AllocationRequest::PoolDefault => {
             let asked = match request {
-                AllocationRequest::Netmask(n) => Some(*n),
+                // Checked here, not only by callers: a /33 of an IPv4 pool would otherwise
+                // reach the free index as a block no address family has.
+                AllocationRequest::Netmask(n) => {
+                    Some(super::rules::netmask(i64::from(*n), pool.family)?)
+                }
                 _ => None,
             };
             let len = pool.rules.resolve_len(asked)?;

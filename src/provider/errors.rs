@@ -31,10 +31,15 @@ impl Failure {
         Failure::at("", summary, detail)
     }
 
+    /// Adds the diagnostic. Its text may quote what another team stored (the description of
+    /// the allocation a request overlaps): control characters are shown escaped, so that it
+    /// cannot drive the terminal Terraform prints to ([`crate::text`]).
     pub fn report(self, diags: &mut Diagnostics) {
+        let summary = crate::text::escape_lines(&self.summary).into_owned();
+        let detail = crate::text::escape_lines(&self.detail).into_owned();
         match self.path {
-            Some(p) => diags.error_at(p, self.summary, self.detail),
-            None => diags.error(self.summary, self.detail),
+            Some(p) => diags.error_at(p, summary, detail),
+            None => diags.error(summary, detail),
         }
     }
 }
@@ -173,7 +178,10 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
             "",
             format!("{e}. Release them (or destroy the child pools using them) first, or destroy the pool with cascade = true to release everything under it."),
         ),
-        E::NetmaskOutOfRange { .. } => (blame.netmask, e.to_string()),
+        E::NetmaskOutOfRange { family, .. } => (
+            blame.netmask,
+            format!("{e} (the pool holds {family} addresses, whose longest prefix is /{}).", family.bits()),
+        ),
         E::TooSmall { cidr, .. } => (
             blame.netmask,
             format!("{e}: ask for a /{} or a longer prefix.", cidr.prefix_len()),
@@ -190,10 +198,14 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
             blame.netmask,
             "the pool has no allocation_default_netmask_length: set netmask_length or cidr.".into(),
         ),
-        E::Exhausted { .. } => (
-            blame.netmask,
-            format!("{e}. Ask for a smaller block, or provision more space to the pool."),
-        ),
+        E::Exhausted {
+            len,
+            pending,
+            fit,
+            largest_free,
+            max_len,
+            ..
+        } => (blame.netmask, format!("{e}. {}", exhausted_advice(*len, *pending, *fit, largest_free, *max_len))),
         E::MissingTags { missing, .. } => {
             let add: Vec<String> = missing
                 .iter()
@@ -214,6 +226,51 @@ pub fn engine(e: EngineError, doing: &str, blame: &Blame) -> Failure {
         ),
     };
     Failure::at(path, doing, detail)
+}
+
+/// What to do about an exhausted pool, from what is free and what its rules allow: a smaller
+/// block only when one is free and the rules allow its size.
+fn exhausted_advice(
+    len: u8,
+    pending: usize,
+    fit: usize,
+    largest_free: &[crate::engine::Cidr],
+    max_len: Option<u8>,
+) -> String {
+    const MORE: &str =
+        "provision another CIDR to the pool (an ipam_pool_cidr), or release allocations from it";
+    let fewer = if pending > 0 {
+        format!("plan at most {fit} new allocations from this pool, or ")
+    } else {
+        String::new()
+    };
+    let Some(largest) = largest_free.first().map(|c| c.prefix_len()) else {
+        return format!("The pool is full: {fewer}{MORE}.");
+    };
+    if largest <= len && pending > 0 {
+        return format!("{}{MORE}.", capitalized(&fewer));
+    }
+    match max_len {
+        Some(max) if largest > max => format!(
+            "No smaller block helps: the pool's allocation_max_netmask_length is {max}, so its smallest block is a /{max}, and no free block is that large. {}{MORE}.",
+            capitalized(&fewer)
+        ),
+        _ => format!(
+            "Ask for a /{largest} or smaller (netmask_length = {largest}{}), {fewer}{MORE}.",
+            match max_len {
+                Some(max) if max > largest => format!(" to {max}"),
+                _ => String::new(),
+            }
+        ),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +299,88 @@ mod tests {
             };
             assert_eq!(from_store(at_open, "Cannot open", &WHOLE).summary, title);
         }
+    }
+
+    /// The overlap error quotes another team's description: its escape sequences reach
+    /// Terraform's output escaped, never raw.
+    #[test]
+    fn stored_text_in_a_diagnostic_is_shown_escaped() {
+        let c = |s: &str| Cidr::parse(s).unwrap();
+        let overlap = EngineError::Overlap {
+            cidr: c("10.1.0.0/20"),
+            conflict: Conflict {
+                id: "ipam-pool-alloc-1".into(),
+                cidr: c("10.1.0.0/20"),
+                description: "\u{1b}[2J\u{1b}[31mFAKE: all good\u{9b}0m\u{202e}".into(),
+            },
+            next_free: Some(c("10.1.16.0/20")),
+        };
+        let mut diags = Diagnostics::new();
+        engine(overlap, "Cannot allocate from the pool", &ALLOCATION).report(&mut diags);
+        let d = &diags.0[0];
+        assert!(
+            !d.detail.chars().any(crate::text::is_hostile),
+            "{:?}",
+            d.detail
+        );
+        assert!(
+            d.detail
+                .contains("\"\\u{1b}[2J\\u{1b}[31mFAKE: all good\\u{9b}0m\\u{202e}\""),
+            "{}",
+            d.detail
+        );
+    }
+
+    /// An exhausted pool's message says how many of the plan's allocations fit, and offers a
+    /// smaller block only when one is free and the pool's rules allow it.
+    #[test]
+    fn an_exhausted_pool_says_what_fits_and_what_its_rules_allow() {
+        let c = |s: &str| Cidr::parse(s).unwrap();
+        let exhausted = |pending, fit, free: &[&str], max_len| {
+            let e = EngineError::Exhausted {
+                pool_id: "ipam-pool-1".into(),
+                len: 26,
+                pending,
+                fit,
+                largest_free: free.iter().map(|f| c(f)).collect(),
+                max_len,
+            };
+            engine(e, "Cannot allocate from the pool", &ALLOCATION).detail
+        };
+        // Five /26s asked of a /24: four fit.
+        let d = exhausted(4, 4, &["10.8.0.0/24"], None);
+        assert!(
+            d.starts_with("the pool ipam-pool-1 has room for 4 of the 5 new allocations from it in this plan (this /26 is one too many); the largest free blocks are: 10.8.0.0/24."),
+            "{d}"
+        );
+        assert!(
+            d.contains("Plan at most 4 new allocations from this pool"),
+            "{d}"
+        );
+        // Full: no smaller block can help, whatever the rules.
+        let d = exhausted(0, 0, &[], Some(28));
+        assert!(
+            d.contains("has no free /26; it has no free space left"),
+            "{d}"
+        );
+        assert!(
+            d.contains("The pool is full: provision another CIDR"),
+            "{d}"
+        );
+        assert!(!d.contains("smaller"), "{d}");
+        // A /27 is free, and the rules allow up to /28: ask for it.
+        let d = exhausted(0, 0, &["10.8.0.32/27"], Some(28));
+        assert!(
+            d.contains("Ask for a /27 or smaller (netmask_length = 27 to 28)"),
+            "{d}"
+        );
+        // A /27 is free, but the rules stop at /26: a smaller block is not allowed.
+        let d = exhausted(0, 0, &["10.8.0.32/27"], Some(26));
+        assert!(
+            d.contains("No smaller block helps: the pool's allocation_max_netmask_length is 26"),
+            "{d}"
+        );
+        assert!(!d.contains("Ask for a /27"), "{d}");
     }
 
     #[test]

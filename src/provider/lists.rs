@@ -63,8 +63,9 @@ impl<T: Lister> ListResource for Listed<T> {
             Ok(records) => records
                 .into_iter()
                 .take(limit)
+                // `terraform query` prints the name, which quotes a stored description.
                 .map(|(display_name, r)| ListItem {
-                    display_name,
+                    display_name: crate::text::escape_controls(&display_name).into_owned(),
                     state: self.inner.state(&r),
                 })
                 .collect(),

@@ -62,7 +62,7 @@ impl Crud for ResourceDiscovery {
             .attribute(tags_all_attribute())
             .attribute(region_argument())
             .block(operating_regions_block("A region AWS resources are discovered in (those of state files' `aws_*` resources and of AWS CLI output), one block each, as in the AWS provider; AWS resources in other regions are left out. None given: the provider's region (the discovery's `ipam_resource_discovery_region`). Other clouds' resources are read whatever their region."))
-            .block(Block::list("source", Schema::new().description("Where to look: one file or glob per block, read at every scan. A file that is missing, in neither format, a state of another version or larger than 1 GiB fails the plan (and the scan), naming the file.")
+            .block(Block::list("source", Schema::new().description("Where to look: one file or glob per block, read at every scan. A file that is missing, not a regular file (a device, FIFO or socket: links are followed), in neither format, a state of another version or larger than 1 GiB (counted as it is read) fails the plan (and the scan) at once, naming the file.")
                 .attribute(Attribute::required("path", Type::String).description(SOURCE_DOC))
                 .attribute(Attribute::optional("region", Type::String).check(REGION).description("The region of resources whose file does not say (describe-vpcs output never does)."))
                 .attribute(Attribute::optional("account_id", Type::String).description("The owner account of resources whose file does not say."))))

@@ -22,7 +22,7 @@ const NOT_BLANK: Check = Check::Matches(Pattern {
 
 const DESCRIPTION: &str = "The CIDR of a VPC, allocated from a pool (what `create-vpc --ipv4-ipam-pool-id` does).
 
-Every new allocation is checked at `terraform plan`: an explicit `cidr` outside the pool, overlapping an existing allocation (the error names it: id, CIDR, description) or breaking the pool's netmask rules fails the plan, and so does a set of new allocations the pool cannot hold together (every allocation pending in the same plan counts). An exhausted pool's error lists the largest blocks still free. Destroying an allocation frees its block at once.
+Every new allocation is checked at `terraform plan`: an explicit `cidr` outside the pool, overlapping an existing allocation (the error names it: id, CIDR, description) or breaking the pool's netmask rules fails the plan, and so does a set of new allocations the pool cannot hold together (every allocation pending in the same plan counts). A `netmask_length` longer than the pool's family allows (a /33 of IPv4) fails the plan too. An exhausted pool's error says how many of the plan's new allocations from it fit, lists the largest blocks still free, and suggests a smaller block only when one is free and the pool's rules allow it. Destroying an allocation frees its block at once.
 
 CIDRs are compared by meaning: `cidr` and `disallowed_cidrs` stay in state as written (`FD00:0:0:100::/56`), the database holds the canonical form, and a spelling that is ambiguous (`010.0.1.0/24`, a CIDR with spaces around it) is refused at validate with the form to write instead.
 

@@ -119,12 +119,16 @@ fn largest_free(tx: &Tx, s: &Space, n: usize) -> Result<Vec<Cidr>> {
     Ok(out)
 }
 
-fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize) -> Result<Error> {
+/// The refusal of a /`len` the pool cannot hold; `pending` other new allocations of the plan
+/// came before it, and `fit` of them all fit together.
+fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize, fit: usize) -> Result<Error> {
     Ok(Error::Engine(EngineError::Exhausted {
         pool_id: s.id.clone(),
         len,
         pending,
+        fit,
         largest_free: largest_free(tx, s, 3)?,
+        max_len: s.rules.max_len,
     }))
 }
 
@@ -162,7 +166,7 @@ pub(crate) fn place(
     let mut holder = |c: &Cidr| conflict(tx, &s.id, c);
     match engine_place(&mut fs, &pool, request, disallowed, &mut holder)? {
         Placed::At(p) => Ok(p),
-        Placed::Exhausted { len } => Err(exhausted(tx, s, len, 0)?),
+        Placed::Exhausted { len } => Err(exhausted(tx, s, len, 0, 0)?),
         Placed::Disallowed { cidr, disallowed } => Err(Error::Refused(format!(
             "{cidr} overlaps the disallowed CIDR {disallowed}"
         ))),
@@ -559,7 +563,12 @@ impl Store {
                 let mut all = pending.to_vec();
                 all.push(len);
                 if !buddy::all_fit(&counts, &all) {
-                    return Err(exhausted(tx, &s, len, pending.len())?);
+                    // The plan's first ones that fit together (a subset of a set that fits fits).
+                    let fit = (0..all.len())
+                        .rev()
+                        .find(|&k| buddy::all_fit(&counts, &all[..k]))
+                        .unwrap_or(0);
+                    return Err(exhausted(tx, &s, len, pending.len(), fit)?);
                 }
             }
             Ok(len)

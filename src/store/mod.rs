@@ -154,6 +154,10 @@ pub enum Error {
         supported: i64,
         version: &'static str,
     },
+    /// The file or server database holds no IPAM schema, and the caller may not create one
+    /// (a viewer, the command line): the message names it.
+    #[error("{0}")]
+    NotIpam(String),
     /// The database contradicts itself (found by a check that should never fail); the
     /// message says what and how to repair it.
     #[error("{0}")]

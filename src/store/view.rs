@@ -125,18 +125,19 @@ impl Store {
         let version: Option<i64> = conn
             .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
             .map_err(|_| {
-                Error::Refused(format!(
+                Error::NotIpam(format!(
                     "{} is not an IPAM database (it has no schema version)",
                     path.display()
                 ))
             })?;
         let version = version.unwrap_or(0);
         if version > migrate::latest() {
-            return Err(Error::Refused(format!(
-                "{} has schema version {version}, newer than this provider's {}; use a newer terraform-provider-ipam",
-                path.display(),
-                migrate::latest()
-            )));
+            return Err(Error::NewerSchema {
+                path: path.display().to_string(),
+                found: version,
+                supported: migrate::latest(),
+                version: env!("CARGO_PKG_VERSION"),
+            });
         }
         Ok(Store {
             conn: Mutex::new(Conn::Sqlite(conn)),
@@ -158,17 +159,19 @@ impl Store {
             [0]
         .get::<_, Option<i32>>(0);
         if version.is_none() {
-            return Err(Error::Refused(format!(
+            return Err(Error::NotIpam(format!(
                 "{display} holds no IPAM yet (it has no schema version): run terraform apply or `terraform-provider-ipam migrate` first"
             )));
         }
         let found: i64 =
             conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_version")?[0].get(0);
         if found > migrate::latest() {
-            return Err(Error::Refused(format!(
-                "{display} has schema version {found}, newer than this provider's {}; use a newer terraform-provider-ipam",
-                migrate::latest()
-            )));
+            return Err(Error::NewerSchema {
+                path: display,
+                found,
+                supported: migrate::latest(),
+                version: env!("CARGO_PKG_VERSION"),
+            });
         }
         Ok(Store {
             conn: Mutex::new(Conn::Pg(Box::new(conn))),
