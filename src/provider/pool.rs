@@ -9,9 +9,10 @@ use super::aws::{
     tags_all_attribute,
 };
 use super::crud::{Call, Crud};
+use super::wait;
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
 use crate::engine::{AddressFamily, Error as EngineError, PoolRules};
-use crate::store::{Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
+use crate::store::{Error as StoreError, Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
 use std::collections::BTreeMap;
 use tfplug::{Attribute, AttributePath, Block, Check, Diagnostics, Plan, Schema, Type, Value};
 
@@ -100,7 +101,8 @@ impl Crud for Pool {
                 .attribute(Attribute::required("resource_type", Type::String).check(Check::OneOf { allowed: &["vpc"], what: "a resource type that can source a pool" }).description("`vpc`."))
                 .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))
                 .attribute(Attribute::required("resource_region", Type::String).check(REGION).description("The VPC's region (its allocation's `region`).")))
-                .max_items(1));
+                .max_items(1))
+            .block(super::wait::timeouts_block("the pool's child pools, CIDRs and allocations"));
         pool_attributes(s, false)
     }
 
@@ -214,9 +216,20 @@ impl Crud for Pool {
                 .delete_planning_pool(&call.actor, id, cascade)
                 .doing("Cannot delete the pool", &CASCADE);
         }
-        call.store
-            .delete_pool(&call.actor, id, cascade)
-            .doing("Cannot delete the pool", &CASCADE)
+        // Child pools, CIDRs and allocations may be on their way out in this same destroy:
+        // wait for them, holding nothing.
+        wait::until_free(
+            wait::delete_timeout(prior),
+            || call.store.delete_pool(&call.actor, id, cascade),
+            |e| matches!(e, StoreError::PoolInUse { .. }),
+        )
+        .map_err(|(e, waited)| {
+            let mut f = from_store(e, "Cannot delete the pool", &CASCADE);
+            if let Some(w) = waited {
+                f.detail.push_str(&wait::waited(w));
+            }
+            f
+        })
     }
 
     fn state(&self, r: &Record) -> Value {

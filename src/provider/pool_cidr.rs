@@ -4,8 +4,9 @@ use super::attrs::{cidr, integer, string, CIDR, NETMASK};
 use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
-use crate::engine::{AllocationRequest, Cidr};
-use crate::store::PoolCidr as Record;
+use super::wait;
+use crate::engine::{AllocationRequest, Cidr, Error as EngineError};
+use crate::store::{Error as StoreError, PoolCidr as Record};
 use tfplug::{Attribute, Block, Plan, Schema, Type, Value};
 
 pub struct PoolCidr;
@@ -29,6 +30,7 @@ impl Crud for PoolCidr {
                 .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
                 .max_items(1)
                 .config_only())
+            .block(wait::timeouts_block("the allocations and child pool CIDRs inside this CIDR"))
             .exactly_one_of(&["cidr", "netmask_length"])
     }
 
@@ -124,9 +126,20 @@ impl Crud for PoolCidr {
         let (Some(pool), Some(cidr)) = (string(prior, "ipam_pool_id"), cidr(prior, "cidr")) else {
             return Ok(());
         };
-        call.store
-            .deprovision_cidr(&call.actor, &pool, &cidr.to_string())
-            .doing("Cannot deprovision the CIDR", &WHOLE)
+        // Allocations and child pool CIDRs inside it may be on their way out in this same
+        // destroy (Terraform removes them in parallel): wait for them, holding nothing.
+        wait::until_free(
+            wait::delete_timeout(prior),
+            || call.store.deprovision_cidr(&call.actor, &pool, &cidr.to_string()),
+            |e| matches!(e, StoreError::Engine(EngineError::HoldsAllocations { .. })),
+        )
+        .map_err(|(e, waited)| {
+            let mut f = from_store(e, "Cannot deprovision the CIDR", &WHOLE);
+            if let Some(w) = waited {
+                f.detail.push_str(&wait::waited(w));
+            }
+            f
+        })
     }
 
     fn import(&self, id: &str) -> Result<Value, Failure> {

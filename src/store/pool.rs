@@ -118,23 +118,26 @@ pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) ->
         .prepare_cached("SELECT id FROM pools WHERE parent_id = ?1")?
         .query_map([id], |r| r.get(0))?
         .collect::<Result<_>>()?;
-    let allocations: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool'",
-        [id],
-        |r| r.get(0),
-    )?;
+    // Reservations are not counted: they go with the pool (see `drop_reservations`).
+    let allocations: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool' AND state != 'reserved' ORDER BY start",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_>>()?;
     let cidrs = load_pool_cidrs(tx, id)?;
-    if !cascade && (!children.is_empty() || allocations > 0 || !cidrs.is_empty()) {
-        return Err(Error::Refused(format!(
-            "the pool {id} still has {} child pool(s), {} provisioned CIDR(s) and {} allocation(s); remove them first, or set cascade = true to delete them with the pool",
-            children.len(),
-            cidrs.len(),
-            allocations
-        )));
+    if !cascade && (!children.is_empty() || !allocations.is_empty() || !cidrs.is_empty()) {
+        return Err(Error::PoolInUse {
+            pool_id: id.to_string(),
+            child_pools: children,
+            cidrs: cidrs.iter().map(|c| c.cidr).collect(),
+            allocations,
+        });
     }
     for c in &children {
         delete_pool_tx(tx, actor, c, true)?;
     }
+    super::pool_cidr::drop_reservations(tx, actor, id, None, "drop-reservation-with-pool")?;
     tx.execute("DELETE FROM allocations WHERE pool_id = ?1", [id])?;
     tx.execute("DELETE FROM free_blocks WHERE pool_id = ?1", [id])?;
     for c in &cidrs {

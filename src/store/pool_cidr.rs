@@ -222,7 +222,7 @@ pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) 
         id: format!("{cidr}_{pool_id}"),
     })?;
     let inside: Vec<(String, String, Option<String>)> = tx
-        .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
+        .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 AND state != 'reserved' ORDER BY start")?
         .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_>>()?;
     if !inside.is_empty() {
@@ -242,6 +242,7 @@ pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) 
         }
         .into());
     }
+    drop_reservations(tx, actor, pool_id, Some(&c.cidr), "drop-reservation-with-pool-cidr")?;
     tx.execute(
         "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
         params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
@@ -257,5 +258,28 @@ pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) 
         Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})),
         None,
     )?;
+    Ok(())
+}
+
+/// Releases the plan-time reservations of `pool_id` (inside `within`, or all), each audited
+/// as `action`. A reservation never holds a pool CIDR or a pool: it may come from a plan that
+/// is never applied, even from the refresh a `terraform destroy` runs first (a named allocation
+/// missing from the state is planned, and reserved, before the destroy plan drops it). The
+/// apply of the plan that made it then finds it gone and fails, saying so.
+pub(crate) fn drop_reservations(
+    tx: &Tx,
+    actor: &Actor,
+    pool_id: &str,
+    within: Option<&Cidr>,
+    action: &str,
+) -> Result<()> {
+    let (lo, hi) = within.map_or((0, u128::MAX), |c| (c.start(), c.end()));
+    let reserved: Vec<String> = tx
+        .prepare_cached("SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND start >= ?2 AND start <= ?3 ORDER BY start")?
+        .query_map(params![pool_id, key(lo), key(hi)], |r| r.get(0))?
+        .collect::<Result<_>>()?;
+    for id in reserved {
+        release_tx(tx, actor, &id, action)?;
+    }
     Ok(())
 }
