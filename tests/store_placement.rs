@@ -201,18 +201,19 @@ fn another_pools_block_is_never_handed_out(mut db: Db) {
     assert!(!outside.repairable);
     let duplicate = faults
         .iter()
-        .find(|f| f.message.contains("duplicates"))
-        .unwrap_or_else(|| panic!("no duplicate reported: {faults:?}"));
+        .find(|f| f.message.contains("duplicates") && f.message.contains(&theirs.id))
+        .unwrap_or_else(|| panic!("no duplicate of {} reported: {faults:?}", theirs.id));
+    assert!(duplicate.message.contains("ipam-pool-alloc-0dup"), "{duplicate:?}");
     assert!(
-        duplicate.message.contains("ipam-pool-alloc-0dup") && duplicate.message.contains(&theirs.id),
-        "{duplicate:?}"
+        faults.iter().any(|f| f.message.contains("duplicates the CIDR 192.168.0.0/16 of the pool")),
+        "and the other pool's space: {faults:?}"
     );
     assert_eq!(duplicate.pool_id, ten);
     assert!(!duplicate.repairable);
     assert_eq!(s.repair(&actor()).unwrap(), vec![ten.clone()]);
     let left = s.verify().unwrap();
     assert!(left.iter().all(|f| !f.repairable), "{left:?}");
-    assert_eq!(left.len(), 2, "{left:?}");
+    assert_eq!(left.len(), 3, "outside, and two duplicates: {left:?}");
     // The guide's resolution: release the wrong one; nothing returns to the pool's index.
     s.release(&actor(), "ipam-pool-alloc-0dup").unwrap();
     assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify().unwrap());
