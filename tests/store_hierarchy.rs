@@ -147,7 +147,7 @@ fn hierarchy_allocations_and_release() {
     // Refusals: pool with allocations, cidr with allocations, ipam with pools.
     assert!(matches!(
         s.delete_pool(&a, &prod.id, false),
-        Err(Error::Refused(_))
+        Err(Error::PoolInUse { .. })
     ));
     assert!(matches!(
         s.deprovision_cidr(&a, &prod.id, "10.1.0.0/16"),
@@ -324,4 +324,62 @@ fn auto_import_adopts_what_the_parent_already_holds() {
         c("10.1.8.0/22"),
         "the imported /24 is used space"
     );
+}
+
+/// A plan-time reservation never holds a pool CIDR or a pool: deprovisioning the CIDR and
+/// deleting the pool remove it (audited), while an allocation proper still blocks both and is
+/// named. The apply of the plan that reserved it then fails saying the reservation is gone.
+#[test]
+fn reservations_go_with_their_pool_cidr_and_pool() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let named = AllocationSpec {
+        name: Some("payments".into()),
+        ..vpc(&pool.id, AllocationRequest::Netmask(24), &[])
+    };
+    let reserved = s.reserve(&a, &named, 86_400).unwrap();
+    let held = s
+        .allocate(&a, &vpc(&pool.id, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    match s.deprovision_cidr(&a, &pool.id, "10.0.0.0/16") {
+        Err(Error::Engine(EngineError::HoldsAllocations { allocations, .. })) => {
+            let ids: Vec<_> = allocations.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids, [held.id.as_str()], "the reservation does not block");
+        }
+        other => panic!("expected HoldsAllocations, got {other:?}"),
+    }
+    match s.delete_pool(&a, &pool.id, false) {
+        Err(e @ Error::PoolInUse { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains(&held.id) && m.contains("10.0.0.0/16"), "{m}");
+            assert!(!m.contains(&reserved.id), "{m}");
+        }
+        other => panic!("expected PoolInUse, got {other:?}"),
+    }
+    s.release(&a, &held.id).unwrap();
+    s.deprovision_cidr(&a, &pool.id, "10.0.0.0/16").unwrap();
+    assert!(s.get_allocation(&reserved.id).unwrap().is_none());
+    assert!(s
+        .audit_events(None, 50)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "drop-reservation-with-pool-cidr" && e.object_id == reserved.id));
+    let e = s.claim(&a, &named, reserved.cidr).unwrap_err().to_string();
+    assert!(e.contains("the reservation is gone") && e.contains("deprovisioned"), "{e}");
+    s.delete_pool(&a, &pool.id, false).unwrap();
+    assert!(s.verify().unwrap().is_empty());
 }

@@ -86,7 +86,7 @@ impl Crud for Pool {
 
     fn schema(&self) -> Schema {
         let s = Schema::new()
-            .description("A pool of IP addresses with guardrails on what it hands out.")
+            .description("A pool of IP addresses with guardrails on what it hands out. Destroying it (without `cascade`) waits, holding no lock, for its child pools, CIDRs and allocations to go up to `timeouts.delete` (default 5m), then fails naming them; plan-time reservations never hold it.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The pool id, `ipam-pool-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_scope_id", Type::String).requires_replace().description("The scope the pool belongs to."))
             .attribute(Attribute::required("address_family", Type::String).requires_replace().check(Check::OneOf { allowed: &["ipv4", "ipv6"], what: "an address family" }).description("`ipv4` or `ipv6`."))

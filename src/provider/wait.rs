@@ -23,7 +23,7 @@ pub fn timeouts_block(what: &str) -> Block {
     Block::single(
         "timeouts",
         Schema::new()
-            .description("How long operations may wait, as in the AWS provider.")
+            .description("How long operations may wait, as in the AWS provider's `timeouts` block.")
             .attribute(
                 Attribute::optional("delete", Type::String)
                     .check(DURATION)

@@ -432,7 +432,9 @@ impl Workspace {
 }
 
 /// The platform part of a configuration: an IPAM, a top pool 10.0.0.0/8 and a production
-/// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required).
+/// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required). Its
+/// pool CIDRs wait 3 seconds (not the default minutes) for what they hold before a destroy
+/// fails, so that tests of that failure are quick.
 pub const PLATFORM: &str = r#"
 resource "ipam" "main" {
   operating_regions { region_name = "us-east-1" }
@@ -448,6 +450,9 @@ resource "ipam_pool" "top" {
 resource "ipam_pool_cidr" "top" {
   ipam_pool_id = ipam_pool.top.id
   cidr         = "10.0.0.0/8"
+  timeouts {
+    delete = "3s"
+  }
 }
 
 resource "ipam_pool" "prod" {
@@ -468,6 +473,9 @@ resource "ipam_pool_cidr" "prod" {
   ipam_pool_id = ipam_pool.prod.id
   cidr         = "10.1.0.0/16"
   depends_on   = [ipam_pool_cidr.top]
+  timeouts {
+    delete = "3s"
+  }
 }
 
 output "prod_pool" {
