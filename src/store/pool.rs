@@ -41,11 +41,34 @@ pub struct PoolUpdate {
     pub tags: Tags,
 }
 
+/// A pool as the audit log shows it: every field of the record, so that every change a user
+/// can make appears in an event's `before` and `after` (the destructuring fails to compile
+/// when a field is added and not shown here).
 pub(crate) fn pool_json(p: &Pool) -> serde_json::Value {
+    let Pool {
+        id,
+        ipam_id,
+        scope_id,
+        scope_type,
+        family,
+        parent_id,
+        locale,
+        description,
+        rules,
+        auto_import,
+        publicly_advertisable,
+        aws_service,
+        tags,
+        depth,
+        owner_id,
+    } = p;
     json!({
-        "id": p.id, "scope_id": p.scope_id, "family": p.family.as_str(), "parent_id": p.parent_id,
-        "locale": p.locale, "description": p.description, "min": p.rules.min_len, "max": p.rules.max_len,
-        "default": p.rules.default_len, "allocation_tags": p.rules.required_tags, "tags": p.tags,
+        "id": id, "ipam_id": ipam_id, "scope_id": scope_id, "scope_type": scope_type.as_str(),
+        "family": family.as_str(), "parent_id": parent_id, "locale": locale,
+        "description": description, "min": rules.min_len, "max": rules.max_len,
+        "default": rules.default_len, "allocation_tags": rules.required_tags,
+        "auto_import": auto_import, "publicly_advertisable": publicly_advertisable,
+        "aws_service": aws_service, "tags": tags, "depth": depth, "owner_id": owner_id,
     })
 }
 
