@@ -123,7 +123,12 @@ impl Store {
                     u.auto_import, u.publicly_advertisable, tags_json(&u.tags)],
             )?;
             let after = require_pool(tx, id)?;
-            record(tx, actor, "modify-ipam-pool", id, Some(pool_json(&before)), Some(pool_json(&after)))?;
+            // A plan that changes only what the database does not keep (`timeouts`, `cascade`)
+            // updates nothing: no event that says nothing.
+            let (b, a) = (pool_json(&before), pool_json(&after));
+            if a != b {
+                record(tx, actor, "modify-ipam-pool", id, Some(b), Some(a))?;
+            }
             Ok(after)
         })
     }
