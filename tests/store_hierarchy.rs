@@ -383,3 +383,70 @@ fn reservations_go_with_their_pool_cidr_and_pool() {
     s.delete_pool(&a, &pool.id, false).unwrap();
     assert!(s.verify().unwrap().is_empty());
 }
+
+/// A destroy plan notes what it releases (`plan-release`); the same plan's deprovisioning of a
+/// pool CIDR then releases those first, a child pool's CIDR with what it holds, instead of
+/// waiting for destroys that may have no free slot. Another plan's notes, or an allocation the
+/// plan keeps, still block it.
+#[test]
+fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let scope = ipam.private_default_scope_id.clone();
+    let pool = |parent: Option<&str>| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: parent.map(String::from),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let top = pool(None);
+    s.provision_cidr(&a, &top, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let child = pool(Some(&top));
+    let child_cidr = s
+        .provision_cidr(&a, &child, AllocationRequest::Netmask(20))
+        .unwrap();
+    let inner = s
+        .allocate(&a, &vpc(&child, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    let outer = s
+        .allocate(&a, &vpc(&top, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    let source = child_cidr.source_allocation_id.clone().unwrap();
+    for id in [&inner.id, &source] {
+        s.note_planned_release(&a, id, "plan-one").unwrap();
+    }
+    s.note_planned_release(&a, &outer.id, "plan-two").unwrap();
+    // `outer` is not this plan's to release: nothing is released.
+    match s.deprovision_cidr_planned(&a, &top, "10.0.0.0/16", Some("plan-one")) {
+        Err(Error::Engine(EngineError::HoldsAllocations { allocations, .. })) => {
+            assert!(allocations.iter().any(|h| h.id == outer.id), "{allocations:?}")
+        }
+        other => panic!("expected HoldsAllocations, got {other:?}"),
+    }
+    assert!(s.get_allocation(&inner.id).unwrap().is_some());
+    s.note_planned_release(&a, &outer.id, "plan-one").unwrap();
+    s.deprovision_cidr_planned(&a, &top, "10.0.0.0/16", Some("plan-one"))
+        .unwrap();
+    for id in [&inner.id, &outer.id, &source] {
+        assert!(s.get_allocation(id).unwrap().is_none(), "{id} released");
+    }
+    assert!(s.pool_cidrs(&child).unwrap().is_empty(), "the child's CIDR went first");
+    assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify().unwrap());
+    let actions: Vec<String> = s
+        .audit_events(None, 50)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.iter().any(|x| x == "release-planned-with-pool-cidr"), "{actions:?}");
+}

@@ -122,6 +122,15 @@ impl Crud for PoolCidr {
         })
     }
 
+    /// A child pool's CIDR gives its block back to the parent: the allocation it came from.
+    fn releases(&self, call: &Call<'_>, prior: &Value) -> Option<String> {
+        let (pool, cidr) = (string(prior, "ipam_pool_id")?, cidr(prior, "cidr")?);
+        call.store
+            .get_pool_cidr(&pool, &cidr.to_string())
+            .ok()??
+            .source_allocation_id
+    }
+
     fn delete(&self, call: &Call<'_>, _id: &str, prior: &Value) -> Result<(), Failure> {
         let (Some(pool), Some(cidr)) = (string(prior, "ipam_pool_id"), cidr(prior, "cidr")) else {
             return Ok(());
@@ -130,7 +139,14 @@ impl Crud for PoolCidr {
         // destroy (Terraform removes them in parallel): wait for them, holding nothing.
         wait::until_free(
             wait::delete_timeout(prior),
-            || call.store.deprovision_cidr(&call.actor, &pool, &cidr.to_string()),
+            || {
+                call.store.deprovision_cidr_planned(
+                    &call.actor,
+                    &pool,
+                    &cidr.to_string(),
+                    call.plan.as_deref(),
+                )
+            },
             |e| matches!(e, StoreError::Engine(EngineError::HoldsAllocations { .. })),
         )
         .map_err(|(e, waited)| {
