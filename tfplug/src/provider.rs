@@ -77,8 +77,9 @@ pub trait Resource: Send + Sync {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Refines the default plan: compute values known at plan time, reject what apply would
-    /// reject. Terraform plans destroys without the provider (tfplug does not ask for destroy
-    /// plans), so refusals of a destroy belong in `delete`.
+    /// reject. Destroys are planned here too (`planned` null): a refusal shows at plan time,
+    /// and [`Plan::private`] may carry a note to the destroy's apply. Terraform does not ask
+    /// again at apply, so refusals of a destroy also belong in `delete`.
     fn modify_plan(&self, _plan: &mut Plan<'_>) {}
 
     /// Creates the resource; returns its whole new state (every unknown planned value filled).
