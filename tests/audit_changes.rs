@@ -33,11 +33,7 @@ fn map(pairs: &[(&str, &str)]) -> Value {
 }
 
 fn regions(names: &[&str]) -> Value {
-    Value::list(
-        names
-            .iter()
-            .map(|r| Value::object([("region_name", s(r))])),
-    )
+    Value::list(names.iter().map(|r| Value::object([("region_name", s(r))])))
 }
 
 /// How a resource under test is made, and the values its updatable attributes change to
@@ -90,9 +86,7 @@ impl Harness {
 
     fn create(&self, type_name: &str, attrs: &[(&'static str, Value)]) -> Value {
         let r = self.resource(type_name);
-        let planned = r
-            .schema()
-            .complete(Value::object(attrs.iter().cloned()));
+        let planned = r.schema().complete(Value::object(attrs.iter().cloned()));
         let mut diags = Diagnostics::new();
         let state = r.create(&planned, &mut diags);
         assert!(!diags.has_errors(), "create {type_name}: {diags:?}");
@@ -152,37 +146,61 @@ fn walk(h: &Harness, case: &Case) {
                     case.type_name
                 )
             });
-        assert_ne!(value, prior_value, "{}.{name}: the change changes nothing", case.type_name);
+        assert_ne!(
+            value, prior_value,
+            "{}.{name}: the change changes nothing",
+            case.type_name
+        );
         let mut planned = state.clone();
         planned.set_attr(name, value.clone());
         let before = h.last_seq();
         let mut diags = Diagnostics::new();
         let new_state = r.update(&state, &planned, &mut diags);
-        assert!(!diags.has_errors(), "update {}.{name}: {diags:?}", case.type_name);
+        assert!(
+            !diags.has_errors(),
+            "update {}.{name}: {diags:?}",
+            case.type_name
+        );
         let events = h.store.audit_events(None, 1).unwrap();
         let event = events
             .first()
             .filter(|e| e.seq > before)
-            .unwrap_or_else(|| panic!("{}.{name}: the change wrote no audit event", case.type_name));
+            .unwrap_or_else(|| {
+                panic!("{}.{name}: the change wrote no audit event", case.type_name)
+            });
         assert_ne!(
             event.before, event.after,
             "{}.{name}: {} has the same before and after",
             case.type_name, event.action
         );
-        let after = event.after.as_ref().map(|a| a.to_string()).unwrap_or_default();
+        let after = event
+            .after
+            .as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         let shown = match &value {
             Value::String(v) => after.contains(v.as_str()),
             Value::Map(m) => m.keys().all(|k| after.contains(k.as_str())),
             _ => true,
         };
-        assert!(shown, "{}.{name}: {} does not show {value:?}: {after}", case.type_name, event.action);
+        assert!(
+            shown,
+            "{}.{name}: {} does not show {value:?}: {after}",
+            case.type_name, event.action
+        );
         state = schema.complete(new_state.expect("updated"));
         // Config-only values come from the plan, as tfplug settles them.
         for a in schema.attributes.iter().filter(|a| a.config_only) {
-            state.set_attr(&a.name, planned.get(&a.name).cloned().unwrap_or(Value::Null));
+            state.set_attr(
+                &a.name,
+                planned.get(&a.name).cloned().unwrap_or(Value::Null),
+            );
         }
         for b in schema.blocks.iter().filter(|b| b.config_only) {
-            state.set_attr(&b.name, planned.get(&b.name).cloned().unwrap_or(Value::Null));
+            state.set_attr(
+                &b.name,
+                planned.get(&b.name).cloned().unwrap_or(Value::Null),
+            );
         }
     }
 }
@@ -208,7 +226,11 @@ fn every_change_a_user_can_make_is_in_the_audit_log() {
             )
             .unwrap();
         h.store
-            .provision_cidr(&actor, &p.id, AllocationRequest::Explicit(Cidr::parse(cidr).unwrap()))
+            .provision_cidr(
+                &actor,
+                &p.id,
+                AllocationRequest::Explicit(Cidr::parse(cidr).unwrap()),
+            )
             .unwrap();
         p.id
     };
@@ -288,7 +310,10 @@ fn every_change_a_user_can_make_is_in_the_audit_log() {
     );
     let org = h.create("ipam_organization", &[]);
     let root = id(&org, "root_id");
-    let unit = h.create("ipam_organizational_unit", &[("name", s("other")), ("parent_id", s(&root))]);
+    let unit = h.create(
+        "ipam_organizational_unit",
+        &[("name", s("other")), ("parent_id", s(&root))],
+    );
     let unit_id = id(&unit, "id");
     cases = vec![
         Case {
@@ -316,7 +341,10 @@ fn every_change_a_user_can_make_is_in_the_audit_log() {
                 ("name", s("team")),
                 ("parent_id", s(&root)),
             ],
-            changes: vec![("parent_id", s(&unit_id)), ("database_role", s("ipam_team"))],
+            changes: vec![
+                ("parent_id", s(&unit_id)),
+                ("database_role", s("ipam_team")),
+            ],
             not_stored: vec![],
         },
         Case {

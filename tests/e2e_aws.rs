@@ -420,16 +420,23 @@ fn aws_arguments_without_a_local_meaning_say_why() {
 
 /// How many rows each table of what a configuration creates still holds.
 fn leftovers(w: &Workspace) -> Vec<(&'static str, String)> {
-    ["ipams", "scopes", "pools", "pool_cidrs", "free_blocks", "allocations"]
-        .into_iter()
-        .map(|t| {
-            let n = w.query(&format!("SELECT COUNT(*) FROM {t}"))[0][0]
-                .clone()
-                .unwrap_or_default();
-            (t, n)
-        })
-        .filter(|(_, n)| n != "0")
-        .collect()
+    [
+        "ipams",
+        "scopes",
+        "pools",
+        "pool_cidrs",
+        "free_blocks",
+        "allocations",
+    ]
+    .into_iter()
+    .map(|t| {
+        let n = w.query(&format!("SELECT COUNT(*) FROM {t}"))[0][0]
+            .clone()
+            .unwrap_or_default();
+        (t, n)
+    })
+    .filter(|(_, n)| n != "0")
+    .collect()
 }
 
 fn destroy_with(w: &Workspace, parallelism: Option<u32>) -> support::Run {
@@ -450,7 +457,10 @@ fn apply_teardown(w: &Workspace, rest: &[&str]) {
         w.run(&args).ok();
     };
     apply(&["-target=ipam_pool_cidr.parent_test"]);
-    apply(&["-target=ipam_pool_cidr.child_test", "-target=ipam_pool_cidr.sized"]);
+    apply(&[
+        "-target=ipam_pool_cidr.child_test",
+        "-target=ipam_pool_cidr.sized",
+    ]);
     apply(rest);
 }
 

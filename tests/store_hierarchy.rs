@@ -379,7 +379,10 @@ fn reservations_go_with_their_pool_cidr_and_pool() {
         .iter()
         .any(|e| e.action == "drop-reservation-with-pool-cidr" && e.object_id == reserved.id));
     let e = s.claim(&a, &named, reserved.cidr).unwrap_err().to_string();
-    assert!(e.contains("the reservation is gone") && e.contains("deprovisioned"), "{e}");
+    assert!(
+        e.contains("the reservation is gone") && e.contains("deprovisioned"),
+        "{e}"
+    );
     s.delete_pool(&a, &pool.id, false).unwrap();
     assert!(s.verify().unwrap().is_empty());
 }
@@ -429,7 +432,10 @@ fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
     // `outer` is not this plan's to release: nothing is released.
     match s.deprovision_cidr_planned(&a, &top, "10.0.0.0/16", Some("plan-one")) {
         Err(Error::Engine(EngineError::HoldsAllocations { allocations, .. })) => {
-            assert!(allocations.iter().any(|h| h.id == outer.id), "{allocations:?}")
+            assert!(
+                allocations.iter().any(|h| h.id == outer.id),
+                "{allocations:?}"
+            )
         }
         other => panic!("expected HoldsAllocations, got {other:?}"),
     }
@@ -440,7 +446,10 @@ fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
     for id in [&inner.id, &outer.id, &source] {
         assert!(s.get_allocation(id).unwrap().is_none(), "{id} released");
     }
-    assert!(s.pool_cidrs(&child).unwrap().is_empty(), "the child's CIDR went first");
+    assert!(
+        s.pool_cidrs(&child).unwrap().is_empty(),
+        "the child's CIDR went first"
+    );
     assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify().unwrap());
     let actions: Vec<String> = s
         .audit_events(None, 50)
@@ -448,5 +457,10 @@ fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
         .into_iter()
         .map(|e| e.action)
         .collect();
-    assert!(actions.iter().any(|x| x == "release-planned-with-pool-cidr"), "{actions:?}");
+    assert!(
+        actions
+            .iter()
+            .any(|x| x == "release-planned-with-pool-cidr"),
+        "{actions:?}"
+    );
 }

@@ -53,7 +53,8 @@ impl Db {
 
     fn postgres() -> Db {
         let url = pg::cluster().new_database();
-        let store = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(30)).unwrap();
+        let store =
+            Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(30)).unwrap();
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         Db {
             store,
@@ -163,7 +164,11 @@ fn another_pools_block_is_never_handed_out(mut db: Db) {
         "{} lies outside its pool 10.0.0.0/16",
         mine.cidr
     );
-    assert_eq!(mine.cidr, c("10.0.0.0/24"), "the lowest free block, once rebuilt");
+    assert_eq!(
+        mine.cidr,
+        c("10.0.0.0/24"),
+        "the lowest free block, once rebuilt"
+    );
     assert_eq!(repairs(s, &ten), 1, "the rebuild is audited");
     assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify().unwrap());
 
@@ -203,9 +208,14 @@ fn another_pools_block_is_never_handed_out(mut db: Db) {
         .iter()
         .find(|f| f.message.contains("duplicates") && f.message.contains(&theirs.id))
         .unwrap_or_else(|| panic!("no duplicate of {} reported: {faults:?}", theirs.id));
-    assert!(duplicate.message.contains("ipam-pool-alloc-0dup"), "{duplicate:?}");
     assert!(
-        faults.iter().any(|f| f.message.contains("duplicates the CIDR 192.168.0.0/16 of the pool")),
+        duplicate.message.contains("ipam-pool-alloc-0dup"),
+        "{duplicate:?}"
+    );
+    assert!(
+        faults.iter().any(|f| f
+            .message
+            .contains("duplicates the CIDR 192.168.0.0/16 of the pool")),
         "and the other pool's space: {faults:?}"
     );
     assert_eq!(duplicate.pool_id, ten);
@@ -276,8 +286,9 @@ fn duplicates_are_found_off_the_ancestor_chain(mut db: Db) {
         .filter(|f| f.message.contains("duplicates") && f.message.contains("ipam-pool-alloc-0sib"))
         .collect();
     assert!(
-        dups.iter()
-            .any(|f| f.message.contains(&format!("({child_cidr}) of the pool {top}"))),
+        dups.iter().any(|f| f
+            .message
+            .contains(&format!("({child_cidr}) of the pool {top}"))),
         "the sibling's block is the child's CIDR in the parent: {faults:?}"
     );
     assert!(
@@ -345,5 +356,9 @@ fn a_team_role_rebuilds_a_corrupted_index_and_allocates_inside_its_pool() {
         .find(|e| e.action == "repair-free-index")
         .expect("the rebuild is audited");
     assert_eq!(repair.account_id, teams::DEV);
-    assert!(owner.verify().unwrap().is_empty(), "{:?}", owner.verify().unwrap());
+    assert!(
+        owner.verify().unwrap().is_empty(),
+        "{:?}",
+        owner.verify().unwrap()
+    );
 }

@@ -27,8 +27,7 @@ impl Shared {
     /// Starts a new graph walk: each begins with ConfigureProvider and plans afresh.
     pub fn configure(&self, ctx: Option<Context>) {
         self.pending.clear();
-        *self.plan_token.write().unwrap_or_else(|e| e.into_inner()) =
-            crate::store::new_id("plan");
+        *self.plan_token.write().unwrap_or_else(|e| e.into_inner()) = crate::store::new_id("plan");
         if let Some(ctx) = ctx {
             *self.context.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ctx));
         }
@@ -36,7 +35,11 @@ impl Shared {
 
     /// This walk's plan token.
     pub fn plan_token(&self) -> String {
-        let t = self.plan_token.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let t = self
+            .plan_token
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if t.is_empty() {
             crate::store::new_id("plan")
         } else {

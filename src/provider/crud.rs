@@ -117,7 +117,10 @@ impl<T: Crud> Managed<T> {
         let token = self.shared.plan_token();
         plan.private = format!("{PLAN_PRIVATE}{token}").into_bytes();
         if let Some(allocation) = self.inner.releases(call, plan.prior) {
-            if let Err(e) = call.store.note_planned_release(&call.actor, &allocation, &token) {
+            if let Err(e) = call
+                .store
+                .note_planned_release(&call.actor, &allocation, &token)
+            {
                 // Only an optimisation of the apply: without the note a pool CIDR waits.
                 plan.diagnostics.warning(
                     "Cannot note the planned release",
@@ -230,9 +233,11 @@ impl<T: Crud> Resource for Managed<T> {
             .map(String::from);
         // Already gone (removed outside Terraform, or released by a pool CIDR the same run
         // destroyed first): the delete has nothing left to do.
-        self.with_plan(diags, plan, |c| match self.inner.delete(c, id(prior), prior) {
-            Err(f) if f.gone => Ok(()),
-            r => r,
+        self.with_plan(diags, plan, |c| {
+            match self.inner.delete(c, id(prior), prior) {
+                Err(f) if f.gone => Ok(()),
+                r => r,
+            }
         });
     }
 

@@ -9,8 +9,8 @@ use super::aws::{
     tags_all_attribute,
 };
 use super::crud::{Call, Crud};
-use super::wait;
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
+use super::wait;
 use crate::engine::{AddressFamily, Error as EngineError, PoolRules};
 use crate::store::{Error as StoreError, Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
 use std::collections::BTreeMap;
@@ -218,12 +218,12 @@ impl Crud for Pool {
         }
         // Child pools, CIDRs and allocations may be on their way out in this same destroy:
         // wait for them, holding nothing.
-        wait::until_free(
+        let (result, waited) = wait::until_free(
             wait::delete_timeout(prior),
             || call.store.delete_pool(&call.actor, id, cascade),
             |e| matches!(e, StoreError::PoolInUse { .. }),
-        )
-        .map_err(|(e, waited)| {
+        );
+        result.map_err(|e| {
             let mut f = from_store(e, "Cannot delete the pool", &CASCADE);
             if let Some(w) = waited {
                 f.detail.push_str(&wait::waited(w));

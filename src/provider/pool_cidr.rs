@@ -137,7 +137,7 @@ impl Crud for PoolCidr {
         };
         // Allocations and child pool CIDRs inside it may be on their way out in this same
         // destroy (Terraform removes them in parallel): wait for them, holding nothing.
-        wait::until_free(
+        let (result, waited) = wait::until_free(
             wait::delete_timeout(prior),
             || {
                 call.store.deprovision_cidr_planned(
@@ -148,8 +148,8 @@ impl Crud for PoolCidr {
                 )
             },
             |e| matches!(e, StoreError::Engine(EngineError::HoldsAllocations { .. })),
-        )
-        .map_err(|(e, waited)| {
+        );
+        result.map_err(|e| {
             let mut f = from_store(e, "Cannot deprovision the CIDR", &WHOLE);
             if let Some(w) = waited {
                 f.detail.push_str(&wait::waited(w));

@@ -47,27 +47,27 @@ pub fn delete_timeout(prior: &Value) -> Duration {
     Duration::from_secs(secs.max(0) as u64)
 }
 
-/// Runs `attempt` until it succeeds, fails other than `blocked`, or `timeout` has passed
-/// (then the last refusal, and how long it waited). Sleeps between tries, holding nothing.
+/// Runs `attempt` until it succeeds, fails other than `blocked`, or `timeout` has passed;
+/// returns its last result and, when it ended refused by `blocked`, how long it waited.
+/// Sleeps between tries, holding nothing.
 pub fn until_free<T>(
     timeout: Duration,
     mut attempt: impl FnMut() -> Result<T>,
     blocked: impl Fn(&Error) -> bool,
-) -> std::result::Result<T, (Error, Option<Duration>)> {
+) -> (Result<T>, Option<Duration>) {
     let start = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
         match attempt() {
-            Ok(v) => return Ok(v),
             Err(e) if blocked(&e) => {
                 let waited = start.elapsed();
                 if waited >= timeout {
-                    return Err((e, Some(waited)));
+                    return (Err(e), Some(waited));
                 }
                 std::thread::sleep(pause.min(timeout - waited));
                 pause = (pause * 2).min(Duration::from_secs(1));
             }
-            Err(e) => return Err((e, None)),
+            other => return (other, None),
         }
     }
 }
@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn a_blocked_attempt_is_retried_until_it_succeeds_or_time_runs_out() {
         let mut n = 0;
-        let got = until_free(
+        let (got, waited) = until_free(
             Duration::from_secs(5),
             || {
                 n += 1;
@@ -118,20 +118,23 @@ mod tests {
             },
             |e| matches!(e, Error::Busy),
         );
-        assert_eq!(got.ok(), Some(3));
+        assert_eq!((got.ok(), waited), (Some(3), None));
         let started = Instant::now();
-        let got: std::result::Result<(), _> = until_free(
+        let (got, waited): (Result<()>, _) = until_free(
             Duration::from_millis(200),
             || Err(Error::Busy),
             |e| matches!(e, Error::Busy),
         );
-        assert!(matches!(got, Err((Error::Busy, Some(_)))));
+        assert!(matches!(got, Err(Error::Busy)) && waited.is_some());
         assert!(started.elapsed() < Duration::from_secs(2));
-        let got: std::result::Result<(), _> = until_free(
+        let (got, waited): (Result<()>, _) = until_free(
             Duration::from_secs(60),
             || Err(Error::ReadOnly),
             |e| matches!(e, Error::Busy),
         );
-        assert!(matches!(got, Err((Error::ReadOnly, None))), "other errors fail at once");
+        assert!(
+            matches!(got, Err(Error::ReadOnly)) && waited.is_none(),
+            "other errors fail at once"
+        );
     }
 }

@@ -306,7 +306,13 @@ pub(crate) fn deprovision_tx(
         }
         .into());
     }
-    drop_reservations(tx, actor, pool_id, Some(&c.cidr), "drop-reservation-with-pool-cidr")?;
+    drop_reservations(
+        tx,
+        actor,
+        pool_id,
+        Some(&c.cidr),
+        "drop-reservation-with-pool-cidr",
+    )?;
     tx.execute(
         "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
         params![pool_id, key(c.cidr.start()), key(c.cidr.end())],

@@ -273,11 +273,24 @@ struct Claim {
 impl Claim {
     fn describe(&self) -> String {
         match &self.id {
-            Some(id) => format!("the allocation {id} ({}) of the pool {}", self.cidr, self.pool),
+            Some(id) => format!(
+                "the allocation {id} ({}) of the pool {}",
+                self.cidr, self.pool
+            ),
             None => format!("the CIDR {} of the pool {}", self.cidr, self.pool),
         }
     }
 }
+
+/// (scope, pool, cidr, allocation id, the pool whose space it grants, family).
+type ClaimRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 /// Whether `a` may lie inside `b`: `b` grants the space of `a`'s pool or of one of its
 /// ancestors (the chain a block descends through from a top-level CIDR to a child pool).
@@ -305,7 +318,7 @@ fn duplicates(tx: &Tx, faults: &mut Vec<Fault>) -> Result<()> {
         .prepare_cached("SELECT id, parent_id FROM pools WHERE parent_id IS NOT NULL")?
         .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_>>()?;
-    let rows: Vec<(String, String, String, Option<String>, Option<String>, String)> = tx
+    let rows: Vec<ClaimRow> = tx
         .prepare_cached(
             "SELECT p.scope_id, a.pool_id, a.cidr, a.id, CASE WHEN a.kind = 'ipam-pool' THEN a.resource_id END, p.family
              FROM allocations a JOIN pools p ON p.id = a.pool_id
@@ -320,11 +333,17 @@ fn duplicates(tx: &Tx, faults: &mut Vec<Fault>) -> Result<()> {
     let mut spaces: std::collections::BTreeMap<(String, String), Vec<Claim>> = Default::default();
     for (scope, pool, cidr, id, grants, family) in rows {
         // Unreadable CIDRs are reported pool by pool.
-        let Ok(cidr) = Cidr::parse(&cidr) else { continue };
+        let Ok(cidr) = Cidr::parse(&cidr) else {
+            continue;
+        };
         spaces.entry((scope, family)).or_default().push(Claim {
             cidr,
             pool,
-            grants: if id.is_some() { grants } else { Some(grants.unwrap_or_default()) },
+            grants: if id.is_some() {
+                grants
+            } else {
+                Some(grants.unwrap_or_default())
+            },
             id,
         });
     }
@@ -349,7 +368,11 @@ fn duplicates(tx: &Tx, faults: &mut Vec<Fault>) -> Result<()> {
                     continue;
                 }
                 // Name the allocation first (the top-level CIDR is the space it took).
-                let (a, b) = if here.id.is_some() { (here, there) } else { (there, here) };
+                let (a, b) = if here.id.is_some() {
+                    (here, there)
+                } else {
+                    (there, here)
+                };
                 faults.push(Fault {
                     pool_id: a.pool.clone(),
                     message: format!(
