@@ -227,7 +227,7 @@ fn allocation_released_outside_terraform_is_planned_again() {
 #[test]
 fn lifecycle_refusals_say_what_remains() {
     let w = Workspace::new(Tf::V1_15);
-    let pool = w.platform();
+    let pool = w.platform_quick();
     // Another team allocates from the production pool.
     let team = w.sibling();
     team.config(&format!(
@@ -241,13 +241,13 @@ fn lifecycle_refusals_say_what_remains() {
     team.init();
     team.apply().ok();
     let r = w.destroy();
-    // After waiting the CIDR's timeouts.delete (3s in PLATFORM) for the allocation to go.
+    // After waiting the CIDR's timeouts.delete (3s here) for the allocation to go.
     r.fails_with("still holds 1 allocation(s)")
         .fails_with("Waited 3.")
         .fails_with("timeouts { delete");
     // The platform's destroy waits longer now, holding no lock: the team's destroy runs
     // meanwhile, and the platform's then goes through in the same run.
-    w.config(&support::PLATFORM.replace("delete = \"3s\"", "delete = \"3m\""));
+    w.config(&support::platform_waiting("3m"));
     w.apply().ok();
     let waiting = w
         .command(&["destroy", "-auto-approve", "-input=false", "-no-color"])

@@ -432,9 +432,7 @@ impl Workspace {
 }
 
 /// The platform part of a configuration: an IPAM, a top pool 10.0.0.0/8 and a production
-/// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required). Its
-/// pool CIDRs wait 3 seconds (not the default minutes) for what they hold before a destroy
-/// fails, so that tests of that failure are quick.
+/// pool 10.1.0.0/16 (netmask 16..24, default 20, tag environment=production required).
 pub const PLATFORM: &str = r#"
 resource "ipam" "main" {
   operating_regions { region_name = "us-east-1" }
@@ -450,9 +448,6 @@ resource "ipam_pool" "top" {
 resource "ipam_pool_cidr" "top" {
   ipam_pool_id = ipam_pool.top.id
   cidr         = "10.0.0.0/8"
-  timeouts {
-    delete = "3s"
-  }
 }
 
 resource "ipam_pool" "prod" {
@@ -473,9 +468,6 @@ resource "ipam_pool_cidr" "prod" {
   ipam_pool_id = ipam_pool.prod.id
   cidr         = "10.1.0.0/16"
   depends_on   = [ipam_pool_cidr.top]
-  timeouts {
-    delete = "3s"
-  }
 }
 
 output "prod_pool" {
@@ -487,10 +479,34 @@ output "top_pool" {
 }
 "#;
 
+/// [`PLATFORM`] whose pool CIDRs wait `delete` (such as "3s") for what they hold before their
+/// destroy fails, instead of the default minutes: for tests of that failure.
+pub fn platform_waiting(delete: &str) -> String {
+    let timeouts = format!("  timeouts {{\n    delete = \"{delete}\"\n  }}\n");
+    let mut out = PLATFORM.to_string();
+    for cidr in [
+        "  cidr         = \"10.0.0.0/8\"\n",
+        "  cidr         = \"10.1.0.0/16\"\n",
+    ] {
+        out = out.replace(cidr, &format!("{cidr}{timeouts}"));
+    }
+    out
+}
+
 impl Workspace {
     /// Applies [`PLATFORM`] in this workspace and returns the production pool's id.
     pub fn platform(&self) -> String {
-        self.config(PLATFORM);
+        self.platform_from(PLATFORM)
+    }
+
+    /// [`Workspace::platform`] with the pool CIDRs' destroy waiting only 3 seconds for what
+    /// they hold ([`platform_waiting`]).
+    pub fn platform_quick(&self) -> String {
+        self.platform_from(&platform_waiting("3s"))
+    }
+
+    fn platform_from(&self, config: &str) -> String {
+        self.config(config);
         self.init();
         self.apply().ok();
         self.outputs()["prod_pool"]["value"]
