@@ -102,7 +102,7 @@ impl Crud for Pool {
                 .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))
                 .attribute(Attribute::required("resource_region", Type::String).check(REGION).description("The VPC's region (its allocation's `region`).")))
                 .max_items(1))
-            .block(super::wait::timeouts_block("the pool's child pools, CIDRs and allocations"));
+            .block(super::wait::timeouts_block("the pool's child pools, CIDRs and allocations", &["create", "update"]));
         pool_attributes(s, false)
     }
 

@@ -30,7 +30,7 @@ impl Crud for PoolCidr {
                 .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
                 .max_items(1)
                 .config_only())
-            .block(wait::timeouts_block("the allocations and child pool CIDRs inside this CIDR"))
+            .block(wait::timeouts_block("the allocations and child pool CIDRs inside this CIDR", &["create"]))
             .exactly_one_of(&["cidr", "netmask_length"])
     }
 

@@ -18,12 +18,21 @@ use tfplug::{Attribute, Block, Schema, Type, Value};
 /// another configuration fails the run in minutes.
 pub const DEFAULT_DELETE: &str = "5m";
 
-/// The `timeouts` block of a resource whose deletion waits, as in the AWS provider.
-pub fn timeouts_block(what: &str) -> Block {
+/// The `timeouts` block of a resource whose deletion waits, as in the AWS provider; `others`
+/// are the AWS provider's other operations of the resource, accepted without a local effect.
+pub fn timeouts_block(what: &str, others: &[&str]) -> Block {
+    let mut schema = Schema::new()
+        .description("How long operations may wait, as in the AWS provider's `timeouts` block.");
+    for op in others {
+        schema = schema.attribute(
+            Attribute::optional(op, Type::String)
+                .check(DURATION)
+                .description(&format!("Accepted for the AWS provider's configurations, no local effect: {op} never waits here.")),
+        );
+    }
     Block::single(
         "timeouts",
-        Schema::new()
-            .description("How long operations may wait, as in the AWS provider's `timeouts` block.")
+        schema
             .attribute(
                 Attribute::optional("delete", Type::String)
                     .check(DURATION)
