@@ -229,24 +229,47 @@ impl Store {
 
     /// Notes that the plan with token `plan` destroys what holds `allocation` (audited as
     /// `plan-release`): the plan's destroy of a pool CIDR holding it may release it first.
+    /// An allocation already gone needs no note.
     pub fn note_planned_release(&self, actor: &Actor, allocation: &str, plan: &str) -> Result<()> {
         self.write(|tx| {
-            record(
-                tx,
-                actor,
-                "plan-release",
-                allocation,
-                None,
-                Some(json!({ "plan": plan })),
-            )
+            let pool: Option<String> = tx
+                .query_row(
+                    "SELECT pool_id FROM allocations WHERE id = ?1",
+                    [allocation],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match pool {
+                Some(pool) => record(
+                    tx,
+                    actor,
+                    "plan-release",
+                    allocation,
+                    None,
+                    Some(release_note(plan, &pool)),
+                ),
+                None => Ok(()),
+            }
         })
     }
 }
 
-/// Whether the plan `plan` noted that it destroys what holds `allocation` (by `actor`'s
-/// account: a plan speaks only for its own run).
-fn planned_release(tx: &Tx, actor: &Actor, allocation: &str, plan: &str) -> Result<bool> {
-    let note = json!({ "plan": plan }).to_string();
+/// What a `plan-release` event records: the plan's token, and the pool (so that the event
+/// shows in the pool's audit log).
+fn release_note(plan: &str, pool_id: &str) -> serde_json::Value {
+    json!({ "plan": plan, "pool_id": pool_id })
+}
+
+/// Whether the plan `plan` noted that it destroys what holds `allocation` of `pool_id` (by
+/// `actor`'s account: a plan speaks only for its own run).
+fn planned_release(
+    tx: &Tx,
+    actor: &Actor,
+    pool_id: &str,
+    allocation: &str,
+    plan: &str,
+) -> Result<bool> {
+    let note = release_note(plan, pool_id).to_string();
     Ok(tx
         .query_row(
             "SELECT 1 FROM audit_events WHERE object_id = ?1 AND action = 'plan-release' AND account_id = ?2 AND after = ?3",
@@ -280,7 +303,7 @@ pub(crate) fn deprovision_tx(
     if let (Some(plan), false) = (plan, inside.is_empty()) {
         let mut all_planned = true;
         for (id, _, _) in &inside {
-            all_planned &= planned_release(tx, actor, id, plan)?;
+            all_planned &= planned_release(tx, actor, pool_id, id, plan)?;
         }
         if all_planned {
             for (id, _, _) in &inside {
