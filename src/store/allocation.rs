@@ -560,8 +560,17 @@ impl Store {
             let request = len
                 .map(AllocationRequest::Netmask)
                 .unwrap_or(AllocationRequest::PoolDefault);
-            let Placement { target, .. } = place(tx, &s, &request, disallowed)?;
-            Ok(Cidr::from_start(s.family, target.start, target.len))
+            let p = place(tx, &s, &request, disallowed)?;
+            // A read cannot rebuild the index: name the damage rather than show a block of
+            // another pool's space.
+            if !inside_roots(&s, &p) {
+                return Err(Error::Inconsistent(format!(
+                    "the free index of the pool {} offers {}, outside the pool's CIDRs; run `terraform-provider-ipam verify --repair` (an allocation rebuilds it too)",
+                    s.id,
+                    Cidr::from_start(s.family, p.block.start, p.block.len)
+                )));
+            }
+            Ok(p.cidr(s.family))
         })
     }
 
