@@ -81,7 +81,7 @@ fn attribute_lines(s: &Schema, out: &mut String) {
             } else {
                 b.schema.description.as_str()
             };
-            let repeat = if b.max_items == 1 {
+            let repeat = if b.max_items == 1 || b.nesting == tfplug::schema::Nesting::Single {
                 "at most one"
             } else {
                 "repeatable"

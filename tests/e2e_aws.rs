@@ -417,3 +417,97 @@ fn aws_arguments_without_a_local_meaning_say_why() {
     w.plan()
         .fails_with("\"moon\" does not look like a region name");
 }
+
+/// How many rows each table of what a configuration creates still holds.
+fn leftovers(w: &Workspace) -> Vec<(&'static str, String)> {
+    [
+        "ipams",
+        "scopes",
+        "pools",
+        "pool_cidrs",
+        "free_blocks",
+        "allocations",
+    ]
+    .into_iter()
+    .map(|t| {
+        let n = w.query(&format!("SELECT COUNT(*) FROM {t}"))[0][0]
+            .clone()
+            .unwrap_or_default();
+        (t, n)
+    })
+    .filter(|(_, n)| n != "0")
+    .collect()
+}
+
+fn destroy_with(w: &Workspace, parallelism: Option<u32>) -> support::Run {
+    let p = parallelism.map(|p| format!("-parallelism={p}"));
+    let mut args = vec!["destroy", "-auto-approve", "-input=false", "-no-color"];
+    args.extend(p.as_deref());
+    w.run(&args)
+}
+
+/// Applies `teardown.tf` in the order its missing depends_on leave to the user: the parent's
+/// CIDR, then the children's, then (with `rest` targets, or everything) what they hold.
+fn apply_teardown(w: &Workspace, rest: &[&str]) {
+    w.config(&fixture("teardown.tf"));
+    w.init();
+    let apply = |targets: &[&str]| {
+        let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+        args.extend(targets);
+        w.run(&args).ok();
+    };
+    apply(&["-target=ipam_pool_cidr.parent_test"]);
+    apply(&[
+        "-target=ipam_pool_cidr.child_test",
+        "-target=ipam_pool_cidr.sized",
+    ]);
+    apply(rest);
+}
+
+/// The AWS documentation's shape (no depends_on between allocations and pool CIDRs, or
+/// between a child pool and its parent's CIDR) applies, plans empty, and destroys in one run
+/// whatever order Terraform's parallel walk takes: a pool CIDR's deprovisioning waits for the
+/// allocations and child pool CIDRs the same destroy is releasing. Nothing is left but the
+/// audit log.
+#[test]
+fn aws_shaped_configurations_destroy_in_one_run() {
+    for parallelism in [None, Some(2)] {
+        let w = Workspace::new(Tf::V1_15);
+        apply_teardown(&w, &[]);
+        w.assert_no_changes();
+        let r = destroy_with(&w, parallelism);
+        assert_eq!(r.code, 0, "parallelism {parallelism:?}:\n{}", r.text());
+        assert_eq!(leftovers(&w), [], "parallelism {parallelism:?}");
+        let audit = w.query("SELECT COUNT(*) FROM audit_events")[0][0].clone();
+        assert_ne!(audit.as_deref(), Some("0"), "the audit log stays");
+    }
+}
+
+/// A named allocation missing from the state (here: an apply that targeted the rest) is
+/// planned, and so reserved, by the refresh `terraform destroy` runs first. The reservation
+/// must not keep its pool CIDR: it goes with it, audited, and the destroy empties the database.
+#[test]
+fn a_named_allocation_missing_from_the_state_does_not_block_the_destroy() {
+    let w = Workspace::new(Tf::V1_15);
+    apply_teardown(
+        &w,
+        &[
+            "-target=ipam_vpc_allocation.vpcs",
+            "-target=ipam_pool_cidr_allocation.example",
+            "-target=ipam_pool_cidr_allocation.parent_block",
+        ],
+    );
+    for round in 0..2 {
+        let r = w.destroy();
+        assert_eq!(r.code, 0, "round {round}:\n{}", r.text());
+        assert_eq!(leftovers(&w), [], "round {round}");
+    }
+    let dropped = w.query(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'drop-reservation-with-pool-cidr'",
+    );
+    assert_eq!(
+        dropped[0][0].as_deref(),
+        Some("1"),
+        "the destroy's refresh reserved the name once; the reservation went with its CIDR"
+    );
+}

@@ -227,7 +227,7 @@ fn allocation_released_outside_terraform_is_planned_again() {
 #[test]
 fn lifecycle_refusals_say_what_remains() {
     let w = Workspace::new(Tf::V1_15);
-    let pool = w.platform();
+    let pool = w.platform_quick();
     // Another team allocates from the production pool.
     let team = w.sibling();
     team.config(&format!(
@@ -241,10 +241,38 @@ fn lifecycle_refusals_say_what_remains() {
     team.init();
     team.apply().ok();
     let r = w.destroy();
-    r.fails_with("still holds 1 allocation(s)");
-    // The team releases; now the platform can go.
+    // After waiting the CIDR's timeouts.delete (3s here) for the allocation to go.
+    r.fails_with("still holds 1 allocation(s)")
+        .fails_with("Waited 3.")
+        .fails_with("timeouts { delete");
+    // The platform's destroy waits longer now, holding no lock: the team's destroy runs
+    // meanwhile, and the platform's then goes through in the same run.
+    w.config(&support::platform_waiting("3m"));
+    w.apply().ok();
+    let waiting = w
+        .command(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start terraform destroy");
+    // Terraform reports a destroy still running after 10 seconds.
+    std::thread::sleep(std::time::Duration::from_secs(13));
     team.destroy().ok();
-    w.destroy().ok();
+    let out = waiting.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("ipam_pool_cidr.prod: Still destroying"),
+        "the CIDR waited for the team's allocation: {text}"
+    );
+    assert_eq!(
+        w.query("SELECT COUNT(*) FROM pools")[0][0].as_deref(),
+        Some("0")
+    );
 }
 
 #[test]

@@ -238,7 +238,7 @@ fn pool_cidr_checks_run_at_plan_on_the_attribute() {
 #[test]
 fn deprovision_refused_names_the_allocations_and_cascade() {
     let w = Workspace::new(Tf::V1_15);
-    let pool = w.platform();
+    let pool = w.platform_quick();
     let t = w.sibling();
     t.config(&format!(
         "resource \"ipam_vpc_allocation\" \"x\" {{\n  ipam_pool_id = \"{pool}\"\n  description = \"payments\"\n  tags = {{ environment = \"production\" }}\n}}\n"

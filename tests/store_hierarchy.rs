@@ -147,7 +147,7 @@ fn hierarchy_allocations_and_release() {
     // Refusals: pool with allocations, cidr with allocations, ipam with pools.
     assert!(matches!(
         s.delete_pool(&a, &prod.id, false),
-        Err(Error::Refused(_))
+        Err(Error::PoolInUse { .. })
     ));
     assert!(matches!(
         s.deprovision_cidr(&a, &prod.id, "10.1.0.0/16"),
@@ -509,4 +509,143 @@ fn an_exhausted_pool_says_how_many_fit_and_what_its_rules_allow() {
         }
         e => panic!("{e}"),
     }
+}
+
+/// A plan-time reservation never holds a pool CIDR or a pool: deprovisioning the CIDR and
+/// deleting the pool remove it (audited), while an allocation proper still blocks both and is
+/// named. The apply of the plan that reserved it then fails saying the reservation is gone.
+#[test]
+fn reservations_go_with_their_pool_cidr_and_pool() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let pool = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let named = AllocationSpec {
+        name: Some("payments".into()),
+        ..vpc(&pool.id, AllocationRequest::Netmask(24), &[])
+    };
+    let reserved = s.reserve(&a, &named, 86_400).unwrap();
+    let held = s
+        .allocate(&a, &vpc(&pool.id, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    match s.deprovision_cidr(&a, &pool.id, "10.0.0.0/16") {
+        Err(Error::Engine(EngineError::HoldsAllocations { allocations, .. })) => {
+            let ids: Vec<_> = allocations.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(ids, [held.id.as_str()], "the reservation does not block");
+        }
+        other => panic!("expected HoldsAllocations, got {other:?}"),
+    }
+    match s.delete_pool(&a, &pool.id, false) {
+        Err(e @ Error::PoolInUse { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains(&held.id) && m.contains("10.0.0.0/16"), "{m}");
+            assert!(!m.contains(&reserved.id), "{m}");
+        }
+        other => panic!("expected PoolInUse, got {other:?}"),
+    }
+    s.release(&a, &held.id).unwrap();
+    s.deprovision_cidr(&a, &pool.id, "10.0.0.0/16").unwrap();
+    assert!(s.get_allocation(&reserved.id).unwrap().is_none());
+    assert!(s
+        .audit_events(None, 50)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "drop-reservation-with-pool-cidr" && e.object_id == reserved.id));
+    let e = s.claim(&a, &named, reserved.cidr).unwrap_err().to_string();
+    assert!(
+        e.contains("the reservation is gone") && e.contains("deprovisioned"),
+        "{e}"
+    );
+    s.delete_pool(&a, &pool.id, false).unwrap();
+    assert!(s.verify().unwrap().is_empty());
+}
+
+/// A destroy plan notes what it releases (`plan-release`); the same plan's deprovisioning of a
+/// pool CIDR then releases those first, a child pool's CIDR with what it holds, instead of
+/// waiting for destroys that may have no free slot. Another plan's notes, or an allocation the
+/// plan keeps, still block it.
+#[test]
+fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
+    let (_d, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(&a, None, vec!["us-east-1".into()], Tags::new())
+        .unwrap();
+    let scope = ipam.private_default_scope_id.clone();
+    let pool = |parent: Option<&str>| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: parent.map(String::from),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let top = pool(None);
+    s.provision_cidr(&a, &top, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let child = pool(Some(&top));
+    let child_cidr = s
+        .provision_cidr(&a, &child, AllocationRequest::Netmask(20))
+        .unwrap();
+    let inner = s
+        .allocate(&a, &vpc(&child, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    let outer = s
+        .allocate(&a, &vpc(&top, AllocationRequest::Netmask(24), &[]))
+        .unwrap();
+    let source = child_cidr.source_allocation_id.clone().unwrap();
+    for id in [&inner.id, &source] {
+        s.note_planned_release(&a, id, "plan-one").unwrap();
+    }
+    s.note_planned_release(&a, &outer.id, "plan-two").unwrap();
+    // `outer` is not this plan's to release: nothing is released.
+    match s.deprovision_cidr_planned(&a, &top, "10.0.0.0/16", Some("plan-one")) {
+        Err(Error::Engine(EngineError::HoldsAllocations { allocations, .. })) => {
+            assert!(
+                allocations.iter().any(|h| h.id == outer.id),
+                "{allocations:?}"
+            )
+        }
+        other => panic!("expected HoldsAllocations, got {other:?}"),
+    }
+    assert!(s.get_allocation(&inner.id).unwrap().is_some());
+    s.note_planned_release(&a, &outer.id, "plan-one").unwrap();
+    s.deprovision_cidr_planned(&a, &top, "10.0.0.0/16", Some("plan-one"))
+        .unwrap();
+    for id in [&inner.id, &outer.id, &source] {
+        assert!(s.get_allocation(id).unwrap().is_none(), "{id} released");
+    }
+    assert!(
+        s.pool_cidrs(&child).unwrap().is_empty(),
+        "the child's CIDR went first"
+    );
+    assert!(s.verify().unwrap().is_empty(), "{:?}", s.verify().unwrap());
+    let actions: Vec<String> = s
+        .audit_events(None, 50)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions
+            .iter()
+            .any(|x| x == "release-planned-with-pool-cidr"),
+        "{actions:?}"
+    );
 }

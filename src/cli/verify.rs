@@ -13,7 +13,9 @@ pub const COMMAND: Command = Command {
     name: "verify",
     summary: "check the database's invariants; exit 1 on a fault",
     synopsis: "[--repair] [--database PATH] [--json]",
-    details: "Checks that each pool CIDR is covered exactly by its free blocks, allocations and child\npools, that no two allocations overlap, and that reservations and the records pointing at\neach other agree. --repair rebuilds every pool's free index from its allocations (audited\nas repair-free-index) and checks again; overlapping allocations are not repaired, they are\nreported for a person to resolve (release one with `terraform-provider-ipam release`).",
+    details: "Checks that each pool CIDR is covered exactly by its free blocks, allocations and child\npools, that no two allocations overlap (within a pool, or across pools of a scope off a
+pool's chain of ancestors: a duplicate), that no allocation lies outside its pool, and that reservations and the records pointing at\neach other agree. --repair rebuilds every pool's free index from its allocations (audited\nas repair-free-index) and checks again; overlapping allocations are not repaired, they are\nreported for a person to resolve (replace the wrong one with `terraform apply -replace`, or
+release it with `terraform-provider-ipam release`; see the interrupted-apply guide).",
     flags: &[Flag::switch(
         "--repair",
         "rebuild the free index from the allocations, then check again",

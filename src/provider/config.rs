@@ -63,7 +63,7 @@ pub(super) const ACCOUNT_ID: Check = Check::Matches(Pattern {
 });
 
 /// A duration [`parse_duration`] reads.
-const DURATION: Check = Check::Matches(Pattern {
+pub(super) const DURATION: Check = Check::Matches(Pattern {
     looks_like: "a duration: a number and a unit (s, m, h, d), such as \"30s\" or \"24h\"",
     test: |s| parse_duration(s).is_some(),
 });

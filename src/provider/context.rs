@@ -19,14 +19,31 @@ pub struct Context {
 pub struct Shared {
     context: RwLock<Option<Arc<Context>>>,
     pub pending: Pending,
+    /// This graph walk's token: the destroys one plan notes share it (see `Crud::releases`).
+    plan_token: RwLock<String>,
 }
 
 impl Shared {
     /// Starts a new graph walk: each begins with ConfigureProvider and plans afresh.
     pub fn configure(&self, ctx: Option<Context>) {
         self.pending.clear();
+        *self.plan_token.write().unwrap_or_else(|e| e.into_inner()) = crate::store::new_id("plan");
         if let Some(ctx) = ctx {
             *self.context.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(ctx));
+        }
+    }
+
+    /// This walk's plan token.
+    pub fn plan_token(&self) -> String {
+        let t = self
+            .plan_token
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if t.is_empty() {
+            crate::store::new_id("plan")
+        } else {
+            t
         }
     }
 

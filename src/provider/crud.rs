@@ -13,11 +13,17 @@ use tfplug::{Diagnostics, IdentityAttribute, IdentitySchema, Plan, Resource, Sch
 pub struct Call<'a> {
     ctx: &'a Context,
     pub pending: &'a Pending,
+    /// In a destroy: the token of the plan that planned it (see [`Crud::releases`]).
+    pub plan: Option<String>,
 }
 
 impl<'a> Call<'a> {
     pub fn new(ctx: &'a Context, pending: &'a Pending) -> Self {
-        Call { ctx, pending }
+        Call {
+            ctx,
+            pending,
+            plan: None,
+        }
     }
 }
 
@@ -61,6 +67,15 @@ pub trait Crud: Send + Sync + 'static {
     /// Deletes the object `id`; a failure marked `gone` counts as done.
     fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure>;
 
+    /// The allocation destroying `prior` gives back to its pool, if any (an allocation's own,
+    /// a child pool CIDR's in its parent). Its destroy plan notes it in the database under the
+    /// plan's token, so that a pool CIDR destroyed by the same run may release it first
+    /// instead of waiting: Terraform destroys them in parallel, and a pool CIDR waiting for an
+    /// allocation whose destroy has no free slot (`-parallelism`) would wait in vain.
+    fn releases(&self, _call: &Call<'_>, _prior: &Value) -> Option<String> {
+        None
+    }
+
     /// The state to start an import from: by default an object holding only `id`.
     fn import(&self, id: &str) -> Result<Value, Failure> {
         Ok(Value::object([("id", Value::string(id))]))
@@ -92,6 +107,30 @@ pub trait Crud: Send + Sync + 'static {
     }
 }
 
+/// How a destroy plan's private data names its plan's token.
+const PLAN_PRIVATE: &str = "ipam-plan:";
+
+impl<T: Crud> Managed<T> {
+    /// A destroy plan: notes the allocation the destroy will release under this walk's plan
+    /// token, and leaves the token in the plan's private data for the apply.
+    fn note_release(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
+        let token = self.shared.plan_token();
+        plan.private = format!("{PLAN_PRIVATE}{token}").into_bytes();
+        if let Some(allocation) = self.inner.releases(call, plan.prior) {
+            if let Err(e) = call
+                .store
+                .note_planned_release(&call.actor, &allocation, &token)
+            {
+                // Only an optimisation of the apply: without the note a pool CIDR waits.
+                plan.diagnostics.warning(
+                    "Cannot note the planned release",
+                    format!("{e}; a pool CIDR destroyed in the same run waits for {allocation} instead."),
+                );
+            }
+        }
+    }
+}
+
 /// Every resource's `id` attribute ("" before it has one).
 fn id(v: &Value) -> &str {
     v.get("id").and_then(Value::as_str).unwrap_or_default()
@@ -118,10 +157,21 @@ impl<T: Crud> Managed<T> {
         diags: &mut Diagnostics,
         f: impl FnOnce(&Call<'_>) -> Result<R, Failure>,
     ) -> Option<R> {
+        self.with_plan(diags, None, f)
+    }
+
+    /// [`Managed::with`] for the destroy of a plan with token `plan`.
+    fn with_plan<R>(
+        &self,
+        diags: &mut Diagnostics,
+        plan: Option<String>,
+        f: impl FnOnce(&Call<'_>) -> Result<R, Failure>,
+    ) -> Option<R> {
         let ctx = self.shared.ctx(diags)?;
         let call = Call {
             ctx: &ctx,
             pending: &self.shared.pending,
+            plan,
         };
         f(&call).map_err(|e| e.report(diags)).ok()
     }
@@ -145,11 +195,14 @@ impl<T: Crud> Resource for Managed<T> {
             let call = Call {
                 ctx: &ctx,
                 pending: &self.shared.pending,
+                plan: None,
             };
             // Destroys too: the organization's rules say who may change each type.
             super::authority::check(&call, T::TYPE_NAME, plan);
             if !plan.is_destroy() {
                 self.inner.plan(&call, plan);
+            } else if !plan.diagnostics.has_errors() {
+                self.note_release(&call, plan);
             }
         }
     }
@@ -170,10 +223,21 @@ impl<T: Crud> Resource for Managed<T> {
     }
 
     fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
-        // Already gone (removed outside Terraform): the delete has nothing left to do.
-        self.with(diags, |c| match self.inner.delete(c, id(prior), prior) {
-            Err(f) if f.gone => Ok(()),
-            r => r,
+        self.delete_planned(prior, &[], diags)
+    }
+
+    fn delete_planned(&self, prior: &Value, private: &[u8], diags: &mut Diagnostics) {
+        let plan = std::str::from_utf8(private)
+            .ok()
+            .and_then(|p| p.strip_prefix(PLAN_PRIVATE))
+            .map(String::from);
+        // Already gone (removed outside Terraform, or released by a pool CIDR the same run
+        // destroyed first): the delete has nothing left to do.
+        self.with_plan(diags, plan, |c| {
+            match self.inner.delete(c, id(prior), prior) {
+                Err(f) if f.gone => Ok(()),
+                r => r,
+            }
         });
     }
 

@@ -36,6 +36,7 @@ mod resource_discovery_association;
 mod resource_share;
 mod scope;
 mod vpc_allocation;
+mod wait;
 
 use context::Shared;
 use crud::managed;

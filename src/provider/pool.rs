@@ -10,8 +10,9 @@ use super::aws::{
 };
 use super::crud::{Call, Crud};
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
+use super::wait;
 use crate::engine::{AddressFamily, Error as EngineError, PoolRules};
-use crate::store::{Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
+use crate::store::{Error as StoreError, Pool as StoredPool, PoolSpec, PoolUpdate, SourceResource};
 use std::collections::BTreeMap;
 use tfplug::{Attribute, AttributePath, Block, Check, Diagnostics, Plan, Schema, Type, Value};
 
@@ -85,7 +86,7 @@ impl Crud for Pool {
 
     fn schema(&self) -> Schema {
         let s = Schema::new()
-            .description("A pool of IP addresses with guardrails on what it hands out.")
+            .description("A pool of IP addresses with guardrails on what it hands out. Destroying it (without `cascade`) waits, holding no lock, for its child pools, CIDRs and allocations to go up to `timeouts.delete` (default 5m), then fails naming them; plan-time reservations never hold it.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("The pool id, `ipam-pool-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_scope_id", Type::String).requires_replace().description("The scope the pool belongs to."))
             .attribute(Attribute::required("address_family", Type::String).requires_replace().check(Check::OneOf { allowed: &["ipv4", "ipv6"], what: "an address family" }).description("`ipv4` or `ipv6`."))
@@ -100,7 +101,8 @@ impl Crud for Pool {
                 .attribute(Attribute::required("resource_type", Type::String).check(Check::OneOf { allowed: &["vpc"], what: "a resource type that can source a pool" }).description("`vpc`."))
                 .attribute(Attribute::required("resource_owner", Type::String).description("The account that owns the VPC (its allocation's `owner_id`)."))
                 .attribute(Attribute::required("resource_region", Type::String).check(REGION).description("The VPC's region (its allocation's `region`).")))
-                .max_items(1));
+                .max_items(1))
+            .block(super::wait::timeouts_block("the pool's child pools, CIDRs and allocations", &["create", "update"]));
         pool_attributes(s, false)
     }
 
@@ -214,9 +216,20 @@ impl Crud for Pool {
                 .delete_planning_pool(&call.actor, id, cascade)
                 .doing("Cannot delete the pool", &CASCADE);
         }
-        call.store
-            .delete_pool(&call.actor, id, cascade)
-            .doing("Cannot delete the pool", &CASCADE)
+        // Child pools, CIDRs and allocations may be on their way out in this same destroy:
+        // wait for them, holding nothing.
+        let (result, waited) = wait::until_free(
+            wait::delete_timeout(prior),
+            || call.store.delete_pool(&call.actor, id, cascade),
+            |e| matches!(e, StoreError::PoolInUse { .. }),
+        );
+        result.map_err(|e| {
+            let mut f = from_store(e, "Cannot delete the pool", &CASCADE);
+            if let Some(w) = waited {
+                f.detail.push_str(&wait::waited(w));
+            }
+            f
+        })
     }
 
     fn state(&self, r: &Record) -> Value {

@@ -4,8 +4,9 @@ use super::attrs::{cidr, integer, string, CIDR, NETMASK};
 use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
-use crate::engine::{AllocationRequest, Cidr};
-use crate::store::PoolCidr as Record;
+use super::wait;
+use crate::engine::{AllocationRequest, Cidr, Error as EngineError};
+use crate::store::{Error as StoreError, PoolCidr as Record};
 use tfplug::{Attribute, Block, Plan, Schema, Type, Value};
 
 pub struct PoolCidr;
@@ -16,7 +17,7 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply.")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply. Destroying it releases first what the same run destroys anyway (the allocations and child pool CIDRs inside it: their destroy plans note them, audited as `plan-release`), so that the parallel destroys of a `terraform destroy` converge whatever `-parallelism`; anything else inside it (another configuration's allocations) it waits for, holding no lock, up to `timeouts.delete` (default 5m), then fails naming them. Plan-time reservations of named allocations never hold it, they are removed with it (audited as `drop-reservation-with-pool-cidr`).")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
@@ -29,6 +30,7 @@ impl Crud for PoolCidr {
                 .attribute(Attribute::optional("signature", Type::String).description("Its signature.")))
                 .max_items(1)
                 .config_only())
+            .block(wait::timeouts_block("the allocations and child pool CIDRs inside this CIDR", &["create"]))
             .exactly_one_of(&["cidr", "netmask_length"])
     }
 
@@ -120,13 +122,40 @@ impl Crud for PoolCidr {
         })
     }
 
+    /// A child pool's CIDR gives its block back to the parent: the allocation it came from.
+    fn releases(&self, call: &Call<'_>, prior: &Value) -> Option<String> {
+        let (pool, cidr) = (string(prior, "ipam_pool_id")?, cidr(prior, "cidr")?);
+        call.store
+            .get_pool_cidr(&pool, &cidr.to_string())
+            .ok()??
+            .source_allocation_id
+    }
+
     fn delete(&self, call: &Call<'_>, _id: &str, prior: &Value) -> Result<(), Failure> {
         let (Some(pool), Some(cidr)) = (string(prior, "ipam_pool_id"), cidr(prior, "cidr")) else {
             return Ok(());
         };
-        call.store
-            .deprovision_cidr(&call.actor, &pool, &cidr.to_string())
-            .doing("Cannot deprovision the CIDR", &WHOLE)
+        // Allocations and child pool CIDRs inside it may be on their way out in this same
+        // destroy (Terraform removes them in parallel): wait for them, holding nothing.
+        let (result, waited) = wait::until_free(
+            wait::delete_timeout(prior),
+            || {
+                call.store.deprovision_cidr_planned(
+                    &call.actor,
+                    &pool,
+                    &cidr.to_string(),
+                    call.plan.as_deref(),
+                )
+            },
+            |e| matches!(e, StoreError::Engine(EngineError::HoldsAllocations { .. })),
+        );
+        result.map_err(|e| {
+            let mut f = from_store(e, "Cannot deprovision the CIDR", &WHOLE);
+            if let Some(w) = waited {
+                f.detail.push_str(&wait::waited(w));
+            }
+            f
+        })
     }
 
     fn import(&self, id: &str) -> Result<Value, Failure> {

@@ -108,6 +108,11 @@ impl Crud for PoolCidrAllocation {
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
+    fn releases(&self, _call: &Call<'_>, prior: &Value) -> Option<String> {
+        let id = prior.get("id").and_then(Value::as_str)?;
+        Some(id.split_once('_').map(|(a, _)| a).unwrap_or(id).to_string())
+    }
+
     fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
         let allocation = id.split_once('_').map(|(a, _)| a).unwrap_or(id);
         call.store

@@ -139,6 +139,17 @@ impl Crud for VpcAllocation {
     }
 
     /// Refused while a resource planning pool draws its space from this VPC.
+    /// Its own allocation, unless a resource planning pool draws from it (that pool goes
+    /// first, and a pool CIDR destroyed meanwhile waits for this allocation instead).
+    fn releases(&self, call: &Call<'_>, prior: &Value) -> Option<String> {
+        if let Some(vpc) = string(prior, "vpc_id") {
+            if !call.store.planning_pools_of(&vpc).ok()?.is_empty() {
+                return None;
+            }
+        }
+        string(prior, "id")
+    }
+
     fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
         if let Some(vpc) = string(prior, "vpc_id") {
             let pools = call

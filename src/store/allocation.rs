@@ -173,8 +173,27 @@ pub(crate) fn place(
     }
 }
 
+/// Whether the free block a placement splits lies inside one of the pool's provisioned CIDRs.
+/// The free index is only a summary: a row written by anything but the allocator (a bug, a
+/// restore, plain SQL) may offer space of another pool, which no overlap check within this
+/// pool would notice, since that space holds none of its allocations.
+fn inside_roots(s: &Space, p: &Placement) -> bool {
+    let block = Cidr::from_start(s.family, p.block.start, p.block.len);
+    s.roots.iter().any(|r| r.contains(&block))
+}
+
 /// Records the engine's placement: the free index loses `target` (its block split around it).
+/// Refuses a block outside the pool's CIDRs: the last line of defence against a wrong index
+/// (allocations place again after a rebuild before they get here).
 pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
+    if !inside_roots(s, p) {
+        return Err(Error::Inconsistent(format!(
+            "refusing to allocate {} in the pool {}: the free index offers {}, which lies outside the pool's CIDRs; run `terraform-provider-ipam verify --repair`",
+            p.cidr(s.family),
+            s.id,
+            Cidr::from_start(s.family, p.block.start, p.block.len)
+        )));
+    }
     let mut fs = SqlFree::new(tx, &s.id);
     buddy::carve(&mut fs, s.family, p.block, p.target)?;
     Ok(p.cidr(s.family))
@@ -332,11 +351,18 @@ pub(crate) fn allocate_tx(
     }
     let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
-    // Under `Store::write_pool` on PostgreSQL the exclusion constraint makes this check as the
-    // allocation is written, without a round trip while the pool's writers wait.
-    if !tx.overlap_checked_on_write() && overlapping(tx, &s.id, &target(&placement))?.is_some() {
-        // The free index offered a block an allocation holds: rebuild the pool's index from
-        // its allocations (in this transaction), place again, and refuse if still wrong.
+    // Every offer of the index is checked in this transaction: inside the pool's CIDRs (no
+    // query: the roots are loaded), and free of the pool's allocations, reservations and
+    // child-pool CIDRs (all rows of `allocations`). Under `Store::write_pool` on PostgreSQL
+    // the exclusion constraint makes the second check as the allocation is written, without a
+    // round trip while the pool's writers wait.
+    let sound = inside_roots(&s, &placement)
+        && (tx.overlap_checked_on_write()
+            || overlapping(tx, &s.id, &target(&placement))?.is_none());
+    if !sound {
+        // The free index offered a block outside the pool or one an allocation holds:
+        // rebuild the pool's index from its CIDRs and allocations (in this transaction,
+        // audited), place again, and refuse if still wrong.
         super::verify::rebuild_pool(tx, actor, &s.id)?;
         placement = place(tx, &s, &spec.request, &spec.disallowed)?;
         guard(tx, &s.id, &target(&placement))?;
@@ -538,8 +564,17 @@ impl Store {
             let request = len
                 .map(AllocationRequest::Netmask)
                 .unwrap_or(AllocationRequest::PoolDefault);
-            let Placement { target, .. } = place(tx, &s, &request, disallowed)?;
-            Ok(Cidr::from_start(s.family, target.start, target.len))
+            let p = place(tx, &s, &request, disallowed)?;
+            // A read cannot rebuild the index: name the damage rather than show a block of
+            // another pool's space.
+            if !inside_roots(&s, &p) {
+                return Err(Error::Inconsistent(format!(
+                    "the free index of the pool {} offers {}, outside the pool's CIDRs; run `terraform-provider-ipam verify --repair` (an allocation rebuilds it too)",
+                    s.id,
+                    Cidr::from_start(s.family, p.block.start, p.block.len)
+                )));
+            }
+            Ok(p.cidr(s.family))
         })
     }
 

@@ -117,6 +117,16 @@ pub enum Error {
         id: String,
         cidr: engine::Cidr,
     },
+    /// A pool cannot be deleted while it holds child pools, provisioned CIDRs or allocations
+    /// (reservations do not count): each is named, so the user can tell what blocks it.
+    #[error("the pool {pool_id} still has {} child pool(s){}, {} provisioned CIDR(s){} and {} allocation(s){}; remove them first, or set cascade = true to delete them with the pool",
+        child_pools.len(), named(child_pools), cidrs.len(), named(cidrs), allocations.len(), named(allocations))]
+    PoolInUse {
+        pool_id: String,
+        child_pools: Vec<String>,
+        cidrs: Vec<engine::Cidr>,
+        allocations: Vec<String>,
+    },
     /// Another writer held the lock longer than the busy timeout. On PostgreSQL, `holders`
     /// names the sessions that held the store's locks once the wait ended (role and process
     /// id), so an administrator can find, or end, a session that holds them for too long.
@@ -188,6 +198,19 @@ impl From<rusqlite::Error> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// " (a, b, c)" for a short list, " (a, b, c, … and 7 more)" for a long one, "" for none.
+fn named<T: std::fmt::Display>(items: &[T]) -> String {
+    const SHOWN: usize = 5;
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut s: Vec<String> = items.iter().take(SHOWN).map(T::to_string).collect();
+    if items.len() > SHOWN {
+        s.push(format!("… and {} more", items.len() - SHOWN));
+    }
+    format!(" ({})", s.join(", "))
+}
 
 pub struct Store {
     conn: Mutex<Conn>,

@@ -41,11 +41,34 @@ pub struct PoolUpdate {
     pub tags: Tags,
 }
 
+/// A pool as the audit log shows it: every field of the record, so that every change a user
+/// can make appears in an event's `before` and `after` (the destructuring fails to compile
+/// when a field is added and not shown here).
 pub(crate) fn pool_json(p: &Pool) -> serde_json::Value {
+    let Pool {
+        id,
+        ipam_id,
+        scope_id,
+        scope_type,
+        family,
+        parent_id,
+        locale,
+        description,
+        rules,
+        auto_import,
+        publicly_advertisable,
+        aws_service,
+        tags,
+        depth,
+        owner_id,
+    } = p;
     json!({
-        "id": p.id, "scope_id": p.scope_id, "family": p.family.as_str(), "parent_id": p.parent_id,
-        "locale": p.locale, "description": p.description, "min": p.rules.min_len, "max": p.rules.max_len,
-        "default": p.rules.default_len, "allocation_tags": p.rules.required_tags, "tags": p.tags,
+        "id": id, "ipam_id": ipam_id, "scope_id": scope_id, "scope_type": scope_type.as_str(),
+        "family": family.as_str(), "parent_id": parent_id, "locale": locale,
+        "description": description, "min": rules.min_len, "max": rules.max_len,
+        "default": rules.default_len, "allocation_tags": rules.required_tags,
+        "auto_import": auto_import, "publicly_advertisable": publicly_advertisable,
+        "aws_service": aws_service, "tags": tags, "depth": depth, "owner_id": owner_id,
     })
 }
 
@@ -100,7 +123,12 @@ impl Store {
                     u.auto_import, u.publicly_advertisable, tags_json(&u.tags)],
             )?;
             let after = require_pool(tx, id)?;
-            record(tx, actor, "modify-ipam-pool", id, Some(pool_json(&before)), Some(pool_json(&after)))?;
+            // A plan that changes only what the database does not keep (`timeouts`, `cascade`)
+            // updates nothing: no event that says nothing.
+            let (b, a) = (pool_json(&before), pool_json(&after));
+            if a != b {
+                record(tx, actor, "modify-ipam-pool", id, Some(b), Some(a))?;
+            }
             Ok(after)
         })
     }
@@ -118,23 +146,26 @@ pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) ->
         .prepare_cached("SELECT id FROM pools WHERE parent_id = ?1")?
         .query_map([id], |r| r.get(0))?
         .collect::<Result<_>>()?;
-    let allocations: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool'",
-        [id],
-        |r| r.get(0),
-    )?;
+    // Reservations are not counted: they go with the pool (see `drop_reservations`).
+    let allocations: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM allocations WHERE pool_id = ?1 AND kind != 'ipam-pool' AND state != 'reserved' ORDER BY start",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_>>()?;
     let cidrs = load_pool_cidrs(tx, id)?;
-    if !cascade && (!children.is_empty() || allocations > 0 || !cidrs.is_empty()) {
-        return Err(Error::Refused(format!(
-            "the pool {id} still has {} child pool(s), {} provisioned CIDR(s) and {} allocation(s); remove them first, or set cascade = true to delete them with the pool",
-            children.len(),
-            cidrs.len(),
-            allocations
-        )));
+    if !cascade && (!children.is_empty() || !allocations.is_empty() || !cidrs.is_empty()) {
+        return Err(Error::PoolInUse {
+            pool_id: id.to_string(),
+            child_pools: children,
+            cidrs: cidrs.iter().map(|c| c.cidr).collect(),
+            allocations,
+        });
     }
     for c in &children {
         delete_pool_tx(tx, actor, c, true)?;
     }
+    super::pool_cidr::drop_reservations(tx, actor, id, None, "drop-reservation-with-pool")?;
     tx.execute("DELETE FROM allocations WHERE pool_id = ?1", [id])?;
     tx.execute("DELETE FROM free_blocks WHERE pool_id = ?1", [id])?;
     for c in &cidrs {

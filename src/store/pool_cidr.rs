@@ -211,20 +211,107 @@ impl Store {
 
     /// Deprovisions a CIDR; refused while anything is allocated inside it.
     pub fn deprovision_cidr(&self, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
-        self.write(|tx| deprovision_tx(tx, actor, pool_id, cidr))
+        self.deprovision_cidr_planned(actor, pool_id, cidr, None)
+    }
+
+    /// [`Store::deprovision_cidr`] for the destroy of the plan with token `plan`: what the
+    /// same plan destroys (noted by [`Store::note_planned_release`]) is released first instead
+    /// of refusing, child pool CIDRs deprovisioned with what they hold on the same terms.
+    pub fn deprovision_cidr_planned(
+        &self,
+        actor: &Actor,
+        pool_id: &str,
+        cidr: &str,
+        plan: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| deprovision_tx(tx, actor, pool_id, cidr, plan))
+    }
+
+    /// Notes that the plan with token `plan` destroys what holds `allocation` (audited as
+    /// `plan-release`): the plan's destroy of a pool CIDR holding it may release it first.
+    /// An allocation already gone needs no note.
+    pub fn note_planned_release(&self, actor: &Actor, allocation: &str, plan: &str) -> Result<()> {
+        self.write(|tx| {
+            let pool: Option<String> = tx
+                .query_row(
+                    "SELECT pool_id FROM allocations WHERE id = ?1",
+                    [allocation],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match pool {
+                Some(pool) => record(
+                    tx,
+                    actor,
+                    "plan-release",
+                    allocation,
+                    None,
+                    Some(release_note(plan, &pool)),
+                ),
+                None => Ok(()),
+            }
+        })
     }
 }
 
-/// Deprovisions a CIDR inside `tx`; refused while anything is allocated inside it.
-pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) -> Result<()> {
+/// What a `plan-release` event records: the plan's token, and the pool (so that the event
+/// shows in the pool's audit log).
+fn release_note(plan: &str, pool_id: &str) -> serde_json::Value {
+    json!({ "plan": plan, "pool_id": pool_id })
+}
+
+/// Whether the plan `plan` noted that it destroys what holds `allocation` of `pool_id` (by
+/// `actor`'s account: a plan speaks only for its own run).
+fn planned_release(
+    tx: &Tx,
+    actor: &Actor,
+    pool_id: &str,
+    allocation: &str,
+    plan: &str,
+) -> Result<bool> {
+    let note = release_note(plan, pool_id).to_string();
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM audit_events WHERE object_id = ?1 AND action = 'plan-release' AND account_id = ?2 AND after = ?3",
+            params![allocation, actor.account_id, note],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Deprovisions a CIDR inside `tx`; refused while anything is allocated inside it, except
+/// what the destroy plan `plan` also destroys: that is released first (a child pool's CIDR
+/// deprovisioned), each audited.
+pub(crate) fn deprovision_tx(
+    tx: &Tx,
+    actor: &Actor,
+    pool_id: &str,
+    cidr: &str,
+    plan: Option<&str>,
+) -> Result<()> {
     let c = load_pool_cidr(tx, pool_id, cidr)?.ok_or_else(|| Error::NotFound {
         kind: "pool CIDR",
         id: format!("{cidr}_{pool_id}"),
     })?;
-    let inside: Vec<(String, String, Option<String>)> = tx
-        .prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start")?
-        .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_>>()?;
+    let holders = || -> Result<Vec<(String, String, Option<String>)>> {
+        tx.prepare_cached("SELECT id, cidr, description FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 AND state != 'reserved' ORDER BY start")?
+            .query_map(params![pool_id, key(c.cidr.start()), key(c.cidr.end())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_>>()
+    };
+    let mut inside = holders()?;
+    if let (Some(plan), false) = (plan, inside.is_empty()) {
+        let mut all_planned = true;
+        for (id, _, _) in &inside {
+            all_planned &= planned_release(tx, actor, pool_id, id, plan)?;
+        }
+        if all_planned {
+            for (id, _, _) in &inside {
+                release_planned(tx, actor, id, plan)?;
+            }
+            inside = holders()?;
+        }
+    }
     if !inside.is_empty() {
         let allocations = inside
             .into_iter()
@@ -242,6 +329,13 @@ pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) 
         }
         .into());
     }
+    drop_reservations(
+        tx,
+        actor,
+        pool_id,
+        Some(&c.cidr),
+        "drop-reservation-with-pool-cidr",
+    )?;
     tx.execute(
         "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
         params![pool_id, key(c.cidr.start()), key(c.cidr.end())],
@@ -258,4 +352,43 @@ pub(crate) fn deprovision_tx(tx: &Tx, actor: &Actor, pool_id: &str, cidr: &str) 
         None,
     )?;
     Ok(())
+}
+
+/// Releases the plan-time reservations of `pool_id` (inside `within`, or all), each audited
+/// as `action`. A reservation never holds a pool CIDR or a pool: it may come from a plan that
+/// is never applied, even from the refresh a `terraform destroy` runs first (a named allocation
+/// missing from the state is planned, and reserved, before the destroy plan drops it). The
+/// apply of the plan that made it then finds it gone and fails, saying so.
+pub(crate) fn drop_reservations(
+    tx: &Tx,
+    actor: &Actor,
+    pool_id: &str,
+    within: Option<&Cidr>,
+    action: &str,
+) -> Result<()> {
+    let (lo, hi) = within.map_or((0, u128::MAX), |c| (c.start(), c.end()));
+    let reserved: Vec<String> = tx
+        .prepare_cached("SELECT id FROM allocations WHERE pool_id = ?1 AND state = 'reserved' AND start >= ?2 AND start <= ?3 ORDER BY start")?
+        .query_map(params![pool_id, key(lo), key(hi)], |r| r.get(0))?
+        .collect::<Result<_>>()?;
+    for id in reserved {
+        release_tx(tx, actor, &id, action)?;
+    }
+    Ok(())
+}
+
+/// Releases `allocation`, which the destroy plan `plan` removes anyway: a child pool's CIDR is
+/// deprovisioned (with what it holds, on the same terms), anything else released.
+fn release_planned(tx: &Tx, actor: &Actor, allocation: &str, plan: &str) -> Result<()> {
+    let child: Option<(String, String)> = tx
+        .query_row(
+            "SELECT pool_id, cidr FROM pool_cidrs WHERE source_allocation_id = ?1",
+            [allocation],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match child {
+        Some((pool, cidr)) => deprovision_tx(tx, actor, &pool, &cidr, Some(plan)),
+        None => release_tx(tx, actor, allocation, "release-planned-with-pool-cidr").map(|_| ()),
+    }
 }

@@ -67,7 +67,7 @@ impl Store {
                         )
                         .optional()?;
                     if let Some((pool, cidr)) = child {
-                        super::pool_cidr::deprovision_tx(tx, actor, &pool, &cidr)?;
+                        super::pool_cidr::deprovision_tx(tx, actor, &pool, &cidr, None)?;
                         released.push(a);
                         continue;
                     }

@@ -84,7 +84,7 @@ impl Store {
                     explicit.request = AllocationRequest::Explicit(cidr);
                     allocate_tx(tx, actor, &explicit, AllocationState::Allocated, None).map_err(|e| {
                         Error::Refused(format!(
-                            "the reservation of {cidr} for {name:?} expired and the block is no longer free ({e}); run terraform plan again"
+                            "the plan reserved {cidr} for {name:?}, but the reservation is gone (it expired, or the pool CIDR holding it was deprovisioned or its pool deleted: see `terraform-provider-ipam audit`) and the block cannot be taken again ({e}); run terraform plan again"
                         ))
                     })
                 }

@@ -257,6 +257,138 @@ fn verify_pool(tx: &Tx, pool_id: &str, faults: &mut Vec<Fault>) -> Result<()> {
     Ok(())
 }
 
+/// A block in a scope's address space, for the check across pools: an allocation, or a
+/// top-level pool's CIDR (which no allocation stands for).
+struct Claim {
+    cidr: Cidr,
+    /// The pool whose row this is.
+    pool: String,
+    /// The pool whose space this block is: the child pool for a child pool's CIDR (an
+    /// allocation of kind `ipam-pool` in its parent), the pool itself for a top-level CIDR.
+    grants: Option<String>,
+    /// The allocation's id, or None for a top-level CIDR.
+    id: Option<String>,
+}
+
+impl Claim {
+    fn describe(&self) -> String {
+        match &self.id {
+            Some(id) => format!(
+                "the allocation {id} ({}) of the pool {}",
+                self.cidr, self.pool
+            ),
+            None => format!("the CIDR {} of the pool {}", self.cidr, self.pool),
+        }
+    }
+}
+
+/// (scope, pool, cidr, allocation id, the pool whose space it grants, family).
+type ClaimRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+/// Whether `a` may lie inside `b`: `b` grants the space of `a`'s pool or of one of its
+/// ancestors (the chain a block descends through from a top-level CIDR to a child pool).
+fn nests(a: &Claim, b: &Claim, parents: &std::collections::HashMap<String, String>) -> bool {
+    let Some(g) = &b.grants else { return false };
+    let mut p = Some(&a.pool);
+    // Bounded: a cycle of parents (itself a fault) must not hang verify.
+    for _ in 0..=parents.len() {
+        match p {
+            Some(x) if x == g => return true,
+            Some(x) => p = parents.get(x),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Blocks of different pools of one scope that overlap although neither pool's space is the
+/// other's: an allocation outside its pool duplicating another pool's allocation, or a block
+/// the index handed out twice. Parent and child overlap by design (a child pool's CIDR is an
+/// allocation in its parent), so only overlaps off a pool's ancestor chain are faults.
+/// Overlaps inside one pool are [`verify_pool`]'s.
+fn duplicates(tx: &Tx, faults: &mut Vec<Fault>) -> Result<()> {
+    let parents: std::collections::HashMap<String, String> = tx
+        .prepare_cached("SELECT id, parent_id FROM pools WHERE parent_id IS NOT NULL")?
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_>>()?;
+    let rows: Vec<ClaimRow> = tx
+        .prepare_cached(
+            "SELECT p.scope_id, a.pool_id, a.cidr, a.id, CASE WHEN a.kind = 'ipam-pool' THEN a.resource_id END, p.family
+             FROM allocations a JOIN pools p ON p.id = a.pool_id
+             UNION ALL
+             SELECT p.scope_id, pc.pool_id, pc.cidr, NULL, pc.pool_id, p.family
+             FROM pool_cidrs pc JOIN pools p ON p.id = pc.pool_id WHERE pc.source_allocation_id IS NULL",
+        )?
+        .query_map((), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .collect::<Result<_>>()?;
+    let mut spaces: std::collections::BTreeMap<(String, String), Vec<Claim>> = Default::default();
+    for (scope, pool, cidr, id, grants, family) in rows {
+        // Unreadable CIDRs are reported pool by pool.
+        let Ok(cidr) = Cidr::parse(&cidr) else {
+            continue;
+        };
+        spaces.entry((scope, family)).or_default().push(Claim {
+            cidr,
+            pool,
+            grants: if id.is_some() {
+                grants
+            } else {
+                Some(grants.unwrap_or_default())
+            },
+            id,
+        });
+    }
+    for claims in spaces.values_mut() {
+        claims.sort_by_key(|c| (c.cidr.start(), c.cidr.prefix_len()));
+        // CIDRs nest or are disjoint: the claims still open at a start all contain it.
+        let mut open: Vec<usize> = Vec::new();
+        for i in 0..claims.len() {
+            let here = &claims[i];
+            while open
+                .last()
+                .is_some_and(|&o| claims[o].cidr.end() < here.cidr.start())
+            {
+                open.pop();
+            }
+            for &o in &open {
+                let there = &claims[o];
+                if there.pool == here.pool
+                    || nests(here, there, &parents)
+                    || nests(there, here, &parents)
+                {
+                    continue;
+                }
+                // Name the allocation first (the top-level CIDR is the space it took).
+                let (a, b) = if here.id.is_some() {
+                    (here, there)
+                } else {
+                    (there, here)
+                };
+                faults.push(Fault {
+                    pool_id: a.pool.clone(),
+                    message: format!(
+                        "{} duplicates {}: two pools hold the same addresses (see \"Resolving a duplicate\" in the verify documentation)",
+                        a.describe(),
+                        b.describe()
+                    ),
+                    repairable: false,
+                });
+            }
+            open.push(i);
+        }
+    }
+    Ok(())
+}
+
 /// "2^64 addresses" or "12 addresses".
 fn gap(n: u128) -> String {
     if n.is_power_of_two() && n >= 1 << 20 {
@@ -347,6 +479,7 @@ impl Store {
             for p in pool_ids(tx)? {
                 verify_pool(tx, &p, &mut faults)?;
             }
+            duplicates(tx, &mut faults)?;
             Ok(faults)
         })
     }

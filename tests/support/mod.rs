@@ -479,10 +479,34 @@ output "top_pool" {
 }
 "#;
 
+/// [`PLATFORM`] whose pool CIDRs wait `delete` (such as "3s") for what they hold before their
+/// destroy fails, instead of the default minutes: for tests of that failure.
+pub fn platform_waiting(delete: &str) -> String {
+    let timeouts = format!("  timeouts {{\n    delete = \"{delete}\"\n  }}\n");
+    let mut out = PLATFORM.to_string();
+    for cidr in [
+        "  cidr         = \"10.0.0.0/8\"\n",
+        "  cidr         = \"10.1.0.0/16\"\n",
+    ] {
+        out = out.replace(cidr, &format!("{cidr}{timeouts}"));
+    }
+    out
+}
+
 impl Workspace {
     /// Applies [`PLATFORM`] in this workspace and returns the production pool's id.
     pub fn platform(&self) -> String {
-        self.config(PLATFORM);
+        self.platform_from(PLATFORM)
+    }
+
+    /// [`Workspace::platform`] with the pool CIDRs' destroy waiting only 3 seconds for what
+    /// they hold ([`platform_waiting`]).
+    pub fn platform_quick(&self) -> String {
+        self.platform_from(&platform_waiting("3s"))
+    }
+
+    fn platform_from(&self, config: &str) -> String {
+        self.config(config);
         self.init();
         self.apply().ok();
         self.outputs()["prod_pool"]["value"]

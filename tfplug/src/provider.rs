@@ -43,6 +43,9 @@ pub struct Plan<'a> {
     pub planned: Value,
     pub requires_replace: Vec<AttributePath>,
     pub diagnostics: Diagnostics,
+    /// The provider's private data for this change: Terraform keeps it with the plan and hands
+    /// it back to the apply ([`Resource::delete_planned`] for a destroy).
+    pub private: Vec<u8>,
 }
 
 impl Plan<'_> {
@@ -74,8 +77,9 @@ pub trait Resource: Send + Sync {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Refines the default plan: compute values known at plan time, reject what apply would
-    /// reject. Terraform plans destroys without the provider (tfplug does not ask for destroy
-    /// plans), so refusals of a destroy belong in `delete`.
+    /// reject. Destroys are planned here too (`planned` null): a refusal shows at plan time,
+    /// and [`Plan::private`] may carry a note to the destroy's apply. Terraform does not ask
+    /// again at apply, so refusals of a destroy also belong in `delete`.
     fn modify_plan(&self, _plan: &mut Plan<'_>) {}
 
     /// Creates the resource; returns its whole new state (every unknown planned value filled).
@@ -88,6 +92,12 @@ pub trait Resource: Send + Sync {
     fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
     fn delete(&self, prior: &Value, diags: &mut Diagnostics);
+
+    /// [`Resource::delete`] with the private data its destroy plan left
+    /// ([`Plan::private`]); by default the private data is not needed.
+    fn delete_planned(&self, prior: &Value, _private: &[u8], diags: &mut Diagnostics) {
+        self.delete(prior, diags)
+    }
 
     /// The state to start from when importing `id`; Terraform then calls `read`. By default an
     /// object holding only `id`.

@@ -176,6 +176,14 @@ impl Block {
         self
     }
 
+    /// At most one block, its value an object (null when absent), such as `timeouts`.
+    pub fn single(name: &str, schema: Schema) -> Self {
+        Block {
+            nesting: Nesting::Single,
+            ..Block::list(name, schema)
+        }
+    }
+
     /// Blocks whose order does not matter, such as AWS's `operating_regions`.
     pub fn set(name: &str, schema: Schema) -> Self {
         Block {

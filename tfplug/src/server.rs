@@ -523,6 +523,7 @@ impl pb::provider_server::Provider for ProviderService {
                 planned,
                 requires_replace,
                 diagnostics: Diagnostics::new(),
+                private: req.prior_private.clone(),
             };
             r.imp.modify_plan(&mut plan);
             if !plan.planned.is_null() {
@@ -534,7 +535,7 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(Response::new(pb::plan_resource_change::Response {
                 planned_state,
                 requires_replace: plan.requires_replace.iter().map(proto::path).collect(),
-                planned_private: req.prior_private,
+                planned_private: plan.private,
                 diagnostics: proto::diagnostics(&diags),
                 legacy_type_system: false,
                 deferred: None,
@@ -558,7 +559,7 @@ impl pb::provider_server::Provider for ProviderService {
                 try_diags!(decode(req.planned_state.as_ref(), &r.ty, "planned state"), empty);
             let mut diags = Diagnostics::new();
             let new_state = if planned.is_null() {
-                r.imp.delete(&prior, &mut diags);
+                r.imp.delete_planned(&prior, &req.planned_private, &mut diags);
                 if diags.has_errors() {
                     prior
                 } else {
@@ -848,13 +849,14 @@ impl pb::provider_server::Provider for ProviderService {
     }
 }
 
-/// No destroy plans: Terraform would call PlanResourceChange once more per destroyed resource,
-/// a round trip no resource here needs (refusals happen at apply, after dependents are gone).
+/// Destroy plans: Terraform calls PlanResourceChange for each destroyed resource too, so a
+/// provider learns at plan time what the run will remove (and may leave itself a note in
+/// [`Plan::private`] for the apply, as a pool CIDR does about what it may release).
 /// The schema is optional: Terraform starts the provider several times per command, and with
 /// this capability it decodes the schema once and reuses it for every later instance.
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: false,
+        plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
