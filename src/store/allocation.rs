@@ -236,14 +236,14 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
     let spec = i.spec;
     let now = now_secs();
     tx.defer(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at, origin_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15, ?19)",
     params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
         i.state.as_str(),
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now,
-        cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace
+        cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace, actor.origin.state
     ])?;
     let s = i.space;
     super::history::record_known(tx, &s.id, s.family, s.roots.iter().map(Cidr::prefix_len))?;
@@ -428,13 +428,14 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
     commit_placement(tx, &s, &Placement { block, target })?;
     super::history::record(tx, pool_id)?;
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at, origin_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         a.id, pool_id, a.cidr.to_string(), key(a.cidr.start()), a.cidr.prefix_len(), a.resource_id, a.name,
         a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs(), cidrs_json(&a.disallowed),
-        a.origin.as_ref().map(|o| &o.dir), a.origin.as_ref().map(|o| &o.workspace), a.origin_at
+        a.origin.as_ref().map(|o| &o.dir), a.origin.as_ref().map(|o| &o.workspace), a.origin_at,
+        a.origin.as_ref().and_then(|o| o.state.as_ref())
     ])?;
     let after = load_allocation(tx, &a.id)?.ok_or(Error::NotFound {
         kind: "allocation",

@@ -14,7 +14,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("pools", "id, ipam_id, scope_id, family, parent_id, locale, description, min_len, max_len, default_len, allocation_tags, auto_import, publicly_advertisable, aws_service, tags, depth, owner_id", "depth, id"),
     ("pool_cidrs", "id, pool_id, cidr, start, len, source_allocation_id", "id"),
     ("free_blocks", "pool_id, start, len", "pool_id, start"),
-    ("allocations", "id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at", "id"),
+    ("allocations", "id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at, origin_state", "id"),
     ("audit_events", "seq, at, account_id, action, object_id, before, after, pool_id", "seq"),
     ("utilization_history", "pool_id, at, allocated, total", "pool_id, at"),
     ("resource_discoveries", "id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned, created_at", "id"),

@@ -229,6 +229,19 @@ UPDATE audit_events SET pool_id = COALESCE(
 CREATE INDEX audit_by_pool ON audit_events(pool_id, seq);
 CREATE INDEX audit_by_object ON audit_events(object_id, seq);
 "#,
+    // 12: PLACEHOLDER for the PostgreSQL guards of another branch (a no-op on SQLite). The
+    // coordinator replaces this entry, in both lists, with that branch's step 12 when merging.
+    "SELECT 1 -- 12: PostgreSQL guards (another branch)",
+    // 13: each allocation names the Terraform state it was made for (a hash of the backend's
+    // type and location, see origin.rs), so `orphans` never takes another state's allocations
+    // for its own; and a file `migrate --to` copied elsewhere records where it moved, so every
+    // later write is refused (store/moved.rs). An older provider refuses this version, so it
+    // cannot write to a moved file either.
+    r#"
+ALTER TABLE allocations ADD COLUMN origin_state TEXT;
+CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
+CREATE TABLE moved_to (url TEXT NOT NULL, at INTEGER NOT NULL);
+"#,
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -454,6 +467,14 @@ UPDATE audit_events SET pool_id = COALESCE(
     CASE WHEN object_id LIKE 'ipam-pool-%' THEN object_id END);
 CREATE INDEX audit_by_pool ON audit_events(pool_id, seq);
 CREATE INDEX audit_by_object ON audit_events(object_id, seq);
+"#,
+    // 12: PLACEHOLDER for the PostgreSQL guards of another branch; see MIGRATIONS[11].
+    "SELECT 1 -- 12: PostgreSQL guards (another branch)",
+    // 13: the allocation's state (see MIGRATIONS[12]); `migrate --to` reads SQLite sources
+    // only into PostgreSQL, so a PostgreSQL database is never marked as moved and needs no mark.
+    r#"
+ALTER TABLE allocations ADD COLUMN origin_state TEXT;
+CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
 "#,
 ];
 

@@ -60,7 +60,7 @@ pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanEr
 pub use history::HistoryPoint;
 pub use model::*;
 pub use organization::{Organization, OrganizationAccount, OrganizationalUnit};
-pub use origin::Origin;
+pub use origin::{local_state_file, Origin};
 pub use planning::SourceResource;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use share::{id_of, ResourceShare, ShareSpec};

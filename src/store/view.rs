@@ -92,7 +92,11 @@ fn allocation_row(r: &super::sql::Row) -> Result<Option<AllocationRow>> {
             r.get::<_, Option<String>>(12)?,
             r.get::<_, Option<String>>(13)?,
         ) {
-            (Some(dir), Some(workspace)) => Some(super::Origin { dir, workspace }),
+            (Some(dir), Some(workspace)) => Some(super::Origin {
+                dir,
+                workspace,
+                state: None,
+            }),
             _ => None,
         },
         origin_at: r.get(14)?,
