@@ -131,13 +131,10 @@ fn the_state_key_survives_a_migration() {
     let a = actor("/work/x", "local:kept");
     let p = pool(&s, &a);
     let made = s.allocate(&a, &spec(&p, None)).unwrap();
-    let target = Store::open_database(
-        &pg::cluster().new_database(),
-        c("2001:db8::/32"),
-        std::time::Duration::from_secs(60),
-    )
-    .unwrap();
-    s.copy_into(&target).unwrap();
+    let url = pg::cluster().new_database();
+    let target =
+        Store::open_database(&url, c("2001:db8::/32"), std::time::Duration::from_secs(60)).unwrap();
+    s.copy_into(&target, &url).unwrap();
     let copied = target.get_allocation(&made.id).unwrap().unwrap();
     assert_eq!(copied.origin.unwrap().state.as_deref(), Some("local:kept"));
 }

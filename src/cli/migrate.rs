@@ -15,7 +15,7 @@ pub const COMMAND: Command = Command {
     name: "migrate",
     summary: "copy the database into an empty PostgreSQL database",
     synopsis: "--to URL [--database PATH] [--json]",
-    details: "Copies every IPAM, scope, pool, CIDR, allocation, reservation, audit event, history\npoint, resource discovery (with its associations and last scan) and planning pool's\nsource, ids included, from --database into the database at --to (a postgres:// URL; its\nschema is created first). The target must be empty. The copy is one transaction: a failure\nleaves the target as it was. Row counts of both are compared before it is committed.\nStop Terraform runs against the source while it copies.",
+    details: "Copies every IPAM, scope, pool, CIDR, allocation, reservation, audit event, history\npoint, resource discovery (with its associations and last scan) and planning pool's\nsource, ids included, from --database into the database at --to (a postgres:// URL; its\nschema is created first). The target must be empty. The copy is one transaction: a failure\nleaves the target as it was. Row counts of both are compared before it is committed.\nA SQLite source is then retired: holding its write lock from the snapshot it copies until\nthen, the copy marks the file as moved to URL (without its password), and from then on\nevery change to the file (an allocation, a discovery scan) is refused with a message naming\nURL, also by older provider versions (they refuse its schema version); reads still work.",
     flags: &[Flag::value(
         "--to",
         "URL",
@@ -33,7 +33,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
         .ok_or_else(|| Error::Usage("--to URL is required: the database to copy into".into()))?;
     let source = super::open(args)?;
     let target = Store::open_database(to, super::provided_ipv6()?, Duration::from_secs(60))?;
-    let report = source.copy_into(&target)?;
+    let report = source.copy_into(&target, to)?;
     if args.json() {
         let tables: serde_json::Map<String, serde_json::Value> = report
             .iter()
@@ -48,7 +48,12 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
         table.print(out)?;
         writeln!(
             out,
-            "Copied; the counts match. Set the provider's database to the new URL."
+            "Copied; the counts match. Set the provider's database to the new URL.{}",
+            if source.dialect() == crate::store::sql::Dialect::Sqlite {
+                "\nThe file is now retired: it refuses every change, naming the new URL; reads still work."
+            } else {
+                ""
+            }
         )?;
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,10 @@
 //! every row of every table, ids, audit sequence numbers, reservations, history and origins
 //! kept, in one transaction of the target, which must be empty. Then the row counts of both
 //! are compared, so a copy that lost anything is reported, not trusted.
+//!
+//! A SQLite source is read in a write transaction: its write lock is held from the snapshot
+//! the copy is made of until the source is marked as moved ([`super::moved`]), so no change
+//! lands in the file after the snapshot, and none after the copy either.
 
 use super::sql::{Dialect, Tx};
 use super::{Error, Result, Store};
@@ -44,47 +48,65 @@ fn counts(tx: &Tx) -> Result<Vec<(&'static str, i64)>> {
 pub type CopyReport = Vec<(&'static str, i64)>;
 
 impl Store {
-    /// Copies everything this database holds into `target`, which must hold nothing yet.
-    pub fn copy_into(&self, target: &Store) -> Result<CopyReport> {
-        self.read(|src| {
-            let source_counts = counts(src)?;
-            target.write(|dst| {
-                let existing: i64 = counts(dst)?.iter().map(|(_, n)| n).sum();
-                if existing > 0 {
-                    return Err(Error::Refused(format!(
-                        "the target database already holds {existing} rows of an IPAM; migrate copies into an empty database only (drop and recreate it, or choose another)"
-                    )));
-                }
-                for (table, columns, order) in TABLES {
-                    let n = columns.split(',').count();
-                    let placeholders: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-                    let insert = format!(
-                        "INSERT INTO {table} ({columns}) VALUES ({})",
-                        placeholders.join(", ")
-                    );
-                    let mut stmt = src.prepare_cached(&format!(
-                        "SELECT {columns} FROM {table} ORDER BY {order}"
-                    ))?;
-                    let rows = stmt.query_rows(())?;
-                    let mut ins = dst.prepare_cached(&insert)?;
-                    for row in rows {
-                        ins.execute(row.into_values())?;
-                    }
-                }
-                if dst.dialect() == Dialect::Postgres {
-                    // New audit events continue after the copied sequence numbers.
-                    dst.execute_batch(
-                        "SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_events), 0) + 1, false)",
-                    )?;
-                }
-                let copied = counts(dst)?;
-                if copied != source_counts {
-                    return Err(Error::Inconsistent(format!(
-                        "the copy does not match the source (source {source_counts:?}, copy {copied:?}); nothing was kept"
-                    )));
-                }
-                Ok(copied)
-            })
+    /// Copies everything this database holds into `target`, which must hold nothing yet, and
+    /// retires this database when it is a SQLite file: marked as moved to `target_url`, in
+    /// the transaction that read it. A PostgreSQL source is only read (nothing marks it).
+    pub fn copy_into(&self, target: &Store, target_url: &str) -> Result<CopyReport> {
+        if self.dialect() == Dialect::Postgres {
+            return self.read(|src| copy(src, target));
+        }
+        self.write(|src| {
+            let report = copy(src, target)?;
+            // The copy has committed: from here a failure must not pass for "nothing copied".
+            super::moved::mark(src, target_url).map_err(|e| {
+                Error::Inconsistent(format!(
+                    "the copy was committed to {}, but this file could not be marked as moved ({e}); nothing stops a write to it now: stop every Terraform run and tool that uses it, and point them at the new database",
+                    super::pg::redact(target_url)
+                ))
+            })?;
+            Ok(report)
         })
     }
+}
+
+/// Copies `src`'s rows into `target` in one transaction of the target.
+fn copy(src: &Tx, target: &Store) -> Result<CopyReport> {
+    let source_counts = counts(src)?;
+    target.write(|dst| {
+        let existing: i64 = counts(dst)?.iter().map(|(_, n)| n).sum();
+        if existing > 0 {
+            return Err(Error::Refused(format!(
+                "the target database already holds {existing} rows of an IPAM; migrate copies into an empty database only (drop and recreate it, or choose another)"
+            )));
+        }
+        for (table, columns, order) in TABLES {
+            let n = columns.split(',').count();
+            let placeholders: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+            let insert = format!(
+                "INSERT INTO {table} ({columns}) VALUES ({})",
+                placeholders.join(", ")
+            );
+            let mut stmt = src.prepare_cached(&format!(
+                "SELECT {columns} FROM {table} ORDER BY {order}"
+            ))?;
+            let rows = stmt.query_rows(())?;
+            let mut ins = dst.prepare_cached(&insert)?;
+            for row in rows {
+                ins.execute(row.into_values())?;
+            }
+        }
+        if dst.dialect() == Dialect::Postgres {
+            // New audit events continue after the copied sequence numbers.
+            dst.execute_batch(
+                "SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), COALESCE((SELECT MAX(seq) FROM audit_events), 0) + 1, false)",
+            )?;
+        }
+        let copied = counts(dst)?;
+        if copied != source_counts {
+            return Err(Error::Inconsistent(format!(
+                "the copy does not match the source (source {source_counts:?}, copy {copied:?}); nothing was kept"
+            )));
+        }
+        Ok(copied)
+    })
 }
