@@ -161,3 +161,26 @@ fn no_write_slips_between_the_snapshot_and_the_mark() {
         target.list_allocations(&pool).unwrap().len()
     );
 }
+
+#[test]
+fn a_file_copied_before_copies_retired_their_source_is_retired_listing_what_diverged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ipam.db");
+    let (s, pool) = source(&path);
+    let url = url_with_passwords();
+    let target = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(60)).unwrap();
+    s.copy_into(&target, &url).unwrap();
+    // As an older version left it: copied, not marked; then a pipeline wrote to the file.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM moved_to", [])
+        .unwrap();
+    let late = s.allocate(&actor(), &spec(&pool, None)).unwrap();
+    let diverged = s.retire_into(&target, &url).unwrap();
+    assert_eq!(
+        diverged.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        [late.id.as_str()]
+    );
+    assert_moved(&s.allocate(&actor(), &spec(&pool, None)).unwrap_err(), &url);
+    assert_eq!(s.list_allocations(&pool).unwrap().len(), 2);
+}

@@ -7,7 +7,7 @@
 //! the copy is made of until the source is marked as moved ([`super::moved`]), so no change
 //! lands in the file after the snapshot, and none after the copy either.
 
-use super::sql::{Dialect, Tx};
+use super::sql::{Dialect, OptionalExtension, Tx};
 use super::{Error, Result, Store};
 
 /// The tables in an order that satisfies their references, with the columns copied (the
@@ -65,6 +65,56 @@ impl Store {
                 ))
             })?;
             Ok(report)
+        })
+    }
+}
+
+/// An allocation of the retired file that the database it moved to does not hold as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    pub id: String,
+    pub pool_id: String,
+    pub cidr: String,
+}
+
+impl Store {
+    /// Marks this SQLite file as moved to `target_url` without copying: for a file `migrate`
+    /// copied before copies retired their source. Returns the file's allocations `target`
+    /// lacks (or holds with another CIDR): made after that copy, they may duplicate a block the
+    /// new database handed out since, and need a person's decision. The file is retired
+    /// whatever they are: leaving it writable would only let more diverge.
+    pub fn retire_into(&self, target: &Store, target_url: &str) -> Result<Vec<Divergence>> {
+        if self.dialect() == Dialect::Postgres {
+            return Err(Error::Refused(
+                "--retire marks a SQLite file; this database is a PostgreSQL server".into(),
+            ));
+        }
+        self.write(|src| {
+            let mut stmt =
+                src.prepare_cached("SELECT id, pool_id, cidr FROM allocations ORDER BY id")?;
+            let mine: Vec<(String, String, String)> = stmt
+                .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_>>()?;
+            let diverged = target.read(|dst| {
+                let mut lookup =
+                    dst.prepare_cached("SELECT pool_id, cidr FROM allocations WHERE id = ?1")?;
+                let mut out = Vec::new();
+                for (id, pool_id, cidr) in &mine {
+                    let there: Option<(String, String)> = lookup
+                        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?;
+                    if there.as_ref() != Some(&(pool_id.clone(), cidr.clone())) {
+                        out.push(Divergence {
+                            id: id.clone(),
+                            pool_id: pool_id.clone(),
+                            cidr: cidr.clone(),
+                        });
+                    }
+                }
+                Ok(out)
+            })?;
+            super::moved::mark(src, target_url)?;
+            Ok(diverged)
         })
     }
 }

@@ -56,7 +56,7 @@ pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
-pub use copy::CopyReport;
+pub use copy::{CopyReport, Divergence};
 pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
 pub use model::*;
