@@ -231,7 +231,7 @@ fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
 
 /// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
 /// the pool's allocations.
-fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
+fn insert(tx: &Tx, actor: &Actor, i: Insert, audited: bool) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
@@ -265,6 +265,9 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
         origin: Some(actor.origin.clone()),
         origin_at: Some(now),
     };
+    if !audited {
+        return Ok(a);
+    }
     record(
         tx,
         actor,
@@ -301,6 +304,40 @@ pub(crate) fn allocate_tx(
     spec: &AllocationSpec,
     state: AllocationState,
     expires_at: Option<i64>,
+) -> Result<Allocation> {
+    allocate_for(tx, actor, actor, spec, state, expires_at, true)
+}
+
+/// Allocates a discovered resource's CIDR for `owner` (the resource's account) as the act of
+/// `actor` (the scan's, checked by the caller to be the IPAM admin's): the caller audits it as
+/// an auto-import, so no `allocate-cidr` event (which would ask whether `owner` may use the
+/// pool: adoption does not depend on the owner's shares).
+pub(crate) fn adopt_allocation_tx(
+    tx: &Tx,
+    actor: &Actor,
+    owner: &Actor,
+    spec: &AllocationSpec,
+) -> Result<Allocation> {
+    allocate_for(
+        tx,
+        actor,
+        owner,
+        spec,
+        AllocationState::Allocated,
+        None,
+        false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn allocate_for(
+    tx: &Tx,
+    actor: &Actor,
+    owner: &Actor,
+    spec: &AllocationSpec,
+    state: AllocationState,
+    expires_at: Option<i64>,
+    audited: bool,
 ) -> Result<Allocation> {
     // Everything read before the first write, asked for at once: on PostgreSQL it travels
     // with BEGIN and the pool's lock, one round trip while other writers of the pool wait.
@@ -340,7 +377,7 @@ pub(crate) fn allocate_tx(
     let cidr = commit_placement(tx, &s, &placement)?;
     insert(
         tx,
-        actor,
+        owner,
         Insert {
             space: &s,
             spec,
@@ -348,6 +385,7 @@ pub(crate) fn allocate_tx(
             state,
             expires_at,
         },
+        audited,
     )
 }
 

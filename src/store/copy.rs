@@ -23,7 +23,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("utilization_history", "pool_id, at, allocated, total", "pool_id, at"),
     ("resource_discoveries", "id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned, created_at", "id"),
     ("resource_discovery_associations", "id, discovery_id, ipam_id, owner_id, created_at", "id"),
-    ("discovered_cidrs", "discovery_id, resource_id, resource_type, cidr, owner_id, region, vpc_id, name, source, pool_id, compliance_status, overlap_status, ip_usage, scanned_at", "discovery_id, scanned_at, resource_id, cidr"),
+    ("discovered_cidrs", "discovery_id, resource_id, resource_type, cidr, owner_id, region, vpc_id, name, source, pool_id, compliance_status, overlap_status, ip_usage, scanned_at, reason", "discovery_id, scanned_at, resource_id, cidr"),
     ("pool_sources", "pool_id, resource_id, resource_type, resource_owner, resource_region", "pool_id"),
     ("organizations", "id, root_id, management_account_id, delegated_admin_account_id, created_at", "id"),
     ("organizational_units", "id, name, parent_id, owner_id, created_at", "id"),

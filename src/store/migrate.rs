@@ -234,13 +234,15 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
     "SELECT 1 -- 12: PostgreSQL guards (another branch)",
     // 13: each allocation names the Terraform state it was made for (a hash of the backend's
     // type and location, see origin.rs), so `orphans` never takes another state's allocations
-    // for its own; and a file `migrate --to` copied elsewhere records where it moved, so every
+    // for its own; a discovered CIDR says why it was not adopted (`reason`, issue 20 item 6);
+    // and a file `migrate --to` copied elsewhere records where it moved, so every
     // later write is refused (store/moved.rs). An older provider refuses this version, so it
     // cannot write to a moved file either.
     r#"
 ALTER TABLE allocations ADD COLUMN origin_state TEXT;
 CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
 CREATE TABLE moved_to (url TEXT NOT NULL, at INTEGER NOT NULL);
+ALTER TABLE discovered_cidrs ADD COLUMN reason TEXT;
 "#,
 ];
 
@@ -470,11 +472,12 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
 "#,
     // 12: PLACEHOLDER for the PostgreSQL guards of another branch; see MIGRATIONS[11].
     "SELECT 1 -- 12: PostgreSQL guards (another branch)",
-    // 13: the allocation's state (see MIGRATIONS[12]); `migrate --to` reads SQLite sources
-    // only into PostgreSQL, so a PostgreSQL database is never marked as moved and needs no mark.
+    // 13: the allocation's state and a discovered CIDR's reason (see MIGRATIONS[12]); a
+    // PostgreSQL database is never marked as moved (only SQLite files are retired).
     r#"
 ALTER TABLE allocations ADD COLUMN origin_state TEXT;
 CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
+ALTER TABLE discovered_cidrs ADD COLUMN reason TEXT;
 "#,
 ];
 
