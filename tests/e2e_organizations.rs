@@ -420,42 +420,41 @@ fn adoption_is_the_ipam_admins_act_and_never_fails_a_scan() {
     let db = Workspace::new(Tf::V1_15);
     let mgmt = account(&db, MANAGEMENT, ORGANIZATION);
     mgmt.apply().ok();
-    let admin_body = format!(
-        r#"
-resource "ipam" "main" {{
-  operating_regions {{ region_name = "us-east-1" }}
-}}
+    let admin_body = r#"
+resource "ipam" "main" {
+  operating_regions { region_name = "us-east-1" }
+}
 
-resource "ipam_pool" "imports" {{
+resource "ipam_pool" "imports" {
   address_family = "ipv4"
   ipam_scope_id  = ipam.main.private_default_scope_id
   locale         = "us-east-1"
   auto_import    = true
-}}
+}
 
-resource "ipam_pool_cidr" "imports" {{
+resource "ipam_pool_cidr" "imports" {
   ipam_pool_id = ipam_pool.imports.id
   cidr         = "10.1.0.0/16"
-}}
+}
 
-resource "ipam_resource_discovery" "d" {{
-  operating_regions {{ region_name = "us-east-1" }}
-  source {{
+resource "ipam_resource_discovery" "d" {
+  operating_regions { region_name = "us-east-1" }
+  source {
     path   = "vpcs.json"
     region = "us-east-1"
-  }}
-}}
+  }
+}
 
-resource "ipam_resource_discovery_association" "a" {{
+resource "ipam_resource_discovery_association" "a" {
   ipam_id                    = ipam.main.id
   ipam_resource_discovery_id = ipam_resource_discovery.d.id
   depends_on                 = [ipam_pool_cidr.imports]
-}}
+}
 
-output "pool" {{ value = ipam_pool.imports.id }}
-output "discovery" {{ value = ipam_resource_discovery.d.id }}
+output "pool" { value = ipam_pool.imports.id }
+output "discovery" { value = ipam_resource_discovery.d.id }
 "#
-    );
+    .to_string();
     let networking = account(&db, NETWORKING, &admin_body);
     networking.write("vpcs.json", OUTSIDE_VPC);
     networking.apply().ok();

@@ -90,7 +90,7 @@ fn one_states_allocations_are_found_by_its_key_not_its_directory() {
     );
     assert_eq!(
         ids(s.allocations_of_state("local:bbbb", "default").unwrap()),
-        [b1.id.clone()]
+        vec![b1.id.clone()]
     );
     assert!(s
         .allocations_of_state("local:aaaa", "staging")
@@ -102,7 +102,7 @@ fn one_states_allocations_are_found_by_its_key_not_its_directory() {
         ids(s
             .allocations_by_ids(&[b1.id.clone(), "ipam-pool-alloc-none".into()])
             .unwrap()),
-        [b1.id.clone()]
+        vec![b1.id.clone()]
     );
 }
 

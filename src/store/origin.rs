@@ -125,24 +125,23 @@ fn local_fields(
 /// key (another backend, or a local one since re-initialised elsewhere).
 pub fn local_state_file(dir: &Path, key: &str, workspace: &str) -> Option<PathBuf> {
     let (kind, config) = recorded_backend(dir);
-    let current = (kind == "local").then(|| local_fields(&config));
-    let file = [(None, None)]
+    let mut candidates = vec![(None, None)];
+    if kind == "local" {
+        candidates.push(local_fields(&config));
+    }
+    let (path, ws_dir) = candidates
         .into_iter()
-        .chain(current)
-        .find(|(path, ws_dir)| local_state_key(dir, *path, *ws_dir) == key)
-        .map(|(path, ws_dir)| {
-            let pick = |p: Option<&str>, default: &'static str| {
-                dir.join(p.filter(|p| !p.is_empty()).unwrap_or(default))
-            };
-            if workspace == "default" {
-                pick(path, "terraform.tfstate")
-            } else {
-                pick(ws_dir, "terraform.tfstate.d")
-                    .join(workspace)
-                    .join("terraform.tfstate")
-            }
-        });
-    file
+        .find(|(path, ws_dir)| local_state_key(dir, *path, *ws_dir) == key)?;
+    let pick = |p: Option<&str>, default: &'static str| {
+        dir.join(p.filter(|p| !p.is_empty()).unwrap_or(default))
+    };
+    Some(if workspace == "default" {
+        pick(path, "terraform.tfstate")
+    } else {
+        pick(ws_dir, "terraform.tfstate.d")
+            .join(workspace)
+            .join("terraform.tfstate")
+    })
 }
 
 /// The key of a local backend in `dir` writing `path` (default `terraform.tfstate`) and other
