@@ -450,6 +450,14 @@ resource "ipam_vpc_allocation" "vpc" {{
     )
 }
 
+/// The database's VPC allocations, on either backend.
+fn vpcs_of(w: &Workspace) -> BTreeSet<String> {
+    w.query("SELECT id FROM allocations WHERE kind = 'vpc'")
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect()
+}
+
 fn ids_in(file: &Path) -> BTreeSet<String> {
     let text = std::fs::read_to_string(file).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -499,10 +507,7 @@ fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_
         &["orphans", "--state", "B.tfstate", "--release"],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(
-        vpc_allocations(&w.db),
-        a_ids.union(&b_ids).cloned().collect()
-    );
+    assert_eq!(vpcs_of(&w), a_ids.union(&b_ids).cloned().collect());
     w.assert_no_changes();
 
     // A's state loses track of one allocation (as a killed apply would) while the directory
@@ -549,11 +554,7 @@ fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_
     assert_eq!(code, 0, "{out}{err}");
     let mut left = a_ids.union(&b_ids).cloned().collect::<BTreeSet<_>>();
     left.remove(&lost);
-    assert_eq!(
-        vpc_allocations(&w.db),
-        left,
-        "exactly A's orphan was released"
-    );
+    assert_eq!(vpcs_of(&w), left, "exactly A's orphan was released");
 
     // Both states converge: B has nothing to do, A re-creates only what it lost.
     w.assert_no_changes();
@@ -561,5 +562,5 @@ fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_
     w.apply().ok();
     w.assert_no_changes();
     assert_eq!(ids_in(&a_file).len(), 3);
-    assert_eq!(vpc_allocations(&w.db).len(), 6);
+    assert_eq!(vpcs_of(&w).len(), 6);
 }
