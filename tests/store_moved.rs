@@ -101,8 +101,9 @@ fn a_migrated_file_refuses_every_write_naming_the_new_url_and_still_reads() {
         let other =
             Store::open_database(&again, c("2001:db8::/32"), Duration::from_secs(60)).unwrap();
         assert_moved(&store.copy_into(&other, &again).unwrap_err(), &url);
-        // Reads work.
+        // Reads work, the dashboard's (`serve`) among them.
         assert_eq!(store.list_allocations(&pool).unwrap().len(), 1);
+        assert_eq!(store.view(|v| v.discoveries()).unwrap().len(), 1);
         assert!(store.verify().unwrap().is_empty());
     }
     // The mark is stored without the password, in a schema version an older provider (which
