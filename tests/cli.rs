@@ -564,6 +564,27 @@ fn orphans_takes_the_state_from_the_allocations_it_holds_not_from_the_directory(
     for id in [&a_kept, &b_kept] {
         assert!(s.get_allocation(id).unwrap().is_some(), "{id} was released");
     }
+
+    // A state holding only unrecorded allocations (applied before the upgrade): its directory's
+    // unrecorded allocations are candidates (with --force), another state's never.
+    let (old_kept, old_lost) = (alloc(&a), alloc(&a));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE allocations SET origin_state = NULL WHERE id IN (?1, ?2)",
+            [&old_kept, &old_lost],
+        )
+        .unwrap();
+    std::fs::write(dir.path().join("old.tfstate"), state_of(&[&old_kept])).unwrap();
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "old.tfstate", "--release", "--force"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(s.get_allocation(&old_lost).unwrap().is_none());
+    for id in [&a_kept, &b_kept, &old_kept] {
+        assert!(s.get_allocation(id).unwrap().is_some(), "{id} was released");
+    }
 }
 
 #[test]

@@ -225,16 +225,15 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
                     workspace: ws.clone(),
                     state: None,
                 };
+                // Only the unrecorded ones: an allocation with a state key was made for some
+                // state, and nothing FILE holds says it is this one.
                 let found = store
                     .allocations_from(&o)?
                     .into_iter()
-                    .filter(|a| not_held(a))
-                    .map(|a| {
-                        let unrecorded = a.origin.as_ref().is_some_and(|o| o.state.is_none());
-                        Found {
-                            allocation: a,
-                            unrecorded,
-                        }
+                    .filter(|a| not_held(a) && a.origin.as_ref().is_some_and(|o| o.state.is_none()))
+                    .map(|a| Found {
+                        allocation: a,
+                        unrecorded: true,
                     })
                     .collect();
                 (
