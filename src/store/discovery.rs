@@ -220,28 +220,42 @@ fn scope_of(tx: &Tx, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<AllocView
     Ok((pools, allocations))
 }
 
-/// Why the scan run by `actor` adopts nothing, or None when it adopts: adoption is the IPAM
-/// admin's act (the delegated admin, else the management account), or a trusted PostgreSQL
-/// role's (one no organization account names), or anyone's where there is no organization.
-fn adoption_refusal(tx: &Tx, actor: &Actor) -> Result<Option<String>> {
+/// What the scan run by `actor` may do.
+struct Scanner {
+    /// Why it adopts nothing, or None when it adopts: adoption is the IPAM admin's act (the
+    /// delegated admin, else the management account), or a trusted PostgreSQL role's (one no
+    /// organization account names), or anyone's where there is no organization.
+    adopt_refusal: Option<String>,
+    /// Whether it stores its result: on PostgreSQL a team login role other than the admin's
+    /// may not write discoveries (the database's guards keep them the admin's), so its scan
+    /// is answered and not stored (the dashboard shows the last stored one).
+    stores: bool,
+}
+
+fn scanner(tx: &Tx, actor: &Actor) -> Result<Scanner> {
     let Some(org) = super::organization::load_organization(tx)? else {
-        return Ok(None);
+        return Ok(Scanner {
+            adopt_refusal: None,
+            stores: true,
+        });
     };
-    if org.ipam_admin() == actor.account_id {
-        return Ok(None);
-    }
-    if tx.dialect() == super::sql::Dialect::Postgres {
-        let login: Option<String> =
-            tx.query_row("SELECT ipam_current_account()", (), |r| r.get(0))?;
-        if login.is_none() {
-            return Ok(None);
-        }
-    }
-    Ok(Some(format!(
-        "only a scan run by the IPAM admin account {} adopts (this scan ran as {})",
-        org.ipam_admin(),
-        actor.account_id
-    )))
+    let admin = org.ipam_admin();
+    let login: Option<String> = if tx.dialect() == super::sql::Dialect::Postgres {
+        tx.query_row("SELECT ipam_current_account()", (), |r| r.get(0))?
+    } else {
+        None
+    };
+    let adopts = admin == actor.account_id
+        || (tx.dialect() == super::sql::Dialect::Postgres && login.is_none());
+    Ok(Scanner {
+        adopt_refusal: (!adopts).then(|| {
+            format!(
+                "only a scan run by the IPAM admin account {admin} adopts (this scan ran as {})",
+                actor.account_id
+            )
+        }),
+        stores: login.is_none_or(|l| l == admin),
+    })
 }
 
 /// Whether `e` is this resource's refusal (the pool's rules, the engine, the database's guards
@@ -524,12 +538,12 @@ impl Store {
             // A write may run again (PostgreSQL retries): each run assesses its own copy.
             let mut findings = assess(resources.clone(), &a);
             let mut adopted = Vec::new();
-            let refusal = adoption_refusal(tx, actor)?;
+            let scanner = scanner(tx, actor)?;
             for f in &mut findings {
                 let Some(pool) = f.adopt.clone() else {
                     continue;
                 };
-                if let Some(why) = &refusal {
+                if let Some(why) = &scanner.adopt_refusal {
                     f.reason = Some(format!(
                         "eligible for auto-import into the pool {pool}, but {why}"
                     ));
@@ -538,11 +552,13 @@ impl Store {
                 adopted.extend(adopt(tx, actor, f, &pool)?);
             }
             let at = now_secs();
-            insert_findings(tx, id, at, &findings)?;
-            tx.execute(
-                "UPDATE resource_discoveries SET last_scanned = ?2 WHERE id = ?1",
-                params![id, at],
-            )?;
+            if scanner.stores {
+                insert_findings(tx, id, at, &findings)?;
+                tx.execute(
+                    "UPDATE resource_discoveries SET last_scanned = ?2 WHERE id = ?1",
+                    params![id, at],
+                )?;
+            }
             Ok(Scan {
                 discovery_id: id.to_string(),
                 at,
