@@ -1,9 +1,8 @@
 //! Adoption under the database's own guards (PostgreSQL, team login roles): a team role's scan
 //! of a discovery whose VPC belongs to an account no share reaches never fails; it adopts
 //! nothing, says why, and is not stored (discoveries are the admin's to write); the admin
-//! role's scan never fails either, and adopts the VPC for its owner or, where the guards refuse
-//! the insert, leaves it `unmanaged` saying why. Runs on the test process's own PostgreSQL
-//! server, whatever `IPAM_TEST_BACKEND` says.
+//! role's scan adopts the VPC for its owner. Runs on the test process's own PostgreSQL server,
+//! whatever `IPAM_TEST_BACKEND` says.
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -87,25 +86,14 @@ fn team_roles_scans_never_fail_and_only_the_admins_adopts() {
     );
     assert!(net.list_allocations(&pool.id).unwrap().is_empty());
 
-    // The admin's role: the scan stands; the VPC is adopted for its owner, or (where the
-    // guards refuse an insert in another account's name) stays unmanaged saying why.
+    // The admin's role adopts the VPC for its owner, whose account no share reaches.
     let scan = net.scan_discovery(&n, &disc.id).unwrap();
     let f = &scan.findings[0];
-    eprintln!("the admin role's scan: {:?} {:?}", f.compliance, f.reason);
-    match f.compliance {
-        Some(Compliance::Compliant) => {
-            let held = net.list_allocations(&pool.id).unwrap();
-            assert_eq!(held.len(), 1);
-            assert_eq!(held[0].owner_id, UNSHARED);
-            assert_eq!(held[0].kind.as_str(), "imported");
-        }
-        _ => {
-            assert_eq!(f.compliance, Some(Compliance::Unmanaged), "{f:?}");
-            let why = f.reason.as_deref().unwrap_or_default();
-            assert!(why.contains("could not adopt"), "{why}");
-            assert!(net.list_allocations(&pool.id).unwrap().is_empty());
-        }
-    }
+    assert_eq!(f.compliance, Some(Compliance::Compliant), "{f:?}");
+    let held = net.list_allocations(&pool.id).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].owner_id, UNSHARED);
+    assert_eq!(held[0].kind.as_str(), "imported");
     assert!(net
         .get_discovery(&disc.id)
         .unwrap()
