@@ -128,22 +128,30 @@ fn no_write_slips_between_the_snapshot_and_the_mark() {
     let (s, pool) = source(&path);
     let url = pg::cluster().new_database();
     let target = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(60)).unwrap();
-    // Another process's provider allocating from the file as fast as it can.
+    // Another process's provider allocating /28s from the file, one after another, until
+    // the file refuses.
+    let made_so_far = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writer = {
-        let (path, pool) = (path.clone(), pool.clone());
+        let (path, pool, count) = (path.clone(), pool.clone(), made_so_far.clone());
         std::thread::spawn(move || {
             let w = Store::open(&path, c("2001:db8::/32")).unwrap();
+            let small =
+                AllocationSpec::new(&pool, AllocationRequest::Netmask(28), AllocationKind::Vpc);
             let mut made = Vec::new();
             loop {
-                match w.allocate(&actor(), &spec(&pool, None)) {
+                match w.allocate(&actor(), &small) {
                     Ok(a) => made.push(a.id),
                     Err(Error::Moved { .. }) => return made,
                     Err(e) => panic!("{e}"),
                 }
+                count.store(made.len(), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(1));
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(100));
+    while made_so_far.load(std::sync::atomic::Ordering::Relaxed) < 3 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     s.copy_into(&target, &url).unwrap();
     let made = writer.join().unwrap();
     assert!(
