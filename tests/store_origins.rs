@@ -109,8 +109,8 @@ fn one_states_allocations_are_found_by_its_key_not_its_directory() {
 #[test]
 fn a_claimed_reservation_belongs_to_the_state_that_applied_it() {
     let (_dir, s) = open();
-    let planner = actor("/work/x", "local:plan");
-    let applier = actor("/work/x", "s3:apply");
+    let planner = actor("/srv/team-x", "local:plan");
+    let applier = actor("/srv/team-x", "s3:apply");
     let p = pool(&s, &planner);
     let r = s.reserve(&planner, &spec(&p, Some("web")), 3600).unwrap();
     assert_eq!(
@@ -128,7 +128,7 @@ fn the_state_key_survives_a_migration() {
         return; // the source of `migrate` is a file; the PostgreSQL target is covered below
     }
     let (_dir, s) = open();
-    let a = actor("/work/x", "local:kept");
+    let a = actor("/srv/team-x", "local:kept");
     let p = pool(&s, &a);
     let made = s.allocate(&a, &spec(&p, None)).unwrap();
     let url = pg::cluster().new_database();
