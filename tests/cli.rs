@@ -389,50 +389,6 @@ fn orphans_of_a_state_a_kill_left_empty_are_read_from_its_backup() {
     assert!(o.stderr.contains("version 3"), "{}", o.stderr);
 }
 
-#[test]
-fn orphans_will_not_release_on_the_word_of_another_directorys_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let actor = actor_in(dir.path());
-    let (_, alloc, _) = database(dir.path(), &actor);
-    // A state with resources, none of them made here.
-    std::fs::write(
-        dir.path().join("other.tfstate"),
-        r#"{"version":4,"resources":[{"instances":[{"attributes":{"id":"ipam-pool-alloc-elsewhere"}}]}]}"#,
-    )
-    .unwrap();
-    let o = run(
-        dir.path(),
-        &["orphans", "--state", "other.tfstate", "--release"],
-    );
-    assert_eq!(o.code, 4, "refused");
-    assert!(
-        o.stderr.contains("is it this directory's state?"),
-        "{}",
-        o.stderr
-    );
-    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
-    assert_eq!(o.code, 1, "orphans found");
-    assert!(
-        o.stdout.contains(&alloc),
-        "listing is harmless: {}",
-        o.stdout
-    );
-    let o = run(
-        dir.path(),
-        &[
-            "orphans",
-            "--state",
-            "other.tfstate",
-            "--release",
-            "--force",
-        ],
-    );
-    assert_eq!(o.code, 5, "found and released: {}", o.stderr);
-    assert!(o.stdout.contains("released"), "{}", o.stdout);
-    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
-    assert_eq!(o.code, 0, "none left: {}", o.stdout);
-}
-
 /// The exit codes every command shares (README "Exit codes", every `--help`): 2 for what the
 /// command line names and is not there (no database, an empty or foreign file, a directory, an
 /// unknown flag), 3 when the database cannot be reached, and each command's own answers. No
@@ -740,4 +696,244 @@ fn others_text_reaches_the_terminal_escaped() {
         .unwrap()
         .iter()
         .any(|x| x["description"] == FAKE));
+}
+
+#[test]
+fn orphans_will_not_release_on_the_word_of_a_state_that_holds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let actor = actor_in(dir.path());
+    let (_, alloc, _) = database(dir.path(), &actor);
+    // A state with resources, none of them an allocation: which state it is cannot be told.
+    std::fs::write(
+        dir.path().join("other.tfstate"),
+        r#"{"version":4,"resources":[{"instances":[{"attributes":{"id":"ipam-pool-alloc-elsewhere"}}]}]}"#,
+    )
+    .unwrap();
+    for force in [false, true] {
+        let mut args = vec!["orphans", "--state", "other.tfstate", "--release"];
+        if force {
+            args.push("--force");
+        }
+        let o = run(dir.path(), &args);
+        assert_eq!(o.code, 4, "--force {force}: {}", o.stdout);
+        assert!(
+            o.stderr.contains("holds no allocation") && o.stderr.contains("release --state"),
+            "{}",
+            o.stderr
+        );
+    }
+    let o = run(dir.path(), &["orphans", "--state", "other.tfstate"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stdout.contains(&alloc) && o.stdout.contains("--release refuses"),
+        "listing is harmless: {}",
+        o.stdout
+    );
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    assert!(
+        s.get_allocation(&alloc).unwrap().is_some(),
+        "nothing released"
+    );
+}
+
+/// A state file (format 4) holding `ids`.
+fn state_of(ids: &[&str]) -> String {
+    let attrs: Vec<String> = ids
+        .iter()
+        .map(|id| format!(r#"{{"attributes":{{"id":"{id}"}}}}"#))
+        .collect();
+    format!(
+        r#"{{"version":4,"resources":[{{"type":"ipam_vpc_allocation","instances":[{}]}}]}}"#,
+        attrs.join(",")
+    )
+}
+
+#[test]
+fn orphans_takes_the_state_from_the_allocations_it_holds_not_from_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = actor_in(dir.path());
+    let (pool, _, _) = database(dir.path(), &here);
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    // Two backends of one directory and workspace (init -reconfigure between the applies).
+    let with_state = |key: &str| {
+        let mut a = here.clone();
+        a.origin.state = Some(key.into());
+        a
+    };
+    let (a, b) = (with_state("local:aaaa"), with_state("local:bbbb"));
+    let alloc = |who: &Actor| {
+        s.allocate(who, &spec(&pool, AllocationRequest::Netmask(24), None))
+            .unwrap()
+            .id
+    };
+    let (a_kept, a_lost) = (alloc(&a), alloc(&a));
+    let (b_kept, b_lost) = (alloc(&b), alloc(&b));
+    std::fs::write(dir.path().join("A.tfstate"), state_of(&[&a_kept])).unwrap();
+    std::fs::write(dir.path().join("B.tfstate"), state_of(&[&b_kept])).unwrap();
+    // Run from another directory: the file says which state it is.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ipam.db");
+    let b_file = dir.path().join("B.tfstate");
+    let args = |extra: &[&'static str]| {
+        let mut v = vec![
+            "orphans".to_string(),
+            "--database".into(),
+            db.display().to_string(),
+            "--state".into(),
+            b_file.display().to_string(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run_s = |v: Vec<String>| {
+        run(
+            elsewhere.path(),
+            &v.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let o = run_s(args(&["--json"]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let listed: Vec<&str> = v["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [b_lost.as_str()], "{}", o.stdout);
+    assert_eq!(v["origin"]["state"], "local:bbbb");
+    let o = run_s(args(&["--release"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(s.get_allocation(&b_lost).unwrap().is_none());
+    for id in [&a_kept, &a_lost, &b_kept] {
+        assert!(s.get_allocation(id).unwrap().is_some(), "{id} was released");
+    }
+
+    // A state holding allocations of two states: listed, never released.
+    std::fs::write(
+        dir.path().join("both.tfstate"),
+        state_of(&[&a_kept, &b_kept]),
+    )
+    .unwrap();
+    let o = run(dir.path(), &["orphans", "--state", "both.tfstate"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&a_lost) && o.stdout.contains("several states"),
+        "{}",
+        o.stdout
+    );
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "both.tfstate", "--release", "--force"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stdout);
+    assert!(
+        o.stderr.contains("local:aaaa") && o.stderr.contains("local:bbbb"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        s.get_allocation(&a_lost).unwrap().is_some(),
+        "released on the word of a mixed state"
+    );
+
+    // An allocation recorded before states were told apart (no key): only with --force.
+    let old = alloc(&a);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE allocations SET origin_state = NULL WHERE id = ?1",
+            [&old],
+        )
+        .unwrap();
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "A.tfstate", "--release"],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains("pass --force"), "{}", o.stdout);
+    assert!(
+        s.get_allocation(&a_lost).unwrap().is_none(),
+        "A's own orphan is released"
+    );
+    assert!(
+        s.get_allocation(&old).unwrap().is_some(),
+        "an unrecorded one needs --force"
+    );
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "A.tfstate", "--release"],
+    );
+    assert_eq!(o.code, 4, "{}", o.stdout);
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "A.tfstate", "--release", "--force"],
+    );
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(s.get_allocation(&old).unwrap().is_none());
+    for id in [&a_kept, &b_kept] {
+        assert!(s.get_allocation(id).unwrap().is_some(), "{id} was released");
+    }
+
+    // A state holding only unrecorded allocations (applied before the upgrade): its directory's
+    // unrecorded allocations are candidates (with --force), another state's never.
+    let (old_kept, old_lost) = (alloc(&a), alloc(&a));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE allocations SET origin_state = NULL WHERE id IN (?1, ?2)",
+            [&old_kept, &old_lost],
+        )
+        .unwrap();
+    std::fs::write(dir.path().join("old.tfstate"), state_of(&[&old_kept])).unwrap();
+    let o = run(
+        dir.path(),
+        &["orphans", "--state", "old.tfstate", "--release", "--force"],
+    );
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(s.get_allocation(&old_lost).unwrap().is_none());
+    for id in [&a_kept, &b_kept, &old_kept] {
+        assert!(s.get_allocation(id).unwrap().is_some(), "{id} was released");
+    }
+}
+
+#[test]
+fn release_finds_the_local_state_an_allocation_was_made_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = actor_in(dir.path());
+    let (pool, _, _) = database(dir.path(), &here);
+    let s = Store::open(&dir.path().join("ipam.db"), c("2001:db8::/32")).unwrap();
+    // The directory's backend is a local one writing A.tfstate.
+    std::fs::create_dir(dir.path().join(".terraform")).unwrap();
+    std::fs::write(
+        dir.path().join(".terraform/terraform.tfstate"),
+        r#"{"version":3,"backend":{"type":"local","config":{"path":"A.tfstate","workspace_dir":null}}}"#,
+    )
+    .unwrap();
+    let a = actor_in(dir.path());
+    assert_ne!(
+        a.origin.state, here.origin.state,
+        "another backend, another key"
+    );
+    let held = s
+        .allocate(&a, &spec(&pool, AllocationRequest::Netmask(24), None))
+        .unwrap()
+        .id;
+    std::fs::write(dir.path().join("A.tfstate"), state_of(&[&held])).unwrap();
+    // terraform.tfstate (the default local state) does not hold it, A.tfstate does.
+    std::fs::write(dir.path().join("terraform.tfstate"), state_of(&[])).unwrap();
+    let o = run(dir.path(), &["release", &held]);
+    assert_eq!(o.code, 4, "{}", o.stdout);
+    assert!(o.stderr.contains("A.tfstate"), "{}", o.stderr);
+    // Re-initialised elsewhere: the state cannot be found, so it refuses.
+    std::fs::write(
+        dir.path().join(".terraform/terraform.tfstate"),
+        r#"{"version":3,"backend":{"type":"local","config":{"path":"B.tfstate"}}}"#,
+    )
+    .unwrap();
+    let o = run(dir.path(), &["release", &held]);
+    assert_eq!(o.code, 4, "{}", o.stdout);
+    assert!(o.stderr.contains("--state FILE"), "{}", o.stderr);
+    assert!(s.get_allocation(&held).unwrap().is_some());
 }

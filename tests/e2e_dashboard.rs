@@ -837,6 +837,15 @@ fn metrics_and_404s_over_http() {
             status(c, "ipam_pool_id"),
         );
         assert!(page.contains(&row), "{row} not in {page}");
+        // An unmanaged VPC CIDR says why no pool adopted it, in the data source and here.
+        if c["resource_type"] == "vpc" && c["compliance_status"] == "unmanaged" {
+            let reason = c["reason"].as_str().expect("an unmanaged CIDR's reason");
+            let shown = reason.replace('\'', "&#39;");
+            assert!(
+                page.contains(reason) || page.contains(&shown),
+                "{reason} not in {page}"
+            );
+        }
         if let Some(pool) = c["ipam_pool_id"].as_str() {
             assert!(
                 page.contains(&format!("<a href=\"/pools/{pool}\">")),
@@ -1105,6 +1114,9 @@ output "allocation" {{
     let conn = rusqlite::Connection::open(&w.db).unwrap();
     conn.execute_batch(
         "DROP INDEX allocations_by_origin;
+         DROP INDEX allocations_by_state;
+         ALTER TABLE allocations DROP COLUMN origin_state;
+         DROP TABLE moved_to;
          ALTER TABLE allocations DROP COLUMN origin_dir;
          ALTER TABLE allocations DROP COLUMN origin_workspace;
          ALTER TABLE allocations DROP COLUMN origin_at;

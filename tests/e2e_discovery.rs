@@ -351,12 +351,12 @@ output "overlapping" {{
     let want = vec![
         (
             "10.2.16.0/20".to_string(),
-            "vpc".to_string(),
+            "imported".to_string(),
             "vpc-0a000000000000002".to_string(),
         ),
         (
             "10.2.32.0/20".into(),
-            "vpc".into(),
+            "imported".into(),
             "vpc-0a000000000000004".into(),
         ),
     ];

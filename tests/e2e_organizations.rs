@@ -370,3 +370,158 @@ fn the_seeds_cross_account_flow() {
         ],
     );
 }
+
+/// A `describe-vpcs` listing: one VPC of the `outside` account (at the root: the dev share
+/// does not reach it) in the networking pool's space.
+const OUTSIDE_VPC: &str = r#"{"Vpcs": [
+  {"VpcId": "vpc-0d000000000000001", "OwnerId": "555555555555", "CidrBlock": "10.1.128.0/20",
+   "CidrBlockAssociationSet": [
+     {"CidrBlock": "10.1.128.0/20", "CidrBlockState": {"State": "associated"}}]}
+]}"#;
+
+/// The discovered CIDRs of `discovery`, read through the data source: (cidr, compliance,
+/// reason) of each VPC CIDR.
+fn discovered(discovery: &str) -> String {
+    format!(
+        r#"
+data "ipam_discovered_resource_cidrs" "all" {{
+  ipam_resource_discovery_id = "{discovery}"
+}}
+
+output "found" {{
+  value = [for c in data.ipam_discovered_resource_cidrs.all.ipam_discovered_resource_cidrs :
+    {{ cidr = c.resource_cidr, compliance = c.compliance_status, reason = c.reason }} if c.resource_type == "vpc"]
+}}
+"#
+    )
+}
+
+/// `discover` as `account` on `db`'s database: (exit code, stdout, stderr).
+fn discover_as(db: &Workspace, account: &str) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["discover", "--database"])
+        .arg(&db.db)
+        .env("IPAM_ACCOUNT_ID", account)
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn adoption_is_the_ipam_admins_act_and_never_fails_a_scan() {
+    // On PostgreSQL the provider logs in as the database's owner, a trusted role: its scans
+    // adopt whatever account the provider block names.
+    let trusted = support::pg::backend() == support::pg::Backend::Postgres;
+    let db = Workspace::new(Tf::V1_15);
+    let mgmt = account(&db, MANAGEMENT, ORGANIZATION);
+    mgmt.apply().ok();
+    let admin_body = r#"
+resource "ipam" "main" {
+  operating_regions { region_name = "us-east-1" }
+}
+
+resource "ipam_pool" "imports" {
+  address_family = "ipv4"
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  locale         = "us-east-1"
+  auto_import    = true
+}
+
+resource "ipam_pool_cidr" "imports" {
+  ipam_pool_id = ipam_pool.imports.id
+  cidr         = "10.1.0.0/16"
+}
+
+resource "ipam_resource_discovery" "d" {
+  operating_regions { region_name = "us-east-1" }
+  source {
+    path   = "vpcs.json"
+    region = "us-east-1"
+  }
+}
+
+resource "ipam_resource_discovery_association" "a" {
+  ipam_id                    = ipam.main.id
+  ipam_resource_discovery_id = ipam_resource_discovery.d.id
+  depends_on                 = [ipam_pool_cidr.imports]
+}
+
+output "pool" { value = ipam_pool.imports.id }
+output "discovery" { value = ipam_resource_discovery.d.id }
+"#
+    .to_string();
+    let networking = account(&db, NETWORKING, &admin_body);
+    networking.write("vpcs.json", OUTSIDE_VPC);
+    networking.apply().ok();
+    let pool = output(&networking, "pool");
+    let discovery = output(&networking, "discovery");
+    let imported = || {
+        db.query(&format!(
+            "SELECT cidr, kind, owner_id FROM allocations WHERE pool_id = '{pool}'"
+        ))
+    };
+
+    // A team's plan reading the discovery succeeds; its scan adopts nothing and says why.
+    let dev = account(&db, DEV, &discovered(&discovery));
+    dev.write("vpcs.json", OUTSIDE_VPC);
+    dev.apply().ok();
+    let found = dev.outputs()["found"]["value"].clone();
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    if !trusted {
+        assert_eq!(found[0]["compliance"], "unmanaged", "{found}");
+        let reason = found[0]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(NETWORKING) && reason.contains(DEV),
+            "{reason}"
+        );
+        assert!(
+            imported().is_empty(),
+            "a team's scan adopted: {:?}",
+            imported()
+        );
+        // `discover` run as the team: exit 0, the reason in the table.
+        let (code, out, err) = discover_as(&networking, DEV);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("REASON") && out.contains(NETWORKING), "{out}");
+        assert!(imported().is_empty());
+    }
+
+    // The admin's scan adopts the outside account's VPC, owned by that account.
+    configure(
+        &networking,
+        NETWORKING,
+        &format!("{admin_body}\n{}", discovered(&discovery)),
+    );
+    networking.apply().ok();
+    let found = networking.outputs()["found"]["value"].clone();
+    assert_eq!(found[0]["compliance"], "compliant", "{found}");
+    assert_eq!(found[0]["reason"], serde_json::Value::Null, "{found}");
+    assert_eq!(
+        imported(),
+        vec![vec![
+            Some("10.1.128.0/20".to_string()),
+            Some("imported".to_string()),
+            Some(OUTSIDE.to_string())
+        ]]
+    );
+    // Every plan keeps working, also the team's, and with auto_import set back to false.
+    let r = dev.plan();
+    assert_ne!(r.code, 1, "the team's plan failed:\n{}", r.text());
+    configure(
+        &networking,
+        NETWORKING,
+        &format!(
+            "{}\n{}",
+            admin_body.replace("auto_import    = true", "auto_import    = false"),
+            discovered(&discovery)
+        ),
+    );
+    networking.apply().ok();
+    let (code, out, err) = discover_as(&networking, DEV);
+    assert_eq!(code, 0, "{out}{err}");
+}

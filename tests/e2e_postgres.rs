@@ -240,6 +240,15 @@ fn cli(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The first allocation id in `allocations` output.
+fn first_allocation_id(stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stdout);
+    text.split_whitespace()
+        .find(|w| w.starts_with("ipam-pool-alloc-"))
+        .expect("an allocation id")
+        .to_string()
+}
+
 #[test]
 fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     // Built on SQLite, whatever this run's backend.
@@ -253,7 +262,18 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     t.apply().ok();
     let sqlite = w.db.display().to_string();
     let target = pg::cluster().new_database();
-    let out = cli(&["migrate", "--database", &sqlite, "--to", &target, "--json"]);
+    // Passwords in the user part and the query string (the test server ignores them): the
+    // retired file names the URL without them.
+    let with_passwords = target.replacen("postgres://postgres@", "postgres://postgres:hunter2@", 1)
+        + "&password=hunter2";
+    let out = cli(&[
+        "migrate",
+        "--database",
+        &sqlite,
+        "--to",
+        &with_passwords,
+        "--json",
+    ]);
     assert!(
         out.status.success(),
         "{}{}",
@@ -263,16 +283,52 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // The production pool's CIDR in its parent, and the team's three.
     assert_eq!(report["copied"]["allocations"], 4, "{report}");
-    // A second copy into the same database is refused, and changes nothing.
+    // The file is retired: a configuration still pointing at it plans (reads) as before, but
+    // a change fails naming where the database moved, and so does every writing command.
+    let moved = ipam::store::pg::redact(&with_passwords);
+    assert!(moved.contains("postgres:***@"), "{moved}");
+    t.assert_no_changes();
+    let file_before = std::fs::read(&w.db).unwrap();
+    t.config(&team_config(&pool, 3, 4));
+    let r = t.apply();
+    assert_ne!(
+        r.code,
+        0,
+        "a write to the migrated file succeeded:\n{}",
+        r.text()
+    );
+    let text = support::flatten(&r.text());
+    assert!(text.contains(&moved) && text.contains("migrated"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    t.config(&team_config(&pool, 3, 3));
+    t.assert_no_changes();
+    let listed = cli(&["allocations", "--database", &sqlite]);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let some_id = first_allocation_id(&listed.stdout);
+    let release = cli(&["release", "--database", &sqlite, "--force", &some_id]);
+    assert_eq!(release.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&release.stderr);
+    assert!(err.contains(&moved) && !err.contains("hunter2"), "{err}");
+    // A second copy of the file (into the same database or another) is refused too, and
+    // changes nothing.
     let before = pg::dump(&target);
     let again = cli(&["migrate", "--database", &sqlite, "--to", &target]);
     assert_eq!(again.status.code(), Some(4), "refused");
     assert!(
-        String::from_utf8_lossy(&again.stderr).contains("empty database only"),
+        String::from_utf8_lossy(&again.stderr).contains(&moved),
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
     assert_eq!(before, pg::dump(&target));
+    assert_eq!(
+        file_before,
+        std::fs::read(&w.db).unwrap(),
+        "the file was written"
+    );
     // Both configurations now point at PostgreSQL: nothing to change.
     w.db = std::path::PathBuf::from(&target);
     w.config(support::PLATFORM);

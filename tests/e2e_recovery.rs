@@ -224,7 +224,8 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
     for id in &expected {
         assert!(out.contains(id.as_str()), "{id} not listed:\n{out}");
     }
-    // Another directory made none of them.
+    // The state, not the directory the command runs in, says whose orphans they are: the
+    // same from anywhere (a CI runner that checked out elsewhere).
     let elsewhere = tempfile::tempdir().unwrap();
     let (code, out, _) = cli(
         elsewhere.path(),
@@ -236,7 +237,12 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
         ],
     );
     assert_eq!(code, 0);
-    assert!(out.starts_with("no orphans"), "{out}");
+    for id in &expected {
+        assert!(
+            out.contains(id.as_str()),
+            "{id} not listed from elsewhere:\n{out}"
+        );
+    }
 
     let (code, out, err) = cli(
         w.path(),
@@ -429,4 +435,134 @@ resource "ipam_vpc_allocation" "b" {
     assert!(out.contains(&prod), "{out}");
     assert_eq!(cli(w.path(), &w.db, &["verify"]).0, 0);
     w.assert_no_changes();
+}
+
+/// Allocations of the production pool given by id (the pool itself lives in another
+/// directory's state, so both backends below share it).
+fn three_allocations(pool: &str) -> String {
+    format!(
+        r#"
+resource "ipam_vpc_allocation" "vpc" {{
+  count          = 3
+  ipam_pool_id   = "{pool}"
+  netmask_length = 24
+  tags           = {{ environment = "production" }}
+}}
+"#
+    )
+}
+
+/// The database's VPC allocations, on either backend.
+fn vpcs_of(w: &Workspace) -> BTreeSet<String> {
+    w.query("SELECT id FROM allocations WHERE kind = 'vpc'")
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect()
+}
+
+fn ids_in(file: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["instances"].as_array().cloned().unwrap_or_default())
+        .filter_map(|i| i["attributes"]["id"].as_str().map(String::from))
+        .filter(|id| id.starts_with("ipam-pool-alloc-"))
+        .collect()
+}
+
+#[test]
+fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_same_directory() {
+    let platform = Workspace::new(Tf::V1_15);
+    let pool = platform.platform();
+    let w = platform.sibling();
+    w.config(&three_allocations(&pool));
+    w.write("backend.tf", "terraform {\n  backend \"local\" {}\n}\n");
+    let init = |path: &str| {
+        w.run(&[
+            "init",
+            "-reconfigure",
+            "-input=false",
+            "-no-color",
+            &format!("-backend-config=path={path}"),
+        ])
+        .ok();
+    };
+    init("A.tfstate");
+    w.apply().ok();
+    init("B.tfstate");
+    w.apply().ok();
+    let (a_file, b_file) = (w.path().join("A.tfstate"), w.path().join("B.tfstate"));
+    let (a_ids, b_ids) = (ids_in(&a_file), ids_in(&b_file));
+    assert_eq!((a_ids.len(), b_ids.len()), (3, 3));
+    assert!(a_ids.is_disjoint(&b_ids));
+
+    // The case of the issue: B's orphans are none, and --release frees nothing of A's.
+    let (code, out, err) = cli(w.path(), &w.db, &["orphans", "--state", "B.tfstate"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("no orphans"), "{out}");
+    let (code, out, err) = cli(
+        w.path(),
+        &w.db,
+        &["orphans", "--state", "B.tfstate", "--release"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(vpcs_of(&w), a_ids.union(&b_ids).cloned().collect());
+    w.assert_no_changes();
+
+    // A's state loses track of one allocation (as a killed apply would) while the directory
+    // is initialised for B: `orphans --state A.tfstate` learns A's state from the file.
+    init("A.tfstate");
+    w.assert_no_changes();
+    let lost = a_ids.iter().next().unwrap().clone();
+    let address = w.state()["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["values"]["id"] == lost.as_str())
+        .unwrap()["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.run(&["state", "rm", "-no-color", &address]).ok();
+    init("B.tfstate");
+    let (code, out, err) = cli(
+        w.path(),
+        &w.db,
+        &["orphans", "--state", "A.tfstate", "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<&str> = report["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, [lost.as_str()], "{out}");
+    let (code, out, err) = cli(w.path(), &w.db, &["orphans", "--state", "B.tfstate"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("no orphans"),
+        "B does not own A's orphan: {out}"
+    );
+    let (code, out, err) = cli(
+        w.path(),
+        &w.db,
+        &["orphans", "--state", "A.tfstate", "--release"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let mut left = a_ids.union(&b_ids).cloned().collect::<BTreeSet<_>>();
+    left.remove(&lost);
+    assert_eq!(vpcs_of(&w), left, "exactly A's orphan was released");
+
+    // Both states converge: B has nothing to do, A re-creates only what it lost.
+    w.assert_no_changes();
+    init("A.tfstate");
+    w.apply().ok();
+    w.assert_no_changes();
+    assert_eq!(ids_in(&a_file).len(), 3);
+    assert_eq!(vpcs_of(&w).len(), 6);
 }

@@ -206,6 +206,7 @@ fn allocations_record_their_origin_and_release_ids_frees_them() {
     elsewhere.origin = ipam::store::Origin {
         dir: "/somewhere/else".into(),
         workspace: "default".into(),
+        state: None,
     };
     let mine = s
         .allocate(&here, &spec(&p, AllocationRequest::Netmask(24)))

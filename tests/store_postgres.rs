@@ -293,7 +293,7 @@ fn discovery_planning_pools_and_shares_copy_to_postgres_and_keep_working_there()
 
     let url = pg::cluster().new_database();
     let target = open(&url, Duration::from_secs(5));
-    let report = sqlite.copy_into(&target).unwrap();
+    let report = sqlite.copy_into(&target, &url).unwrap();
     for table in [
         "resource_discoveries",
         "resource_discovery_associations",

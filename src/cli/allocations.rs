@@ -163,7 +163,7 @@ pub(super) fn allocation_json(a: &Allocation) -> serde_json::Value {
         "id": a.id, "pool_id": a.pool_id, "cidr": a.cidr.to_string(), "type": a.kind.as_str(),
         "state": state(a), "resource_id": a.resource_id, "name": a.name, "owner_id": a.owner_id,
         "description": a.description, "tags": a.tags,
-        "origin": a.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace, "at": a.origin_at.map(output::time)})),
+        "origin": a.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace, "state": o.state, "at": a.origin_at.map(output::time)})),
         "expires_at": a.expires_at.map(output::time),
     })
 }

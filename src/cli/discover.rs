@@ -148,7 +148,7 @@ fn finding_json(f: &Finding) -> serde_json::Value {
         "resource_cidr": r.cidr.to_string(), "resource_owner_id": r.owner_id,
         "resource_region": r.region, "vpc_id": r.vpc_id, "name": r.name, "source": r.source,
         "ipam_pool_id": f.pool_id, "compliance_status": f.compliance.map(Compliance::as_str),
-        "overlap_status": f.overlap.as_str(), "ip_usage": f.ip_usage,
+        "overlap_status": f.overlap.as_str(), "ip_usage": f.ip_usage, "reason": f.reason,
     })
 }
 
@@ -174,6 +174,7 @@ fn print_tables(out: &mut dyn Write, scans: &[Scan]) -> std::io::Result<()> {
             "OVERLAP",
             "POOL",
             "IP USAGE",
+            "REASON",
         ]);
         for f in &s.findings {
             let r = &f.resource;
@@ -189,6 +190,7 @@ fn print_tables(out: &mut dyn Write, scans: &[Scan]) -> std::io::Result<()> {
                 or_dash(f.pool_id.as_deref()),
                 f.ip_usage
                     .map_or("-".into(), |u| format!("{:.0}%", u * 100.0)),
+                or_dash(f.reason.as_deref()),
             ]);
         }
         t.print(out)?;

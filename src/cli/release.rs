@@ -7,7 +7,7 @@ use super::orphans::{held, read_state};
 use super::output::{self, Table};
 use super::state::{self, StateIds};
 use super::{Command, Error};
-use crate::store::{Allocation, AllocationState, Origin};
+use crate::store::{local_state_file, Allocation, AllocationState, Origin};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ pub const COMMAND: Command = Command {
     name: "release",
     summary: "free allocations or reservations by id (refused for what a state holds)",
     synopsis: "ID... [--state FILE]... [--force] [--database PATH] [--json]",
-    details: "Reservations are always released. For an allocation, a Terraform state that holds it makes\nthe command refuse: with --state, the given states are checked; without it, the local\nstate of the directory the allocation came from (its origin: DIR/terraform.tfstate, or\nDIR/terraform.tfstate.d/WORKSPACE/terraform.tfstate) is read, and when there is none (a\nremote backend, a moved directory) the command refuses because it cannot tell. --force\nreleases anyway. All ids are released in one transaction, or none.",
+    details: "Reservations are always released. For an allocation, a Terraform state that holds it makes\nthe command refuse: with --state, the given states are checked; without it, the local\nstate the allocation was made for is read when it is a local state of the directory it\ncame from (its origin: the default DIR/terraform.tfstate, or DIR/terraform.tfstate.d/\nWORKSPACE/terraform.tfstate, or the local backend DIR is initialised with), and when it is\nnot (a remote backend, a moved directory) the command refuses because it cannot tell. --force\nreleases anyway. All ids are released in one transaction, or none.",
     flags: &[
         Flag::value("--state", "FILE", "a state to check (repeatable)"),
         Flag::switch("--force", "release even what a state holds, or when no state can be found"),
@@ -28,16 +28,21 @@ pub const COMMAND: Command = Command {
     run,
 };
 
-/// The local state file Terraform keeps for `origin`, if the backend is local.
-fn local_state(origin: &Origin) -> PathBuf {
+/// The local state file Terraform keeps for `origin`, if the backend is local: for an origin
+/// with a state key, the directory's default local state or the local backend it is
+/// initialised with now, whichever has that key (`None` for any other).
+fn local_state(origin: &Origin) -> Option<PathBuf> {
     let dir = Path::new(&origin.dir);
-    if origin.workspace == "default" {
+    if let Some(key) = &origin.state {
+        return local_state_file(dir, key, &origin.workspace);
+    }
+    Some(if origin.workspace == "default" {
         dir.join("terraform.tfstate")
     } else {
         dir.join("terraform.tfstate.d")
             .join(&origin.workspace)
             .join("terraform.tfstate")
-    }
+    })
 }
 
 /// Why `a` may not be released without --force, if it may not.
@@ -59,7 +64,15 @@ fn refusal(
             a.id, a.cidr
         ));
     };
-    let path = local_state(origin);
+    let Some(path) = local_state(origin) else {
+        return Some(format!(
+            "{} ({}) came from {} for a state that is not a local state there now ({}): pass --state FILE (e.g. `terraform state pull > state.json` where that backend is configured) or --force",
+            a.id,
+            a.cidr,
+            origin.dir,
+            origin.state_label()
+        ));
+    };
     match std::fs::read(&path).map(|b| state::read(&b)) {
         Ok(Ok(s)) if held(a, std::slice::from_ref(&s), sources) => Some(format!(
             "{} ({}) is held by {}: remove it from the configuration and apply, or pass --force",

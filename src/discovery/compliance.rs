@@ -113,6 +113,9 @@ pub struct Finding {
     pub ip_usage: Option<f64>,
     /// The auto-importing pool that should adopt this CIDR.
     pub adopt: Option<String>,
+    /// Why an unmanaged VPC CIDR was not adopted (no pool holds it, its pool does not
+    /// auto-import or refuses it, the scan was not the IPAM admin's, the adoption failed).
+    pub reason: Option<String>,
 }
 
 /// Assesses every resource: O(n log n) over resources and allocations.
@@ -160,6 +163,7 @@ pub fn assess(resources: Vec<Resource>, a: &Assessment) -> Vec<Finding> {
                 },
                 ip_usage: None,
                 adopt: None,
+                reason: None,
             }
         })
         .collect();
@@ -179,7 +183,10 @@ pub fn assess(resources: Vec<Resource>, a: &Assessment) -> Vec<Finding> {
     mark_overlaps(&mut findings, &[], ResourceType::Subnet);
     ip_usage(&mut findings);
     for f in &mut findings {
-        f.adopt = adopter(f, &a.pools);
+        match adopter(f, &a.pools) {
+            Ok(pool) => f.adopt = pool,
+            Err(why) => f.reason = Some(why),
+        }
     }
     findings
 }
@@ -278,29 +285,53 @@ fn ip_usage(findings: &mut [Finding]) {
 
 /// The pool that adopts `f`: the deepest pool whose provisioned CIDRs hold it, when that pool
 /// auto-imports, serves its region and its rules allow it; only unmanaged VPC CIDRs that
-/// overlap nothing.
-fn adopter(f: &Finding, pools: &[PoolView]) -> Option<String> {
+/// overlap nothing. `Ok(None)` for what is not a candidate at all (a subnet, a managed or
+/// ignored CIDR); `Err` says why an unmanaged VPC CIDR is not adopted.
+fn adopter(f: &Finding, pools: &[PoolView]) -> Result<Option<String>, String> {
     let r = &f.resource;
-    if r.resource_type != ResourceType::Vpc
-        || f.compliance != Some(Compliance::Unmanaged)
-        || f.overlap != Overlap::Nonoverlapping
-    {
-        return None;
+    if r.resource_type != ResourceType::Vpc || f.compliance != Some(Compliance::Unmanaged) {
+        return Ok(None);
     }
-    let p = pools
+    if f.overlap != Overlap::Nonoverlapping {
+        return Err(
+            "it overlaps another discovered CIDR or an allocation, so no pool adopts it".into(),
+        );
+    }
+    let Some(p) = pools
         .iter()
         .filter(|p| p.cidrs.iter().any(|c| c.contains(&r.cidr)))
-        .max_by_key(|p| p.depth)?;
-    let region_ok = match (&p.locale, &r.region) {
-        (Some(l), Some(g)) => l == g,
-        (Some(_), None) => false,
-        (None, _) => true,
+        .max_by_key(|p| p.depth)
+    else {
+        return Err("no pool of the associated IPAMs' private scopes holds it".into());
     };
-    (p.auto_import
-        && region_ok
-        && p.rules.check_len(r.cidr.prefix_len()).is_ok()
-        && p.rules.check_tags(&r.tags).is_ok())
-    .then(|| p.id.clone())
+    if !p.auto_import {
+        return Err(format!(
+            "the pool {} that holds it does not auto-import",
+            p.id
+        ));
+    }
+    match (&p.locale, &r.region) {
+        (Some(l), Some(g)) if l != g => {
+            return Err(format!(
+                "the pool {} serves {l}, the resource is in {g}",
+                p.id
+            ))
+        }
+        (Some(l), None) => {
+            return Err(format!(
+                "the pool {} serves {l}, and the resource's region is not known",
+                p.id
+            ))
+        }
+        _ => {}
+    }
+    if let Err(e) = p.rules.check_len(r.cidr.prefix_len()) {
+        return Err(format!("the pool {}'s rules refuse it: {e}", p.id));
+    }
+    if let Err(e) = p.rules.check_tags(&r.tags) {
+        return Err(format!("the pool {}'s rules refuse it: {e}", p.id));
+    }
+    Ok(Some(p.id.clone()))
 }
 
 #[cfg(test)]

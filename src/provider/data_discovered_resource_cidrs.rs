@@ -56,6 +56,7 @@ fn cidr_type() -> Type {
         ("compliance_status", Type::String),
         ("overlap_status", Type::String),
         ("ip_usage", Type::Number),
+        ("reason", Type::String),
     ])
 }
 
@@ -83,6 +84,7 @@ fn value(f: &Finding) -> Value {
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
         ),
+        ("reason", Value::opt_string(f.reason.clone())),
     ])
 }
 
@@ -93,10 +95,10 @@ impl DataSource for DiscoveredResourceCidrs {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("Scans a resource discovery's sources now and lists every CIDR found, with its compliance and overlap status. VPC CIDRs are `compliant` when an allocation of a pool of an associated IPAM holds exactly them and they meet the pool's current rules (netmask limits, required tags), `noncompliant` when they break them, `unmanaged` when no allocation holds them, `ignored` when their resource is in `excluded_resource_ids`. A CIDR is `overlapping` when it shares addresses with another resource's discovered CIDR or with an allocation that is not its own. Pools with `auto_import = true` adopt, at each scan, the unmanaged VPC CIDRs that lie in their provisioned CIDRs, meet their rules and overlap nothing (audited); those are listed as `compliant`. A source that cannot be read fails the read, naming the file, and nothing is written.")
+            .description("Scans a resource discovery's sources now and lists every CIDR found, with its compliance and overlap status. VPC CIDRs are `compliant` when an allocation of a pool of an associated IPAM holds exactly them and they meet the pool's current rules (netmask limits, required tags), `noncompliant` when they break them, `unmanaged` when no allocation holds them, `ignored` when their resource is in `excluded_resource_ids`. A CIDR is `overlapping` when it shares addresses with another resource's discovered CIDR or with an allocation that is not its own. Pools with `auto_import = true` adopt, at each scan, the unmanaged VPC CIDRs that lie in their provisioned CIDRs, meet their rules and overlap nothing (audited as `auto-import-discovered-cidr`); those are listed as `compliant`. Adoption is the IPAM admin's act: a scan adopts when run by the IPAM admin account (the delegated admin, else the management account), by a trusted PostgreSQL role, or in a database with no organization, whatever account owns the resource (the allocation, of type `imported`, is recorded as the resource owner's); a scan run by any other account adopts nothing and lists those CIDRs as `unmanaged` with a `reason`. A resource that cannot be adopted never fails the scan: it stays `unmanaged` and its `reason` says why. A source that cannot be read fails the read, naming the file, and nothing is written.")
             .attribute(Attribute::required("ipam_resource_discovery_id", Type::String).description("The resource discovery to scan."))
             .attribute(Attribute::optional("resource_region", Type::String).description("Only CIDRs of resources in this region."))
-            .attribute(Attribute::computed("ipam_discovered_resource_cidrs", Type::list(cidr_type())).description("Each CIDR found, in address order (VPCs first): `resource_id`, `resource_type` (`vpc` or `subnet`), `resource_cidr`, `resource_owner_id`, `resource_region`, `vpc_id`, `name` (the Name tag), `source` (the file), `ipam_pool_id` (the pool whose allocation holds it, or null), `compliance_status` (`compliant`, `noncompliant`, `unmanaged`, `ignored`; VPCs only, null for subnets unless ignored), `overlap_status` (`nonoverlapping`, `overlapping`, `ignored`), `ip_usage` (VPCs: the share of the CIDR, 0 to 1, that discovered subnets cover; null for subnets)."))
+            .attribute(Attribute::computed("ipam_discovered_resource_cidrs", Type::list(cidr_type())).description("Each CIDR found, in address order (VPCs first): `resource_id`, `resource_type` (`vpc` or `subnet`), `resource_cidr`, `resource_owner_id`, `resource_region`, `vpc_id`, `name` (the Name tag), `source` (the file), `ipam_pool_id` (the pool whose allocation holds it, or null), `compliance_status` (`compliant`, `noncompliant`, `unmanaged`, `ignored`; VPCs only, null for subnets unless ignored), `overlap_status` (`nonoverlapping`, `overlapping`, `ignored`), `ip_usage` (VPCs: the share of the CIDR, 0 to 1, that discovered subnets cover; null for subnets), `reason` (for an `unmanaged` VPC CIDR: why no pool adopted it — no pool holds it, its pool does not auto-import, serves another region or its rules refuse it, it overlaps, the scan was not run by the IPAM admin, or the adoption was refused; null otherwise)."))
             .block(Block::list(
                 "filter",
                 Schema::new()

@@ -254,19 +254,19 @@ fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
 
 /// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
 /// the pool's allocations.
-fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
+fn insert(tx: &Tx, actor: &Actor, i: Insert, audited: bool) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
     tx.defer(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at, origin_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15, ?19)",
     params![
         id, spec.pool_id, i.cidr.to_string(), key(i.cidr.start()), i.cidr.prefix_len(), spec.kind.as_str(),
         spec.resource_id, spec.name,
         i.state.as_str(),
         i.expires_at, spec.description, tags_json(&spec.tags), actor.account_id, actor.region, now,
-        cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace
+        cidrs_json(&spec.disallowed), actor.origin.dir, actor.origin.workspace, actor.origin.state
     ])?;
     let s = i.space;
     super::history::record_known(tx, &s.id, s.family, s.roots.iter().map(Cidr::prefix_len))?;
@@ -288,6 +288,9 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert) -> Result<Allocation> {
         origin: Some(actor.origin.clone()),
         origin_at: Some(now),
     };
+    if !audited {
+        return Ok(a);
+    }
     record(
         tx,
         actor,
@@ -324,6 +327,40 @@ pub(crate) fn allocate_tx(
     spec: &AllocationSpec,
     state: AllocationState,
     expires_at: Option<i64>,
+) -> Result<Allocation> {
+    allocate_for(tx, actor, actor, spec, state, expires_at, true)
+}
+
+/// Allocates a discovered resource's CIDR for `owner` (the resource's account) as the act of
+/// `actor` (the scan's, checked by the caller to be the IPAM admin's): the caller audits it as
+/// an auto-import, so no `allocate-cidr` event (which would ask whether `owner` may use the
+/// pool: adoption does not depend on the owner's shares).
+pub(crate) fn adopt_allocation_tx(
+    tx: &Tx,
+    actor: &Actor,
+    owner: &Actor,
+    spec: &AllocationSpec,
+) -> Result<Allocation> {
+    allocate_for(
+        tx,
+        actor,
+        owner,
+        spec,
+        AllocationState::Allocated,
+        None,
+        false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn allocate_for(
+    tx: &Tx,
+    actor: &Actor,
+    owner: &Actor,
+    spec: &AllocationSpec,
+    state: AllocationState,
+    expires_at: Option<i64>,
+    audited: bool,
 ) -> Result<Allocation> {
     // Everything read before the first write, asked for at once: on PostgreSQL it travels
     // with BEGIN and the pool's lock, one round trip while other writers of the pool wait.
@@ -370,7 +407,7 @@ pub(crate) fn allocate_tx(
     let cidr = commit_placement(tx, &s, &placement)?;
     insert(
         tx,
-        actor,
+        owner,
         Insert {
             space: &s,
             spec,
@@ -378,6 +415,7 @@ pub(crate) fn allocate_tx(
             state,
             expires_at,
         },
+        audited,
     )
 }
 
@@ -458,13 +496,14 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
     commit_placement(tx, &s, &Placement { block, target })?;
     super::history::record(tx, pool_id)?;
     tx.prepare_cached(
-        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, created_at, disallowed, origin_dir, origin_workspace, origin_at, origin_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'imported', ?6, ?7, 'allocated', NULL, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         a.id, pool_id, a.cidr.to_string(), key(a.cidr.start()), a.cidr.prefix_len(), a.resource_id, a.name,
         a.description, tags_json(&a.tags), a.owner_id, a.region, now_secs(), cidrs_json(&a.disallowed),
-        a.origin.as_ref().map(|o| &o.dir), a.origin.as_ref().map(|o| &o.workspace), a.origin_at
+        a.origin.as_ref().map(|o| &o.dir), a.origin.as_ref().map(|o| &o.workspace), a.origin_at,
+        a.origin.as_ref().and_then(|o| o.state.as_ref())
     ])?;
     let after = load_allocation(tx, &a.id)?.ok_or(Error::NotFound {
         kind: "allocation",

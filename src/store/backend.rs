@@ -99,7 +99,14 @@ fn sqlite<T>(c: &mut Connection, mode: Mode, f: &mut impl FnMut(&Tx) -> Result<T
         Mode::Write | Mode::DryRun => TransactionBehavior::Immediate,
     };
     let t = c.transaction_with_behavior(behavior)?;
-    let out = f(&Tx::sqlite(&t));
+    let tx = Tx::sqlite(&t);
+    // A file `migrate --to` retired takes no change (checked under the write lock, so a
+    // migration marking it meanwhile is seen).
+    let out = match mode {
+        Mode::Read => f(&tx),
+        Mode::Write | Mode::DryRun => super::moved::check(&tx).and_then(|()| f(&tx)),
+    };
+    drop(tx);
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
             t.commit()?;

@@ -2,9 +2,9 @@
 //! (no transaction held while files are read), then one transaction compares them with the
 //! associated IPAMs' pools, adopts what auto-importing pools take, and stores the result.
 
-use super::allocation::{allocate_tx, AllocationSpec};
+use super::allocation::{adopt_allocation_tx, AllocationSpec};
 use super::audit::record;
-use super::model::{tags_from, tags_json, AllocationState, Tags};
+use super::model::{tags_from, tags_json, Tags};
 use super::rows::{load_ipam, load_pool, load_pool_cidrs};
 use super::sql::{params, OptionalExtension, Row, Tx};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
@@ -220,8 +220,89 @@ fn scope_of(tx: &Tx, discovery_id: &str) -> Result<(Vec<PoolView>, Vec<AllocView
     Ok((pools, allocations))
 }
 
-/// Adopts `f` into its pool: an allocation of type `vpc` for the discovered resource, audited.
-fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<String> {
+/// What the scan run by `actor` may do.
+struct Scanner {
+    /// Why it adopts nothing, or None when it adopts: adoption is the IPAM admin's act (the
+    /// delegated admin, else the management account), or a trusted PostgreSQL role's (one no
+    /// organization account names), or anyone's where there is no organization.
+    adopt_refusal: Option<String>,
+    /// Whether it stores its result: on PostgreSQL a team login role other than the admin's
+    /// may not write discoveries (the database's guards keep them the admin's), so its scan
+    /// is answered and not stored (the dashboard shows the last stored one).
+    stores: bool,
+}
+
+fn scanner(tx: &Tx, actor: &Actor) -> Result<Scanner> {
+    let Some(org) = super::organization::load_organization(tx)? else {
+        return Ok(Scanner {
+            adopt_refusal: None,
+            stores: true,
+        });
+    };
+    let admin = org.ipam_admin();
+    let login: Option<String> = if tx.dialect() == super::sql::Dialect::Postgres {
+        tx.query_row("SELECT ipam_current_account()", (), |r| r.get(0))?
+    } else {
+        None
+    };
+    let adopts = admin == actor.account_id
+        || (tx.dialect() == super::sql::Dialect::Postgres && login.is_none());
+    Ok(Scanner {
+        adopt_refusal: (!adopts).then(|| {
+            format!(
+                "only a scan run by the IPAM admin account {admin} adopts (this scan ran as {})",
+                actor.account_id
+            )
+        }),
+        stores: login.is_none_or(|l| l == admin),
+    })
+}
+
+/// Whether `e` is this resource's refusal (the pool's rules, the engine, the database's guards
+/// or constraints), which leaves it unmanaged, rather than the database failing the scan.
+fn refuses_the_resource(e: &Error) -> bool {
+    match e {
+        Error::Engine(_)
+        | Error::Refused(_)
+        | Error::Invalid { .. }
+        | Error::NameTaken { .. }
+        | Error::NotFound { .. } => true,
+        // Integrity constraints (23…), privileges and guards (42…), a raised exception.
+        Error::Postgres { code, .. } => {
+            code.starts_with("23") || code.starts_with("42") || code == "P0001"
+        }
+        _ => false,
+    }
+}
+
+/// Adopts `f` into `pool_id` inside a savepoint: an allocation of type `imported` owned by
+/// the resource's owner (the scan's account when the source does not say), audited as the
+/// scanner's act. A refusal of this resource rolls back to the savepoint and leaves it
+/// `unmanaged` with the reason; any other failure fails the scan.
+fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<Option<String>> {
+    tx.execute_batch("SAVEPOINT adopt_one")?;
+    // The release travels with the adoption's deferred writes, so their failure is seen here.
+    match adopt_tx(tx, actor, f, pool_id).and_then(|id| {
+        tx.execute_batch("RELEASE SAVEPOINT adopt_one")?;
+        Ok(id)
+    }) {
+        Ok(id) => {
+            f.compliance = Some(Compliance::Compliant);
+            f.pool_id = Some(pool_id.to_string());
+            f.allocation_id = Some(id.clone());
+            f.reason = None;
+            Ok(Some(id))
+        }
+        Err(e) if refuses_the_resource(&e) => {
+            tx.execute_batch("ROLLBACK TO SAVEPOINT adopt_one; RELEASE SAVEPOINT adopt_one")?;
+            f.reason = Some(format!("the pool {pool_id} could not adopt it: {e}"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn adopt_tx(tx: &Tx, actor: &Actor, f: &Finding, pool_id: &str) -> Result<String> {
     let r = &f.resource;
     let spec = AllocationSpec {
         description: Some(format!("auto-imported from {}", r.source)),
@@ -230,7 +311,7 @@ fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<Strin
         ..AllocationSpec::new(
             pool_id,
             AllocationRequest::Explicit(r.cidr),
-            AllocationKind::Vpc,
+            AllocationKind::Imported,
         )
     };
     let owner = Actor {
@@ -241,18 +322,17 @@ fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<Strin
         region: r.region.clone().unwrap_or_else(|| actor.region.clone()),
         origin: actor.origin.clone(),
     };
-    let a = allocate_tx(tx, &owner, &spec, AllocationState::Allocated, None)?;
+    let a = adopt_allocation_tx(tx, actor, &owner, &spec)?;
     record(
         tx,
         actor,
         "auto-import-discovered-cidr",
         &a.id,
         None,
-        Some(json!({"allocation": a.to_json(), "resource_id": r.resource_id, "source": r.source})),
+        Some(
+            json!({"pool_id": pool_id, "allocation": a.to_json(), "resource_id": r.resource_id, "source": r.source}),
+        ),
     )?;
-    f.compliance = Some(Compliance::Compliant);
-    f.pool_id = Some(pool_id.to_string());
-    f.allocation_id = Some(a.id.clone());
     Ok(a.id)
 }
 
@@ -260,8 +340,8 @@ fn insert_findings(tx: &Tx, id: &str, at: i64, findings: &[Finding]) -> Result<(
     tx.prepare_cached("DELETE FROM discovered_cidrs WHERE discovery_id = ?1")?
         .execute([id])?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, owner_id, region, vpc_id, name, source, pool_id, compliance_status, overlap_status, ip_usage, scanned_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, owner_id, region, vpc_id, name, source, pool_id, compliance_status, overlap_status, ip_usage, scanned_at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for f in findings {
         let r = &f.resource;
@@ -279,7 +359,8 @@ fn insert_findings(tx: &Tx, id: &str, at: i64, findings: &[Finding]) -> Result<(
             f.compliance.map(Compliance::as_str),
             f.overlap.as_str(),
             f.ip_usage,
-            at
+            at,
+            f.reason
         ])?;
     }
     Ok(())
@@ -457,17 +538,27 @@ impl Store {
             // A write may run again (PostgreSQL retries): each run assesses its own copy.
             let mut findings = assess(resources.clone(), &a);
             let mut adopted = Vec::new();
+            let scanner = scanner(tx, actor)?;
             for f in &mut findings {
-                if let Some(pool) = f.adopt.clone() {
-                    adopted.push(adopt(tx, actor, f, &pool)?);
+                let Some(pool) = f.adopt.clone() else {
+                    continue;
+                };
+                if let Some(why) = &scanner.adopt_refusal {
+                    f.reason = Some(format!(
+                        "eligible for auto-import into the pool {pool}, but {why}"
+                    ));
+                    continue;
                 }
+                adopted.extend(adopt(tx, actor, f, &pool)?);
             }
             let at = now_secs();
-            insert_findings(tx, id, at, &findings)?;
-            tx.execute(
-                "UPDATE resource_discoveries SET last_scanned = ?2 WHERE id = ?1",
-                params![id, at],
-            )?;
+            if scanner.stores {
+                insert_findings(tx, id, at, &findings)?;
+                tx.execute(
+                    "UPDATE resource_discoveries SET last_scanned = ?2 WHERE id = ?1",
+                    params![id, at],
+                )?;
+            }
             Ok(Scan {
                 discovery_id: id.to_string(),
                 at,

@@ -232,6 +232,18 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
     // 12: PostgreSQL's guards without the holes of issue 21 (see PG_MIGRATIONS); SQLite trusts
     // whoever writes the file, so nothing to add.
     "-- nothing to do on SQLite",
+    // 13: each allocation names the Terraform state it was made for (a hash of the backend's
+    // type and location, see origin.rs), so `orphans` never takes another state's allocations
+    // for its own; a discovered CIDR says why it was not adopted (`reason`, issue 20 item 6);
+    // and a file `migrate --to` copied elsewhere records where it moved, so every
+    // later write is refused (store/moved.rs). An older provider refuses this version, so it
+    // cannot write to a moved file either.
+    r#"
+ALTER TABLE allocations ADD COLUMN origin_state TEXT;
+CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
+CREATE TABLE moved_to (url TEXT NOT NULL, at INTEGER NOT NULL);
+ALTER TABLE discovered_cidrs ADD COLUMN reason TEXT;
+"#,
 ];
 
 /// The same versions in PostgreSQL's spelling: `BIGINT` integers, `BYTEA` keys, an identity
@@ -461,6 +473,13 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
     // 12: the guards bound every guarded role, the IPAM admin's included: the audit log's
     // numbers, a pool's space checked at commit, utilization history; see pg_guard_bounds.sql.
     include_str!("pg_guard_bounds.sql"),
+    // 13: the allocation's state and a discovered CIDR's reason (see MIGRATIONS[12]); a
+    // PostgreSQL database is never marked as moved (only SQLite files are retired).
+    r#"
+ALTER TABLE allocations ADD COLUMN origin_state TEXT;
+CREATE INDEX allocations_by_state ON allocations(origin_state, origin_workspace);
+ALTER TABLE discovered_cidrs ADD COLUMN reason TEXT;
+"#,
 ];
 
 /// The advisory lock two first users of an empty PostgreSQL database queue on while one of

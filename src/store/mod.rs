@@ -37,6 +37,7 @@ mod history;
 mod ipam;
 pub mod migrate;
 mod model;
+mod moved;
 mod open;
 mod organization;
 mod origin;
@@ -55,13 +56,13 @@ pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
-pub use copy::CopyReport;
+pub use copy::{CopyReport, Divergence};
 pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
 pub use model::*;
 pub use open::SYNCHRONOUS_VAR as SQLITE_SYNCHRONOUS_VAR;
 pub use organization::{Organization, OrganizationAccount, OrganizationalUnit};
-pub use origin::Origin;
+pub use origin::{local_state_file, Origin};
 pub use planning::SourceResource;
 pub use pool::{PoolSpec, PoolUpdate};
 pub use share::{id_of, ResourceShare, ShareSpec};
@@ -168,6 +169,11 @@ pub enum Error {
     /// (a viewer, the command line): the message names it.
     #[error("{0}")]
     NotIpam(String),
+    /// This SQLite file was copied into another database by `migrate --to` and retired: a
+    /// write here could hand out a block the new database has already given someone else.
+    /// `url` is the new database's URL without its password; `at` when it moved.
+    #[error("this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set the provider's `database` (or IPAM_DATABASE, or --database) to {url}", tfplug::time::rfc3339_utc(*.at, None))]
+    Moved { url: String, at: i64 },
     /// The database contradicts itself (found by a check that should never fail); the
     /// message says what and how to repair it.
     #[error("{0}")]

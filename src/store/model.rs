@@ -161,7 +161,7 @@ impl Allocation {
             "kind": self.kind.as_str(), "resource_id": self.resource_id, "name": self.name,
             "state": self.state.as_str(),
             "description": self.description, "tags": self.tags,
-            "origin": self.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace})),
+            "origin": self.origin.as_ref().map(|o| json!({"dir": o.dir, "workspace": o.workspace, "state": o.state})),
             "expires_at": self.expires_at,
         })
     }

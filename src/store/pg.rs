@@ -66,18 +66,37 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The URL with the password replaced, safe to show.
+/// The URL with every password replaced, safe to show and to store: the user part's
+/// (`user:secret@`, also a secret holding `@` or `/`) and the query string's (`password=`,
+/// `sslpassword=`).
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (auth, tail) = match rest.find('@') {
-        Some(at) if !rest[..at].contains('/') => (&rest[..at], &rest[at..]),
-        _ => return url.to_string(),
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
     };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***{tail}"),
-        None => url.to_string(),
+    // The last `@` before the query ends the user part: hosts and paths hold none.
+    let authority = match before_query.rfind('@') {
+        Some(at) => match before_query[..at].split_once(':') {
+            Some((user, _)) => format!("{user}:***{}", &before_query[at..]),
+            None => before_query.to_string(),
+        },
+        None => before_query.to_string(),
+    };
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if matches!(k, "password" | "sslpassword") => format!("{k}=***"),
+                _ => pair.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) => format!("{scheme}://{authority}?{q}"),
+        None => format!("{scheme}://{authority}"),
     }
 }
 
@@ -712,6 +731,14 @@ mod tests {
             "postgres://u:***@h:5432/db?sslmode=require"
         );
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        assert_eq!(
+            redact("postgres://u:p@ss/w@h1:5432,h2/db?password=x&sslmode=require&sslpassword=y"),
+            "postgres://u:***@h1:5432,h2/db?password=***&sslmode=require&sslpassword=***"
+        );
+        assert_eq!(
+            redact("postgresql://u@h/db?user=u&password=secret"),
+            "postgresql://u@h/db?user=u&password=***"
+        );
     }
 
     #[test]

@@ -36,6 +36,31 @@ impl Store {
         })
     }
 
+    /// The allocations made for one Terraform state: its backend `state` key ([`Origin::state`])
+    /// and `workspace`, from whatever directory (CI runners check out anywhere), oldest first.
+    pub fn allocations_of_state(&self, state: &str, workspace: &str) -> Result<Vec<Allocation>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE origin_state = ?1 AND origin_workspace = ?2 ORDER BY origin_at, id"
+            ))?;
+            let rows = stmt.query_map([state, workspace], allocation_row)?;
+            rows.collect::<Result<_>>()
+        })
+    }
+
+    /// The allocations among `ids` (ids that name none are skipped), in one snapshot.
+    pub fn allocations_by_ids(&self, ids: &[String]) -> Result<Vec<Allocation>> {
+        self.read(|tx| {
+            let mut found = Vec::new();
+            for id in ids {
+                if let Some(a) = load_allocation(tx, id)? {
+                    found.push(a);
+                }
+            }
+            Ok(found)
+        })
+    }
+
     /// For each allocation that is a child pool's CIDR: the id of that pool CIDR (what the
     /// `ipam_pool_cidr` resource keeps in its state as `ipam_pool_cidr_id`).
     pub fn pool_cidr_sources(&self) -> Result<HashMap<String, String>> {

@@ -68,8 +68,8 @@ impl Store {
             match allocation_by_name(tx, &s.id, &name)? {
                 Some(r) if r.state == AllocationState::Reserved && r.cidr == cidr => {
                     tx.execute(
-                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6, origin_dir = ?7, origin_workspace = ?8, origin_at = ?9 WHERE id = ?1",
-                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs()],
+                        "UPDATE allocations SET state = 'allocated', expires_at = NULL, description = ?2, tags = ?3, resource_id = ?4, owner_id = ?5, region = ?6, origin_dir = ?7, origin_workspace = ?8, origin_at = ?9, origin_state = ?10 WHERE id = ?1",
+                        params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs(), actor.origin.state],
                     )?;
                     let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
                     record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;

@@ -9,7 +9,7 @@ use super::sql::{OptionalExtension, Row, Tx};
 use super::{Error, Origin, Result};
 use crate::engine::{AddressFamily, AllocationKind, Cidr, PoolRules};
 
-pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at";
+pub(crate) const ALLOCATION_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, region, disallowed, origin_dir, origin_workspace, origin_at, origin_state";
 
 pub(crate) fn allocation_row(r: &Row) -> Result<Allocation> {
     let cidr: String = r.get(2)?;
@@ -39,6 +39,7 @@ pub(crate) fn allocation_row(r: &Row) -> Result<Allocation> {
             (Some(dir), workspace) => Some(Origin {
                 dir,
                 workspace: workspace.unwrap_or_else(|| "default".into()),
+                state: r.get(16)?,
             }),
             _ => None,
         },

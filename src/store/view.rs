@@ -92,7 +92,11 @@ fn allocation_row(r: &super::sql::Row) -> Result<Option<AllocationRow>> {
             r.get::<_, Option<String>>(12)?,
             r.get::<_, Option<String>>(13)?,
         ) {
-            (Some(dir), Some(workspace)) => Some(super::Origin { dir, workspace }),
+            (Some(dir), Some(workspace)) => Some(super::Origin {
+                dir,
+                workspace,
+                state: None,
+            }),
             _ => None,
         },
         origin_at: r.get(14)?,
@@ -438,10 +442,15 @@ pub struct DiscoveredCidr {
     pub compliance_status: Option<String>,
     pub overlap_status: String,
     pub ip_usage: Option<f64>,
+    /// Why an unmanaged VPC CIDR was not adopted (none from scans before schema 13).
+    pub reason: Option<String>,
 }
 
 /// The schema version that added resource discoveries (read-only views do not migrate).
 const DISCOVERY_SCHEMA: i64 = 5;
+
+/// The schema version that added a discovered CIDR's `reason`.
+const REASON_SCHEMA: i64 = 13;
 
 impl View<'_, '_> {
     /// Every discovery, oldest first, with the stored result of its last scan, VPCs first
@@ -467,10 +476,15 @@ impl View<'_, '_> {
                 })
             })?
             .collect::<Result<_>>()?;
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT)
+        let reason = if version.unwrap_or(0) >= REASON_SCHEMA {
+            "reason"
+        } else {
+            "NULL"
+        };
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT), {reason}
              FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY resource_id, cidr",
-        )?;
+        ))?;
         for d in &mut out {
             d.cidrs = stmt
                 .query_map([&d.id], |r| {
@@ -486,6 +500,7 @@ impl View<'_, '_> {
                         overlap_status: r.get(8)?,
                         // A fraction crosses both backends as decimal text.
                         ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
+                        reason: r.get(10)?,
                     })
                 })?
                 .collect::<Result<_>>()?;

@@ -63,7 +63,7 @@ fn table(d: &DiscoveryResult) -> Markup {
         div.scroll { table.discovered {
             thead { tr {
                 th { "resource" } th { "type" } th { "CIDR" } th { "region" } th { "owner" } th { "name" }
-                th { "compliance" } th { "overlap" } th { "managing pool" } th.num { "ip usage" }
+                th { "compliance" } th { "overlap" } th { "managing pool" } th.num { "ip usage" } th { "reason" }
             } }
             tbody {
                 @for c in &d.cidrs {
@@ -86,6 +86,7 @@ fn table(d: &DiscoveryResult) -> Markup {
                             Some(u) => { (format::percent(u * 100.0)) "%" }
                             None => span.muted { "-" },
                         } }
+                        td.description.reason { (c.reason.as_deref().unwrap_or("")) }
                     }
                 }
             }
