@@ -2,6 +2,8 @@
 //! `verify` finds what is wrong and `repair` mends it; a newer schema is refused; a read-only
 //! file is read and never written; every allocation records where it came from.
 
+// test-backends: sqlite (it damages, ages and write-protects the SQLite file; e2e_recovery does the same on PostgreSQL where it can)
+
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
 use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags};
 use std::path::Path;
