@@ -257,7 +257,7 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
         "--release freed exactly the orphans"
     );
     let audit = query(
-        &w.db,
+        w,
         "SELECT object_id FROM audit_events WHERE action = 'release-allocation'",
     );
     for id in &expected {
