@@ -421,8 +421,9 @@ fn docs_match_the_schemas() {
         // A resource that is imported has its import command, and its page shows it (the
         // preview, which lives only in state, has neither).
         let import = format!("examples/resources/{name}/import.sh");
-        let page_text = std::fs::read_to_string(root().join("docs/resources").join(format!("{name}.md")))
-            .unwrap_or_default();
+        let page_text =
+            std::fs::read_to_string(root().join("docs/resources").join(format!("{name}.md")))
+                .unwrap_or_default();
         if root().join(&import).exists() || page_text.contains("\n## Import\n") {
             examples.push(import);
         }
@@ -445,7 +446,9 @@ fn docs_match_the_schemas() {
     }
     for f in p.functions() {
         pages.push(Page {
-            path: root().join("docs/functions").join(format!("{}.md", f.name())),
+            path: root()
+                .join("docs/functions")
+                .join(format!("{}.md", f.name())),
             generated: function_page(f.as_ref()),
             attributes: None,
             examples: vec![format!("examples/functions/{}/function.tf", f.name())],
@@ -550,7 +553,10 @@ fn the_check_reports_each_kind_of_drift() {
     assert_eq!(problems_of(&good), Vec::<String>::new(), "{good}");
     let drifts = [
         // The wrong mode.
-        good.replace("(String, Required) The pool.", "(String, Optional) The pool."),
+        good.replace(
+            "(String, Required) The pool.",
+            "(String, Optional) The pool.",
+        ),
         // Computed by the provider too, but worded as a plain optional argument.
         good.replace("(String, Optional, Computed)", "(String, Optional)"),
         // Replacement not mentioned.
@@ -559,14 +565,22 @@ fn the_check_reports_each_kind_of_drift() {
         good.replace("The pool.", "Any pool."),
         // An attribute left out, and one under the wrong section.
         good.replace("- `id` (String) The id.\n", ""),
-        good.replace("- `id` (String) The id.\n", "")
-            .replace("## Argument Reference\n\n", "## Argument Reference\n\n- `id` (String) The id.\n"),
+        good.replace("- `id` (String) The id.\n", "").replace(
+            "## Argument Reference\n\n",
+            "## Argument Reference\n\n- `id` (String) The id.\n",
+        ),
         // A nested attribute left out, or moved out of its block.
         good.replace("  - `name` (String, Required) What.\n", ""),
         good.replace("  - `name`", "- `name`"),
         // An attribute the schema lacks, and one documented twice.
-        good.replace("- `id` (String) The id.\n", "- `id` (String) The id.\n- `old` (String) Gone.\n"),
-        good.replace("- `id` (String) The id.\n", "- `id` (String) The id.\n- `id` (String) The id.\n"),
+        good.replace(
+            "- `id` (String) The id.\n",
+            "- `id` (String) The id.\n- `old` (String) Gone.\n",
+        ),
+        good.replace(
+            "- `id` (String) The id.\n",
+            "- `id` (String) The id.\n- `id` (String) The id.\n",
+        ),
     ];
     for d in drifts {
         assert_ne!(d, good, "the drift changed nothing");
@@ -575,9 +589,19 @@ fn the_check_reports_each_kind_of_drift() {
     // An example file that is missing or not shown fails; "" is not an example.
     let page = "## Example Usage\n\n```terraform\n```\n";
     let mut problems = Vec::new();
-    example("examples/resources/no_such_resource/resource.tf", "page", page, &mut problems);
+    example(
+        "examples/resources/no_such_resource/resource.tf",
+        "page",
+        page,
+        &mut problems,
+    );
     assert_eq!(problems.len(), 1, "{problems:?}");
     let mut problems = Vec::new();
-    example("examples/resources/ipam/resource.tf", "page", page, &mut problems);
+    example(
+        "examples/resources/ipam/resource.tf",
+        "page",
+        page,
+        &mut problems,
+    );
     assert_eq!(problems.len(), 1, "{problems:?}");
 }

@@ -144,7 +144,10 @@ fn terraform_1_0_runs_the_quickstart() {
     // SQLite; on PostgreSQL the same configuration points at this run's database instead.
     if support::pg::backend() == support::pg::Backend::Postgres {
         let file = "database = \"ipam.db\"";
-        assert!(main.contains(file), "the quickstart names its database file");
+        assert!(
+            main.contains(file),
+            "the quickstart names its database file"
+        );
         main = main.replace(file, &format!("database = \"{}\"", w.db.display()));
     }
     w.write("main.tf", &main);

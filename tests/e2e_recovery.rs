@@ -361,7 +361,10 @@ fn a_newer_schema_is_refused_by_provider_and_cli_naming_both_versions() {
     let w = Workspace::new(Tf::V1_15);
     w.platform();
     let latest = ipam::store::migrate::latest();
-    w.execute(&format!("INSERT INTO schema_version VALUES ({})", latest + 1));
+    w.execute(&format!(
+        "INSERT INTO schema_version VALUES ({})",
+        latest + 1
+    ));
     let before = w.dump();
     let versions = [
         format!("schema version {}", latest + 1),
