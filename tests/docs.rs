@@ -1,9 +1,14 @@
-//! The Registry docs in `docs/` agree with the schemas: every attribute has its line, and no
-//! page names an attribute the schema lacks. Pages are generated from the schemas, the
-//! examples and the import commands: `IPAM_WRITE_DOCS=1 cargo test --test docs` rewrites them.
+//! The Registry docs in `docs/` agree with the schemas. Every attribute of a resource or data
+//! source (and of its nested blocks) has its line in the right section, worded as the schema
+//! says: `(Type, Required)` or `(Type, Optional)` under "Argument Reference", `(Type)` under
+//! "Attribute Reference", nested attributes indented under their block's line; no page names
+//! an attribute the schema lacks or names one twice; and every resource, data source and
+//! function has its example file in `examples/`, non-empty and shown on its page. Pages are
+//! generated from the schemas, the examples and the import commands:
+//! `IPAM_WRITE_DOCS=1 cargo test --test docs` rewrites them.
 
 use ipam::provider::IpamProvider;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tfplug::schema::Mode;
 use tfplug::{Provider, Schema, Type};
@@ -26,8 +31,82 @@ fn type_name(t: &Type) -> String {
     }
 }
 
+/// A file's text for generating a page ("" when missing: the check reports missing files).
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// The wording of an attribute's mode: whether the user writes it, and whether the provider
+/// fills it in when it is left out ("Computed"; an attribute with a default says its default
+/// instead).
+fn mode_word(a: &tfplug::schema::Attribute) -> &'static str {
+    match a.mode {
+        Mode::Required => "Required",
+        Mode::Optional => "Optional",
+        Mode::OptionalComputed if a.default.is_some() => "Optional",
+        Mode::OptionalComputed => "Optional, Computed",
+        Mode::Computed => "Computed",
+    }
+}
+
+/// An argument's line after its name: type and mode, the description, its default, and
+/// whether changing it replaces the resource.
+fn argument_text(a: &tfplug::schema::Attribute) -> String {
+    let replace = if a.requires_replace {
+        " Changing it replaces the resource."
+    } else {
+        ""
+    };
+    let default = a
+        .default
+        .as_ref()
+        .map(|d| {
+            format!(
+                " Default `{}`.",
+                match d {
+                    tfplug::Value::Bool(b) => b.to_string(),
+                    tfplug::Value::String(s) => format!("{s:?}"),
+                    v => format!("{v:?}"),
+                }
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "({}, {}) {}{default}{replace}",
+        type_name(&a.ty),
+        mode_word(a),
+        a.description
+    )
+}
+
+/// A computed attribute's line after its name.
+fn attribute_text(a: &tfplug::schema::Attribute) -> String {
+    format!("({}) {}", type_name(&a.ty), a.description)
+}
+
+/// A block's line after its name.
+fn block_text(b: &tfplug::schema::Block) -> String {
+    let what = if b.schema.description.is_empty() {
+        "Each block narrows the match:"
+    } else {
+        b.schema.description.as_str()
+    };
+    let need = if b.min_items > 0 {
+        "Required"
+    } else {
+        "Optional"
+    };
+    let repeat = if b.max_items == 1 || b.nesting == tfplug::schema::Nesting::Single {
+        "at most one"
+    } else {
+        "repeatable"
+    };
+    format!("(Block, {need}, {repeat}) {what}")
+}
+
+/// An attribute of a block, after its name.
+fn nested_text(a: &tfplug::schema::Attribute) -> String {
+    format!("({}, {}) {}", type_name(&a.ty), mode_word(a), a.description)
 }
 
 fn attribute_lines(s: &Schema, out: &mut String) {
@@ -44,64 +123,12 @@ fn attribute_lines(s: &Schema, out: &mut String) {
     if !args.is_empty() || !s.blocks.is_empty() {
         out.push_str("## Argument Reference\n\n");
         for a in args {
-            let req = if a.mode == Mode::Required {
-                "Required"
-            } else {
-                "Optional"
-            };
-            let replace = if a.requires_replace {
-                " Changing it replaces the resource."
-            } else {
-                ""
-            };
-            let default = a
-                .default
-                .as_ref()
-                .map(|d| {
-                    format!(
-                        " Default `{}`.",
-                        match d {
-                            tfplug::Value::Bool(b) => b.to_string(),
-                            tfplug::Value::String(s) => format!("{s:?}"),
-                            v => format!("{v:?}"),
-                        }
-                    )
-                })
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "- `{}` ({}, {req}) {}{default}{replace}\n",
-                a.name,
-                type_name(&a.ty),
-                a.description
-            ));
+            out.push_str(&format!("- `{}` {}\n", a.name, argument_text(a)));
         }
         for b in &s.blocks {
-            let what = if b.schema.description.is_empty() {
-                "Each block narrows the match:"
-            } else {
-                b.schema.description.as_str()
-            };
-            let repeat = if b.max_items == 1 || b.nesting == tfplug::schema::Nesting::Single {
-                "at most one"
-            } else {
-                "repeatable"
-            };
-            out.push_str(&format!(
-                "- `{}` (Block, Optional, {repeat}) {what}\n",
-                b.name
-            ));
+            out.push_str(&format!("- `{}` {}\n", b.name, block_text(b)));
             for a in &b.schema.attributes {
-                let req = if a.mode == Mode::Required {
-                    "Required"
-                } else {
-                    "Optional"
-                };
-                out.push_str(&format!(
-                    "  - `{}` ({}, {req}) {}\n",
-                    a.name,
-                    type_name(&a.ty),
-                    a.description
-                ));
+                out.push_str(&format!("  - `{}` {}\n", a.name, nested_text(a)));
             }
         }
         out.push('\n');
@@ -109,12 +136,7 @@ fn attribute_lines(s: &Schema, out: &mut String) {
     if !attrs.is_empty() {
         out.push_str("## Attribute Reference\n\nIn addition to the arguments above:\n\n");
         for a in attrs {
-            out.push_str(&format!(
-                "- `{}` ({}) {}\n",
-                a.name,
-                type_name(&a.ty),
-                a.description
-            ));
+            out.push_str(&format!("- `{}` {}\n", a.name, attribute_text(a)));
         }
         out.push('\n');
     }
@@ -215,109 +237,371 @@ fn function_page(f: &dyn tfplug::Function) -> String {
     out
 }
 
-/// The attribute names a page documents: backticked names at the start of list items.
-fn documented(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter_map(|l| l.trim_start().strip_prefix("- `"))
-        .filter_map(|l| l.split('`').next())
-        .map(String::from)
-        .collect()
+/// Where a page documents an attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Arguments,
+    Attributes,
+    /// The list resource's `config` filters ("Listing with `terraform query`").
+    Listing,
 }
 
-fn schema_names(s: &Schema) -> BTreeSet<String> {
-    let mut n: BTreeSet<String> = s.attributes.iter().map(|a| a.name.clone()).collect();
-    for b in &s.blocks {
-        n.insert(b.name.clone());
-        n.extend(b.schema.attributes.iter().map(|a| a.name.clone()));
+/// An attribute as a page documents it: by section, the block it is nested in (if any) and its
+/// name; and the line's text after the name, which starts with its type and mode, e.g.
+/// `(String, Required)` (in the listing section, only the description).
+type Documented = BTreeMap<(Section, Option<String>, String), String>;
+
+/// Reads the attribute lines of a page: `- `name` (type, mode) ...` at the start of a line, or
+/// indented by two spaces under a block's line. Problems (a name twice, an item outside any
+/// reference section, an indented line under no block) go to `problems`.
+fn documented(text: &str, problems: &mut Vec<String>) -> Documented {
+    let mut out = Documented::new();
+    let mut section = None;
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = match h {
+                "Argument Reference" => Some(Section::Arguments),
+                "Attribute Reference" => Some(Section::Attributes),
+                h if h.starts_with("Listing with") => Some(Section::Listing),
+                _ => None,
+            };
+            block = None;
+            continue;
+        }
+        let (nested, item) = match line.strip_prefix("  - `") {
+            Some(item) => (true, item),
+            None => match line.strip_prefix("- `") {
+                Some(item) => (false, item),
+                None => continue,
+            },
+        };
+        let Some((name, rest)) = item.split_once('`') else {
+            continue;
+        };
+        let Some(section) = section else {
+            // Lists elsewhere (the example's prose, the import notes) are not references.
+            continue;
+        };
+        let text = rest.strip_prefix(' ').unwrap_or(rest).to_string();
+        let parent = if nested {
+            match &block {
+                Some(b) => Some(b.clone()),
+                None => {
+                    problems.push(format!("`{name}` is indented under no block"));
+                    continue;
+                }
+            }
+        } else {
+            block = text.starts_with("(Block").then(|| name.to_string());
+            None
+        };
+        let key = (section, parent, name.to_string());
+        if out.insert(key, text).is_some() {
+            problems.push(format!("`{name}` is documented twice"));
+        }
     }
-    n
+    out
+}
+
+/// What a page must document for `s`: every attribute and block, each where it belongs, with
+/// the text the schema gives it (type and mode, description, default, replacement).
+fn expected(s: &Schema) -> Documented {
+    let mut out = Documented::new();
+    for a in &s.attributes {
+        let (section, text) = if a.mode == Mode::Computed {
+            (Section::Attributes, attribute_text(a))
+        } else {
+            (Section::Arguments, argument_text(a))
+        };
+        out.insert((section, None, a.name.clone()), text);
+    }
+    for b in &s.blocks {
+        out.insert((Section::Arguments, None, b.name.clone()), block_text(b));
+        assert!(
+            b.schema.blocks.is_empty(),
+            "block `{}` has blocks of its own, which pages (and this test) do not document yet",
+            b.name
+        );
+        for a in &b.schema.attributes {
+            out.insert(
+                (Section::Arguments, Some(b.name.clone()), a.name.clone()),
+                nested_text(a),
+            );
+        }
+    }
+    out
+}
+
+/// The parenthesised start of an attribute's text: its type and mode.
+fn wording(text: &str) -> &str {
+    text.find(')').map(|i| &text[..=i]).unwrap_or(text)
+}
+
+/// Compares what a page documents with what it must, naming each difference.
+fn compare(page: &str, want: &Documented, got: &Documented, problems: &mut Vec<String>) {
+    let shown = |(section, parent, name): &(Section, Option<String>, String)| match parent {
+        Some(p) => format!("`{p}.{name}` ({section:?})"),
+        None => format!("`{name}` ({section:?})"),
+    };
+    for (key, text) in want {
+        match got.get(key) {
+            Some(t) if t == text => {}
+            Some(t) if wording(t) != wording(text) => problems.push(format!(
+                "{page}: {} is documented as {}, the schema says {}",
+                shown(key),
+                wording(t),
+                wording(text)
+            )),
+            Some(t) => problems.push(format!(
+                "{page}: {} reads {t:?}, the schema says {text:?}",
+                shown(key)
+            )),
+            None => problems.push(format!(
+                "{page}: {} {} is not documented there",
+                shown(key),
+                wording(text)
+            )),
+        }
+    }
+    for key in got.keys().filter(|k| !want.contains_key(*k)) {
+        problems.push(format!(
+            "{page}: documents {}, which the schema lacks there",
+            shown(key)
+        ));
+    }
+}
+
+/// The example file `path` (relative to the repository): its text, or a problem when it is
+/// missing or empty; and the page must show it.
+fn example(path: &str, page_path: &str, page: &str, problems: &mut Vec<String>) {
+    let text = match std::fs::read_to_string(root().join(path)) {
+        Ok(t) if !t.trim().is_empty() => t,
+        Ok(_) => return problems.push(format!("{path} is empty")),
+        Err(e) => return problems.push(format!("{path}: {e}")),
+    };
+    let usage = page
+        .split_once("## Example Usage\n")
+        .map(|(_, rest)| rest.split("\n## ").next().unwrap_or(rest))
+        .unwrap_or_default();
+    if !usage.contains(&format!("```terraform\n{text}```")) {
+        problems.push(format!(
+            "{page_path}: its \"Example Usage\" does not show {path} as it is"
+        ));
+    }
+}
+
+/// What one page must hold, beside the generated text.
+struct Page {
+    path: PathBuf,
+    generated: String,
+    /// The attributes it documents (functions: none, their arguments are positional).
+    attributes: Option<Documented>,
+    /// The example files it shows, relative to the repository.
+    examples: Vec<String>,
 }
 
 #[test]
 fn docs_match_the_schemas() {
     let p = IpamProvider::new();
     let write = std::env::var_os("IPAM_WRITE_DOCS").is_some();
-    let mut pages: Vec<(PathBuf, String, Option<BTreeSet<String>>)> = Vec::new();
+    let mut pages = Vec::new();
     for r in p.resources() {
-        let s = r.schema();
+        let name = r.type_name();
+        let mut want = expected(&r.schema());
         // The page documents the list resource's filters too.
-        let mut names = schema_names(&s);
         for l in p.list_resources() {
-            if l.type_name() == r.type_name() {
-                names.extend(schema_names(&l.schema()));
+            if l.type_name() == name {
+                for a in l.schema().attributes {
+                    want.insert((Section::Listing, None, a.name), a.description);
+                }
             }
         }
-        pages.push((
-            root()
-                .join("docs/resources")
-                .join(format!("{}.md", r.type_name())),
-            page("resource", r.type_name(), &s, identity_words(r.as_ref()))
-                + &list_section(&p, r.type_name()),
-            Some(names),
-        ));
+        let mut examples = vec![format!("examples/resources/{name}/resource.tf")];
+        // A resource that is imported has its import command, and its page shows it (the
+        // preview, which lives only in state, has neither).
+        let import = format!("examples/resources/{name}/import.sh");
+        let page_text =
+            std::fs::read_to_string(root().join("docs/resources").join(format!("{name}.md")))
+                .unwrap_or_default();
+        if root().join(&import).exists() || page_text.contains("\n## Import\n") {
+            examples.push(import);
+        }
+        pages.push(Page {
+            path: root().join("docs/resources").join(format!("{name}.md")),
+            generated: page("resource", name, &r.schema(), identity_words(r.as_ref()))
+                + &list_section(&p, name),
+            attributes: Some(want),
+            examples,
+        });
     }
     for d in p.data_sources() {
-        let s = d.schema();
-        pages.push((
-            root()
-                .join("docs/data-sources")
-                .join(format!("{}.md", d.type_name())),
-            page("data", d.type_name(), &s, None),
-            Some(schema_names(&s)),
-        ));
+        let name = d.type_name();
+        pages.push(Page {
+            path: root().join("docs/data-sources").join(format!("{name}.md")),
+            generated: page("data", name, &d.schema(), None),
+            attributes: Some(expected(&d.schema())),
+            examples: vec![format!("examples/data-sources/{name}/data-source.tf")],
+        });
     }
     for f in p.functions() {
-        pages.push((
-            root()
+        pages.push(Page {
+            path: root()
                 .join("docs/functions")
                 .join(format!("{}.md", f.name())),
-            function_page(f.as_ref()),
-            None,
-        ));
+            generated: function_page(f.as_ref()),
+            attributes: None,
+            examples: vec![format!("examples/functions/{}/function.tf", f.name())],
+        });
     }
     let mut problems = Vec::new();
-    for (path, generated, names) in pages {
+    for page in pages {
         if write {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &generated).unwrap();
+            std::fs::create_dir_all(page.path.parent().unwrap()).unwrap();
+            std::fs::write(&page.path, &page.generated).unwrap();
         }
-        let text = read(&path);
-        if text.is_empty() {
-            problems.push(format!("{} is missing", path.display()));
-            continue;
-        }
-        if let Some(names) = names {
-            let doc = documented(&text);
-            for n in names.difference(&doc) {
-                problems.push(format!(
-                    "{}: attribute `{n}` is not documented",
-                    path.display()
-                ));
+        let shown = page
+            .path
+            .strip_prefix(root())
+            .unwrap()
+            .display()
+            .to_string();
+        let text = match std::fs::read_to_string(&page.path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{shown}: {e}"));
+                continue;
             }
-            for n in doc.difference(&names) {
-                problems.push(format!(
-                    "{}: documents `{n}`, which the schema lacks",
-                    path.display()
-                ));
-            }
+        };
+        if let Some(want) = &page.attributes {
+            let mut found = Vec::new();
+            let got = documented(&text, &mut found);
+            problems.extend(found.into_iter().map(|f| format!("{shown}: {f}")));
+            compare(&shown, want, &got, &mut problems);
         }
-        if !text.contains("## Example Usage") || !text.contains("```terraform\n") {
-            problems.push(format!("{}: no example", path.display()));
+        for e in &page.examples {
+            if e.ends_with(".sh") {
+                match std::fs::read_to_string(root().join(e)) {
+                    Ok(t) if !t.trim().is_empty() => {
+                        if !text.contains(&format!("```shell\n{t}```")) {
+                            problems.push(format!("{shown}: its \"Import\" does not show {e}"));
+                        }
+                    }
+                    Ok(_) => problems.push(format!("{e} is empty")),
+                    Err(err) => problems.push(format!("{e}: {err}")),
+                }
+            } else {
+                example(e, &shown, &text, &mut problems);
+            }
         }
     }
-    // The provider page documents every provider argument.
-    let index = read(&root().join("docs/index.md"));
-    let doc = documented(&index);
-    for n in schema_names(&p.schema()) {
-        if !doc.contains(&n) {
-            problems.push(format!(
-                "docs/index.md: provider argument `{n}` is not documented"
-            ));
+    // The provider page documents every provider argument, as an argument.
+    let index = std::fs::read_to_string(root().join("docs/index.md")).unwrap_or_default();
+    let mut found = Vec::new();
+    let got = documented(&index, &mut found);
+    problems.extend(found.into_iter().map(|f| format!("docs/index.md: {f}")));
+    for ((section, parent, name), text) in expected(&p.schema()) {
+        // The provider page is written by hand (its lines wrap): type and mode must agree.
+        match got.get(&(section, parent, name.clone())) {
+            Some(w) if wording(w) == wording(&text) => {}
+            Some(w) => problems.push(format!(
+                "docs/index.md: provider argument `{name}` is documented as {}, the schema says {}",
+                wording(w),
+                wording(&text)
+            )),
+            None => problems.push(format!(
+                "docs/index.md: provider argument `{name}` {} is not documented",
+                wording(&text)
+            )),
         }
     }
     assert!(
         problems.is_empty(),
-        "docs out of date (IPAM_WRITE_DOCS=1 cargo test --test docs):\n{}",
+        "docs out of date (IPAM_WRITE_DOCS=1 cargo test --test docs writes the pages from the schemas and examples):\n{}",
         problems.join("\n")
     );
+}
+
+/// The check itself finds what it is for: a page generated from a schema passes, and each way a
+/// hand-edited page can drift from the schema is reported.
+#[test]
+fn the_check_reports_each_kind_of_drift() {
+    use tfplug::schema::{Attribute, Block};
+    let schema = Schema::new()
+        .attribute(Attribute::required("pool", Type::String).description("The pool."))
+        .attribute(
+            Attribute::optional_computed("cidr", Type::String)
+                .requires_replace()
+                .description("The CIDR."),
+        )
+        .attribute(Attribute::computed("id", Type::String).description("The id."))
+        .block(Block::list(
+            "filter",
+            Schema::new()
+                .description("Filters.")
+                .attribute(Attribute::required("name", Type::String).description("What.")),
+        ));
+    let want = expected(&schema);
+    let mut good = String::new();
+    attribute_lines(&schema, &mut good);
+    let problems_of = |text: &str| {
+        let mut problems = Vec::new();
+        let got = documented(text, &mut problems);
+        compare("page", &want, &got, &mut problems);
+        problems
+    };
+    assert_eq!(problems_of(&good), Vec::<String>::new(), "{good}");
+    let drifts = [
+        // The wrong mode.
+        good.replace(
+            "(String, Required) The pool.",
+            "(String, Optional) The pool.",
+        ),
+        // Computed by the provider too, but worded as a plain optional argument.
+        good.replace("(String, Optional, Computed)", "(String, Optional)"),
+        // Replacement not mentioned.
+        good.replace(" Changing it replaces the resource.", ""),
+        // A description that is not the schema's.
+        good.replace("The pool.", "Any pool."),
+        // An attribute left out, and one under the wrong section.
+        good.replace("- `id` (String) The id.\n", ""),
+        good.replace("- `id` (String) The id.\n", "").replace(
+            "## Argument Reference\n\n",
+            "## Argument Reference\n\n- `id` (String) The id.\n",
+        ),
+        // A nested attribute left out, or moved out of its block.
+        good.replace("  - `name` (String, Required) What.\n", ""),
+        good.replace("  - `name`", "- `name`"),
+        // An attribute the schema lacks, and one documented twice.
+        good.replace(
+            "- `id` (String) The id.\n",
+            "- `id` (String) The id.\n- `old` (String) Gone.\n",
+        ),
+        good.replace(
+            "- `id` (String) The id.\n",
+            "- `id` (String) The id.\n- `id` (String) The id.\n",
+        ),
+    ];
+    for d in drifts {
+        assert_ne!(d, good, "the drift changed nothing");
+        assert!(!problems_of(&d).is_empty(), "not reported:\n{d}");
+    }
+    // An example file that is missing or not shown fails; "" is not an example.
+    let page = "## Example Usage\n\n```terraform\n```\n";
+    let mut problems = Vec::new();
+    example(
+        "examples/resources/no_such_resource/resource.tf",
+        "page",
+        page,
+        &mut problems,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let mut problems = Vec::new();
+    example(
+        "examples/resources/ipam/resource.tf",
+        "page",
+        page,
+        &mut problems,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
 }

@@ -293,18 +293,13 @@ output "ids" {{
 
 /// The discoveries' scan times and stored results, as text: `serve` must not scan.
 fn scans(w: &Workspace) -> String {
-    let conn = rusqlite::Connection::open(&w.db).expect("open database");
     let mut out = String::new();
     for sql in [
         "SELECT id, last_scanned FROM resource_discoveries ORDER BY id",
         "SELECT * FROM discovered_cidrs ORDER BY discovery_id, resource_id, cidr",
     ] {
-        let mut stmt = conn.prepare(sql).expect("prepare");
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        while let Some(r) = rows.next().expect("row") {
-            for i in 0..n {
-                let v: rusqlite::types::Value = r.get(i).expect("value");
+        for row in w.query(sql) {
+            for v in row {
                 out.push_str(&format!("{v:?}|"));
             }
             out.push('\n');
@@ -352,7 +347,9 @@ async fn shown_not_run(b: &Browser, css: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_in_chromium() {
-    let (w, out) = applied();
+    // Blocking work (Terraform, and PostgreSQL's synchronous client, which starts a runtime of
+    // its own) runs off the async workers.
+    let (w, out) = tokio::task::block_in_place(applied);
     let usage = out["usage"]["value"].as_object().expect("usage").clone();
     let allocations = out["allocations"]["value"]
         .as_array()
@@ -694,7 +691,7 @@ async fn the_dashboard_in_chromium() {
         .find(Locator::Css("#discovery-link"))
         .await
         .is_err());
-    let (found, scanned, _) = discover(&w, &out);
+    let (found, scanned, _) = tokio::task::block_in_place(|| discover(&w, &out));
     b.client
         .goto(&format!("{}/", server.base))
         .await
@@ -1110,6 +1107,12 @@ output "allocation" {{
 
     // The same database as a provider from before origins left it (schema 2, no origin
     // columns): opened read-only, so not migrated, it is shown as it is, without origins.
+    if support::pg::skip_on_postgres(
+        "allocations_show_their_origin_escaped (its schema-2 part)",
+        "it turns the database back into schema 2 with SQLite statements on the file",
+    ) {
+        return;
+    }
     drop(server);
     let conn = rusqlite::Connection::open(&w.db).unwrap();
     conn.execute_batch(

@@ -5,6 +5,8 @@
 //! plain SQL cannot stop another account's apply, a role mapped to no account cannot claim one
 //! at plan, and a session holding the store's lock is named when a change gives up waiting.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 mod support;
 
 #[path = "support/teams.rs"]

@@ -3,6 +3,8 @@
 //! faults a shared server brings: a connection dropped mid-apply, a read-only database, a
 //! server that cannot be reached.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 #[path = "support/serve.rs"]
 mod serve;
 mod support;

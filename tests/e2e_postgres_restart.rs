@@ -2,6 +2,8 @@
 //! so its server restarts under no other test): the apply reports the lost connection or
 //! reconnects, nothing is half-written, and the next apply converges.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 mod support;
 
 use support::{pg, Tf, Workspace};

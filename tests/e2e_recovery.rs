@@ -30,9 +30,18 @@ fn cli(dir: &Path, db: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn query(db: &Path, sql: &str) -> Vec<String> {
+/// The first column of `sql`'s rows. On SQLite a read-only connection that waits for the
+/// writer (an apply may be running).
+fn query(w: &Workspace, sql: &str) -> Vec<String> {
+    if support::pg::backend() == support::pg::Backend::Postgres {
+        return w
+            .query(sql)
+            .into_iter()
+            .map(|r| r[0].clone().expect("a value"))
+            .collect();
+    }
     let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        rusqlite::Connection::open_with_flags(&w.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open the database");
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     let mut stmt = conn.prepare(sql).unwrap();
@@ -40,8 +49,8 @@ fn query(db: &Path, sql: &str) -> Vec<String> {
     rows.map(|r| r.unwrap()).collect()
 }
 
-fn vpc_allocations(db: &Path) -> BTreeSet<String> {
-    query(db, "SELECT id FROM allocations WHERE kind = 'vpc'")
+fn vpc_allocations(w: &Workspace) -> BTreeSet<String> {
+    query(w, "SELECT id FROM allocations WHERE kind = 'vpc'")
         .into_iter()
         .collect()
 }
@@ -99,7 +108,7 @@ fn killed_apply(w: &Workspace) -> tempfile::TempDir {
         .expect("start terraform apply");
     let start = Instant::now();
     loop {
-        let n = vpc_allocations(&w.db).len();
+        let n = vpc_allocations(w).len();
         if n >= 8 {
             break;
         }
@@ -181,13 +190,13 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
             err.contains("cp terraform.tfstate.backup terraform.tfstate"),
             "{err}"
         );
-        for id in vpc_allocations(&w.db) {
+        for id in vpc_allocations(w) {
             assert_eq!(out.contains(&id), !backup.contains(&id), "{id}:\n{out}");
         }
         std::fs::copy(w.path().join("terraform.tfstate.backup"), &state_file).unwrap();
         state_text = std::fs::read_to_string(&state_file).unwrap();
     }
-    let in_db = vpc_allocations(&w.db);
+    let in_db = vpc_allocations(w);
     let expected: BTreeSet<String> = in_db
         .iter()
         .filter(|id| !state_text.contains(id.as_str()))
@@ -251,12 +260,12 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
     );
     assert_eq!(code, 5, "found and released: {out}{err}");
     assert_eq!(
-        vpc_allocations(&w.db),
+        vpc_allocations(w),
         in_db.difference(&expected).cloned().collect(),
         "--release freed exactly the orphans"
     );
     let audit = query(
-        &w.db,
+        w,
         "SELECT object_id FROM audit_events WHERE action = 'release-allocation'",
     );
     for id in &expected {
@@ -266,7 +275,7 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
     // The next apply converges on exactly 50 allocations, and the database is sound.
     w.apply().ok();
     w.assert_no_changes();
-    assert_eq!(vpc_allocations(&w.db).len(), 50);
+    assert_eq!(vpc_allocations(w).len(), 50);
     let (code, out, err) = cli(w.path(), &w.db, &["verify"]);
     assert_eq!(code, 0, "verify: {out}{err}");
     let (code, out, _) = cli(
@@ -301,6 +310,12 @@ output "used" {
 #[test]
 fn configurations_that_only_read_work_on_a_read_only_database() {
     use std::os::unix::fs::PermissionsExt;
+    if support::pg::skip_on_postgres(
+        "configurations_that_only_read_work_on_a_read_only_database",
+        "a read-only SQLite file (e2e_postgres tests a read-only PostgreSQL database)",
+    ) {
+        return;
+    }
     let mut w = Workspace::new(Tf::V1_15);
     let ro = w.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
@@ -354,10 +369,10 @@ fn a_newer_schema_is_refused_by_provider_and_cli_naming_both_versions() {
     let w = Workspace::new(Tf::V1_15);
     w.platform();
     let latest = ipam::store::migrate::latest();
-    rusqlite::Connection::open(&w.db)
-        .unwrap()
-        .execute("INSERT INTO schema_version VALUES (?1)", [latest + 1])
-        .unwrap();
+    w.execute(&format!(
+        "INSERT INTO schema_version VALUES ({})",
+        latest + 1
+    ));
     let before = w.dump();
     let versions = [
         format!("schema version {}", latest + 1),
@@ -398,16 +413,16 @@ resource "ipam_vpc_allocation" "a" {
         .to_string();
     assert_eq!(a, "10.1.0.0/20");
     // The free index claims 10.1.0.0/20 is free again.
-    let stray = |db: &Path| {
-        rusqlite::Connection::open(db)
-            .unwrap()
-            .execute(
-                "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, X'0000000000000000000000000A010000', 20)",
-                [&prod],
-            )
-            .unwrap();
+    let start = match support::pg::backend() {
+        support::pg::Backend::Sqlite => "X'0000000000000000000000000A010000'",
+        support::pg::Backend::Postgres => "'\\x0000000000000000000000000A010000'::bytea",
     };
-    stray(&w.db);
+    let stray = || {
+        w.execute(&format!(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES ('{prod}', {start}, 20)"
+        ))
+    };
+    stray();
     let (code, out, _) = cli(w.path(), &w.db, &["verify"]);
     assert_eq!(code, 1, "verify missed the stray block:\n{out}");
     assert!(out.contains("10.1.0.0/20"), "{out}");
@@ -428,7 +443,7 @@ resource "ipam_vpc_allocation" "b" {
     assert_eq!(b, "10.1.16.0/20", "b must not overlap a ({a})");
     assert_eq!(cli(w.path(), &w.db, &["verify"]).0, 0);
     // verify --repair mends the same fault without an allocation passing by.
-    stray(&w.db);
+    stray();
     assert_eq!(cli(w.path(), &w.db, &["verify"]).0, 1);
     let (code, out, err) = cli(w.path(), &w.db, &["verify", "--repair"]);
     assert_eq!(code, 5, "repaired: {out}{err}");

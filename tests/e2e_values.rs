@@ -285,10 +285,9 @@ fn a_locked_database_is_busy_not_a_pool_error() {
         ),
     );
     t.init();
-    let conn = rusqlite::Connection::open(&w.db).unwrap();
-    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let lock = w.hold_write_lock();
     let r = t.apply();
-    conn.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
     assert!(
         !r.text().contains("Cannot allocate from the pool"),
         "{}",

@@ -5,6 +5,8 @@
 //! `prefetch`); a read answered from before a write it should have seen would show here as a
 //! different block, a refusal on one side only, or a `verify` fault.
 
+// test-backends: own (SQLite and PostgreSQL side by side in every run)
+
 #[path = "support/pg.rs"]
 mod pg;
 

@@ -1,10 +1,14 @@
 //! The store checking itself: a wrong free index never yields an overlapping allocation,
 //! `verify` finds what is wrong and `repair` mends it; a newer schema is refused; a read-only
-//! file is read and never written; every allocation records where it came from.
+//! file is read and never written; every allocation records where it came from. On SQLite, or
+//! PostgreSQL with `IPAM_TEST_BACKEND=postgres` (the damage is done with the dialect's SQL).
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
 use ipam::store::{Actor, AllocationSpec, Error, PoolSpec, Store, Tags};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+#[path = "support/pg.rs"]
+mod pg;
 
 fn actor() -> Actor {
     Actor::new("111122223333", "us-east-1")
@@ -42,17 +46,67 @@ fn pool(s: &Store) -> String {
     p.id
 }
 
-fn exec(db: &Path, sql: &str) {
+/// A new empty database of this run's backend (`IPAM_TEST_BACKEND`): a file in the returned
+/// directory, or a PostgreSQL URL (which `Store::open` takes too).
+fn database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = match pg::backend() {
+        pg::Backend::Sqlite => dir.path().join("ipam.db"),
+        pg::Backend::Postgres => PathBuf::from(pg::cluster().new_database()),
+    };
+    (dir, db)
+}
+
+fn on_postgres() -> bool {
+    pg::backend() == pg::Backend::Postgres
+}
+
+/// Runs `sql` behind the store's back, as a damaged or aged database would be.
+fn try_exec(db: &Path, sql: &str) -> Result<(), String> {
+    if on_postgres() {
+        return postgres::Client::connect(db.to_str().unwrap(), postgres::NoTls)
+            .unwrap()
+            .batch_execute(sql)
+            .map_err(|e| format!("{e:?}"));
+    }
     rusqlite::Connection::open(db)
         .unwrap()
         .execute_batch(sql)
-        .unwrap();
+        .map_err(|e| e.to_string())
+}
+
+fn exec(db: &Path, sql: &str) {
+    try_exec(db, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A 16-byte address as a literal of the dialect (the store keeps starts as blobs).
+fn blob(hex: &str) -> String {
+    if on_postgres() {
+        format!("'\\x{hex}'::bytea")
+    } else {
+        format!("X'{hex}'")
+    }
+}
+
+/// Everything the database holds, for "nothing written".
+fn snapshot(db: &Path) -> String {
+    if on_postgres() {
+        let url = db.to_str().unwrap();
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let versions: Vec<i64> = client
+            .query("SELECT version FROM schema_version ORDER BY 1", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        return format!("{}schema_version {versions:?}", pg::dump(url));
+    }
+    format!("{:?}", std::fs::read(db).unwrap())
 }
 
 #[test]
 fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ipam.db");
+    let (_dir, db) = database();
     let s = Store::open(&db, provided()).unwrap();
     let p = pool(&s);
     let first = s
@@ -63,7 +117,10 @@ fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
     // Corrupt the index: claim that the allocated /24 is free again.
     exec(
         &db,
-        &format!("INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 24)"),
+        &format!(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', {}, 24)",
+            blob("0000000000000000000000000A000000")
+        ),
     );
     let faults = s.verify().unwrap();
     assert!(
@@ -92,7 +149,10 @@ fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
     // An explicit request for an allocated block is refused with the allocation named.
     exec(
         &db,
-        &format!("INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 24)"),
+        &format!(
+            "INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', {}, 24)",
+            blob("0000000000000000000000000A000000")
+        ),
     );
     let e = s
         .allocate(
@@ -104,7 +164,7 @@ fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
     // repair() mends the index with the same result.
     exec(
         &db,
-        &format!("DELETE FROM free_blocks WHERE pool_id = '{p}'; INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', X'0000000000000000000000000A000000', 16)"),
+        &format!("DELETE FROM free_blocks WHERE pool_id = '{p}'; INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', {}, 16)", blob("0000000000000000000000000A000000")),
     );
     assert!(!s.verify().unwrap().is_empty());
     assert_eq!(s.repair(&actor()).unwrap(), vec![p.clone()]);
@@ -117,18 +177,25 @@ fn a_stray_free_block_never_yields_an_overlap_and_verify_repairs_it() {
 
 #[test]
 fn overlapping_allocations_are_reported_and_not_repairable() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ipam.db");
+    let (_dir, db) = database();
     let s = Store::open(&db, provided()).unwrap();
     let p = pool(&s);
     let a = s
         .allocate(&actor(), &spec(&p, AllocationRequest::Netmask(24)))
         .unwrap();
-    exec(
+    let overlapping = try_exec(
         &db,
         &format!("INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
-                  VALUES ('ipam-pool-alloc-x', '{p}', '10.0.0.128/25', X'0000000000000000000000000A000080', 25, 'vpc', 'allocated', '{{}}', '0', 'r', 0)"),
+                  VALUES ('ipam-pool-alloc-x', '{p}', '10.0.0.128/25', {}, 25, 'vpc', 'allocated', '{{}}', '0', 'r', 0)", blob("0000000000000000000000000A000080")),
     );
+    if on_postgres() {
+        // PostgreSQL refuses the overlap itself (an exclusion constraint), even to plain SQL.
+        let e = overlapping.expect_err("PostgreSQL stored an overlapping allocation");
+        assert!(e.contains("allocations_no_overlap"), "{e}");
+        assert!(s.verify().unwrap().is_empty());
+        return;
+    }
+    overlapping.unwrap();
     let faults = s.verify().unwrap();
     let overlap = faults
         .iter()
@@ -141,15 +208,14 @@ fn overlapping_allocations_are_reported_and_not_repairable() {
 
 #[test]
 fn a_newer_schema_is_refused_naming_both_versions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ipam.db");
+    let (_dir, db) = database();
     drop(Store::open(&db, provided()).unwrap());
     let latest = ipam::store::migrate::latest();
     exec(
         &db,
         &format!("INSERT INTO schema_version VALUES ({})", latest + 1),
     );
-    let before = std::fs::read(&db).unwrap();
+    let before = snapshot(&db);
     match Store::open(&db, provided()) {
         Err(e @ Error::NewerSchema { .. }) => {
             let text = e.to_string();
@@ -159,12 +225,18 @@ fn a_newer_schema_is_refused_naming_both_versions() {
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("a newer schema was opened"),
     }
-    assert_eq!(before, std::fs::read(&db).unwrap(), "nothing written");
+    assert_eq!(before, snapshot(&db), "nothing written");
 }
 
 #[test]
 fn a_read_only_file_and_directory_are_read_never_written() {
     use std::os::unix::fs::PermissionsExt;
+    if pg::skip_on_postgres(
+        "a_read_only_file_and_directory_are_read_never_written",
+        "file permissions of a SQLite file (e2e_postgres tests a read-only PostgreSQL database)",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("ro");
     std::fs::create_dir(&sub).unwrap();
@@ -198,8 +270,8 @@ fn a_read_only_file_and_directory_are_read_never_written() {
 
 #[test]
 fn allocations_record_their_origin_and_release_ids_frees_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(&dir.path().join("ipam.db"), provided()).unwrap();
+    let (_dir, db) = database();
+    let s = Store::open(&db, provided()).unwrap();
     let p = pool(&s);
     let here = actor();
     let mut elsewhere = actor();

@@ -3,6 +3,8 @@
 //! account its login role maps to and works within its shares, and plain SQL outside them is
 //! refused. Runs on the test process's own PostgreSQL server, whatever `IPAM_TEST_BACKEND` says.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 #[path = "support/pg.rs"]
 mod pg;
 #[path = "support/teams.rs"]

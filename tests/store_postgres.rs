@@ -3,6 +3,8 @@
 //! `lock_timeout` gets "busy" (and writes nothing), two first users of an empty database
 //! create the schema once, and many clients allocating from one pool never overlap.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 #[path = "support/pg.rs"]
 mod pg;
 

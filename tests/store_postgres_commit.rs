@@ -6,6 +6,8 @@
 //! A proxy between the store and the test server cuts the connection at the moment chosen:
 //! after passing the client's COMMIT on to the server, or instead of passing it on.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 #[path = "support/fixtures.rs"]
 mod fixtures;
 #[path = "support/pg.rs"]

@@ -2,6 +2,8 @@
 //! port with a certificate for `localhost` signed by a test CA). `verify-full` checks the chain
 //! and the host name, `require` encrypts without checking, `disable` does not encrypt.
 
+// test-backends: own (PostgreSQL only, on its own server)
+
 #[path = "support/pg.rs"]
 mod pg;
 

@@ -386,6 +386,40 @@ impl Workspace {
         .expect("rows")
     }
 
+    /// Runs `sql` (no parameters, one or more statements) on this workspace's database, either
+    /// backend: for tests that damage or age the database behind the store's back.
+    pub fn execute(&self, sql: &str) {
+        if pg::backend() == pg::Backend::Postgres {
+            postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
+                .expect("connect")
+                .batch_execute(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            return;
+        }
+        rusqlite::Connection::open(&self.db)
+            .expect("open database")
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Another client holding the lock every writer of this database takes (SQLite's write
+    /// lock; on PostgreSQL the store's database-wide advisory lock) until the guard is dropped.
+    pub fn hold_write_lock(&self) -> WriteLock {
+        if pg::backend() == pg::Backend::Postgres {
+            let mut client =
+                postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
+                    .expect("connect");
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&STORE_LOCK])
+                .expect("take the store's lock");
+            return WriteLock::Postgres(client);
+        }
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        WriteLock::Sqlite(conn)
+    }
+
     /// Every row of every table, as text: compared before and after a refused command to show
     /// that nothing was written.
     pub fn dump(&self) -> String {
@@ -428,6 +462,28 @@ impl Workspace {
             }
         }
         out
+    }
+}
+
+/// The key of the PostgreSQL advisory lock the store takes for writing ("IPAM").
+pub const STORE_LOCK: i64 = 0x4950_414d;
+
+/// A write lock held by [`Workspace::hold_write_lock`]; released when dropped.
+pub enum WriteLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        match self {
+            WriteLock::Sqlite(c) => {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            WriteLock::Postgres(c) => {
+                let _ = c.execute("SELECT pg_advisory_unlock($1)", &[&STORE_LOCK]);
+            }
+        }
     }
 }
 

@@ -15,12 +15,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// `db` is a SQLite file or a PostgreSQL URL (a test run with `IPAM_TEST_BACKEND=postgres`).
     pub fn start(db: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--database"]);
+        if db.to_str().is_some_and(|d| d.starts_with("postgres")) {
+            cmd.arg(db);
+        } else {
             // Relative, as people run it (and as the screenshots show it).
-            .arg(db.file_name().expect("a database file"))
-            .current_dir(db.parent().expect("the database's directory"))
+            cmd.arg(db.file_name().expect("a database file"))
+                .current_dir(db.parent().expect("the database's directory"));
+        }
+        let mut child = cmd
             .env_remove("IPAM_DATABASE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
