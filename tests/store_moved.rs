@@ -2,6 +2,7 @@
 //! naming the new URL without its password (an allocation, a plan-time reservation, a
 //! discovery scan, another migration), also after reopening; reads go on; and a writer racing
 //! the migration either lands before the snapshot (and is in the copy) or is refused.
+// test-backends: own (a SQLite file migrated into PostgreSQL: both, in every run)
 
 use ipam::engine::{AllocationKind, AllocationRequest, Cidr};
 use ipam::store::{Actor, AllocationSpec, DiscoverySpec, Error, PoolSpec, ScanError, Store, Tags};

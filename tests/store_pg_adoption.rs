@@ -3,6 +3,7 @@
 //! nothing, says why, and is not stored (discoveries are the admin's to write); the admin
 //! role's scan adopts the VPC for its owner. Runs on the test process's own PostgreSQL server,
 //! whatever `IPAM_TEST_BACKEND` says.
+// test-backends: own (PostgreSQL only, on its own server)
 
 #[path = "support/pg.rs"]
 mod pg;

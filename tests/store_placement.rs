@@ -3,6 +3,7 @@
 //! still lands inside the pool, duplicating nothing (the index rebuilt, audited). `verify`
 //! names an allocation outside its pool and a duplicate across pools, but not the overlaps
 //! parent and child pools have by design; `verify --repair` mends the index.
+// test-backends: own (SQLite and PostgreSQL side by side in every run)
 
 #[path = "support/pg.rs"]
 mod pg;
