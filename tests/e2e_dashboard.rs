@@ -1140,3 +1140,205 @@ output "allocation" {{
         "{metrics}"
     );
 }
+
+/// The text of the element with `id` on `page`, tags stripped (entities left as they are).
+fn text_of(page: &str, id: &str) -> String {
+    let Some(at) = page.find(&format!("id=\"{id}\"")) else {
+        return String::new();
+    };
+    let from = at + page[at..].find('>').unwrap() + 1;
+    let mut depth = 1usize;
+    let mut out = String::new();
+    let mut rest = &page[from..];
+    while depth > 0 && !rest.is_empty() {
+        if let Some(tag) = rest.strip_prefix('<') {
+            let end = tag.find('>').unwrap_or(tag.len());
+            let name = &tag[..end];
+            if name.starts_with('/') {
+                depth -= 1;
+            } else if !name.ends_with('/') && !["br", "input", "img", "meta", "link"].iter().any(|v| name.split_whitespace().next() == Some(*v)) {
+                depth += 1;
+            }
+            rest = &tag[(end + 1).min(tag.len())..];
+        } else {
+            let next = rest.find('<').unwrap_or(rest.len());
+            out.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    out
+}
+
+/// The allocations a search page lists, by their `data-cidr`.
+fn listed(page: &str) -> Vec<String> {
+    let Some(at) = page.find("id=\"hits\"") else {
+        return Vec::new();
+    };
+    let table = &page[at..page[at..].find("</table>").map_or(page.len(), |e| at + e)];
+    table
+        .split("data-cidr=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+/// A CIDR search lists everything overlapping it, says "free" only when nothing does (not even
+/// a discovered resource), says "in no pool" outside every pool, caps long answers with a count,
+/// and an empty search says how to search.
+#[test]
+fn search_answers_for_whole_blocks() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(
+        r#"
+resource "ipam" "main" {}
+
+resource "ipam_pool" "top" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  description    = "corporate"
+}
+
+resource "ipam_pool_cidr" "top" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/8"
+}
+
+resource "ipam_vpc_allocation" "a" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_vpc_allocation" "b" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.5.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_pool" "kids" {
+  ipam_scope_id       = ipam.main.private_default_scope_id
+  address_family      = "ipv4"
+  source_ipam_pool_id = ipam_pool.top.id
+  description         = "kids"
+}
+
+resource "ipam_pool_cidr" "kids" {
+  ipam_pool_id = ipam_pool.kids.id
+  cidr         = "10.8.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_vpc_allocation" "k" {
+  ipam_pool_id = ipam_pool.kids.id
+  cidr         = "10.8.1.0/24"
+  depends_on   = [ipam_pool_cidr.kids]
+}
+
+output "top" {
+  value = ipam_pool.top.id
+}
+"#,
+    );
+    w.init();
+    w.apply().ok();
+    let top = w.outputs()["top"]["value"].as_str().unwrap().to_string();
+    let server = serve::Server::start(&w.db);
+    let search = |q: &str| {
+        let (status, _, page) = server.get(&format!("/search?q={}", q.replace('/', "%2F")));
+        assert_eq!(status, 200, "{q}: {page}");
+        let answer = text_of(&page, "answer");
+        (page, answer)
+    };
+
+    // Partly used: not free, and the overlapping allocation is listed.
+    let (page, answer) = search("10.4.0.0/15");
+    assert!(!answer.contains("free"), "{answer}");
+    assert!(answer.contains("10.4.0.0/15 is partly used in corporate"), "{answer}");
+    assert_eq!(listed(&page), ["10.5.0.0/16"], "{page}");
+
+    // The whole pool: both allocations and the child pool's carve-out.
+    let (page, answer) = search("10.0.0.0/8");
+    assert!(!answer.contains("free"), "{answer}");
+    assert_eq!(
+        listed(&page),
+        ["10.0.0.0/16", "10.5.0.0/16", "10.8.0.0/16", "10.8.1.0/24"],
+        "{page}"
+    );
+    assert!(page.contains("child pool"), "{page}");
+
+    // Free only where nothing overlaps, in the innermost pool.
+    let (_, answer) = search("10.6.0.0/16");
+    assert!(answer.contains("10.6.0.0/16 is free in corporate"), "{answer}");
+    let (_, answer) = search("10.8.2.0/24");
+    assert!(answer.contains("10.8.2.0/24 is free in kids"), "{answer}");
+    let (_, answer) = search("10.8.1.5");
+    assert!(answer.contains("10.8.1.5/32 is allocated in kids as 10.8.1.0/24"), "{answer}");
+    let (_, answer) = search("10.8.0.0/16");
+    assert!(answer.contains("partly used in kids"), "{answer}");
+    assert!(!answer.contains("free"), "{answer}");
+
+    // Outside every pool; larger than a pool; the same integer in the other family.
+    let (_, answer) = search("192.168.0.0/16");
+    assert!(answer.contains("192.168.0.0/16 is in no pool"), "{answer}");
+    let (page, answer) = search("0.0.0.0/0");
+    assert!(answer.contains("is in no pool as a whole"), "{answer}");
+    assert!(answer.contains("10.0.0.0/8"), "{answer}");
+    assert_eq!(listed(&page).len(), 4, "{page}");
+    let (_, answer) = search("::a06:0/112");
+    assert!(answer.contains("in no pool"), "{answer}");
+
+    // An empty search says how to search.
+    for q in ["", "%20"] {
+        let (status, _, page) = server.get(&format!("/search?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("id=\"how-to-search\""), "{page}");
+        assert!(!page.contains("Cannot read"), "{page}");
+    }
+    let (status, _, page) = server.get("/search");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"how-to-search\""), "{page}");
+    let (_, page) = search("not-an-address");
+    assert!(page.contains("Cannot read"), "{page}");
+    drop(server);
+
+    // Behind Terraform's back: 250 allocations in 10.9.0.0/16 and a discovered VPC in the free
+    // 10.6.0.0/16. The long answer is capped and counted; the block a VPC uses is not free.
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    for i in 0..250u32 {
+        let start = u32::from(std::net::Ipv4Addr::new(10, 9, i as u8, 0));
+        conn.execute(
+            "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
+             VALUES (?1, ?2, ?3, ?4, 24, 'custom', 'allocated', '{}', '123456789012', 'us-east-1', 0)",
+            rusqlite::params![
+                format!("ipam-pool-alloc-sql{i:04}"),
+                top,
+                format!("10.9.{i}.0/24"),
+                u128::from(start).to_be_bytes().to_vec()
+            ],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
+         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let server = serve::Server::start(&w.db);
+    let search = |q: &str| {
+        let (status, _, page) = server.get(&format!("/search?q={}", q.replace('/', "%2F")));
+        assert_eq!(status, 200, "{q}: {page}");
+        let answer = text_of(&page, "answer");
+        (page, answer)
+    };
+    let (page, answer) = search("10.9.0.0/16");
+    assert!(answer.contains("250 allocations overlap it"), "{answer}");
+    assert_eq!(listed(&page).len(), 200, "capped");
+    assert!(page.contains("Showing the first 200 of 250"), "{page}");
+    assert!(page.len() < 1 << 20, "{} bytes", page.len());
+    let (page, answer) = search("10.6.0.0/16");
+    assert!(!answer.contains("free"), "{answer}");
+    assert!(answer.contains("1 discovered resource CIDR overlaps it"), "{answer}");
+    assert!(page.contains("data-resource=\"vpc-0sql\""), "{page}");
+}

@@ -152,6 +152,9 @@ impl<T: Crud> Resource for Managed<T> {
                 self.inner.plan(&call, plan);
             }
         }
+        if !plan.is_destroy() {
+            plan_tags_all(plan);
+        }
     }
 
     fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -213,4 +216,22 @@ impl<T: Crud> Resource for Managed<T> {
     ) -> Result<serde_json::Value, String> {
         self.inner.upgrade(version, state)
     }
+}
+
+/// `tags_all` is `tags` (this provider has no `default_tags`), so it is known at plan whenever
+/// `tags` is: an update of anything else must not show it as `(known after apply)`.
+fn plan_tags_all(plan: &mut Plan<'_>) {
+    if plan.planned.get("tags_all").is_none() {
+        return;
+    }
+    let tags = plan.get("tags").clone();
+    if !tags.is_wholly_known() {
+        return;
+    }
+    let all = if tags.is_null() {
+        Value::map(Vec::<(String, Value)>::new())
+    } else {
+        tags
+    };
+    plan.set("tags_all", all);
 }

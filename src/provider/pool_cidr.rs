@@ -36,6 +36,9 @@ impl Crud for PoolCidr {
     /// family, the parent's netmask rules, no space left), checked on a rolled-back provision.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
         check_region(call, plan);
+        if plan.is_create() && plan.config.get("ipam_pool_id").is_some_and(|p| !p.is_known()) {
+            return warn_overlaps_of_new_pool(call, plan);
+        }
         if !plan.is_create() || !plan.config.is_wholly_known() {
             return;
         }
@@ -145,6 +148,49 @@ impl Crud for PoolCidr {
             ("netmask_length", Value::number(c.cidr.prefix_len())),
         ])
     }
+}
+
+/// A CIDR for a pool created in the same plan cannot be checked at plan (the pool's id, so its
+/// scope and parent, is unknown until apply), but an overlap with an existing pool's CIDR is
+/// the mistake most worth knowing early: a warning on `cidr` names every such pool CIDR, its
+/// pool and scope. Overlap is right for a child of that pool or a pool in another scope, so
+/// this warns rather than refuses; apply decides.
+fn warn_overlaps_of_new_pool(call: &Call<'_>, plan: &mut Plan<'_>) {
+    let Some(c) = cidr(plan.config, "cidr") else {
+        return;
+    };
+    let Ok(found) = call.store.view(|v| v.pool_cidrs_overlapping(&c)) else {
+        return;
+    };
+    if found.is_empty() {
+        return;
+    }
+    let listed = found
+        .iter()
+        .map(|h| {
+            format!(
+                "{} of pool {}{} in scope {} ({}, IPAM {})",
+                h.pool_cidr,
+                h.pool.id,
+                h.pool
+                    .description
+                    .as_deref()
+                    .map(|d| format!(" ({d:?})"))
+                    .unwrap_or_default(),
+                h.pool.scope_id,
+                h.pool.scope_type.as_str(),
+                h.pool.ipam_id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    plan.diagnostics.warning_at(
+        tfplug::AttributePath::attr("cidr"),
+        "The new pool's CIDR overlaps an existing pool's",
+        format!(
+            "{c} overlaps {listed}.\n\nIts pool is created in this same plan, so its id, scope and parent are unknown until apply, and only apply can say whether this overlap is allowed: it is for a child of that pool (inside its CIDR) or a pool in another scope; otherwise apply refuses it. If this CIDR was meant for a fresh range, choose one that overlaps nothing."
+        ),
+    );
 }
 
 /// The provisioning the configuration asks for (tfplug has checked exactly one is set).

@@ -59,14 +59,6 @@ pub struct MapBlock {
     pub detail: Option<(String, Option<String>, Option<String>)>,
 }
 
-/// Where an address or CIDR lies: a pool that holds it and, if any, its allocation there.
-#[derive(Clone, Debug)]
-pub struct Hit {
-    pub pool: Pool,
-    pub pool_cidr: Cidr,
-    pub allocation: Option<AllocationRow>,
-}
-
 const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, origin_dir, origin_workspace, origin_at";
 /// [`ROW_COLUMNS`] for a schema from before origins (read-only views do not migrate).
 const ROW_COLUMNS_BEFORE_ORIGINS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, NULL, NULL, NULL";
@@ -372,44 +364,191 @@ impl View<'_, '_> {
         rows.collect::<Result<_>>()
     }
 
-    /// Every pool whose CIDRs hold `target`, outermost first, each with its allocation that
-    /// holds (or overlaps) it.
-    pub fn locate(&self, target: &Cidr) -> Result<Vec<Hit>> {
+    /// Every pool CIDR of `target`'s family overlapping it, in any IPAM or scope, outermost
+    /// first. Pool CIDRs are few (one or a handful per pool), so those starting at or before
+    /// the target's end are read and the overlapping ones kept.
+    pub fn pool_cidrs_overlapping(&self, target: &Cidr) -> Result<Vec<PoolHit>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT pool_id, cidr FROM pool_cidrs WHERE start <= ?1 ORDER BY len, start",
         )?;
         let roots: Vec<(String, String)> = stmt
-            .query_map([key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([key(target.end())], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_>>()?;
-        let columns = self.row_columns()?;
-        let mut hits = Vec::new();
+        let mut out = Vec::new();
         for (pool_id, cidr) in roots {
             let Ok(cidr) = Cidr::parse(&cidr) else {
                 continue;
             };
-            if !cidr.contains(target) {
+            if !cidr.overlaps(target) {
                 continue;
             }
             let Some(pool) = load_pool(self.tx, &pool_id)? else {
                 continue;
             };
-            let allocation = self
+            out.push(PoolHit {
+                holds: cidr.contains(target),
+                pool,
+                pool_cidr: cidr,
+                overlapping: 0,
+            });
+        }
+        out.sort_by_key(|h| (h.pool.depth, h.pool_cidr.prefix_len(), h.pool_cidr.start()));
+        Ok(out)
+    }
+
+    /// Everything that overlaps `target`: every pool CIDR (outermost first), every allocation,
+    /// reservation and child-pool carve-out (in pool then address order), and every CIDR a
+    /// discovery's last scan stored. At most `limit` allocations and `limit` discovered CIDRs
+    /// are kept; the counts are exact, so a long answer can say how much it left out.
+    pub fn search(&self, target: &Cidr, limit: usize) -> Result<Search> {
+        let mut found = Search {
+            pools: self.pool_cidrs_overlapping(target)?,
+            ..Search::default()
+        };
+        let columns = self.row_columns()?;
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..found.pools.len() {
+            let pool_id = found.pools[i].pool.id.clone();
+            if !seen.insert(pool_id.clone()) {
+                continue;
+            }
+            // Allocations in one pool never overlap one another: those overlapping the target
+            // start inside it, or one starting before it holds it whole.
+            let before = self
                 .tx
                 .prepare_cached(&format!(
-                    "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1"
+                    "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start < ?2 ORDER BY start DESC LIMIT 1"
                 ))?
                 .query_row(params![pool_id, key(target.start())], allocation_row)
                 .optional()?
                 .flatten()
                 .filter(|a| a.cidr.overlaps(target));
-            hits.push(Hit {
-                pool,
-                pool_cidr: cidr,
-                allocation,
-            });
+            let holds_whole = before.is_some();
+            let mut rows: Vec<AllocationRow> = before.into_iter().collect();
+            let mut overlapping: u64 = rows.len() as u64;
+            if !holds_whole {
+                let inside: u64 = self.tx.query_row(
+                    "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+                    params![pool_id, key(target.start()), key(target.end())],
+                    |r| r.get::<_, i64>(0),
+                )? as u64;
+                overlapping = inside;
+                let room = limit.saturating_sub(found.allocations.len());
+                if room > 0 && inside > 0 {
+                    let mut stmt = self.tx.prepare_cached(&format!(
+                        "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start LIMIT ?4"
+                    ))?;
+                    let page = stmt.query_map(
+                        params![
+                            pool_id,
+                            key(target.start()),
+                            key(target.end()),
+                            i64::try_from(room).unwrap_or(i64::MAX)
+                        ],
+                        allocation_row,
+                    )?;
+                    for r in page {
+                        rows.extend(r?);
+                    }
+                }
+            }
+            for h in found.pools.iter_mut().filter(|h| h.pool.id == pool_id) {
+                h.overlapping = overlapping;
+            }
+            found.allocation_count += overlapping;
+            let room = limit.saturating_sub(found.allocations.len());
+            found.allocations.extend(rows.into_iter().take(room));
         }
-        Ok(hits)
+        self.search_discovered(target, limit, &mut found)?;
+        Ok(found)
     }
+
+    /// The discovered CIDRs overlapping `target`. Stored as text, so every stored CIDR is read
+    /// and parsed: a scan holds at most a few hundred thousand, a fraction of a second.
+    fn search_discovered(&self, target: &Cidr, limit: usize, found: &mut Search) -> Result<()> {
+        let version: Option<i64> =
+            self.tx
+                .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
+        if version.unwrap_or(0) < DISCOVERY_SCHEMA {
+            return Ok(());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT discovery_id, resource_id, resource_type, cidr, name, pool_id FROM discovered_cidrs",
+        )?;
+        let rows = stmt.query_map((), |r| {
+            Ok((
+                r.get::<_, String>(3)?,
+                DiscoveredHit {
+                    discovery_id: r.get(0)?,
+                    resource_id: r.get(1)?,
+                    resource_type: r.get(2)?,
+                    cidr: Cidr::from_start(AddressFamily::Ipv4, 0, 0),
+                    name: r.get(4)?,
+                    pool_id: r.get(5)?,
+                },
+            ))
+        })?;
+        let mut hits = Vec::new();
+        for row in rows {
+            let (text, mut hit) = row?;
+            let Ok(cidr) = Cidr::parse(&text) else {
+                continue;
+            };
+            if cidr.overlaps(target) {
+                hit.cidr = cidr;
+                hits.push(hit);
+            }
+        }
+        hits.sort_by(|a, b| {
+            (a.cidr.start(), a.cidr.prefix_len(), &a.resource_id, &a.discovery_id).cmp(&(
+                b.cidr.start(),
+                b.cidr.prefix_len(),
+                &b.resource_id,
+                &b.discovery_id,
+            ))
+        });
+        found.discovered_count = hits.len() as u64;
+        hits.truncate(limit);
+        found.discovered = hits;
+        Ok(())
+    }
+}
+
+/// What overlaps a searched address or CIDR (see [`View::search`]).
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// Pool CIDRs overlapping the target, outermost first.
+    pub pools: Vec<PoolHit>,
+    /// Allocations, reservations and child-pool carve-outs overlapping the target (at most the
+    /// limit asked for).
+    pub allocations: Vec<AllocationRow>,
+    /// How many overlap it in all.
+    pub allocation_count: u64,
+    /// Discovered CIDRs overlapping the target (at most the limit asked for).
+    pub discovered: Vec<DiscoveredHit>,
+    pub discovered_count: u64,
+}
+
+/// A pool CIDR overlapping a searched block.
+#[derive(Clone, Debug)]
+pub struct PoolHit {
+    pub pool: Pool,
+    pub pool_cidr: Cidr,
+    /// The pool CIDR holds the whole searched block (else it only overlaps part of it).
+    pub holds: bool,
+    /// The pool's allocations, reservations and carve-outs overlapping the searched block.
+    pub overlapping: u64,
+}
+
+/// A discovered CIDR overlapping a searched block.
+#[derive(Clone, Debug)]
+pub struct DiscoveredHit {
+    pub discovery_id: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub cidr: Cidr,
+    pub name: Option<String>,
+    pub pool_id: Option<String>,
 }
 
 /// A resource discovery with the CIDRs its last scan stored (none when never scanned).
