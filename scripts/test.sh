@@ -5,16 +5,24 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# A line of our own before each long step, on stderr (cargo's output stays as it is).
+say() { printf '%s\n' "$*" >&2; }
+# Says on stderr what it installs, the first time.
 scripts/install-terraform.sh >/dev/null
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Chromium (once)…"
+fi
 scripts/install-chromium.sh
 scripts/pg-setup.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+say "building the tests (first run: several minutes), then running them…"
 cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 # The same store and end-to-end tests again on PostgreSQL (each test binary starts its own
 # server); tests/e2e_postgres.rs runs on PostgreSQL in the pass above already.
 if [ $# -eq 0 ]; then
+    say "second pass on PostgreSQL…"
     IPAM_TEST_BACKEND=postgres cargo test --test store_hierarchy --test e2e_resources \
         --test e2e_plan_checks --test e2e_named --test e2e_concurrency --test e2e_data_sources \
         --test e2e_discovery --test e2e_aws --test e2e_query --test store_sharing \

@@ -20,6 +20,9 @@ struct PoolLabels {
     scope_id: String,
     locale: String,
     description: String,
+    /// `true` for a pool with no child pool. A parent carved whole into child pools reads as
+    /// full although nothing is wrong, so utilization alerts select `leaf="true"`.
+    leaf: String,
 }
 
 /// A discovery's stored CIDRs are counted per status pair; a subnet has no compliance status
@@ -79,8 +82,11 @@ pub fn render(view: &View) -> Result<String> {
         "Prefix length of the largest free block (absent when the pool is full)",
         largest.clone(),
     );
-    for p in view.pools()? {
+    let pools = view.pools()?;
+    let parents = super::check::parents(&pools);
+    for p in pools {
         let labels = PoolLabels {
+            leaf: (!parents.contains(&p.pool.id)).to_string(),
             pool_id: label(&p.pool.id),
             ipam_id: label(&p.pool.ipam_id),
             scope_id: label(&p.pool.scope_id),
