@@ -1272,7 +1272,7 @@ output "top" {
     let (_, answer) = search("10.8.2.0/24");
     assert!(answer.contains("10.8.2.0/24 is free in kids"), "{answer}");
     let (_, answer) = search("10.8.1.5");
-    assert!(answer.contains("10.8.1.5/32 is allocated in kids as 10.8.1.0/24"), "{answer}");
+    assert!(answer.contains("10.8.1.5 is allocated in kids as 10.8.1.0/24"), "{answer}");
     let (_, answer) = search("10.8.0.0/16");
     assert!(answer.contains("partly used in kids"), "{answer}");
     assert!(!answer.contains("free"), "{answer}");
@@ -1297,7 +1297,7 @@ output "top" {
     let (status, _, page) = server.get("/search");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("id=\"how-to-search\""), "{page}");
-    let (_, page) = search("not-an-address");
+    let (page, _) = search("not-an-address");
     assert!(page.contains("Cannot read"), "{page}");
     drop(server);
 
@@ -1318,10 +1318,11 @@ output "top" {
         )
         .unwrap();
     }
-    conn.execute(
-        "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
-         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0)",
-        [],
+    conn.execute_batch(
+        "INSERT INTO resource_discoveries (id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned, created_at)
+         VALUES ('ipam-res-disco-sql', NULL, '[]', '{}', '[]', '[]', '', '123456789012', 'us-east-1', 0, 0);
+         INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
+         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0);",
     )
     .unwrap();
     drop(conn);
@@ -1341,4 +1342,327 @@ output "top" {
     assert!(!answer.contains("free"), "{answer}");
     assert!(answer.contains("1 discovered resource CIDR overlaps it"), "{answer}");
     assert!(page.contains("data-resource=\"vpc-0sql\""), "{page}");
+}
+
+/// Runs `terraform-provider-ipam` with `args` on `db`: (exit code, stdout, stderr).
+fn ipam_cli(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(args)
+        .arg("--database")
+        .arg(db)
+        .current_dir(db.parent().unwrap())
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .expect("run the CLI");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Whether every column of every table matching `css` is inside the window (no horizontal
+/// scrolling, nothing cut off at the right): the widest overflow in pixels, 0 when none.
+async fn overflow(b: &Browser, css: &str) -> f64 {
+    b.client
+        .execute(
+            "let worst = 0; for (const t of document.querySelectorAll(arguments[0])) {
+               const box = t.parentElement;
+               worst = Math.max(worst, box.scrollWidth - box.clientWidth);
+               for (const th of t.querySelectorAll('th')) {
+                 worst = Math.max(worst, th.getBoundingClientRect().right - document.documentElement.clientWidth);
+               }
+             } return worst;",
+            vec![Value::String(css.into())],
+        )
+        .await
+        .expect("measure the table")
+        .as_f64()
+        .expect("a number")
+}
+
+/// `/discovery` and the pool pages, in Chromium at 1,280 px: the compliance table shows all its
+/// columns, pages through a scan of thousands of CIDRs, and says when the latest scan failed;
+/// a pool's page shows its shares and `auto_import`; pool figures count child pools' CIDRs apart
+/// from allocations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_pages_and_pool_details_in_chromium() {
+    let (w, out) = applied();
+    let (_, scanned, _) = discover(&w, &out);
+    let prod = out["prod"]["value"].as_str().unwrap().to_string();
+    let ipam = out["ipam"]["value"].as_str().unwrap().to_string();
+    // A share of the production pool, and a pool that auto-imports, from another configuration.
+    let other = w.sibling();
+    other.config(&format!(
+        r#"
+data "ipam" "m" {{
+  id = "{ipam}"
+}}
+
+resource "ipam_resource_share" "web" {{
+  name                      = "web <team>"
+  resource_arns             = ["{prod}"]
+  principals                = ["444455556666", "555566667777"]
+  allow_external_principals = true
+}}
+
+resource "ipam_pool" "auto" {{
+  ipam_scope_id  = data.ipam.m.private_default_scope_id
+  address_family = "ipv4"
+  auto_import    = true
+  description    = "adopts"
+}}
+
+output "share" {{
+  value = ipam_resource_share.web.id
+}}
+
+output "auto" {{
+  value = ipam_pool.auto.id
+}}
+"#
+    ));
+    other.init();
+    other.apply().ok();
+    let o = other.outputs();
+    let (share, auto) = (
+        o["share"]["value"].as_str().unwrap().to_string(),
+        o["auto"]["value"].as_str().unwrap().to_string(),
+    );
+    // 1,234 more CIDRs in the scanned discovery's stored result (as a big scan would leave).
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    for i in 0..1234u32 {
+        conn.execute(
+            "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
+             VALUES (?1, ?2, 'subnet', ?3, 'bulk', 'nonoverlapping', 1)",
+            rusqlite::params![scanned, format!("subnet-bulk{i:05}"), format!("172.20.{}.{}/28", i / 16, (i % 16) * 16)],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let total = 4 + 1234usize;
+
+    let server = serve::Server::start(&w.db);
+    let b = Browser::start().await;
+
+    // The front page: the top pool holds no allocation, only its two child pools' CIDRs.
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    let top: String = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row(
+            "SELECT id FROM pools WHERE description = 'corporate'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let figures = b
+        .client
+        .find(Locator::Css(&format!(
+            "li.pool[data-pool='{top}'] > .row .figures"
+        )))
+        .await
+        .expect("the top pool's figures");
+    assert_eq!(
+        figures.attr("data-child-pools").await.unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        figures.attr("data-allocations").await.unwrap().as_deref(),
+        Some("0")
+    );
+    let text = figures.text().await.unwrap();
+    assert!(
+        text.contains("0 allocations · 2 child pool CIDRs"),
+        "{text}"
+    );
+
+    // The compliance table: every column inside a 1,280 px window, the first rows of the scan,
+    // and a way to all of them, a page at a time.
+    b.client
+        .goto(&format!("{}/discovery", server.base))
+        .await
+        .expect("open /discovery");
+    let width = b
+        .client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert_eq!(width.as_f64(), Some(1280.0));
+    let cut = overflow(&b, "table.discovered").await;
+    assert!(cut <= 0.0, "the table overflows by {cut} px at 1,280 px");
+    screenshot(&b, "discovery-1280").await;
+    let section = format!("section[data-discovery='{scanned}']");
+    let rows = b
+        .client
+        .find_all(Locator::Css(&format!("{section} tr[data-resource]")))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 100, "the first rows only");
+    let more = b
+        .client
+        .find(Locator::Css(&format!("{section} p.more")))
+        .await
+        .expect("a count of what is not shown")
+        .text()
+        .await
+        .unwrap();
+    assert!(more.contains(&format!("Showing the first 100 of {}", format_count(total))), "{more}");
+    b.client
+        .find(Locator::Css(&format!("{section} p.more a")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let rows = b
+            .client
+            .find_all(Locator::Css("tr[data-resource]"))
+            .await
+            .unwrap();
+        assert!(rows.len() <= 500, "{} rows on a page", rows.len());
+        for r in rows {
+            let key = (
+                r.attr("data-resource").await.unwrap().unwrap(),
+                r.attr("data-cidr").await.unwrap().unwrap(),
+            );
+            assert!(seen.insert(key.clone()), "{key:?} on two pages");
+        }
+        let source = b.client.source().await.unwrap();
+        assert!(source.len() < 1 << 20, "{} bytes", source.len());
+        assert!(overflow(&b, "table.discovered").await <= 0.0);
+        match b.client.find(Locator::Css("nav.pager a[rel='next']")).await {
+            Ok(next) => next.click().await.unwrap(),
+            Err(_) => break,
+        }
+    }
+    assert_eq!((seen.len(), pages), (total, 3));
+    // VPCs first, as the scan orders them.
+    b.client
+        .goto(&format!("{}/discovery?discovery={scanned}&page=1", server.base))
+        .await
+        .unwrap();
+    let first = b
+        .client
+        .find(Locator::Css("tr[data-resource]"))
+        .await
+        .unwrap()
+        .attr("data-resource")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.starts_with("vpc-"), "{first}");
+    for bad in ["page=4", "page=0", "page=x", "discovery=ipam-res-disco-0&page=1"] {
+        let (status, _, _) = server.get(&format!(
+            "/discovery?{}",
+            if bad.starts_with("page") { format!("discovery={scanned}&{bad}") } else { bad.to_string() }
+        ));
+        assert_eq!(status, 404, "{bad}");
+    }
+
+    // The latest scan fails (a source turned unreadable): the page says so, and that what it
+    // shows is the scan before.
+    assert!(b
+        .client
+        .find(Locator::Css(&format!("{section} p.scan-failed")))
+        .await
+        .is_err());
+    let base: String = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row(
+            "SELECT base_dir FROM resource_discoveries WHERE id = ?1",
+            [&scanned],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let sources = [std::path::Path::new(&base).join("describe-vpcs.json")];
+    assert!(sources[0].exists(), "{}", sources[0].display());
+    for s in &sources {
+        std::fs::write(s, "this is not JSON").unwrap();
+    }
+    let (code, _, err) = ipam_cli(&w.db, &["discover", "--discovery", &scanned]);
+    assert_ne!(code, 0, "{err}");
+    b.client
+        .goto(&format!("{}/discovery", server.base))
+        .await
+        .unwrap();
+    let failed = b
+        .client
+        .find(Locator::Css(&format!("{section} p.scan-failed")))
+        .await
+        .expect("the failed scan is shown")
+        .text()
+        .await
+        .unwrap();
+    assert!(failed.starts_with("The latest scan failed"), "{failed}");
+    assert!(failed.contains("describe-vpcs.json"), "{failed}");
+    assert!(failed.contains("the scan before it"), "{failed}");
+    screenshot(&b, "discovery-failed").await;
+
+    // The pool pages: shares with their principals, auto_import.
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .unwrap();
+    let shares = b
+        .client
+        .find(Locator::Css("#shares"))
+        .await
+        .expect("a shares entry")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shares.contains("web <team>")
+            && shares.contains(&share)
+            && shares.contains("444455556666, 555566667777"),
+        "{shares}"
+    );
+    assert_eq!(
+        attr(&b, "#auto-import", "data-auto-import").await,
+        "false"
+    );
+    b.client
+        .goto(&format!("{}/pools/{auto}", server.base))
+        .await
+        .unwrap();
+    assert_eq!(attr(&b, "#auto-import", "data-auto-import").await, "true");
+    let text = b
+        .client
+        .find(Locator::Css("#auto-import"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.starts_with("on"), "{text}");
+    let none = b
+        .client
+        .find(Locator::Css("#shares"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(none, "no resource share");
+    b.close().await;
+}
+
+/// 1234 as the dashboard writes it: 1,234.
+fn format_count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

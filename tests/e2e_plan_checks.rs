@@ -294,7 +294,7 @@ fn new_pool_cidrs_of_one_plan_are_checked_together() {
 }
 
 /// One of every resource that can change in place; `{X}` marks the one value each update
-/// changes (a description, a name or tags).
+/// changes (a description, a name or tags: whichever changes in place).
 const EVERY_RESOURCE: &str = r#"
 resource "ipam" "main" {
   description = "main"
@@ -328,14 +328,14 @@ resource "ipam_vpc_allocation" "v" {
 resource "ipam_pool_cidr_allocation" "c" {
   ipam_pool_id   = ipam_pool.top.id
   netmask_length = 24
-  description    = "block {X}"
+  tags           = { n = "{X}" }
   depends_on     = [ipam_pool_cidr.top]
 }
 
 resource "ipam_resource_discovery" "d" {
   description = "discovery {X}"
   source {
-    path = "nothing-*.json"
+    path = "describe-vpcs.json"
   }
 }
 
@@ -371,14 +371,20 @@ fn changed_attributes(change: &serde_json::Value) -> Vec<String> {
     let before = change["before"].as_object().cloned().unwrap_or_default();
     let after = change["after"].as_object().cloned().unwrap_or_default();
     let unknown = change["after_unknown"].as_object().cloned().unwrap_or_default();
+    // `after_unknown` mirrors nested values with `{}` or `[]`; `true` marks an unknown one.
+    fn any_unknown(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Bool(b) => *b,
+            serde_json::Value::Array(a) => a.iter().any(any_unknown),
+            serde_json::Value::Object(o) => o.values().any(any_unknown),
+            _ => false,
+        }
+    }
     let mut names: Vec<String> = before
         .keys()
         .chain(after.keys())
         .chain(unknown.keys())
-        .filter(|k| {
-            before.get(*k) != after.get(*k)
-                || unknown.get(*k).is_some_and(|u| u != &serde_json::Value::Bool(false))
-        })
+        .filter(|k| before.get(*k) != after.get(*k) || unknown.get(*k).is_some_and(any_unknown))
         .cloned()
         .collect();
     names.sort();
@@ -392,6 +398,7 @@ fn changed_attributes(change: &serde_json::Value) -> Vec<String> {
 #[test]
 fn an_update_plans_only_what_changed() {
     let w = Workspace::new(Tf::V1_15);
+    w.write("describe-vpcs.json", r#"{"Vpcs": []}"#);
     w.config(&EVERY_RESOURCE.replace("{X}", "one"));
     w.init();
     w.apply().ok();
@@ -406,7 +413,7 @@ fn an_update_plans_only_what_changed() {
         ("ipam_scope.s", vec!["description"]),
         ("ipam_pool.top", vec!["description"]),
         ("ipam_vpc_allocation.v", vec!["description"]),
-        ("ipam_pool_cidr_allocation.c", vec!["description"]),
+        ("ipam_pool_cidr_allocation.c", vec!["tags", "tags_all"]),
         ("ipam_resource_discovery.d", vec!["description"]),
         ("ipam_resource_discovery_association.a", vec!["tags", "tags_all"]),
         ("ipam_organizational_unit.ou", vec!["name"]),
@@ -441,4 +448,68 @@ fn an_update_plans_only_what_changed() {
     w.run(&["apply", "-input=false", "-no-color", "update.tfplan"])
         .ok();
     w.assert_no_changes();
+}
+
+/// A CIDR for a pool created in the same plan cannot be checked against that pool (its id is
+/// unknown until apply), but an overlap with an existing pool's CIDR, in any IPAM or scope, is
+/// a warning on `cidr` naming that CIDR, its pool and its scope; the plan still succeeds and
+/// writes nothing, and a CIDR overlapping nothing plans without a warning.
+#[test]
+fn a_new_pools_cidr_overlapping_existing_pools_warns_at_plan() {
+    let w = Workspace::new(Tf::V1_15);
+    let prod = w.platform();
+    let top = w.outputs()["top_pool"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scope = w.query(&format!("SELECT scope_id FROM pools WHERE id = '{top}'"))[0][0]
+        .clone()
+        .unwrap();
+    let t = w.sibling();
+    t.config(
+        r#"
+resource "ipam" "other" {}
+
+resource "ipam_pool" "elsewhere" {
+  ipam_scope_id  = ipam.other.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "clash" {
+  ipam_pool_id = ipam_pool.elsewhere.id
+  cidr         = "10.1.128.0/17"
+}
+
+resource "ipam_pool" "fresh" {
+  ipam_scope_id  = ipam.other.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "fresh" {
+  ipam_pool_id = ipam_pool.fresh.id
+  cidr         = "192.168.0.0/16"
+}
+"#,
+    );
+    t.init();
+    let before = w.dump();
+    let plan = t.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    let text = support::flatten(&plan.text());
+    assert_eq!(
+        text.matches("Warning: The new pool's CIDR overlaps an existing pool's").count(),
+        1,
+        "{text}"
+    );
+    for needle in [
+        "with ipam_pool_cidr.clash",
+        "cidr = \"10.1.128.0/17\"",
+        &format!("10.1.128.0/17 overlaps 10.0.0.0/8 of pool {top} (\"top\") in scope {scope} (private, IPAM"),
+        &format!("10.1.0.0/16 of pool {prod} (\"prod\") in scope {scope}"),
+        "its id, scope and parent are unknown until apply",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    assert!(!text.contains("192.168.0.0/16 overlaps"), "{text}");
+    assert_eq!(before, w.dump(), "a plan wrote to the database");
 }

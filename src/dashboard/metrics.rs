@@ -122,15 +122,13 @@ pub fn render(view: &View) -> Result<String> {
         "CIDRs found by each resource discovery's last scan, by status (a scan stores them; serving never scans)",
         discovered.clone(),
     );
-    for d in view.discoveries()? {
-        for c in &d.cidrs {
-            let labels = DiscoveredLabels {
-                discovery_id: label(&d.id),
-                compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),
-                overlap_status: label(&c.overlap_status),
-            };
-            discovered.get_or_create(&labels).inc();
-        }
+    for c in view.discovered_counts()? {
+        let labels = DiscoveredLabels {
+            discovery_id: label(&c.discovery_id),
+            compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),
+            overlap_status: label(&c.overlap_status),
+        };
+        discovered.get_or_create(&labels).inc_by(c.count as f64);
     }
     let mut out = String::new();
     encode(&mut out, &registry).map_err(|e| crate::store::Error::Refused(e.to_string()))?;

@@ -90,8 +90,11 @@ async fn pool(
     respond(app, move |app| pages::pool(app, &id, &q)).await
 }
 
-async fn discovery(State(app): State<Shared>) -> Response {
-    respond(app, |app| pages::discovery(app).map(Page::Html)).await
+async fn discovery(
+    State(app): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    respond(app, move |app| pages::discovery(app, &q)).await
 }
 
 async fn metrics_text(State(app): State<Shared>) -> Response {

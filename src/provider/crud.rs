@@ -39,6 +39,14 @@ pub trait Crud: Send + Sync + 'static {
 
     fn schema(&self) -> Schema;
 
+    /// Computed attributes an in-place update cannot change (counts of other objects, the
+    /// last scan): planned as their prior value (the schema marks them
+    /// `use_state_for_unknown`) and written to state as planned, so an update of one attribute
+    /// shows only that change. Should another resource of the same apply change one (a scope
+    /// destroyed beside an IPAM's update), the next refresh reads it, rather than the apply
+    /// failing on a value that differs from its plan.
+    const KEPT_ON_UPDATE: &'static [&'static str] = &[];
+
     /// Checks beyond the schema's declarative ones (values may be unknown).
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
@@ -169,7 +177,13 @@ impl<T: Crud> Resource for Managed<T> {
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let r = self.with(diags, |c| self.inner.update(c, id(planned), planned))?;
-        Some(self.inner.state(&r))
+        let mut state = self.inner.state(&r);
+        for name in T::KEPT_ON_UPDATE {
+            if let Some(v) = planned.get(name).filter(|v| v.is_wholly_known()) {
+                state.set_attr(name, v.clone());
+            }
+        }
+        Some(state)
     }
 
     fn delete(&self, prior: &Value, diags: &mut Diagnostics) {

@@ -16,7 +16,7 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply.")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply. A CIDR of a pool created in the same plan is checked at apply (the pool's id, scope and parent are unknown until then); plan only warns, on `cidr`, when it overlaps an existing pool's CIDR in any IPAM or scope, naming that CIDR, its pool and scope.")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))

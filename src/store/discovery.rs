@@ -96,6 +96,10 @@ pub enum ScanError {
     Store(#[from] Error),
 }
 
+/// The audit action of a scan whose sources could not be read: `after` holds the error and the
+/// scan time it left in place (`last_scanned`), so a later successful scan supersedes it.
+pub(crate) const SCAN_FAILED: &str = "scan-resource-discovery-failed";
+
 const COLUMNS: &str = "id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned";
 
 fn sources_json(s: &[Source]) -> String {
@@ -434,7 +438,8 @@ impl Store {
 
     /// Scans a discovery: reads its sources, then in one transaction assesses every CIDR,
     /// adopts what auto-importing pools take, and stores the result with its time. A source
-    /// that cannot be read writes nothing.
+    /// that cannot be read leaves the stored result as it was, and only an audit event saying
+    /// why ([`SCAN_FAILED`]), so the dashboard can show that the result it shows is stale.
     pub fn scan_discovery(&self, actor: &Actor, id: &str) -> std::result::Result<Scan, ScanError> {
         let d = self.get_discovery(id)?.ok_or_else(|| Error::NotFound {
             kind: "resource discovery",
@@ -445,7 +450,25 @@ impl Store {
         } else {
             PathBuf::from(&d.base_dir)
         };
-        let resources = read_sources(&d.sources, Path::new(&base)).map_err(ScanError::Sources)?;
+        let resources = match read_sources(&d.sources, Path::new(&base)) {
+            Ok(r) => r,
+            Err(errors) => {
+                let e = ScanError::Sources(errors);
+                // Best effort: a read-only database, or a role the guards refuse, still gets
+                // the error itself.
+                let _ = self.write(|tx| {
+                    record(
+                        tx,
+                        actor,
+                        SCAN_FAILED,
+                        id,
+                        None,
+                        Some(json!({"error": e.to_string(), "last_scanned": d.last_scanned})),
+                    )
+                });
+                return Err(e);
+            }
+        };
         Ok(self.write(|tx| {
             let (pools, allocations) = scope_of(tx, id)?;
             let a = Assessment {

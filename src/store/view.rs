@@ -23,6 +23,9 @@ pub struct PoolSummary {
     pub pool: Pool,
     pub cidrs: Vec<Cidr>,
     pub usage: Utilization,
+    /// Child pools' CIDRs carved from this pool: counted in `usage.allocation_count` (as the
+    /// `ipam_utilization` data source counts them) but not handed to any resource.
+    pub child_pool_cidrs: u64,
 }
 
 /// An allocation as a person reads it (with its creation time).
@@ -239,7 +242,17 @@ impl View<'_, '_> {
             .collect();
         let mut usage = Utilization::default();
         pool_utilization(self.tx, id, &mut usage)?;
-        Ok(Some(PoolSummary { pool, cidrs, usage }))
+        let child_pool_cidrs = self.tx.query_row(
+            "SELECT COUNT(*) FROM pool_cidrs WHERE pool_id IN (SELECT id FROM pools WHERE parent_id = ?1)",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        Ok(Some(PoolSummary {
+            pool,
+            cidrs,
+            usage,
+            child_pool_cidrs,
+        }))
     }
 
     /// How many allocations and reservations the pool holds.
@@ -551,15 +564,6 @@ pub struct DiscoveredHit {
     pub pool_id: Option<String>,
 }
 
-/// A resource discovery with the CIDRs its last scan stored (none when never scanned).
-#[derive(Clone, Debug)]
-pub struct DiscoveryResult {
-    pub id: String,
-    pub description: Option<String>,
-    pub last_scanned: Option<i64>,
-    pub cidrs: Vec<DiscoveredCidr>,
-}
-
 /// One CIDR of a discovery's last scan, as the scan stored it.
 #[derive(Clone, Debug)]
 pub struct DiscoveredCidr {
@@ -579,62 +583,179 @@ pub struct DiscoveredCidr {
 /// The schema version that added resource discoveries (read-only views do not migrate).
 const DISCOVERY_SCHEMA: i64 = 5;
 
+/// A discovery as `/discovery` heads it: how many CIDRs its last scan stored, and the latest
+/// scan's failure when no scan has succeeded since.
+#[derive(Clone, Debug)]
+pub struct DiscoverySummary {
+    pub id: String,
+    pub description: Option<String>,
+    pub last_scanned: Option<i64>,
+    pub cidr_count: u64,
+    pub failure: Option<ScanFailure>,
+}
+
+/// A scan that could not read its sources (it stored nothing; the audit log kept why).
+#[derive(Clone, Debug)]
+pub struct ScanFailure {
+    pub at: i64,
+    pub message: String,
+}
+
+/// How many of a discovery's stored CIDRs have one pair of statuses.
+#[derive(Clone, Debug)]
+pub struct StatusCount {
+    pub discovery_id: String,
+    pub compliance_status: Option<String>,
+    pub overlap_status: String,
+    pub count: u64,
+}
+
+/// The schema version that added organizations and resource shares.
+const SHARE_SCHEMA: i64 = 7;
+
 impl View<'_, '_> {
-    /// Every discovery, oldest first, with the stored result of its last scan, VPCs first
-    /// in address order. Reading never scans: scanning writes. Plain SQL, no SQLite extensions.
-    pub fn discoveries(&self) -> Result<Vec<DiscoveryResult>> {
+    fn schema_version(&self) -> Result<i64> {
         let version: Option<i64> =
             self.tx
                 .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
-        if version.unwrap_or(0) < DISCOVERY_SCHEMA {
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Every discovery, oldest first, with its stored CIDR count and a failed latest scan.
+    /// Counting and paging happen in SQL: a scan may store hundreds of thousands of CIDRs.
+    pub fn discovery_summaries(&self) -> Result<Vec<DiscoverySummary>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
             return Ok(Vec::new());
         }
-        let mut out: Vec<DiscoveryResult> = self
+        let mut out: Vec<DiscoverySummary> = self
             .tx
             .prepare_cached(
                 "SELECT id, description, last_scanned FROM resource_discoveries ORDER BY created_at, id",
             )?
             .query_map((), |r| {
-                Ok(DiscoveryResult {
+                Ok(DiscoverySummary {
                     id: r.get(0)?,
                     description: r.get(1)?,
                     last_scanned: r.get(2)?,
-                    cidrs: Vec::new(),
+                    cidr_count: 0,
+                    failure: None,
                 })
             })?
             .collect::<Result<_>>()?;
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT)
-             FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY resource_id, cidr",
-        )?;
         for d in &mut out {
-            d.cidrs = stmt
-                .query_map([&d.id], |r| {
-                    Ok(DiscoveredCidr {
-                        resource_id: r.get(0)?,
-                        resource_type: r.get(1)?,
-                        cidr: r.get(2)?,
-                        region: r.get(3)?,
-                        owner_id: r.get(4)?,
-                        name: r.get(5)?,
-                        pool_id: r.get(6)?,
-                        compliance_status: r.get(7)?,
-                        overlap_status: r.get(8)?,
-                        // A fraction crosses both backends as decimal text.
-                        ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
-                    })
-                })?
-                .collect::<Result<_>>()?;
-            // Address order, VPCs first, as the scan lists them (SQL sorts CIDRs as text).
-            d.cidrs.sort_by_cached_key(|c| {
-                let at = Cidr::parse(&c.cidr)
-                    .map(|x| (x.family() as u8, x.start(), x.prefix_len()))
-                    .unwrap_or((u8::MAX, 0, 0));
-                (c.resource_type != "vpc", at)
-            });
+            d.cidr_count = self.tx.query_row(
+                "SELECT COUNT(*) FROM discovered_cidrs WHERE discovery_id = ?1",
+                [&d.id],
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+            d.failure = self.scan_failure(&d.id, d.last_scanned)?;
         }
         Ok(out)
     }
+
+    /// The latest failed scan of `id`, when no scan succeeded after it: the failure recorded
+    /// which scan time it left in place, so a later success (a new time) hides it.
+    fn scan_failure(&self, id: &str, last_scanned: Option<i64>) -> Result<Option<ScanFailure>> {
+        let row: Option<(i64, Option<String>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT at, after FROM audit_events WHERE object_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row(params![id, super::discovery::SCAN_FAILED], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((at, after)) = row else {
+            return Ok(None);
+        };
+        let after: serde_json::Value = after
+            .and_then(|a| serde_json::from_str(&a).ok())
+            .unwrap_or_default();
+        if after.get("last_scanned").and_then(|v| v.as_i64()) != last_scanned {
+            return Ok(None);
+        }
+        Ok(Some(ScanFailure {
+            at,
+            message: after
+                .get("error")
+                .and_then(|e| e.as_str())
+                .unwrap_or("the sources could not be read")
+                .to_string(),
+        }))
+    }
+
+    /// How many stored CIDRs have each pair of statuses, per discovery.
+    pub fn discovered_counts(&self) -> Result<Vec<StatusCount>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT discovery_id, compliance_status, overlap_status, COUNT(*) FROM discovered_cidrs
+             GROUP BY discovery_id, compliance_status, overlap_status",
+        )?;
+        let rows = stmt.query_map((), |r| {
+            Ok(StatusCount {
+                discovery_id: r.get(0)?,
+                compliance_status: r.get(1)?,
+                overlap_status: r.get(2)?,
+                count: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// One page of a discovery's stored CIDRs in the scan's order (VPCs first, then address
+    /// order): SQLite keeps rows in the order the scan inserted them (its rowid, walked through
+    /// the discovery's index, so no sort); PostgreSQL sorts the CIDRs as `inet`.
+    pub fn discovered_page(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<DiscoveredCidr>> {
+        let order = match self.tx.dialect() {
+            super::sql::Dialect::Postgres => {
+                "resource_type <> 'vpc', CAST(cidr AS inet), resource_id"
+            }
+            _ => "rowid",
+        };
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT)
+             FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY {order} LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                id,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            discovered_cidr,
+        )?;
+        rows.collect()
+    }
+
+    /// The resource shares that hold `pool_id`: (share id, name, principals).
+    pub fn pool_shares(&self, pool_id: &str) -> Result<Vec<(String, String, Vec<String>)>> {
+        if self.schema_version()? < SHARE_SCHEMA {
+            return Ok(Vec::new());
+        }
+        Ok(super::share::shares_of_pool(self.tx, pool_id)?
+            .into_iter()
+            .map(|s| (s.id, s.name, s.principals))
+            .collect())
+    }
+
+}
+
+fn discovered_cidr(r: &super::sql::Row) -> Result<DiscoveredCidr> {
+    Ok(DiscoveredCidr {
+        resource_id: r.get(0)?,
+        resource_type: r.get(1)?,
+        cidr: r.get(2)?,
+        region: r.get(3)?,
+        owner_id: r.get(4)?,
+        name: r.get(5)?,
+        pool_id: r.get(6)?,
+        compliance_status: r.get(7)?,
+        overlap_status: r.get(8)?,
+        // A fraction crosses both backends as decimal text.
+        ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
+    })
 }
 
 /// Parses what a person types into a search box: an address (`10.1.2.3`, `2001:db8::1`) or a

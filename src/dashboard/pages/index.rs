@@ -73,18 +73,24 @@ impl<'a> Tree<'a> {
 
 /// `/`: every IPAM, its scopes and their pools as a tree.
 pub fn index(app: &App) -> Result<String> {
-    let (ipams, scopes, pools, discoveries) = app
-        .store
-        .view(|v| Ok((v.ipams()?, v.scopes()?, v.pools()?, v.discoveries()?)))?;
+    let (ipams, scopes, pools, discoveries, counted) = app.store.view(|v| {
+        Ok((
+            v.ipams()?,
+            v.scopes()?,
+            v.pools()?,
+            v.discovery_summaries()?,
+            v.discovered_counts()?,
+        ))
+    })?;
     // CIDRs of the last scans that need someone: not held by an allocation, or clashing.
-    let attention = discoveries
+    let attention: u64 = counted
         .iter()
-        .flat_map(|d| &d.cidrs)
         .filter(|c| {
             c.compliance_status.as_deref().is_some_and(needs_attention)
                 || needs_attention(&c.overlap_status)
         })
-        .count();
+        .map(|c| c.count)
+        .sum();
     let hot = pools
         .iter()
         .filter(|p| p.usage.percent() >= ALARM_PERCENT)
