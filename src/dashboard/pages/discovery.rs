@@ -7,9 +7,9 @@ use crate::dashboard::server::App;
 use crate::dashboard::server::Page;
 use crate::store::view::{DiscoveredCidr, DiscoverySummary, StatusCount};
 use crate::store::Result;
-use std::collections::HashMap;
 use maud::{html, Markup};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// The compliance statuses in the order people triage them (subnets have none: `-`).
 const COMPLIANCE: [&str; 4] = ["unmanaged", "noncompliant", "compliant", "ignored"];
@@ -136,7 +136,9 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
         let mut rows = Vec::new();
         for d in &all {
             let shown = match &only {
-                Some(id) if id == &d.id => Some(((page - 1).saturating_mul(DISCOVERY_PAGE), DISCOVERY_PAGE)),
+                Some(id) if id == &d.id => {
+                    Some(((page - 1).saturating_mul(DISCOVERY_PAGE), DISCOVERY_PAGE))
+                }
                 Some(_) => None,
                 None => Some((0, DISCOVERY_PREVIEW)),
             };
@@ -159,7 +161,9 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
             Some(_) => {}
         }
     } else if page != 1 {
-        return Ok(Page::NotFound("pages are per discovery: /discovery?discovery=ID&page=N".into()));
+        return Ok(Page::NotFound(
+            "pages are per discovery: /discovery?discovery=ID&page=N".into(),
+        ));
     }
     let compliance = counts(&counted, &COMPLIANCE, |c| c.compliance_status.as_deref());
     let overlap = counts(&counted, &OVERLAP, |c| Some(&c.overlap_status));
@@ -178,7 +182,12 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
             }
         }
     };
-    Ok(Page::Html(document(&app.database, "Resource discovery", "", body)))
+    Ok(Page::Html(document(
+        &app.database,
+        "Resource discovery",
+        "",
+        body,
+    )))
 }
 
 fn section(d: &DiscoverySummary, rows: &[DiscoveredCidr], paged: bool, page: u64) -> Markup {

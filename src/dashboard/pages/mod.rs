@@ -7,8 +7,8 @@ mod index;
 mod pool;
 mod search;
 
-pub use discovery::{discovery, DISCOVERY_PAGE, DISCOVERY_PREVIEW};
 use discovery::needs_attention;
+pub use discovery::{discovery, DISCOVERY_PAGE, DISCOVERY_PREVIEW};
 pub use index::index;
 pub use pool::{pool, PAGE_SIZE};
 pub use search::{search, SEARCH_LIMIT};
