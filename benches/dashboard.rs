@@ -13,8 +13,16 @@ use ipam::store::{Actor, AllocationSpec, PoolSpec, Store, Tags};
 use std::time::Instant;
 use tower::ServiceExt;
 
-const ALLOCATIONS: usize = 100_000;
 const DISCOVERED: usize = 200_000;
+
+/// 100,000, or `IPAM_BENCH_ALLOCATIONS` for a quicker run (the discovery pages do not depend
+/// on it).
+fn allocations() -> usize {
+    std::env::var("IPAM_BENCH_ALLOCATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
 
 /// A discovery whose last scan stored `DISCOVERED` CIDRs (VPCs, then subnets, as a scan orders
 /// them), written straight into the table a scan writes: reading a 60 MB source is the
@@ -80,7 +88,7 @@ fn discovered(db: &std::path::Path, store: &Store, actor: &Actor) -> String {
     d.id
 }
 
-/// A pool 10.0.0.0/8 with `ALLOCATIONS` allocations of mixed sizes (/26 to /29) and a small
+/// A pool 10.0.0.0/8 with `allocations()` allocations of mixed sizes (/26 to /29) and a small
 /// pool beside it; returns the database path and the two pools' ids.
 fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String, String) {
     let db = dir.join("dashboard.db");
@@ -134,7 +142,8 @@ fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String, String) 
         store.allocate(&actor, &spec).unwrap();
     }
     let t0 = Instant::now();
-    for i in 0..ALLOCATIONS {
+    let n = allocations();
+    for i in 0..n {
         let spec = AllocationSpec {
             description: Some(format!("vpc {i}")),
             tags: [("team".to_string(), format!("t{}", i % 17))].into(),
@@ -147,7 +156,7 @@ fn build(dir: &std::path::Path) -> (std::path::PathBuf, String, String, String) 
         store.allocate(&actor, &spec).unwrap();
     }
     eprintln!(
-        "built {ALLOCATIONS} allocations in {:.1} s",
+        "built {n} allocations in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
     let t0 = Instant::now();
@@ -244,7 +253,8 @@ fn main() {
             .await
             .unwrap();
         let map = map_bytes(&String::from_utf8_lossy(&html));
-        println!("dashboard over one pool of {ALLOCATIONS} allocations (median / worst of 20)");
+        let n = allocations();
+        println!("dashboard over one pool of {n} allocations (median / worst of 20)");
         for (name, (med, worst, size), goal) in [
             ("/metrics", metrics, "< 200 ms"),
             ("/pools/<id>", page, "< 200 ms"),
@@ -267,7 +277,7 @@ fn main() {
         println!(
             "{}",
             serde_json::json!({
-                "allocations": ALLOCATIONS,
+                "allocations": n,
                 "metrics_ms": (metrics.0 * 10.0).round() / 10.0,
                 "pool_page_ms": (page.0 * 10.0).round() / 10.0,
                 "index_ms": (index.0 * 10.0).round() / 10.0,

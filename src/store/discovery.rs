@@ -525,7 +525,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_source_writes_nothing_and_a_good_scan_is_stored_with_its_time() {
+    fn a_bad_source_keeps_the_stored_result_and_logs_why_and_a_good_scan_is_stored_with_its_time() {
         let d = tempfile::tempdir().unwrap();
         let s = store(d.path());
         std::fs::write(d.path().join("vpcs.json"), "not json").unwrap();
@@ -543,7 +543,20 @@ mod tests {
             s.get_discovery(&disc.id).unwrap().unwrap().last_scanned,
             None
         );
-        assert_eq!(s.audit_events(None, 100).unwrap().len(), before);
+        // One audit event says why, and which scan's result it left in place (none yet).
+        let events = s.audit_events(None, 100).unwrap();
+        assert_eq!(events.len(), before + 1);
+        let failed = events.iter().find(|e| e.action == SCAN_FAILED).unwrap();
+        assert_eq!(failed.object_id, disc.id);
+        let after = failed.after.clone().unwrap();
+        assert!(
+            after["error"]
+                .as_str()
+                .unwrap()
+                .contains("vpcs.json: not JSON"),
+            "{after}"
+        );
+        assert_eq!(after["last_scanned"], serde_json::Value::Null);
 
         std::fs::write(
             d.path().join("vpcs.json"),
