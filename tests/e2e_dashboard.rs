@@ -1335,7 +1335,9 @@ output "top" {
         "INSERT INTO resource_discoveries (id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned, created_at)
          VALUES ('ipam-res-disco-sql', NULL, '[]', '{}', '[]', '[]', '', '123456789012', 'us-east-1', 0, 0);
          INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
-         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0);",
+         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0),
+                ('ipam-res-disco-sql', 'vpc-0wide', 'vpc', '192.0.0.0/8', 'test', 'nonoverlapping', 0),
+                ('ipam-res-disco-sql', 'vpc-0v6', 'vpc', '::a06:0/112', 'test', 'nonoverlapping', 0);",
     )
     .unwrap();
     drop(conn);
@@ -1358,6 +1360,18 @@ output "top" {
         "{answer}"
     );
     assert!(page.contains("data-resource=\"vpc-0sql\""), "{page}");
+    assert!(!page.contains("vpc-0v6"), "the other family: {page}");
+    // A discovered block that holds the searched one.
+    let (page, answer) = search("192.168.0.0/16");
+    assert!(answer.contains("192.168.0.0/16 is in no pool"), "{answer}");
+    assert!(
+        answer.contains("1 discovered resource CIDR overlaps it"),
+        "{answer}"
+    );
+    assert!(page.contains("data-resource=\"vpc-0wide\""), "{page}");
+    let (page, _) = search("::a06:1");
+    assert!(page.contains("data-resource=\"vpc-0v6\""), "{page}");
+    assert!(!page.contains("vpc-0sql"), "{page}");
 }
 
 /// Runs `terraform-provider-ipam` with `args` on `db`: (exit code, stdout, stderr).

@@ -479,37 +479,38 @@ impl View<'_, '_> {
     /// The discovered CIDRs overlapping `target`. Stored as text, so every stored CIDR is read
     /// and parsed: a scan holds at most a few hundred thousand, a fraction of a second.
     fn search_discovered(&self, target: &Cidr, limit: usize, found: &mut Search) -> Result<()> {
-        let version: Option<i64> =
-            self.tx
-                .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
-        if version.unwrap_or(0) < DISCOVERY_SCHEMA {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
             return Ok(());
         }
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT discovery_id, resource_id, resource_type, cidr, name, pool_id FROM discovered_cidrs",
-        )?;
-        let rows = stmt.query_map((), |r| {
+        let (filter, texts) = discovered_candidates(target);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT discovery_id, resource_id, resource_type, cidr, name, pool_id FROM discovered_cidrs{filter}"
+        ))?;
+        let params: Vec<&dyn super::sql::Param> =
+            texts.iter().map(|t| t as &dyn super::sql::Param).collect();
+        let rows = stmt.query_map(params.as_slice(), |r| {
             Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                DiscoveredHit {
-                    discovery_id: r.get(0)?,
-                    resource_id: r.get(1)?,
-                    resource_type: r.get(2)?,
-                    cidr: Cidr::from_start(AddressFamily::Ipv4, 0, 0),
-                    name: r.get(4)?,
-                    pool_id: r.get(5)?,
-                },
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut hits = Vec::new();
         for row in rows {
-            let (text, mut hit) = row?;
-            let Ok(cidr) = Cidr::parse(&text) else {
-                continue;
-            };
-            if cidr.overlaps(target) {
-                hit.cidr = cidr;
-                hits.push(hit);
+            let (discovery_id, resource_id, resource_type, text, name, pool_id) = row?;
+            match Cidr::parse(&text) {
+                Ok(cidr) if cidr.overlaps(target) => hits.push(DiscoveredHit {
+                    discovery_id,
+                    resource_id,
+                    resource_type,
+                    cidr,
+                    name,
+                    pool_id,
+                }),
+                _ => {}
             }
         }
         hits.sort_by(|a, b| {
@@ -531,6 +532,30 @@ impl View<'_, '_> {
         found.discovered = hits;
         Ok(())
     }
+}
+
+/// A `WHERE` clause that keeps every stored CIDR text that can overlap `target` (and some that
+/// cannot, which the caller drops after parsing), and its parameters: discovered CIDRs are
+/// stored as text with no index, so this spares parsing the whole table. An IPv4 CIDR inside
+/// the target starts with the target's whole leading octets; one holding the target is the
+/// target's address cut to a shorter prefix, one text per length. IPv6 text has too many
+/// spellings to cut this way: every row is read.
+fn discovered_candidates(target: &Cidr) -> (String, Vec<String>) {
+    if target.family() != AddressFamily::Ipv4 || target.prefix_len() < 8 {
+        return (String::new(), Vec::new());
+    }
+    let octets = (target.start() as u32).to_be_bytes();
+    let whole = usize::from(target.prefix_len() / 8);
+    let lead: String = octets[..whole].iter().map(|o| format!("{o}.")).collect();
+    let mut texts = vec![format!("{lead}%")];
+    for len in 0..target.prefix_len() {
+        texts.push(Cidr::from_start(AddressFamily::Ipv4, target.start(), len).to_string());
+    }
+    let holders = (2..=texts.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (format!(" WHERE cidr LIKE ?1 OR cidr IN ({holders})"), texts)
 }
 
 /// What overlaps a searched address or CIDR (see [`View::search`]).
@@ -616,6 +641,20 @@ pub struct StatusCount {
     pub count: u64,
 }
 
+/// The compliance statuses a scan stores (subnets have none), in the order people triage them.
+pub const COMPLIANCE_STATUSES: [&str; 4] = ["unmanaged", "noncompliant", "compliant", "ignored"];
+/// The overlap statuses a scan stores.
+pub const OVERLAP_STATUSES: [&str; 3] = ["overlapping", "nonoverlapping", "ignored"];
+
+/// Stored CIDRs per status, over every discovery.
+#[derive(Clone, Debug, Default)]
+pub struct StatusTotals {
+    pub compliance: std::collections::BTreeMap<&'static str, u64>,
+    pub overlap: std::collections::BTreeMap<&'static str, u64>,
+    /// Unmanaged, noncompliant or overlapping: the CIDRs that need someone.
+    pub attention: u64,
+}
+
 /// The schema version that added organizations and resource shares.
 const SHARE_SCHEMA: i64 = 7;
 
@@ -625,6 +664,18 @@ impl View<'_, '_> {
             self.tx
                 .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
         Ok(version.unwrap_or(0))
+    }
+
+    /// How many resource discoveries the database holds.
+    pub fn discovery_count(&self) -> Result<u64> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(0);
+        }
+        Ok(self
+            .tx
+            .query_row("SELECT COUNT(*) FROM resource_discoveries", (), |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
     }
 
     /// Every discovery, oldest first, with its stored CIDR count and a failed latest scan.
@@ -688,6 +739,42 @@ impl View<'_, '_> {
                 .unwrap_or("the sources could not be read")
                 .to_string(),
         }))
+    }
+
+    /// How many stored CIDRs (of every discovery) have each status, in one pass without a sort:
+    /// the figures at the top of `/discovery` and on `/`.
+    pub fn discovered_totals(&self) -> Result<StatusTotals> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(StatusTotals::default());
+        }
+        let sums: Vec<String> = COMPLIANCE_STATUSES
+            .iter()
+            .map(|s| format!("compliance_status = '{s}'"))
+            .chain(OVERLAP_STATUSES.iter().map(|s| format!("overlap_status = '{s}'")))
+            .chain(std::iter::once(
+                "compliance_status IN ('unmanaged', 'noncompliant') OR overlap_status = 'overlapping'".to_string(),
+            ))
+            .map(|c| format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)"))
+            .collect();
+        let values: Vec<i64> = self.tx.query_row(
+            &format!("SELECT {} FROM discovered_cidrs", sums.join(", ")),
+            (),
+            |r| (0..sums.len()).map(|i| r.get::<_, i64>(i)).collect(),
+        )?;
+        let n = COMPLIANCE_STATUSES.len();
+        Ok(StatusTotals {
+            compliance: COMPLIANCE_STATUSES
+                .iter()
+                .zip(&values)
+                .map(|(s, v)| (*s, *v as u64))
+                .collect(),
+            overlap: OVERLAP_STATUSES
+                .iter()
+                .zip(&values[n..])
+                .map(|(s, v)| (*s, *v as u64))
+                .collect(),
+            attention: values.last().copied().unwrap_or(0) as u64,
+        })
     }
 
     /// How many stored CIDRs have each pair of statuses, per discovery.

@@ -5,15 +5,13 @@
 use super::{document, format};
 use crate::dashboard::server::App;
 use crate::dashboard::server::Page;
-use crate::store::view::{DiscoveredCidr, DiscoverySummary, StatusCount};
+use crate::store::view::{DiscoveredCidr, DiscoverySummary, StatusTotals};
 use crate::store::Result;
 use maud::{html, Markup};
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-/// The compliance statuses in the order people triage them (subnets have none: `-`).
-const COMPLIANCE: [&str; 4] = ["unmanaged", "noncompliant", "compliant", "ignored"];
-const OVERLAP: [&str; 3] = ["overlapping", "nonoverlapping", "ignored"];
+use crate::store::view::{COMPLIANCE_STATUSES as COMPLIANCE, OVERLAP_STATUSES as OVERLAP};
 
 /// The statuses that need someone: a CIDR no allocation holds (or whose allocation breaks its
 /// pool's rules), or one that shares addresses with another.
@@ -21,27 +19,18 @@ pub(crate) fn needs_attention(status: &str) -> bool {
     matches!(status, "unmanaged" | "noncompliant" | "overlapping")
 }
 
-/// How many stored CIDRs have each status, by `status`; every status listed in `order` is
-/// present (zero when none has it).
-fn counts<'a>(
-    all: &'a [StatusCount],
-    order: &[&'a str],
-    status: impl Fn(&'a StatusCount) -> Option<&'a str>,
-) -> BTreeMap<&'a str, u64> {
-    let mut out: BTreeMap<&str, u64> = order.iter().map(|s| (*s, 0)).collect();
-    for c in all {
-        if let Some(s) = status(c) {
-            *out.entry(s).or_default() += c.count;
-        }
-    }
-    out
-}
-
 /// A status as a coloured label; the statuses that need someone's attention stand out.
 fn status(s: Option<&str>) -> Markup {
     match s {
         Some(s) => html! { span class={"status " (s)} { (s) } },
         None => html! { span.muted { "-" } },
+    }
+}
+
+fn stat_rows(t: &StatusTotals) -> Markup {
+    html! {
+        (stat_row("compliance (VPC CIDRs)", "compliance", &t.compliance, &COMPLIANCE))
+        (stat_row("overlap", "overlap", &t.overlap, &OVERLAP))
     }
 }
 
@@ -130,9 +119,14 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
             _ => return Ok(Page::NotFound(format!("no page {p:?}"))),
         },
     };
-    let (discoveries, counted, rows) = app.store.view(|v| {
+    let (discoveries, totals, rows) = app.store.view(|v| {
         let all = v.discovery_summaries()?;
-        let counted = v.discovered_counts()?;
+        // The figures over every discovery: on the first page only, as they cost a pass over
+        // every stored CIDR while a page of one discovery costs its rows.
+        let totals = match only {
+            None => Some(v.discovered_totals()?),
+            Some(_) => None,
+        };
         let mut rows = Vec::new();
         for d in &all {
             let shown = match &only {
@@ -150,7 +144,7 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
                 None => Some(Vec::new()),
             });
         }
-        Ok((all, counted, rows))
+        Ok((all, totals, rows))
     })?;
     if let Some(id) = &only {
         match discoveries.iter().position(|d| &d.id == id) {
@@ -165,16 +159,13 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
             "pages are per discovery: /discovery?discovery=ID&page=N".into(),
         ));
     }
-    let compliance = counts(&counted, &COMPLIANCE, |c| c.compliance_status.as_deref());
-    let overlap = counts(&counted, &OVERLAP, |c| Some(&c.overlap_status));
     let body = html! {
         nav.crumbs { a href="/" { "address space" } " / " @if only.is_some() { a href="/discovery" { "discovery" } } @else { "discovery" } }
         h1 { "Resource discovery" }
         @if discoveries.is_empty() {
             p.empty #no-discovery { "This database holds no resource discovery (ipam_resource_discovery)." }
-        } @else {
-            (stat_row("compliance (VPC CIDRs)", "compliance", &compliance, &COMPLIANCE))
-            (stat_row("overlap", "overlap", &overlap, &OVERLAP))
+        } @else if let Some(t) = &totals {
+            (stat_rows(t))
         }
         @for (d, shown) in discoveries.iter().zip(&rows) {
             @if only.is_none() || only.as_deref() == Some(&d.id) {

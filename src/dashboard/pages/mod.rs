@@ -7,7 +7,6 @@ mod index;
 mod pool;
 mod search;
 
-use discovery::needs_attention;
 pub use discovery::{discovery, DISCOVERY_PAGE, DISCOVERY_PREVIEW};
 pub use index::index;
 pub use pool::{pool, PAGE_SIZE};
