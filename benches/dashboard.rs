@@ -223,10 +223,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (db, pool, small, discovery) = build(dir.path());
     let store = Store::open_read_only(&db, Cidr::parse("2001:db8::/32").unwrap()).unwrap();
-    let app = router(App {
-        store,
-        database: db.display().to_string(),
-    });
+    let app = router(App::new(store, db.display().to_string()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

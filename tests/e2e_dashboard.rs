@@ -1349,7 +1349,10 @@ output "top" {
         (page, answer)
     };
     let (page, answer) = search("10.9.0.0/16");
-    assert!(answer.contains("250 allocations overlap it"), "{answer}");
+    assert!(
+        answer.contains("250 allocated, reserved or child-pool blocks overlap it"),
+        "{answer}"
+    );
     assert_eq!(listed(&page).len(), 200, "capped");
     assert!(page.contains("Showing the first 200 of 250"), "{page}");
     assert!(page.len() < 1 << 20, "{} bytes", page.len());

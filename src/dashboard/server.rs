@@ -17,6 +17,58 @@ use std::sync::Arc;
 pub struct App {
     pub store: Store,
     pub database: String,
+    /// Figures over every discovered CIDR, kept while the database is unchanged.
+    pub totals: TotalsCache,
+}
+
+impl App {
+    pub fn new(store: Store, database: String) -> App {
+        App {
+            store,
+            database,
+            totals: TotalsCache::default(),
+        }
+    }
+}
+
+/// The discovered CIDRs' status totals and per-discovery counts cost a pass over every stored
+/// CIDR (hundreds of thousands after a large scan), yet change only when something writes the
+/// database. SQLite numbers every committed change by another connection (`PRAGMA
+/// data_version`); `serve` never writes, so an unchanged number means unchanged figures. On
+/// PostgreSQL there is no such number and the figures are read every time.
+#[derive(Default)]
+pub struct TotalsCache(std::sync::Mutex<Option<(i64, Arc<DiscoveredFigures>)>>);
+
+/// What [`TotalsCache`] holds.
+pub struct DiscoveredFigures {
+    pub totals: crate::store::view::StatusTotals,
+    /// Stored CIDRs per discovery id.
+    pub counts: HashMap<String, u64>,
+}
+
+impl TotalsCache {
+    /// The figures as `view` sees them, read again only when the database changed.
+    pub fn get(
+        &self,
+        view: &crate::store::view::View,
+    ) -> crate::store::Result<Arc<DiscoveredFigures>> {
+        let version = view.data_version()?;
+        if let (Some(v), Ok(held)) = (version, self.0.lock()) {
+            if let Some((at, figures)) = held.as_ref() {
+                if *at == v {
+                    return Ok(figures.clone());
+                }
+            }
+        }
+        let figures = Arc::new(DiscoveredFigures {
+            totals: view.discovered_totals()?,
+            counts: view.discovered_per_discovery()?,
+        });
+        if let (Some(v), Ok(mut held)) = (version, self.0.lock()) {
+            *held = Some((v, figures.clone()));
+        }
+        Ok(figures)
+    }
 }
 
 type Shared = Arc<App>;

@@ -614,14 +614,13 @@ pub struct DiscoveredCidr {
 /// The schema version that added resource discoveries (read-only views do not migrate).
 const DISCOVERY_SCHEMA: i64 = 5;
 
-/// A discovery as `/discovery` heads it: how many CIDRs its last scan stored, and the latest
-/// scan's failure when no scan has succeeded since.
+/// A discovery as `/discovery` heads it, with the latest scan's failure when no scan has
+/// succeeded since.
 #[derive(Clone, Debug)]
 pub struct DiscoverySummary {
     pub id: String,
     pub description: Option<String>,
     pub last_scanned: Option<i64>,
-    pub cidr_count: u64,
     pub failure: Option<ScanFailure>,
 }
 
@@ -678,8 +677,8 @@ impl View<'_, '_> {
             })? as u64)
     }
 
-    /// Every discovery, oldest first, with its stored CIDR count and a failed latest scan.
-    /// Counting and paging happen in SQL: a scan may store hundreds of thousands of CIDRs.
+    /// Every discovery, oldest first, with a failed latest scan. Counting and paging happen in
+    /// SQL: a scan may store hundreds of thousands of CIDRs.
     pub fn discovery_summaries(&self) -> Result<Vec<DiscoverySummary>> {
         if self.schema_version()? < DISCOVERY_SCHEMA {
             return Ok(Vec::new());
@@ -694,20 +693,38 @@ impl View<'_, '_> {
                     id: r.get(0)?,
                     description: r.get(1)?,
                     last_scanned: r.get(2)?,
-                    cidr_count: 0,
                     failure: None,
                 })
             })?
             .collect::<Result<_>>()?;
         for d in &mut out {
-            d.cidr_count = self.tx.query_row(
-                "SELECT COUNT(*) FROM discovered_cidrs WHERE discovery_id = ?1",
-                [&d.id],
-                |r| r.get::<_, i64>(0),
-            )? as u64;
             d.failure = self.scan_failure(&d.id, d.last_scanned)?;
         }
         Ok(out)
+    }
+
+    /// Stored CIDRs per discovery id, in one pass over the discovery index.
+    pub fn discovered_per_discovery(&self) -> Result<std::collections::HashMap<String, u64>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(Default::default());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT discovery_id, COUNT(*) FROM discovered_cidrs GROUP BY discovery_id",
+        )?;
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        rows.collect()
+    }
+
+    /// SQLite's number for the database's committed state as this connection sees it: it
+    /// changes whenever another connection commits (`PRAGMA data_version`). None on
+    /// PostgreSQL, which has no such number.
+    pub fn data_version(&self) -> Result<Option<i64>> {
+        if self.tx.dialect() == super::sql::Dialect::Postgres {
+            return Ok(None);
+        }
+        Ok(Some(self.tx.query_row("PRAGMA data_version", (), |r| {
+            r.get::<_, i64>(0)
+        })?))
     }
 
     /// The latest failed scan of `id`, when no scan succeeded after it: the failure recorded

@@ -119,16 +119,13 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
             _ => return Ok(Page::NotFound(format!("no page {p:?}"))),
         },
     };
-    let (discoveries, totals, rows) = app.store.view(|v| {
+    let (discoveries, figures, rows) = app.store.view(|v| {
         let all = v.discovery_summaries()?;
-        // The figures over every discovery: on the first page only, as they cost a pass over
-        // every stored CIDR while a page of one discovery costs its rows.
-        let totals = match only {
-            None => Some(v.discovered_totals()?),
-            Some(_) => None,
-        };
+        // Counted over every stored CIDR: kept while the database is unchanged.
+        let figures = app.totals.get(v)?;
         let mut rows = Vec::new();
         for d in &all {
+            let count = figures.counts.get(&d.id).copied().unwrap_or(0);
             let shown = match &only {
                 Some(id) if id == &d.id => {
                     Some(((page - 1).saturating_mul(DISCOVERY_PAGE), DISCOVERY_PAGE))
@@ -137,14 +134,14 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
                 None => Some((0, DISCOVERY_PREVIEW)),
             };
             rows.push(match shown {
-                Some((offset, limit)) if offset < d.cidr_count || offset == 0 => {
+                Some((offset, limit)) if offset < count || offset == 0 => {
                     Some(v.discovered_page(&d.id, offset, limit)?)
                 }
                 Some(_) => None,
                 None => Some(Vec::new()),
             });
         }
-        Ok((all, totals, rows))
+        Ok((all, figures, rows))
     })?;
     if let Some(id) = &only {
         match discoveries.iter().position(|d| &d.id == id) {
@@ -164,12 +161,13 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
         h1 { "Resource discovery" }
         @if discoveries.is_empty() {
             p.empty #no-discovery { "This database holds no resource discovery (ipam_resource_discovery)." }
-        } @else if let Some(t) = &totals {
-            (stat_rows(t))
+        } @else if only.is_none() {
+            (stat_rows(&figures.totals))
         }
         @for (d, shown) in discoveries.iter().zip(&rows) {
             @if only.is_none() || only.as_deref() == Some(&d.id) {
-                (section(d, shown.as_deref().unwrap_or_default(), only.is_some(), page))
+                @let count = figures.counts.get(&d.id).copied().unwrap_or(0);
+                (section(d, count, shown.as_deref().unwrap_or_default(), only.is_some(), page))
             }
         }
     };
@@ -181,8 +179,15 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
     )))
 }
 
-fn section(d: &DiscoverySummary, rows: &[DiscoveredCidr], paged: bool, page: u64) -> Markup {
-    let pages = d.cidr_count.div_ceil(DISCOVERY_PAGE).max(1);
+/// One discovery: its last scan (`count` CIDRs), a failed scan since, and `rows` of it.
+fn section(
+    d: &DiscoverySummary,
+    count: u64,
+    rows: &[DiscoveredCidr],
+    paged: bool,
+    page: u64,
+) -> Markup {
+    let pages = count.div_ceil(DISCOVERY_PAGE).max(1);
     html! {
         section.discovery data-discovery=(d.id) {
             h2 { span.mono { (d.id) } @if let Some(t) = &d.description { span.desc { (t) } } }
@@ -195,15 +200,15 @@ fn section(d: &DiscoverySummary, rows: &[DiscoveredCidr], paged: bool, page: u64
             }
             @match d.last_scanned {
                 Some(t) => {
-                    p.facts.scanned { "last scanned " (format::time(t)) " · " (format::separated(u128::from(d.cidr_count))) " CIDR" @if d.cidr_count != 1 { "s" } }
-                    @if d.cidr_count == 0 { p.empty { "The last scan found no CIDRs." } }
+                    p.facts.scanned { "last scanned " (format::time(t)) " · " (format::separated(u128::from(count))) " CIDR" @if count != 1 { "s" } }
+                    @if count == 0 { p.empty { "The last scan found no CIDRs." } }
                     @else {
                         @if paged { (pager(&d.id, page, pages)) }
                         (table(rows))
                         @if paged { (pager(&d.id, page, pages)) }
-                        @else if d.cidr_count > rows.len() as u64 {
+                        @else if count > rows.len() as u64 {
                             p.more {
-                                "Showing the first " (rows.len()) " of " (format::separated(u128::from(d.cidr_count))) ". "
+                                "Showing the first " (rows.len()) " of " (format::separated(u128::from(count))) ". "
                                 a href={"/discovery?discovery=" (d.id) "&page=1"} { "All of them, " (DISCOVERY_PAGE) " a page →" }
                             }
                         }

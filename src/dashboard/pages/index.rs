@@ -79,11 +79,11 @@ pub fn index(app: &App) -> Result<String> {
             v.scopes()?,
             v.pools()?,
             v.discovery_count()?,
-            v.discovered_totals()?,
+            app.totals.get(v)?,
         ))
     })?;
     // CIDRs of the last scans that need someone: not held by an allocation, or clashing.
-    let attention = totals.attention;
+    let attention = totals.totals.attention;
     let hot = pools
         .iter()
         .filter(|p| p.usage.percent() >= ALARM_PERCENT)

@@ -114,7 +114,8 @@ fn answer(target: &Cidr, found: &Search) -> Markup {
                     }
                     (n, _) => {
                         code { (block) } " is partly used in " (pool_link(h)) " (" (h.pool_cidr) "): "
-                        (n) @if n == 1 { " allocation overlaps" } @else { " allocations overlap" } " it."
+                        (format::separated(u128::from(n))) " allocated, reserved or child-pool block"
+                        @if n == 1 { " overlaps" } @else { "s overlap" } " it."
                     }
                 }
             }
