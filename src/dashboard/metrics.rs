@@ -52,7 +52,7 @@ fn label(s: &str) -> String {
 }
 
 /// The exposition text for the database as `view` sees it.
-pub fn render(view: &View) -> Result<String> {
+pub fn render(view: &View, kept: &super::server::TotalsCache) -> Result<String> {
     let mut registry = Registry::default();
     let family = || Family::<PoolLabels, F64Gauge>::default();
     let (addresses, allocated, ratio, allocations, largest) =
@@ -122,7 +122,7 @@ pub fn render(view: &View) -> Result<String> {
         "CIDRs found by each resource discovery's last scan, by status (a scan stores them; serving never scans)",
         discovered.clone(),
     );
-    for c in view.discovered_counts()? {
+    for c in kept.pairs(view)?.iter() {
         let labels = DiscoveredLabels {
             discovery_id: label(&c.discovery_id),
             compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),

@@ -3,6 +3,7 @@
 //! or id a 404 page, never a panic.
 
 use super::{metrics, pages};
+use crate::store::view::View;
 use crate::store::Store;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -31,43 +32,72 @@ impl App {
     }
 }
 
-/// The discovered CIDRs' status totals and per-discovery counts cost a pass over every stored
-/// CIDR (hundreds of thousands after a large scan), yet change only when something writes the
-/// database. SQLite numbers every committed change by another connection (`PRAGMA
-/// data_version`); `serve` never writes, so an unchanged number means unchanged figures. On
-/// PostgreSQL there is no such number and the figures are read every time.
+/// Figures over every discovered CIDR cost a pass over all of them (hundreds of thousands
+/// after a large scan), yet change only when something writes the database. SQLite numbers
+/// every change committed by another connection (`PRAGMA data_version`); `serve` never writes,
+/// so an unchanged number means unchanged figures. PostgreSQL has no such number: there the
+/// figures are read every time.
 #[derive(Default)]
-pub struct TotalsCache(std::sync::Mutex<Option<(i64, Arc<DiscoveredFigures>)>>);
+pub struct TotalsCache {
+    /// For the pages: totals per status and CIDRs per discovery.
+    figures: Kept<DiscoveredFigures>,
+    /// For `/metrics`: CIDRs per discovery and pair of statuses.
+    pairs: Kept<Vec<crate::store::view::StatusCount>>,
+}
 
-/// What [`TotalsCache`] holds.
+/// What [`TotalsCache`] holds for the pages.
 pub struct DiscoveredFigures {
     pub totals: crate::store::view::StatusTotals,
     /// Stored CIDRs per discovery id.
     pub counts: HashMap<String, u64>,
 }
 
-impl TotalsCache {
-    /// The figures as `view` sees them, read again only when the database changed.
-    pub fn get(
+/// A value read at one `data_version`.
+struct Kept<T>(std::sync::Mutex<Option<(i64, Arc<T>)>>);
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept(std::sync::Mutex::new(None))
+    }
+}
+
+impl<T> Kept<T> {
+    fn get(
         &self,
-        view: &crate::store::view::View,
-    ) -> crate::store::Result<Arc<DiscoveredFigures>> {
+        view: &View,
+        read: impl FnOnce(&View) -> crate::store::Result<T>,
+    ) -> crate::store::Result<Arc<T>> {
         let version = view.data_version()?;
         if let (Some(v), Ok(held)) = (version, self.0.lock()) {
-            if let Some((at, figures)) = held.as_ref() {
-                if *at == v {
-                    return Ok(figures.clone());
-                }
+            if let Some((_, value)) = held.as_ref().filter(|(at, _)| *at == v) {
+                return Ok(value.clone());
             }
         }
-        let figures = Arc::new(DiscoveredFigures {
-            totals: view.discovered_totals()?,
-            counts: view.discovered_per_discovery()?,
-        });
+        let value = Arc::new(read(view)?);
         if let (Some(v), Ok(mut held)) = (version, self.0.lock()) {
-            *held = Some((v, figures.clone()));
+            *held = Some((v, value.clone()));
         }
-        Ok(figures)
+        Ok(value)
+    }
+}
+
+impl TotalsCache {
+    /// The pages' figures as `view` sees them, read again only when the database changed.
+    pub fn figures(&self, view: &View) -> crate::store::Result<Arc<DiscoveredFigures>> {
+        self.figures.get(view, |v| {
+            Ok(DiscoveredFigures {
+                totals: v.discovered_totals()?,
+                counts: v.discovered_per_discovery()?,
+            })
+        })
+    }
+
+    /// `/metrics`' counts as `view` sees them, read again only when the database changed.
+    pub fn pairs(
+        &self,
+        view: &View,
+    ) -> crate::store::Result<Arc<Vec<crate::store::view::StatusCount>>> {
+        self.pairs.get(view, |v| v.discovered_counts())
     }
 }
 
@@ -151,7 +181,9 @@ async fn discovery(
 
 async fn metrics_text(State(app): State<Shared>) -> Response {
     let db = app.database.clone();
-    match tokio::task::spawn_blocking(move || app.store.view(metrics::render)).await {
+    match tokio::task::spawn_blocking(move || app.store.view(|v| metrics::render(v, &app.totals)))
+        .await
+    {
         Ok(Ok(text)) => with_headers(StatusCode::OK, metrics::CONTENT_TYPE, text),
         Ok(Err(e)) => with_headers(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -122,7 +122,7 @@ pub fn discovery(app: &App, q: &HashMap<String, String>) -> Result<Page> {
     let (discoveries, figures, rows) = app.store.view(|v| {
         let all = v.discovery_summaries()?;
         // Counted over every stored CIDR: kept while the database is unchanged.
-        let figures = app.totals.get(v)?;
+        let figures = app.totals.figures(v)?;
         let mut rows = Vec::new();
         for d in &all {
             let count = figures.counts.get(&d.id).copied().unwrap_or(0);

@@ -79,7 +79,7 @@ pub fn index(app: &App) -> Result<String> {
             v.scopes()?,
             v.pools()?,
             v.discovery_count()?,
-            app.totals.get(v)?,
+            app.totals.figures(v)?,
         ))
     })?;
     // CIDRs of the last scans that need someone: not held by an allocation, or clashing.
