@@ -242,10 +242,21 @@ fn plan_tags_all(plan: &mut Plan<'_>) {
     if !tags.is_wholly_known() {
         return;
     }
-    let all = if tags.is_null() {
-        Value::map(Vec::<(String, Value)>::new())
-    } else {
-        tags
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        _ => false,
     };
-    plan.set("tags_all", all);
+    // No tags: the prior state's spelling of none (null after an import, `{}` otherwise), so
+    // an unchanged resource plans no change.
+    if empty(&tags) {
+        let prior = plan.prior.get("tags_all").cloned().unwrap_or(Value::Null);
+        let none = if empty(&prior) && !plan.prior.is_null() {
+            prior
+        } else {
+            Value::map(Vec::<(String, Value)>::new())
+        };
+        return plan.set("tags_all", none);
+    }
+    plan.set("tags_all", tags);
 }
