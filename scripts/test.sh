@@ -5,12 +5,19 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# A line of our own before each long step, on stderr (cargo's output stays as it is).
+say() { printf '%s\n' "$*" >&2; }
+# Says on stderr what it installs, the first time.
 scripts/install-terraform.sh >/dev/null
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Chromium (once)…"
+fi
 scripts/install-chromium.sh
 scripts/pg-setup.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+say "building the tests (first run: several minutes), then running them…"
 cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 # The second pass: every store and end-to-end test file (tests/store_*.rs, tests/e2e_*.rs)
 # again on PostgreSQL (IPAM_TEST_BACKEND=postgres; each test binary starts its own server). No
@@ -22,6 +29,7 @@ cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 # A single test that is about SQLite skips itself on PostgreSQL, printing
 # "SKIPPED ON POSTGRESQL: <test>: <reason>" (counted as skipped below).
 if [ $# -eq 0 ]; then
+    say "second pass on PostgreSQL…"
     pg_tests=()
     for f in tests/store_*.rs tests/e2e_*.rs; do
         marker=$(grep -m1 -o '^// test-backends: [a-z]*' "$f" || true)

@@ -290,3 +290,193 @@ fn a_database_of_a_newer_schema_is_refused() {
         "{err}"
     );
 }
+
+/// A parent pool (a /16) carved whole into one child pool, the child a quarter used, beside the
+/// `hot` and `cool` pools of [`database`]. Returns the database and (parent, child, hot) ids.
+fn carved() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    String,
+    String,
+    String,
+) {
+    let (dir, path, hot, _cool) = database();
+    let s = Store::open(&path, c("2001:db8::/32")).unwrap();
+    let a = actor();
+    let scope = s.get_pool(&hot).unwrap().unwrap().scope_id;
+    let pool = |parent: Option<&str>, desc: &str| {
+        s.create_pool(
+            &a,
+            PoolSpec {
+                scope_id: scope.clone(),
+                parent_id: parent.map(str::to_string),
+                description: Some(desc.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let parent = pool(None, "region");
+    s.provision_cidr(&a, &parent, AllocationRequest::Explicit(c("172.16.0.0/16")))
+        .unwrap();
+    let child = pool(Some(&parent), "subnets");
+    s.provision_cidr(&a, &child, AllocationRequest::Explicit(c("172.16.0.0/16")))
+        .unwrap();
+    s.allocate(
+        &a,
+        &AllocationSpec::new(
+            child.clone(),
+            AllocationRequest::Netmask(18),
+            AllocationKind::Vpc,
+        ),
+    )
+    .unwrap();
+    (dir, path, parent, child, hot)
+}
+
+/// The pool ids a check's JSON lists above the threshold, with their `leaf` flags, and how
+/// many pools it checked.
+fn above(out: &Output) -> (Vec<(String, bool)>, u64) {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = v["pools_above"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["pool_id"].as_str().unwrap().to_string(),
+                p["leaf"].as_bool().expect("a leaf flag"),
+            )
+        })
+        .collect();
+    (listed, v["pools_checked"].as_u64().unwrap())
+}
+
+/// A parent carved whole into a child pool reads as full: without a selection it alarms (as
+/// before), with `--leaves-only` it is not looked at, and `--pool` checks only the pools named.
+#[test]
+fn leaves_only_and_named_pools() {
+    let (_d, db, parent, child, hot) = carved();
+    let db = db.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--threshold", "80", "--json", "--database", db];
+        args.extend_from_slice(extra);
+        check(&args)
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let (listed, checked) = above(&out);
+    assert_eq!(checked, 4);
+    assert!(listed.contains(&(parent.clone(), false)), "{listed:?}");
+    assert!(listed.contains(&(hot.clone(), true)), "{listed:?}");
+
+    let out = run(&["--leaves-only"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let (listed, checked) = above(&out);
+    assert_eq!((listed, checked), (vec![(hot.clone(), true)], 3));
+
+    // Only the carved parent and its child: the parent alarms, unless leaves only.
+    let out = run(&["--pool", &parent, "--pool", &child]);
+    assert_eq!(out.status.code(), Some(1));
+    let (listed, checked) = above(&out);
+    assert_eq!((listed, checked), (vec![(parent.clone(), false)], 2));
+    let out = run(&["--pool", &parent, "--pool", &child, "--leaves-only"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(above(&out), (vec![], 1));
+    let out = check(&[
+        "--threshold",
+        "80",
+        "--database",
+        db,
+        "--pool",
+        &child,
+        "--leaves-only",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("OK: none of 1 pool(s) is above 80% utilization"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A pool the database does not hold, or no id at all: bad input, exit 2, nothing printed.
+    for bad in [
+        vec!["--pool", "ipam-pool-00000000000000000"],
+        vec!["--pool", ""],
+        vec!["--pool"],
+    ] {
+        let out = run(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stdout.is_empty(), "{bad:?}");
+        assert!(
+            text(&out.stderr).contains("--pool"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let help = text(&check(&["--help"]).stdout);
+    assert!(
+        help.contains("--leaves-only") && help.contains("--pool ID"),
+        "{help}"
+    );
+}
+
+/// `/metrics` labels each pool a leaf or not, and the example alert rule selects leaves.
+#[test]
+fn metrics_say_which_pools_are_leaves() {
+    let (_d, db, parent, child, _) = carved();
+    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child_proc = out;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child_proc.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut s,
+        format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut s, &mut body).unwrap();
+    let _ = child_proc.kill();
+    let _ = child_proc.wait();
+    let ratio = |pool: &str| {
+        body.lines()
+            .find(|l| {
+                l.starts_with("ipam_pool_utilization_ratio{")
+                    && l.contains(&format!("pool_id=\"{pool}\""))
+            })
+            .unwrap_or_else(|| panic!("{pool}: {body}"))
+            .to_string()
+    };
+    assert!(
+        ratio(&parent).contains("leaf=\"false\""),
+        "{}",
+        ratio(&parent)
+    );
+    assert!(ratio(&child).contains("leaf=\"true\""), "{}", ratio(&child));
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/monitoring/alerts.yml"),
+    )
+    .unwrap();
+    assert!(
+        rules.contains("ipam_pool_utilization_ratio{leaf=\"true\"} > 0.8"),
+        "{rules}"
+    );
+}

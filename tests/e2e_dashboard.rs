@@ -1155,3 +1155,563 @@ output "allocation" {{
         "{metrics}"
     );
 }
+
+/// The text of the element with `id` on `page`, tags stripped (entities left as they are).
+fn text_of(page: &str, id: &str) -> String {
+    let Some(at) = page.find(&format!("id=\"{id}\"")) else {
+        return String::new();
+    };
+    let from = at + page[at..].find('>').unwrap() + 1;
+    let mut depth = 1usize;
+    let mut out = String::new();
+    let mut rest = &page[from..];
+    while depth > 0 && !rest.is_empty() {
+        if let Some(tag) = rest.strip_prefix('<') {
+            let end = tag.find('>').unwrap_or(tag.len());
+            let name = &tag[..end];
+            if name.starts_with('/') {
+                depth -= 1;
+            } else if !name.ends_with('/')
+                && !["br", "input", "img", "meta", "link"]
+                    .iter()
+                    .any(|v| name.split_whitespace().next() == Some(*v))
+            {
+                depth += 1;
+            }
+            rest = &tag[(end + 1).min(tag.len())..];
+        } else {
+            let next = rest.find('<').unwrap_or(rest.len());
+            out.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    out
+}
+
+/// The allocations a search page lists, by their `data-cidr`.
+fn listed(page: &str) -> Vec<String> {
+    let Some(at) = page.find("id=\"hits\"") else {
+        return Vec::new();
+    };
+    let table = &page[at..page[at..].find("</table>").map_or(page.len(), |e| at + e)];
+    table
+        .split("data-cidr=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+/// A CIDR search lists everything overlapping it, says "free" only when nothing does (not even
+/// a discovered resource), says "in no pool" outside every pool, caps long answers with a count,
+/// and an empty search says how to search.
+#[test]
+fn search_answers_for_whole_blocks() {
+    let w = Workspace::new(Tf::V1_15);
+    w.config(
+        r#"
+resource "ipam" "main" {}
+
+resource "ipam_pool" "top" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  description    = "corporate"
+}
+
+resource "ipam_pool_cidr" "top" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/8"
+}
+
+resource "ipam_vpc_allocation" "a" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_vpc_allocation" "b" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.5.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_pool" "kids" {
+  ipam_scope_id       = ipam.main.private_default_scope_id
+  address_family      = "ipv4"
+  source_ipam_pool_id = ipam_pool.top.id
+  description         = "kids"
+}
+
+resource "ipam_pool_cidr" "kids" {
+  ipam_pool_id = ipam_pool.kids.id
+  cidr         = "10.8.0.0/16"
+  depends_on   = [ipam_pool_cidr.top]
+}
+
+resource "ipam_vpc_allocation" "k" {
+  ipam_pool_id = ipam_pool.kids.id
+  cidr         = "10.8.1.0/24"
+  depends_on   = [ipam_pool_cidr.kids]
+}
+
+output "top" {
+  value = ipam_pool.top.id
+}
+"#,
+    );
+    w.init();
+    w.apply().ok();
+    let top = w.outputs()["top"]["value"].as_str().unwrap().to_string();
+    let server = serve::Server::start(&w.db);
+    let search = |q: &str| {
+        let (status, _, page) = server.get(&format!("/search?q={}", q.replace('/', "%2F")));
+        assert_eq!(status, 200, "{q}: {page}");
+        let answer = text_of(&page, "answer");
+        (page, answer)
+    };
+
+    // Partly used: not free, and the overlapping allocation is listed.
+    let (page, answer) = search("10.4.0.0/15");
+    assert!(!answer.contains("free"), "{answer}");
+    assert!(
+        answer.contains("10.4.0.0/15 is partly used in corporate"),
+        "{answer}"
+    );
+    assert_eq!(listed(&page), ["10.5.0.0/16"], "{page}");
+
+    // The whole pool: both allocations and the child pool's carve-out.
+    let (page, answer) = search("10.0.0.0/8");
+    assert!(!answer.contains("free"), "{answer}");
+    assert_eq!(
+        listed(&page),
+        ["10.0.0.0/16", "10.5.0.0/16", "10.8.0.0/16", "10.8.1.0/24"],
+        "{page}"
+    );
+    assert!(page.contains("child pool"), "{page}");
+
+    // Free only where nothing overlaps, in the innermost pool.
+    let (_, answer) = search("10.6.0.0/16");
+    assert!(
+        answer.contains("10.6.0.0/16 is free in corporate"),
+        "{answer}"
+    );
+    let (_, answer) = search("10.8.2.0/24");
+    assert!(answer.contains("10.8.2.0/24 is free in kids"), "{answer}");
+    let (_, answer) = search("10.8.1.5");
+    assert!(
+        answer.contains("10.8.1.5 is allocated in kids as 10.8.1.0/24"),
+        "{answer}"
+    );
+    let (_, answer) = search("10.8.0.0/16");
+    assert!(answer.contains("partly used in kids"), "{answer}");
+    assert!(!answer.contains("free"), "{answer}");
+
+    // Outside every pool; larger than a pool; the same integer in the other family.
+    let (_, answer) = search("192.168.0.0/16");
+    assert!(answer.contains("192.168.0.0/16 is in no pool"), "{answer}");
+    let (page, answer) = search("0.0.0.0/0");
+    assert!(answer.contains("is in no pool as a whole"), "{answer}");
+    assert!(answer.contains("10.0.0.0/8"), "{answer}");
+    assert_eq!(listed(&page).len(), 4, "{page}");
+    let (_, answer) = search("::a06:0/112");
+    assert!(answer.contains("in no pool"), "{answer}");
+
+    // An empty search says how to search.
+    for q in ["", "%20"] {
+        let (status, _, page) = server.get(&format!("/search?q={q}"));
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("id=\"how-to-search\""), "{page}");
+        assert!(!page.contains("Cannot read"), "{page}");
+    }
+    let (status, _, page) = server.get("/search");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"how-to-search\""), "{page}");
+    let (page, _) = search("not-an-address");
+    assert!(page.contains("Cannot read"), "{page}");
+    drop(server);
+
+    // Behind Terraform's back: 250 allocations in 10.9.0.0/16 and a discovered VPC in the free
+    // 10.6.0.0/16. The long answer is capped and counted; the block a VPC uses is not free.
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    for i in 0..250u32 {
+        let start = u32::from(std::net::Ipv4Addr::new(10, 9, i as u8, 0));
+        conn.execute(
+            "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
+             VALUES (?1, ?2, ?3, ?4, 24, 'custom', 'allocated', '{}', '123456789012', 'us-east-1', 0)",
+            rusqlite::params![
+                format!("ipam-pool-alloc-sql{i:04}"),
+                top,
+                format!("10.9.{i}.0/24"),
+                u128::from(start).to_be_bytes().to_vec()
+            ],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO resource_discoveries (id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned, created_at)
+         VALUES ('ipam-res-disco-sql', NULL, '[]', '{}', '[]', '[]', '', '123456789012', 'us-east-1', 0, 0);
+         INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
+         VALUES ('ipam-res-disco-sql', 'vpc-0sql', 'vpc', '10.6.5.0/24', 'test', 'nonoverlapping', 0),
+                ('ipam-res-disco-sql', 'vpc-0wide', 'vpc', '192.0.0.0/8', 'test', 'nonoverlapping', 0),
+                ('ipam-res-disco-sql', 'vpc-0v6', 'vpc', '::a06:0/112', 'test', 'nonoverlapping', 0);",
+    )
+    .unwrap();
+    drop(conn);
+    let server = serve::Server::start(&w.db);
+    let search = |q: &str| {
+        let (status, _, page) = server.get(&format!("/search?q={}", q.replace('/', "%2F")));
+        assert_eq!(status, 200, "{q}: {page}");
+        let answer = text_of(&page, "answer");
+        (page, answer)
+    };
+    let (page, answer) = search("10.9.0.0/16");
+    assert!(
+        answer.contains("250 allocated, reserved or child-pool blocks overlap it"),
+        "{answer}"
+    );
+    assert_eq!(listed(&page).len(), 200, "capped");
+    assert!(page.contains("Showing the first 200 of 250"), "{page}");
+    assert!(page.len() < 1 << 20, "{} bytes", page.len());
+    let (page, answer) = search("10.6.0.0/16");
+    assert!(!answer.contains("free"), "{answer}");
+    assert!(
+        answer.contains("1 discovered resource CIDR overlaps it"),
+        "{answer}"
+    );
+    assert!(page.contains("data-resource=\"vpc-0sql\""), "{page}");
+    assert!(!page.contains("vpc-0v6"), "the other family: {page}");
+    // A discovered block that holds the searched one.
+    let (page, answer) = search("192.168.0.0/16");
+    assert!(answer.contains("192.168.0.0/16 is in no pool"), "{answer}");
+    assert!(
+        answer.contains("1 discovered resource CIDR overlaps it"),
+        "{answer}"
+    );
+    assert!(page.contains("data-resource=\"vpc-0wide\""), "{page}");
+    let (page, _) = search("::a06:1");
+    assert!(page.contains("data-resource=\"vpc-0v6\""), "{page}");
+    assert!(!page.contains("vpc-0sql"), "{page}");
+}
+
+/// Runs `terraform-provider-ipam` with `args` on `db`: (exit code, stdout, stderr).
+fn ipam_cli(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
+        .args(args)
+        .arg("--database")
+        .arg(db)
+        .current_dir(db.parent().unwrap())
+        .env_remove("IPAM_DATABASE")
+        .output()
+        .expect("run the CLI");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Whether every column of every table matching `css` is inside the window (no horizontal
+/// scrolling, nothing cut off at the right): the widest overflow in pixels, 0 when none.
+async fn overflow(b: &Browser, css: &str) -> f64 {
+    b.client
+        .execute(
+            "let worst = 0; for (const t of document.querySelectorAll(arguments[0])) {
+               const box = t.parentElement;
+               worst = Math.max(worst, box.scrollWidth - box.clientWidth);
+               for (const th of t.querySelectorAll('th')) {
+                 worst = Math.max(worst, th.getBoundingClientRect().right - document.documentElement.clientWidth);
+               }
+             } return worst;",
+            vec![Value::String(css.into())],
+        )
+        .await
+        .expect("measure the table")
+        .as_f64()
+        .expect("a number")
+}
+
+/// `/discovery` and the pool pages, in Chromium at 1,280 px: the compliance table shows all its
+/// columns, pages through a scan of thousands of CIDRs, and says when the latest scan failed;
+/// a pool's page shows its shares and `auto_import`; pool figures count child pools' CIDRs apart
+/// from allocations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_pages_and_pool_details_in_chromium() {
+    let (w, out) = applied();
+    let (_, scanned, _) = discover(&w, &out);
+    let prod = out["prod"]["value"].as_str().unwrap().to_string();
+    let ipam = out["ipam"]["value"].as_str().unwrap().to_string();
+    // A share of the production pool, and a pool that auto-imports, from another configuration.
+    let other = w.sibling();
+    other.config(&format!(
+        r#"
+data "ipam" "m" {{
+  id = "{ipam}"
+}}
+
+resource "ipam_resource_share" "web" {{
+  name                      = "web <team>"
+  resource_arns             = ["{prod}"]
+  principals                = ["444455556666", "555566667777"]
+  allow_external_principals = true
+}}
+
+resource "ipam_pool" "auto" {{
+  ipam_scope_id  = data.ipam.m.private_default_scope_id
+  address_family = "ipv4"
+  auto_import    = true
+  description    = "adopts"
+}}
+
+output "share" {{
+  value = ipam_resource_share.web.id
+}}
+
+output "auto" {{
+  value = ipam_pool.auto.id
+}}
+"#
+    ));
+    other.init();
+    other.apply().ok();
+    let o = other.outputs();
+    let (share, auto) = (
+        o["share"]["value"].as_str().unwrap().to_string(),
+        o["auto"]["value"].as_str().unwrap().to_string(),
+    );
+    // 1,234 more CIDRs in the scanned discovery's stored result (as a big scan would leave).
+    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    for i in 0..1234u32 {
+        conn.execute(
+            "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
+             VALUES (?1, ?2, 'subnet', ?3, 'bulk', 'nonoverlapping', 1)",
+            rusqlite::params![scanned, format!("subnet-bulk{i:05}"), format!("172.20.{}.{}/28", i / 16, (i % 16) * 16)],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let total = 4 + 1234usize;
+
+    let server = serve::Server::start(&w.db);
+    let b = Browser::start().await;
+
+    // The front page: the top pool holds no allocation, only its two child pools' CIDRs.
+    b.client
+        .goto(&format!("{}/", server.base))
+        .await
+        .expect("open /");
+    let top: String = rusqlite::Connection::open(&w.db)
+        .unwrap()
+        .query_row(
+            "SELECT id FROM pools WHERE description = 'corporate'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let figures = b
+        .client
+        .find(Locator::Css(&format!(
+            "li.pool[data-pool='{top}'] > .row .figures"
+        )))
+        .await
+        .expect("the top pool's figures");
+    assert_eq!(
+        figures.attr("data-child-pools").await.unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        figures.attr("data-allocations").await.unwrap().as_deref(),
+        Some("0")
+    );
+    let text = figures.text().await.unwrap();
+    assert!(
+        text.contains("0 allocations · 2 child pool CIDRs"),
+        "{text}"
+    );
+
+    // The compliance table: every column inside a 1,280 px window, the first rows of the scan,
+    // and a way to all of them, a page at a time.
+    b.client
+        .goto(&format!("{}/discovery", server.base))
+        .await
+        .expect("open /discovery");
+    let width = b
+        .client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert_eq!(width.as_f64(), Some(1280.0));
+    let cut = overflow(&b, "table.discovered").await;
+    assert!(cut <= 0.0, "the table overflows by {cut} px at 1,280 px");
+    screenshot(&b, "discovery-1280").await;
+    let section = format!("section[data-discovery='{scanned}']");
+    let rows = b
+        .client
+        .find_all(Locator::Css(&format!("{section} tr[data-resource]")))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 100, "the first rows only");
+    let more = b
+        .client
+        .find(Locator::Css(&format!("{section} p.more")))
+        .await
+        .expect("a count of what is not shown")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        more.contains(&format!("Showing the first 100 of {}", format_count(total))),
+        "{more}"
+    );
+    b.client
+        .find(Locator::Css(&format!("{section} p.more a")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let rows = b
+            .client
+            .find_all(Locator::Css("tr[data-resource]"))
+            .await
+            .unwrap();
+        assert!(rows.len() <= 500, "{} rows on a page", rows.len());
+        for r in rows {
+            let key = (
+                r.attr("data-resource").await.unwrap().unwrap(),
+                r.attr("data-cidr").await.unwrap().unwrap(),
+            );
+            assert!(seen.insert(key.clone()), "{key:?} on two pages");
+        }
+        let source = b.client.source().await.unwrap();
+        assert!(source.len() < 1 << 20, "{} bytes", source.len());
+        assert!(overflow(&b, "table.discovered").await <= 0.0);
+        match b.client.find(Locator::Css("nav.pager a[rel='next']")).await {
+            Ok(next) => next.click().await.unwrap(),
+            Err(_) => break,
+        }
+    }
+    assert_eq!((seen.len(), pages), (total, 3));
+    // VPCs first, as the scan orders them.
+    b.client
+        .goto(&format!(
+            "{}/discovery?discovery={scanned}&page=1",
+            server.base
+        ))
+        .await
+        .unwrap();
+    let first = b
+        .client
+        .find(Locator::Css("tr[data-resource]"))
+        .await
+        .unwrap()
+        .attr("data-resource")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.starts_with("vpc-"), "{first}");
+    for bad in [
+        "page=4",
+        "page=0",
+        "page=x",
+        "discovery=ipam-res-disco-0&page=1",
+    ] {
+        let (status, _, _) = server.get(&format!(
+            "/discovery?{}",
+            if bad.starts_with("page") {
+                format!("discovery={scanned}&{bad}")
+            } else {
+                bad.to_string()
+            }
+        ));
+        assert_eq!(status, 404, "{bad}");
+    }
+
+    // The latest scan fails (its sources are gone): the page says so, and that what it shows
+    // is the scan before.
+    assert!(b
+        .client
+        .find(Locator::Css(&format!("{section} p.scan-failed")))
+        .await
+        .is_err());
+    // The discovery's sources were in the directory of the configuration that made it, which
+    // is gone now: the next scan cannot read them.
+    let (code, _, err) = ipam_cli(&w.db, &["discover", "--discovery", &scanned]);
+    assert_ne!(code, 0, "{err}");
+    b.client
+        .goto(&format!("{}/discovery", server.base))
+        .await
+        .unwrap();
+    let failed = b
+        .client
+        .find(Locator::Css(&format!("{section} p.scan-failed")))
+        .await
+        .expect("the failed scan is shown")
+        .text()
+        .await
+        .unwrap();
+    assert!(failed.starts_with("The latest scan failed"), "{failed}");
+    assert!(failed.contains("describe-*.json"), "{failed}");
+    assert!(failed.contains("the scan before it"), "{failed}");
+    screenshot(&b, "discovery-failed").await;
+
+    // The pool pages: shares with their principals, auto_import.
+    b.client
+        .goto(&format!("{}/pools/{prod}", server.base))
+        .await
+        .unwrap();
+    let shares = b
+        .client
+        .find(Locator::Css("#shares"))
+        .await
+        .expect("a shares entry")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shares.contains("web <team>")
+            && shares.contains(&share)
+            && shares.contains("444455556666, 555566667777"),
+        "{shares}"
+    );
+    assert_eq!(attr(&b, "#auto-import", "data-auto-import").await, "false");
+    b.client
+        .goto(&format!("{}/pools/{auto}", server.base))
+        .await
+        .unwrap();
+    assert_eq!(attr(&b, "#auto-import", "data-auto-import").await, "true");
+    let text = b
+        .client
+        .find(Locator::Css("#auto-import"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.starts_with("on"), "{text}");
+    let none = b
+        .client
+        .find(Locator::Css("#shares"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(none, "no resource share");
+    b.close().await;
+}
+
+/// 1234 as the dashboard writes it: 1,234.
+fn format_count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

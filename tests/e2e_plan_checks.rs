@@ -390,3 +390,234 @@ resource "ipam_vpc_allocation" "a" {{
         "an allocation was written"
     );
 }
+
+/// One of every resource that can change in place; `{X}` marks the one value each update
+/// changes (a description, a name or tags: whichever changes in place).
+const EVERY_RESOURCE: &str = r#"
+resource "ipam" "main" {
+  description = "main"
+  tags        = { team = "{X}" }
+}
+
+resource "ipam_scope" "s" {
+  ipam_id     = ipam.main.id
+  description = "scope {X}"
+}
+
+resource "ipam_pool" "top" {
+  ipam_scope_id  = ipam.main.private_default_scope_id
+  address_family = "ipv4"
+  description    = "top {X}"
+  tags           = { env = "test" }
+}
+
+resource "ipam_pool_cidr" "top" {
+  ipam_pool_id = ipam_pool.top.id
+  cidr         = "10.0.0.0/8"
+}
+
+resource "ipam_vpc_allocation" "v" {
+  ipam_pool_id   = ipam_pool.top.id
+  netmask_length = 16
+  description    = "vpc {X}"
+  depends_on     = [ipam_pool_cidr.top]
+}
+
+resource "ipam_pool_cidr_allocation" "c" {
+  ipam_pool_id   = ipam_pool.top.id
+  netmask_length = 24
+  tags           = { n = "{X}" }
+  depends_on     = [ipam_pool_cidr.top]
+}
+
+resource "ipam_resource_discovery" "d" {
+  description = "discovery {X}"
+  source {
+    path = "describe-vpcs.json"
+  }
+}
+
+resource "ipam_resource_discovery_association" "a" {
+  ipam_id                    = ipam.main.id
+  ipam_resource_discovery_id = ipam_resource_discovery.d.id
+  tags                       = { n = "{X}" }
+}
+
+resource "ipam_organization" "org" {}
+
+resource "ipam_organizational_unit" "ou" {
+  name      = "unit {X}"
+  parent_id = ipam_organization.org.root_id
+}
+
+resource "ipam_organization_account" "acct" {
+  account_id = "333333333333"
+  name       = "account {X}"
+  parent_id  = ipam_organizational_unit.ou.id
+}
+
+resource "ipam_resource_share" "share" {
+  name          = "share {X}"
+  resource_arns = [ipam_pool.top.arn]
+  principals    = [ipam_organizational_unit.ou.id]
+}
+"#;
+
+/// The attributes an update plan changes: those whose planned value differs from the prior
+/// state, and those left unknown until apply.
+fn changed_attributes(change: &serde_json::Value) -> Vec<String> {
+    let before = change["before"].as_object().cloned().unwrap_or_default();
+    let after = change["after"].as_object().cloned().unwrap_or_default();
+    let unknown = change["after_unknown"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    // `after_unknown` mirrors nested values with `{}` or `[]`; `true` marks an unknown one.
+    fn any_unknown(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Bool(b) => *b,
+            serde_json::Value::Array(a) => a.iter().any(any_unknown),
+            serde_json::Value::Object(o) => o.values().any(any_unknown),
+            _ => false,
+        }
+    }
+    let mut names: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .chain(unknown.keys())
+        .filter(|k| before.get(*k) != after.get(*k) || unknown.get(*k).is_some_and(any_unknown))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Updating one attribute of each resource plans that change and nothing else: no
+/// `(known after apply)` for what the provider knows at plan (`tags_all` is `tags`; counts,
+/// ids and ARNs an update does not touch keep their values).
+#[test]
+fn an_update_plans_only_what_changed() {
+    let w = Workspace::new(Tf::V1_15);
+    w.write("describe-vpcs.json", r#"{"Vpcs": []}"#);
+    w.config(&EVERY_RESOURCE.replace("{X}", "one"));
+    w.init();
+    w.apply().ok();
+    w.assert_no_changes();
+    w.config(&EVERY_RESOURCE.replace("{X}", "two"));
+    w.run(&["plan", "-out=update.tfplan", "-input=false", "-no-color"])
+        .ok();
+    let shown = w.run(&["show", "-json", "update.tfplan"]).ok();
+    let plan: serde_json::Value = serde_json::from_str(&shown.stdout).expect("plan JSON");
+    let expected: std::collections::BTreeMap<&str, Vec<&str>> = [
+        ("ipam.main", vec!["tags", "tags_all"]),
+        ("ipam_scope.s", vec!["description"]),
+        ("ipam_pool.top", vec!["description"]),
+        ("ipam_vpc_allocation.v", vec!["description"]),
+        ("ipam_pool_cidr_allocation.c", vec!["tags", "tags_all"]),
+        ("ipam_resource_discovery.d", vec!["description"]),
+        (
+            "ipam_resource_discovery_association.a",
+            vec!["tags", "tags_all"],
+        ),
+        ("ipam_organizational_unit.ou", vec!["name"]),
+        ("ipam_organization_account.acct", vec!["name"]),
+        ("ipam_resource_share.share", vec!["name"]),
+    ]
+    .into_iter()
+    .collect();
+    let mut seen = std::collections::BTreeMap::new();
+    for c in plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+    {
+        let address = c["address"].as_str().unwrap().to_string();
+        let actions = c["change"]["actions"].clone();
+        if actions == serde_json::json!(["no-op"]) {
+            continue;
+        }
+        assert_eq!(actions, serde_json::json!(["update"]), "{address}: {c}");
+        seen.insert(address, changed_attributes(&c["change"]));
+    }
+    let seen: std::collections::BTreeMap<&str, Vec<&str>> = seen
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(seen, expected, "{}", shown.stdout);
+    // The known tags_all is what apply writes.
+    let tags_all = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "ipam.main")
+        .map(|c| c["change"]["after"]["tags_all"].clone());
+    assert_eq!(tags_all, Some(serde_json::json!({"team": "two"})));
+    w.run(&["apply", "-input=false", "-no-color", "update.tfplan"])
+        .ok();
+    w.assert_no_changes();
+}
+
+/// A CIDR for a pool created in the same plan cannot be checked against that pool (its id is
+/// unknown until apply), but an overlap with an existing pool's CIDR, in any IPAM or scope, is
+/// a warning on `cidr` naming that CIDR, its pool and its scope; the plan still succeeds and
+/// writes nothing, and a CIDR overlapping nothing plans without a warning.
+#[test]
+fn a_new_pools_cidr_overlapping_existing_pools_warns_at_plan() {
+    let w = Workspace::new(Tf::V1_15);
+    let prod = w.platform();
+    let top = w.outputs()["top_pool"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scope = w.query(&format!("SELECT scope_id FROM pools WHERE id = '{top}'"))[0][0]
+        .clone()
+        .unwrap();
+    let t = w.sibling();
+    t.config(
+        r#"
+resource "ipam" "other" {}
+
+resource "ipam_pool" "elsewhere" {
+  ipam_scope_id  = ipam.other.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "clash" {
+  ipam_pool_id = ipam_pool.elsewhere.id
+  cidr         = "10.1.128.0/17"
+}
+
+resource "ipam_pool" "fresh" {
+  ipam_scope_id  = ipam.other.private_default_scope_id
+  address_family = "ipv4"
+}
+
+resource "ipam_pool_cidr" "fresh" {
+  ipam_pool_id = ipam_pool.fresh.id
+  cidr         = "192.168.0.0/16"
+}
+"#,
+    );
+    t.init();
+    let before = w.dump();
+    let plan = t.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    let text = support::flatten(&plan.text());
+    assert_eq!(
+        text.matches("Warning: The new pool's CIDR overlaps an existing pool's")
+            .count(),
+        1,
+        "{text}"
+    );
+    for needle in [
+        "with ipam_pool_cidr.clash",
+        "in resource \"ipam_pool_cidr\" \"clash\"",
+        &format!("10.1.128.0/17 overlaps 10.0.0.0/8 of pool {top} (\"top\") in scope {scope} (private, IPAM"),
+        &format!("10.1.0.0/16 of pool {prod} (\"prod\") in scope {scope}"),
+        "its id, scope and parent are unknown until apply",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    assert!(!text.contains("192.168.0.0/16 overlaps"), "{text}");
+    assert_eq!(before, w.dump(), "a plan wrote to the database");
+}

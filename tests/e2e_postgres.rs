@@ -436,6 +436,35 @@ fn every_cli_command_reads_and_changes_a_postgres_ipam() {
 fn the_dashboard_serves_a_postgres_ipam_read_only() {
     let w = pg_workspace();
     let pool = w.platform();
+    // A scanned discovery: /discovery pages its CIDRs in address order, VPCs first.
+    w.write(
+        "describe-vpcs.json",
+        r#"{"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "10.20.0.0/16"}, {"VpcId": "vpc-1", "CidrBlock": "10.3.0.0/16"}]}"#,
+    );
+    w.config(&format!(
+        "{}\n{}",
+        support::PLATFORM,
+        r#"
+resource "ipam_resource_discovery" "d" {
+  source {
+    path = "describe-vpcs.json"
+  }
+}
+
+data "ipam_discovered_resource_cidrs" "all" {
+  ipam_resource_discovery_id = ipam_resource_discovery.d.id
+}
+
+output "discovery" {
+  value = ipam_resource_discovery.d.id
+}
+"#
+    ));
+    w.apply().ok();
+    let discovery = w.outputs()["discovery"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipam"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &url(&w)])
         .env_remove("IPAM_DATABASE")
@@ -457,8 +486,21 @@ fn the_dashboard_serves_a_postgres_ipam_read_only() {
         .unwrap_or_else(|| panic!("serve printed no address: {line:?}"));
     let (status, _, metrics) = serve::get(&base, "/metrics");
     let (page, _, html) = serve::get(&base, &format!("/pools/{pool}"));
+    let (_, _, front) = serve::get(&base, "/");
+    let (found, _, search) = serve::get(&base, "/search?q=10.0.0.0%2F8");
+    let (paged, _, listed) = serve::get(&base, &format!("/discovery?discovery={discovery}&page=1"));
     let _ = child.kill();
     let _ = child.wait();
+    assert!(front.contains("href=\"/discovery\""), "{front}");
+    assert_eq!(found, 200, "{search}");
+    assert!(search.contains("data-cidr=\"10.1.0.0/16\""), "{search}");
+    assert_eq!(paged, 200, "{listed}");
+    let order: Vec<&str> = listed
+        .split("<tr data-resource=\"")
+        .skip(1)
+        .map(|r| &r[..r.find('"').unwrap()])
+        .collect();
+    assert_eq!(order, ["vpc-1", "vpc-2"], "{listed}");
     assert_eq!(status, 200, "{metrics}");
     assert!(metrics.contains(&pool), "{metrics}");
     assert_eq!(page, 200, "{html}");

@@ -179,17 +179,8 @@ fn only_the_ipam_admins_scan_adopts_and_no_resource_fails_a_scan() {
         "{imports:?}"
     );
     // The stored result (what the dashboard shows) keeps the reason.
-    let stored = s
-        .view(|v| v.discoveries())
-        .unwrap()
-        .into_iter()
-        .find(|d| d.id == disc)
-        .unwrap();
-    let row = stored
-        .cidrs
-        .iter()
-        .find(|x| x.cidr == "10.1.16.0/24")
-        .unwrap();
+    let stored = s.view(|v| v.discovered_page(&disc, 0, 1_000)).unwrap();
+    let row = stored.iter().find(|x| x.cidr == "10.1.16.0/24").unwrap();
     assert!(row.reason.is_some(), "{row:?}");
     assert_eq!(row.reason, by_cidr("10.1.16.0/24").reason, "{row:?}");
 }

@@ -104,7 +104,7 @@ fn a_migrated_file_refuses_every_write_naming_the_new_url_and_still_reads() {
         assert_moved(&store.copy_into(&other, &again).unwrap_err(), &url);
         // Reads work, the dashboard's (`serve`) among them.
         assert_eq!(store.list_allocations(&pool).unwrap().len(), 1);
-        assert_eq!(store.view(|v| v.discoveries()).unwrap().len(), 1);
+        assert_eq!(store.view(|v| v.discovery_summaries()).unwrap().len(), 1);
         assert!(store.verify().unwrap().is_empty());
     }
     // The mark is stored without the password, in a schema version an older provider (which

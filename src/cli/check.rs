@@ -5,9 +5,8 @@
 use super::args::{Args, Flag};
 use super::output::{self, or_dash, Table};
 use super::{Command, Error};
-use crate::dashboard::check::{pools_above, Check};
+use crate::dashboard::check::{pools_above, Check, Checked, Selection};
 use crate::dashboard::format::percent;
-use crate::store::view::PoolSummary;
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,13 +14,24 @@ use std::process::ExitCode;
 pub const COMMAND: Command = Command {
     name: "check",
     summary: "pools above --threshold PERCENT; exit 1 when any is",
-    synopsis: "--threshold PERCENT [--database PATH] [--json]",
-    details: "Lists the pools whose utilization is above PERCENT (0 to 100), fullest first, and exits 1\nwhen any is, 0 when none is, 2 on bad input (a bad flag, no database), 3 when it cannot\nread the database. The database is opened read-only.",
-    flags: &[Flag::value(
-        "--threshold",
-        "PERCENT",
-        "the utilization to alarm above, e.g. 80",
-    )],
+    synopsis: "--threshold PERCENT [--pool ID]... [--leaves-only] [--database PATH] [--json]",
+    details: "Lists the pools whose utilization is above PERCENT (0 to 100), fullest first, and exits 1\nwhen any is, 0 when none is, 2 on bad input (a bad flag, an unknown --pool, no database), 3\nwhen it cannot read the database. A pool carved whole into child pools reads as full: --leaves-only checks only\npools with no child pool, --pool only the pools named. The database is opened read-only.",
+    flags: &[
+        Flag::value(
+            "--threshold",
+            "PERCENT",
+            "the utilization to alarm above, e.g. 80",
+        ),
+        Flag::value(
+            "--pool",
+            "ID",
+            "check only this pool (repeat for several)",
+        ),
+        Flag::switch(
+            "--leaves-only",
+            "check only pools with no child pool (a parent carved into children is not an alarm)",
+        ),
+    ],
     positional: false,
     json: true,
     found: "a pool is above the threshold",
@@ -45,8 +55,21 @@ fn threshold(args: &Args) -> Result<f64, Error> {
 
 fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let threshold = threshold(args)?;
+    let selection = Selection {
+        pools: args.all("--pool").to_vec(),
+        leaves_only: args.has("--leaves-only"),
+    };
+    if let Some(bad) = selection.pools.iter().find(|p| p.trim().is_empty()) {
+        return Err(Error::Usage(format!("--pool {bad:?}: not a pool id")));
+    }
     let (store, _) = super::open_read_only(args)?;
-    let check = pools_above(&store, threshold)?;
+    let check = pools_above(&store, threshold, &selection)?;
+    if !check.unknown.is_empty() {
+        return Err(Error::Usage(format!(
+            "--pool: no such pool in the database: {}",
+            check.unknown.join(", ")
+        )));
+    }
     if args.json() {
         print_json(out, threshold, &check)?;
     } else {
@@ -67,7 +90,8 @@ fn print_json(out: &mut dyn Write, threshold: f64, check: &Check) -> std::io::Re
     )
 }
 
-fn pool_json(p: &PoolSummary) -> serde_json::Value {
+fn pool_json(c: &Checked) -> serde_json::Value {
+    let p = &c.summary;
     json!({
         "pool_id": p.pool.id, "ipam_id": p.pool.ipam_id, "scope_id": p.pool.scope_id,
         "address_family": p.pool.family.as_str(), "description": p.pool.description,
@@ -78,6 +102,7 @@ fn pool_json(p: &PoolSummary) -> serde_json::Value {
         "allocated_addresses": p.usage.allocated.to_string(),
         "utilization_percent": p.usage.percent(),
         "allocation_count": p.usage.allocation_count,
+        "leaf": c.leaf,
     })
 }
 
@@ -97,7 +122,8 @@ fn print_table(out: &mut dyn Write, threshold: f64, check: &Check) -> std::io::R
         "CIDRS",
         "DESCRIPTION",
     ]);
-    for p in &check.above {
+    for c in &check.above {
+        let p = &c.summary;
         let cidrs: Vec<String> = p.cidrs.iter().map(|c| c.to_string()).collect();
         let description = p.pool.description.as_deref().map(one_line);
         table.row(vec![

@@ -41,10 +41,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
             "note: serving on {listen}, reachable from other machines; the dashboard has no login"
         );
     }
-    let app = App {
-        store,
-        database: path,
-    };
+    let app = App::new(store, path);
     server::run(app, listen, out).map_err(|e| Error::Failed(format!("--listen {listen}: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -20,6 +20,9 @@ struct PoolLabels {
     scope_id: String,
     locale: String,
     description: String,
+    /// `true` for a pool with no child pool. A parent carved whole into child pools reads as
+    /// full although nothing is wrong, so utilization alerts select `leaf="true"`.
+    leaf: String,
 }
 
 /// A discovery's stored CIDRs are counted per status pair; a subnet has no compliance status
@@ -49,7 +52,7 @@ fn label(s: &str) -> String {
 }
 
 /// The exposition text for the database as `view` sees it.
-pub fn render(view: &View) -> Result<String> {
+pub fn render(view: &View, kept: &super::server::TotalsCache) -> Result<String> {
     let mut registry = Registry::default();
     let family = || Family::<PoolLabels, F64Gauge>::default();
     let (addresses, allocated, ratio, allocations, largest) =
@@ -79,8 +82,11 @@ pub fn render(view: &View) -> Result<String> {
         "Prefix length of the largest free block (absent when the pool is full)",
         largest.clone(),
     );
-    for p in view.pools()? {
+    let pools = view.pools()?;
+    let parents = super::check::parents(&pools);
+    for p in pools {
         let labels = PoolLabels {
+            leaf: (!parents.contains(&p.pool.id)).to_string(),
             pool_id: label(&p.pool.id),
             ipam_id: label(&p.pool.ipam_id),
             scope_id: label(&p.pool.scope_id),
@@ -116,15 +122,13 @@ pub fn render(view: &View) -> Result<String> {
         "CIDRs found by each resource discovery's last scan, by status (a scan stores them; serving never scans)",
         discovered.clone(),
     );
-    for d in view.discoveries()? {
-        for c in &d.cidrs {
-            let labels = DiscoveredLabels {
-                discovery_id: label(&d.id),
-                compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),
-                overlap_status: label(&c.overlap_status),
-            };
-            discovered.get_or_create(&labels).inc();
-        }
+    for c in kept.pairs(view)?.iter() {
+        let labels = DiscoveredLabels {
+            discovery_id: label(&c.discovery_id),
+            compliance_status: label(c.compliance_status.as_deref().unwrap_or("")),
+            overlap_status: label(&c.overlap_status),
+        };
+        discovered.get_or_create(&labels).inc_by(c.count as f64);
     }
     let mut out = String::new();
     encode(&mut out, &registry).map_err(|e| crate::store::Error::Refused(e.to_string()))?;

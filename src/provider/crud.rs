@@ -45,6 +45,14 @@ pub trait Crud: Send + Sync + 'static {
 
     fn schema(&self) -> Schema;
 
+    /// Computed attributes an in-place update cannot change (counts of other objects, the
+    /// last scan): planned as their prior value (the schema marks them
+    /// `use_state_for_unknown`) and written to state as planned, so an update of one attribute
+    /// shows only that change. Should another resource of the same apply change one (a scope
+    /// destroyed beside an IPAM's update), the next refresh reads it, rather than the apply
+    /// failing on a value that differs from its plan.
+    const KEPT_ON_UPDATE: &'static [&'static str] = &[];
+
     /// Checks beyond the schema's declarative ones (values may be unknown).
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
@@ -205,6 +213,9 @@ impl<T: Crud> Resource for Managed<T> {
                 self.note_release(&call, plan);
             }
         }
+        if !plan.is_destroy() {
+            plan_tags_all(plan);
+        }
     }
 
     fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -219,7 +230,13 @@ impl<T: Crud> Resource for Managed<T> {
 
     fn update(&self, _prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let r = self.with(diags, |c| self.inner.update(c, id(planned), planned))?;
-        Some(self.inner.state(&r))
+        let mut state = self.inner.state(&r);
+        for name in T::KEPT_ON_UPDATE {
+            if let Some(v) = planned.get(name).filter(|v| v.is_wholly_known()) {
+                state.set_attr(name, v.clone());
+            }
+        }
+        Some(state)
     }
 
     fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
@@ -277,4 +294,33 @@ impl<T: Crud> Resource for Managed<T> {
     ) -> Result<serde_json::Value, String> {
         self.inner.upgrade(version, state)
     }
+}
+
+/// `tags_all` is `tags` (this provider has no `default_tags`), so it is known at plan whenever
+/// `tags` is: an update of anything else must not show it as `(known after apply)`.
+fn plan_tags_all(plan: &mut Plan<'_>) {
+    if plan.planned.get("tags_all").is_none() {
+        return;
+    }
+    let tags = plan.get("tags").clone();
+    if !tags.is_wholly_known() {
+        return;
+    }
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    // No tags: the prior state's spelling of none (null after an import, `{}` otherwise), so
+    // an unchanged resource plans no change.
+    if empty(&tags) {
+        let prior = plan.prior.get("tags_all").cloned().unwrap_or(Value::Null);
+        let none = if empty(&prior) && !plan.prior.is_null() {
+            prior
+        } else {
+            Value::map(Vec::<(String, Value)>::new())
+        };
+        return plan.set("tags_all", none);
+    }
+    plan.set("tags_all", tags);
 }

@@ -47,6 +47,8 @@ const CASCADE: Blame = Blame {
 impl Crud for Ipam {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam";
+    const KEPT_ON_UPDATE: &'static [&'static str] =
+        &["scope_count", "resource_discovery_association_count"];
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -66,8 +68,8 @@ impl Crud for Ipam {
             .attribute(region_argument())
             .attribute(Attribute::computed("private_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default private scope."))
             .attribute(Attribute::computed("public_default_scope_id", Type::String).use_state_for_unknown().description("The id of the default public scope."))
-            .attribute(Attribute::computed("scope_count", Type::Number).description("How many scopes the IPAM has."))
-            .attribute(Attribute::computed("resource_discovery_association_count", Type::Number).description("How many resource discoveries are associated with the IPAM (`ipam_resource_discovery_association`)."))
+            .attribute(Attribute::computed("scope_count", Type::Number).use_state_for_unknown().description("How many scopes the IPAM has."))
+            .attribute(Attribute::computed("resource_discovery_association_count", Type::Number).use_state_for_unknown().description("How many resource discoveries are associated with the IPAM (`ipam_resource_discovery_association`)."))
             .attribute(Attribute::computed("default_resource_discovery_id", Type::String).use_state_for_unknown().description(NO_DEFAULT_DISCOVERY))
             .attribute(Attribute::computed("default_resource_discovery_association_id", Type::String).use_state_for_unknown().description(NO_DEFAULT_DISCOVERY))
     }

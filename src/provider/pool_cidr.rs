@@ -17,7 +17,7 @@ impl Crud for PoolCidr {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply. Destroying it releases first what the same run destroys anyway (the allocations and child pool CIDRs inside it: their destroy plans note them, audited as `plan-release`), so that the parallel destroys of a `terraform destroy` converge whatever `-parallelism`; anything else inside it (another configuration's allocations) it waits for, holding no lock, up to `timeouts.delete` (default 5m), then fails naming them. Plan-time reservations of named allocations never hold it, they are removed with it (audited as `drop-reservation-with-pool-cidr`).")
+            .description("A CIDR provisioned to a pool. A child pool's CIDR is allocated from its parent. A new CIDR of an existing pool is checked at `terraform plan` (the pool's other CIDRs, the scope's top-level pools, the parent's free space and rules), together with the other new pool CIDRs of the same plan, so two that overlap fail the plan, not the apply. A CIDR of a pool created in the same plan is checked at apply (the pool's id, scope and parent are unknown until then); plan only warns, on `cidr`, when it overlaps an existing pool's CIDR in any IPAM or scope, naming that CIDR, its pool and scope. Destroying it releases first what the same run destroys anyway (the allocations and child pool CIDRs inside it: their destroy plans note them, audited as `plan-release`), so that the parallel destroys of a `terraform destroy` converge whatever `-parallelism`; anything else inside it (another configuration's allocations) it waits for, holding no lock, up to `timeouts.delete` (default 5m), then fails naming them. Plan-time reservations of named allocations never hold it, they are removed with it (audited as `drop-reservation-with-pool-cidr`).")
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown().description("`<cidr>_<pool id>`."))
             .attribute(Attribute::computed("ipam_pool_cidr_id", Type::String).use_state_for_unknown().description("The pool CIDR's own id, `ipam-pool-cidr-` and 17 hex digits."))
             .attribute(Attribute::required("ipam_pool_id", Type::String).requires_replace().description("The pool to provision."))
@@ -38,6 +38,14 @@ impl Crud for PoolCidr {
     /// family, the parent's netmask rules, no space left), checked on a rolled-back provision.
     fn plan(&self, call: &Call<'_>, plan: &mut Plan<'_>) {
         check_region(call, plan);
+        if plan.is_create()
+            && plan
+                .config
+                .get("ipam_pool_id")
+                .is_some_and(|p| !p.is_known())
+        {
+            return warn_overlaps_of_new_pool(call, plan);
+        }
         if !plan.is_create() || !plan.config.is_wholly_known() {
             return;
         }
@@ -174,6 +182,49 @@ impl Crud for PoolCidr {
             ("netmask_length", Value::number(c.cidr.prefix_len())),
         ])
     }
+}
+
+/// A CIDR for a pool created in the same plan cannot be checked at plan (the pool's id, so its
+/// scope and parent, is unknown until apply), but an overlap with an existing pool's CIDR is
+/// the mistake most worth knowing early: a warning on `cidr` names every such pool CIDR, its
+/// pool and scope. Overlap is right for a child of that pool or a pool in another scope, so
+/// this warns rather than refuses; apply decides.
+fn warn_overlaps_of_new_pool(call: &Call<'_>, plan: &mut Plan<'_>) {
+    let Some(c) = cidr(plan.config, "cidr") else {
+        return;
+    };
+    let Ok(found) = call.store.view(|v| v.pool_cidrs_overlapping(&c)) else {
+        return;
+    };
+    if found.is_empty() {
+        return;
+    }
+    let listed = found
+        .iter()
+        .map(|h| {
+            format!(
+                "{} of pool {}{} in scope {} ({}, IPAM {})",
+                h.pool_cidr,
+                h.pool.id,
+                h.pool
+                    .description
+                    .as_deref()
+                    .map(|d| format!(" ({d:?})"))
+                    .unwrap_or_default(),
+                h.pool.scope_id,
+                h.pool.scope_type.as_str(),
+                h.pool.ipam_id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    plan.diagnostics.warning_at(
+        tfplug::AttributePath::attr("cidr"),
+        "The new pool's CIDR overlaps an existing pool's",
+        format!(
+            "{c} overlaps {listed}.\n\nIts pool is created in this same plan, so its id, scope and parent are unknown until apply, and only apply can say whether this overlap is allowed: it is for a child of that pool (inside its CIDR) or a pool in another scope; otherwise apply refuses it. If this CIDR was meant for a fresh range, choose one that overlaps nothing."
+        ),
+    );
 }
 
 /// The provisioning the configuration asks for (tfplug has checked exactly one is set).

@@ -46,6 +46,7 @@ fn spec(planned: &Value) -> DiscoverySpec {
 impl Crud for ResourceDiscovery {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_resource_discovery";
+    const KEPT_ON_UPDATE: &'static [&'static str] = &["last_scanned"];
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -56,7 +57,7 @@ impl Crud for ResourceDiscovery {
             .attribute(Attribute::optional("excluded_resource_ids", Type::set(Type::String)).check(Check::Length { min: 1, max: 1024 }).description("Resource ids (VPCs, subnets) whose CIDRs are reported as `ignored`: neither compliant nor not, never overlapping, never adopted."))
             .attribute(Attribute::computed("arn", Type::String).use_state_for_unknown().description("`arn:aws:ec2::<owner>:ipam-resource-discovery/<id>`."))
             .attribute(Attribute::computed("owner_id", Type::String).use_state_for_unknown().description("The account that created the discovery."))
-            .attribute(Attribute::computed("last_scanned", Type::String).description("When the sources were last scanned (RFC 3339, UTC), or null before the first scan. Sources are scanned when discovered CIDRs are read (the data source, the CLI)."))
+            .attribute(Attribute::computed("last_scanned", Type::String).use_state_for_unknown().description("When the sources were last scanned (RFC 3339, UTC), or null before the first scan. Sources are scanned when discovered CIDRs are read (the data source, the CLI)."))
             .attribute(Attribute::computed("is_default", Type::Bool).use_state_for_unknown().description("Always false: this provider creates no default resource discovery (a discovery finds networks only in the `source` files it is given), so every discovery is one you created."))
             .attribute(Attribute::computed("ipam_resource_discovery_region", Type::String).use_state_for_unknown().description("The discovery's home region: the `region` of the provider block that created it, where AWS resources are discovered when no `operating_regions` are given."))
             .attribute(tags_all_attribute())

@@ -37,6 +37,7 @@ const IPAM: Blame = Blame {
 impl Crud for Scope {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_scope";
+    const KEPT_ON_UPDATE: &'static [&'static str] = &["pool_count"];
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -76,6 +77,7 @@ impl Crud for Scope {
             )
             .attribute(
                 Attribute::computed("pool_count", Type::Number)
+                    .use_state_for_unknown()
                     .description("How many pools the scope holds."),
             )
     }

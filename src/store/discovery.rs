@@ -96,6 +96,10 @@ pub enum ScanError {
     Store(#[from] Error),
 }
 
+/// The audit action of a scan whose sources could not be read: `after` holds the error and the
+/// scan time it left in place (`last_scanned`), so a later successful scan supersedes it.
+pub(crate) const SCAN_FAILED: &str = "scan-resource-discovery-failed";
+
 const COLUMNS: &str = "id, description, operating_regions, tags, excluded, sources, base_dir, owner_id, home_region, last_scanned";
 
 fn sources_json(s: &[Source]) -> String {
@@ -515,7 +519,8 @@ impl Store {
 
     /// Scans a discovery: reads its sources, then in one transaction assesses every CIDR,
     /// adopts what auto-importing pools take, and stores the result with its time. A source
-    /// that cannot be read writes nothing.
+    /// that cannot be read leaves the stored result as it was, and only an audit event saying
+    /// why ([`SCAN_FAILED`]), so the dashboard can show that the result it shows is stale.
     pub fn scan_discovery(&self, actor: &Actor, id: &str) -> std::result::Result<Scan, ScanError> {
         let d = self.get_discovery(id)?.ok_or_else(|| Error::NotFound {
             kind: "resource discovery",
@@ -526,7 +531,25 @@ impl Store {
         } else {
             PathBuf::from(&d.base_dir)
         };
-        let resources = read_sources(&d.sources, Path::new(&base)).map_err(ScanError::Sources)?;
+        let resources = match read_sources(&d.sources, Path::new(&base)) {
+            Ok(r) => r,
+            Err(errors) => {
+                let e = ScanError::Sources(errors);
+                // Best effort: a read-only database, or a role the guards refuse, still gets
+                // the error itself.
+                let _ = self.write(|tx| {
+                    record(
+                        tx,
+                        actor,
+                        SCAN_FAILED,
+                        id,
+                        None,
+                        Some(json!({"error": e.to_string(), "last_scanned": d.last_scanned})),
+                    )
+                });
+                return Err(e);
+            }
+        };
         Ok(self.write(|tx| {
             let (pools, allocations) = scope_of(tx, id)?;
             let a = Assessment {
@@ -593,7 +616,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_source_writes_nothing_and_a_good_scan_is_stored_with_its_time() {
+    fn a_bad_source_keeps_the_stored_result_and_logs_why_and_a_good_scan_is_stored_with_its_time() {
         let d = tempfile::tempdir().unwrap();
         let s = store(d.path());
         std::fs::write(d.path().join("vpcs.json"), "not json").unwrap();
@@ -611,7 +634,20 @@ mod tests {
             s.get_discovery(&disc.id).unwrap().unwrap().last_scanned,
             None
         );
-        assert_eq!(s.audit_events(None, 100).unwrap().len(), before);
+        // One audit event says why, and which scan's result it left in place (none yet).
+        let events = s.audit_events(None, 100).unwrap();
+        assert_eq!(events.len(), before + 1);
+        let failed = events.iter().find(|e| e.action == SCAN_FAILED).unwrap();
+        assert_eq!(failed.object_id, disc.id);
+        let after = failed.after.clone().unwrap();
+        assert!(
+            after["error"]
+                .as_str()
+                .unwrap()
+                .contains("vpcs.json: not JSON"),
+            "{after}"
+        );
+        assert_eq!(after["last_scanned"], serde_json::Value::Null);
 
         std::fs::write(
             d.path().join("vpcs.json"),

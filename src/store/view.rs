@@ -23,6 +23,9 @@ pub struct PoolSummary {
     pub pool: Pool,
     pub cidrs: Vec<Cidr>,
     pub usage: Utilization,
+    /// Child pools' CIDRs carved from this pool: counted in `usage.allocation_count` (as the
+    /// `ipam_utilization` data source counts them) but not handed to any resource.
+    pub child_pool_cidrs: u64,
 }
 
 /// An allocation as a person reads it (with its creation time).
@@ -57,14 +60,6 @@ pub struct MapBlock {
     pub reserved: bool,
     /// id, resource id, description: only for blocks of at most `detail_len` bits.
     pub detail: Option<(String, Option<String>, Option<String>)>,
-}
-
-/// Where an address or CIDR lies: a pool that holds it and, if any, its allocation there.
-#[derive(Clone, Debug)]
-pub struct Hit {
-    pub pool: Pool,
-    pub pool_cidr: Cidr,
-    pub allocation: Option<AllocationRow>,
 }
 
 const ROW_COLUMNS: &str = "id, pool_id, cidr, kind, resource_id, name, state, expires_at, description, tags, owner_id, created_at, origin_dir, origin_workspace, origin_at";
@@ -254,7 +249,17 @@ impl View<'_, '_> {
             .collect();
         let mut usage = Utilization::default();
         pool_utilization(self.tx, id, &mut usage)?;
-        Ok(Some(PoolSummary { pool, cidrs, usage }))
+        let child_pool_cidrs = self.tx.query_row(
+            "SELECT COUNT(*) FROM pool_cidrs WHERE pool_id IN (SELECT id FROM pools WHERE parent_id = ?1)",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        Ok(Some(PoolSummary {
+            pool,
+            cidrs,
+            usage,
+            child_pool_cidrs,
+        }))
     }
 
     /// How many allocations and reservations the pool holds.
@@ -379,53 +384,222 @@ impl View<'_, '_> {
         rows.collect::<Result<_>>()
     }
 
-    /// Every pool whose CIDRs hold `target`, outermost first, each with its allocation that
-    /// holds (or overlaps) it.
-    pub fn locate(&self, target: &Cidr) -> Result<Vec<Hit>> {
+    /// Every pool CIDR of `target`'s family overlapping it, in any IPAM or scope, outermost
+    /// first. Pool CIDRs are few (one or a handful per pool), so those starting at or before
+    /// the target's end are read and the overlapping ones kept.
+    pub fn pool_cidrs_overlapping(&self, target: &Cidr) -> Result<Vec<PoolHit>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT pool_id, cidr FROM pool_cidrs WHERE start <= ?1 ORDER BY len, start",
         )?;
         let roots: Vec<(String, String)> = stmt
-            .query_map([key(target.start())], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([key(target.end())], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_>>()?;
-        let columns = self.row_columns()?;
-        let mut hits = Vec::new();
+        let mut out = Vec::new();
         for (pool_id, cidr) in roots {
             let Ok(cidr) = Cidr::parse(&cidr) else {
                 continue;
             };
-            if !cidr.contains(target) {
+            if !cidr.overlaps(target) {
                 continue;
             }
             let Some(pool) = load_pool(self.tx, &pool_id)? else {
                 continue;
             };
-            let allocation = self
+            out.push(PoolHit {
+                holds: cidr.contains(target),
+                pool,
+                pool_cidr: cidr,
+                overlapping: 0,
+            });
+        }
+        out.sort_by_key(|h| (h.pool.depth, h.pool_cidr.prefix_len(), h.pool_cidr.start()));
+        Ok(out)
+    }
+
+    /// Everything that overlaps `target`: every pool CIDR (outermost first), every allocation,
+    /// reservation and child-pool carve-out (in pool then address order), and every CIDR a
+    /// discovery's last scan stored. At most `limit` allocations and `limit` discovered CIDRs
+    /// are kept; the counts are exact, so a long answer can say how much it left out.
+    pub fn search(&self, target: &Cidr, limit: usize) -> Result<Search> {
+        let mut found = Search {
+            pools: self.pool_cidrs_overlapping(target)?,
+            ..Search::default()
+        };
+        let columns = self.row_columns()?;
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..found.pools.len() {
+            let pool_id = found.pools[i].pool.id.clone();
+            if !seen.insert(pool_id.clone()) {
+                continue;
+            }
+            // Allocations in one pool never overlap one another: those overlapping the target
+            // start inside it, or one starting before it holds it whole.
+            let before = self
                 .tx
                 .prepare_cached(&format!(
-                    "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1"
+                    "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start < ?2 ORDER BY start DESC LIMIT 1"
                 ))?
                 .query_row(params![pool_id, key(target.start())], allocation_row)
                 .optional()?
                 .flatten()
                 .filter(|a| a.cidr.overlaps(target));
-            hits.push(Hit {
-                pool,
-                pool_cidr: cidr,
-                allocation,
-            });
+            let holds_whole = before.is_some();
+            let mut rows: Vec<AllocationRow> = before.into_iter().collect();
+            let mut overlapping: u64 = rows.len() as u64;
+            if !holds_whole {
+                let inside: u64 = self.tx.query_row(
+                    "SELECT COUNT(*) FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
+                    params![pool_id, key(target.start()), key(target.end())],
+                    |r| r.get::<_, i64>(0),
+                )? as u64;
+                overlapping = inside;
+                let room = limit.saturating_sub(found.allocations.len());
+                if room > 0 && inside > 0 {
+                    let mut stmt = self.tx.prepare_cached(&format!(
+                        "SELECT {columns} FROM allocations WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start LIMIT ?4"
+                    ))?;
+                    let page = stmt.query_map(
+                        params![
+                            pool_id,
+                            key(target.start()),
+                            key(target.end()),
+                            i64::try_from(room).unwrap_or(i64::MAX)
+                        ],
+                        allocation_row,
+                    )?;
+                    for r in page {
+                        rows.extend(r?);
+                    }
+                }
+            }
+            for h in found.pools.iter_mut().filter(|h| h.pool.id == pool_id) {
+                h.overlapping = overlapping;
+            }
+            found.allocation_count += overlapping;
+            let room = limit.saturating_sub(found.allocations.len());
+            found.allocations.extend(rows.into_iter().take(room));
         }
-        Ok(hits)
+        self.search_discovered(target, limit, &mut found)?;
+        Ok(found)
+    }
+
+    /// The discovered CIDRs overlapping `target`. Stored as text, so every stored CIDR is read
+    /// and parsed: a scan holds at most a few hundred thousand, a fraction of a second.
+    fn search_discovered(&self, target: &Cidr, limit: usize, found: &mut Search) -> Result<()> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(());
+        }
+        let (filter, texts) = discovered_candidates(target);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT discovery_id, resource_id, resource_type, cidr, name, pool_id FROM discovered_cidrs{filter}"
+        ))?;
+        let params: Vec<&dyn super::sql::Param> =
+            texts.iter().map(|t| t as &dyn super::sql::Param).collect();
+        let rows = stmt.query_map(params.as_slice(), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut hits = Vec::new();
+        for row in rows {
+            let (discovery_id, resource_id, resource_type, text, name, pool_id) = row?;
+            match Cidr::parse(&text) {
+                Ok(cidr) if cidr.overlaps(target) => hits.push(DiscoveredHit {
+                    discovery_id,
+                    resource_id,
+                    resource_type,
+                    cidr,
+                    name,
+                    pool_id,
+                }),
+                _ => {}
+            }
+        }
+        hits.sort_by(|a, b| {
+            (
+                a.cidr.start(),
+                a.cidr.prefix_len(),
+                &a.resource_id,
+                &a.discovery_id,
+            )
+                .cmp(&(
+                    b.cidr.start(),
+                    b.cidr.prefix_len(),
+                    &b.resource_id,
+                    &b.discovery_id,
+                ))
+        });
+        found.discovered_count = hits.len() as u64;
+        hits.truncate(limit);
+        found.discovered = hits;
+        Ok(())
     }
 }
 
-/// A resource discovery with the CIDRs its last scan stored (none when never scanned).
+/// A `WHERE` clause that keeps every stored CIDR text that can overlap `target` (and some that
+/// cannot, which the caller drops after parsing), and its parameters: discovered CIDRs are
+/// stored as text with no index, so this spares parsing the whole table. An IPv4 CIDR inside
+/// the target starts with the target's whole leading octets; one holding the target is the
+/// target's address cut to a shorter prefix, one text per length. IPv6 text has too many
+/// spellings to cut this way: every row is read.
+fn discovered_candidates(target: &Cidr) -> (String, Vec<String>) {
+    if target.family() != AddressFamily::Ipv4 || target.prefix_len() < 8 {
+        return (String::new(), Vec::new());
+    }
+    let octets = (target.start() as u32).to_be_bytes();
+    let whole = usize::from(target.prefix_len() / 8);
+    let lead: String = octets[..whole].iter().map(|o| format!("{o}.")).collect();
+    let mut texts = vec![format!("{lead}%")];
+    for len in 0..target.prefix_len() {
+        texts.push(Cidr::from_start(AddressFamily::Ipv4, target.start(), len).to_string());
+    }
+    let holders = (2..=texts.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (format!(" WHERE cidr LIKE ?1 OR cidr IN ({holders})"), texts)
+}
+
+/// What overlaps a searched address or CIDR (see [`View::search`]).
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// Pool CIDRs overlapping the target, outermost first.
+    pub pools: Vec<PoolHit>,
+    /// Allocations, reservations and child-pool carve-outs overlapping the target (at most the
+    /// limit asked for).
+    pub allocations: Vec<AllocationRow>,
+    /// How many overlap it in all.
+    pub allocation_count: u64,
+    /// Discovered CIDRs overlapping the target (at most the limit asked for).
+    pub discovered: Vec<DiscoveredHit>,
+    pub discovered_count: u64,
+}
+
+/// A pool CIDR overlapping a searched block.
 #[derive(Clone, Debug)]
-pub struct DiscoveryResult {
-    pub id: String,
-    pub description: Option<String>,
-    pub last_scanned: Option<i64>,
-    pub cidrs: Vec<DiscoveredCidr>,
+pub struct PoolHit {
+    pub pool: Pool,
+    pub pool_cidr: Cidr,
+    /// The pool CIDR holds the whole searched block (else it only overlaps part of it).
+    pub holds: bool,
+    /// The pool's allocations, reservations and carve-outs overlapping the searched block.
+    pub overlapping: u64,
+}
+
+/// A discovered CIDR overlapping a searched block.
+#[derive(Clone, Debug)]
+pub struct DiscoveredHit {
+    pub discovery_id: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub cidr: Cidr,
+    pub name: Option<String>,
+    pub pool_id: Option<String>,
 }
 
 /// One CIDR of a discovery's last scan, as the scan stored it.
@@ -451,69 +625,269 @@ const DISCOVERY_SCHEMA: i64 = 5;
 
 /// The schema version that added a discovered CIDR's `reason`.
 const REASON_SCHEMA: i64 = 13;
+/// A discovery as `/discovery` heads it, with the latest scan's failure when no scan has
+/// succeeded since.
+#[derive(Clone, Debug)]
+pub struct DiscoverySummary {
+    pub id: String,
+    pub description: Option<String>,
+    pub last_scanned: Option<i64>,
+    pub failure: Option<ScanFailure>,
+}
+
+/// A scan that could not read its sources (it stored nothing; the audit log kept why).
+#[derive(Clone, Debug)]
+pub struct ScanFailure {
+    pub at: i64,
+    pub message: String,
+}
+
+/// How many of a discovery's stored CIDRs have one pair of statuses.
+#[derive(Clone, Debug)]
+pub struct StatusCount {
+    pub discovery_id: String,
+    pub compliance_status: Option<String>,
+    pub overlap_status: String,
+    pub count: u64,
+}
+
+/// The compliance statuses a scan stores (subnets have none), in the order people triage them.
+pub const COMPLIANCE_STATUSES: [&str; 4] = ["unmanaged", "noncompliant", "compliant", "ignored"];
+/// The overlap statuses a scan stores.
+pub const OVERLAP_STATUSES: [&str; 3] = ["overlapping", "nonoverlapping", "ignored"];
+
+/// Stored CIDRs per status, over every discovery.
+#[derive(Clone, Debug, Default)]
+pub struct StatusTotals {
+    pub compliance: std::collections::BTreeMap<&'static str, u64>,
+    pub overlap: std::collections::BTreeMap<&'static str, u64>,
+    /// Unmanaged, noncompliant or overlapping: the CIDRs that need someone.
+    pub attention: u64,
+}
+
+/// The schema version that added organizations and resource shares.
+const SHARE_SCHEMA: i64 = 7;
 
 impl View<'_, '_> {
-    /// Every discovery, oldest first, with the stored result of its last scan, VPCs first
-    /// in address order. Reading never scans: scanning writes. Plain SQL, no SQLite extensions.
-    pub fn discoveries(&self) -> Result<Vec<DiscoveryResult>> {
+    fn schema_version(&self) -> Result<i64> {
         let version: Option<i64> =
             self.tx
                 .query_row("SELECT MAX(version) FROM schema_version", (), |r| r.get(0))?;
-        if version.unwrap_or(0) < DISCOVERY_SCHEMA {
+        Ok(version.unwrap_or(0))
+    }
+
+    /// How many resource discoveries the database holds.
+    pub fn discovery_count(&self) -> Result<u64> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(0);
+        }
+        Ok(self
+            .tx
+            .query_row("SELECT COUNT(*) FROM resource_discoveries", (), |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// Every discovery, oldest first, with a failed latest scan. Counting and paging happen in
+    /// SQL: a scan may store hundreds of thousands of CIDRs.
+    pub fn discovery_summaries(&self) -> Result<Vec<DiscoverySummary>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
             return Ok(Vec::new());
         }
-        let mut out: Vec<DiscoveryResult> = self
+        let mut out: Vec<DiscoverySummary> = self
             .tx
             .prepare_cached(
                 "SELECT id, description, last_scanned FROM resource_discoveries ORDER BY created_at, id",
             )?
             .query_map((), |r| {
-                Ok(DiscoveryResult {
+                Ok(DiscoverySummary {
                     id: r.get(0)?,
                     description: r.get(1)?,
                     last_scanned: r.get(2)?,
-                    cidrs: Vec::new(),
+                    failure: None,
                 })
             })?
             .collect::<Result<_>>()?;
-        let reason = if version.unwrap_or(0) >= REASON_SCHEMA {
+        for d in &mut out {
+            d.failure = self.scan_failure(&d.id, d.last_scanned)?;
+        }
+        Ok(out)
+    }
+
+    /// Stored CIDRs per discovery id, in one pass over the discovery index.
+    pub fn discovered_per_discovery(&self) -> Result<std::collections::HashMap<String, u64>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(Default::default());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT discovery_id, COUNT(*) FROM discovered_cidrs GROUP BY discovery_id",
+        )?;
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        rows.collect()
+    }
+
+    /// SQLite's number for the database's committed state as this connection sees it: it
+    /// changes whenever another connection commits (`PRAGMA data_version`). None on
+    /// PostgreSQL, which has no such number.
+    pub fn data_version(&self) -> Result<Option<i64>> {
+        if self.tx.dialect() == super::sql::Dialect::Postgres {
+            return Ok(None);
+        }
+        Ok(Some(self.tx.query_row("PRAGMA data_version", (), |r| {
+            r.get::<_, i64>(0)
+        })?))
+    }
+
+    /// The latest failed scan of `id`, when no scan succeeded after it: the failure recorded
+    /// which scan time it left in place, so a later success (a new time) hides it.
+    fn scan_failure(&self, id: &str, last_scanned: Option<i64>) -> Result<Option<ScanFailure>> {
+        let row: Option<(i64, Option<String>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT at, after FROM audit_events WHERE object_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row(params![id, super::discovery::SCAN_FAILED], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((at, after)) = row else {
+            return Ok(None);
+        };
+        let after: serde_json::Value = after
+            .and_then(|a| serde_json::from_str(&a).ok())
+            .unwrap_or_default();
+        if after.get("last_scanned").and_then(|v| v.as_i64()) != last_scanned {
+            return Ok(None);
+        }
+        Ok(Some(ScanFailure {
+            at,
+            message: after
+                .get("error")
+                .and_then(|e| e.as_str())
+                .unwrap_or("the sources could not be read")
+                .to_string(),
+        }))
+    }
+
+    /// How many stored CIDRs (of every discovery) have each status, in one pass without a sort:
+    /// the figures at the top of `/discovery` and on `/`.
+    pub fn discovered_totals(&self) -> Result<StatusTotals> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(StatusTotals::default());
+        }
+        let sums: Vec<String> = COMPLIANCE_STATUSES
+            .iter()
+            .map(|s| format!("compliance_status = '{s}'"))
+            .chain(OVERLAP_STATUSES.iter().map(|s| format!("overlap_status = '{s}'")))
+            .chain(std::iter::once(
+                "compliance_status IN ('unmanaged', 'noncompliant') OR overlap_status = 'overlapping'".to_string(),
+            ))
+            .map(|c| format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)"))
+            .collect();
+        let values: Vec<i64> = self.tx.query_row(
+            &format!("SELECT {} FROM discovered_cidrs", sums.join(", ")),
+            (),
+            |r| (0..sums.len()).map(|i| r.get::<_, i64>(i)).collect(),
+        )?;
+        let n = COMPLIANCE_STATUSES.len();
+        Ok(StatusTotals {
+            compliance: COMPLIANCE_STATUSES
+                .iter()
+                .zip(&values)
+                .map(|(s, v)| (*s, *v as u64))
+                .collect(),
+            overlap: OVERLAP_STATUSES
+                .iter()
+                .zip(&values[n..])
+                .map(|(s, v)| (*s, *v as u64))
+                .collect(),
+            attention: values.last().copied().unwrap_or(0) as u64,
+        })
+    }
+
+    /// How many stored CIDRs have each pair of statuses, per discovery.
+    pub fn discovered_counts(&self) -> Result<Vec<StatusCount>> {
+        if self.schema_version()? < DISCOVERY_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT discovery_id, compliance_status, overlap_status, COUNT(*) FROM discovered_cidrs
+             GROUP BY discovery_id, compliance_status, overlap_status",
+        )?;
+        let rows = stmt.query_map((), |r| {
+            Ok(StatusCount {
+                discovery_id: r.get(0)?,
+                compliance_status: r.get(1)?,
+                overlap_status: r.get(2)?,
+                count: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// One page of a discovery's stored CIDRs in the scan's order (VPCs first, then address
+    /// order): SQLite keeps rows in the order the scan inserted them (its rowid, walked through
+    /// the discovery's index, so no sort); PostgreSQL sorts the CIDRs as `inet`.
+    pub fn discovered_page(
+        &self,
+        id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<DiscoveredCidr>> {
+        let order = match self.tx.dialect() {
+            super::sql::Dialect::Postgres => {
+                "resource_type <> 'vpc', CAST(cidr AS inet), resource_id"
+            }
+            _ => "rowid",
+        };
+        // A file of an older schema (read-only views do not migrate) has no reasons.
+        let reason = if self.schema_version()? >= REASON_SCHEMA {
             "reason"
         } else {
             "NULL"
         };
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT resource_id, resource_type, cidr, region, owner_id, name, pool_id, compliance_status, overlap_status, CAST(ip_usage AS TEXT), {reason}
-             FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY resource_id, cidr",
+             FROM discovered_cidrs WHERE discovery_id = ?1 ORDER BY {order} LIMIT ?2 OFFSET ?3"
         ))?;
-        for d in &mut out {
-            d.cidrs = stmt
-                .query_map([&d.id], |r| {
-                    Ok(DiscoveredCidr {
-                        resource_id: r.get(0)?,
-                        resource_type: r.get(1)?,
-                        cidr: r.get(2)?,
-                        region: r.get(3)?,
-                        owner_id: r.get(4)?,
-                        name: r.get(5)?,
-                        pool_id: r.get(6)?,
-                        compliance_status: r.get(7)?,
-                        overlap_status: r.get(8)?,
-                        // A fraction crosses both backends as decimal text.
-                        ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
-                        reason: r.get(10)?,
-                    })
-                })?
-                .collect::<Result<_>>()?;
-            // Address order, VPCs first, as the scan lists them (SQL sorts CIDRs as text).
-            d.cidrs.sort_by_cached_key(|c| {
-                let at = Cidr::parse(&c.cidr)
-                    .map(|x| (x.family() as u8, x.start(), x.prefix_len()))
-                    .unwrap_or((u8::MAX, 0, 0));
-                (c.resource_type != "vpc", at)
-            });
-        }
-        Ok(out)
+        let rows = stmt.query_map(
+            params![
+                id,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            discovered_cidr,
+        )?;
+        rows.collect()
     }
+
+    /// The resource shares that hold `pool_id`: (share id, name, principals).
+    pub fn pool_shares(&self, pool_id: &str) -> Result<Vec<(String, String, Vec<String>)>> {
+        if self.schema_version()? < SHARE_SCHEMA {
+            return Ok(Vec::new());
+        }
+        Ok(super::share::shares_of_pool(self.tx, pool_id)?
+            .into_iter()
+            .map(|s| (s.id, s.name, s.principals))
+            .collect())
+    }
+}
+
+fn discovered_cidr(r: &super::sql::Row) -> Result<DiscoveredCidr> {
+    Ok(DiscoveredCidr {
+        resource_id: r.get(0)?,
+        resource_type: r.get(1)?,
+        cidr: r.get(2)?,
+        region: r.get(3)?,
+        owner_id: r.get(4)?,
+        name: r.get(5)?,
+        pool_id: r.get(6)?,
+        compliance_status: r.get(7)?,
+        overlap_status: r.get(8)?,
+        // A fraction crosses both backends as decimal text.
+        ip_usage: r.get::<_, Option<String>>(9)?.and_then(|t| t.parse().ok()),
+        reason: r.get(10)?,
+    })
 }
 
 /// Parses what a person types into a search box: an address (`10.1.2.3`, `2001:db8::1`) or a

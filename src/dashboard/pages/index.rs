@@ -1,6 +1,6 @@
 //! `/`: every IPAM, its scopes and their pools as a tree with utilization bars.
 
-use super::{bar, document, figures, format, needs_attention, tags, ALARM_PERCENT};
+use super::{bar, document, figures, format, tags, ALARM_PERCENT};
 use crate::dashboard::server::App;
 use crate::engine::Cidr;
 use crate::store::view::PoolSummary;
@@ -73,18 +73,17 @@ impl<'a> Tree<'a> {
 
 /// `/`: every IPAM, its scopes and their pools as a tree.
 pub fn index(app: &App) -> Result<String> {
-    let (ipams, scopes, pools, discoveries) = app
-        .store
-        .view(|v| Ok((v.ipams()?, v.scopes()?, v.pools()?, v.discoveries()?)))?;
+    let (ipams, scopes, pools, discoveries, totals) = app.store.view(|v| {
+        Ok((
+            v.ipams()?,
+            v.scopes()?,
+            v.pools()?,
+            v.discovery_count()?,
+            app.totals.figures(v)?,
+        ))
+    })?;
     // CIDRs of the last scans that need someone: not held by an allocation, or clashing.
-    let attention = discoveries
-        .iter()
-        .flat_map(|d| &d.cidrs)
-        .filter(|c| {
-            c.compliance_status.as_deref().is_some_and(needs_attention)
-                || needs_attention(&c.overlap_status)
-        })
-        .count();
+    let attention = totals.totals.attention;
     let hot = pools
         .iter()
         .filter(|p| p.usage.percent() >= ALARM_PERCENT)
@@ -99,7 +98,7 @@ pub fn index(app: &App) -> Result<String> {
             div class={"stat" @if hot > 0 { " hot" }} #hot-pools {
                 strong { (hot) } " pool" @if hot != 1 { "s" } " at or above " (ALARM_PERCENT) "%"
             }
-            @if !discoveries.is_empty() {
+            @if discoveries > 0 {
                 a href="/discovery" class={"stat" @if attention > 0 { " hot" }} #discovery-link {
                     strong { (attention) } " discovered CIDR" @if attention != 1 { "s" }
                     " unmanaged, noncompliant or overlapping"

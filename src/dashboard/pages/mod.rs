@@ -7,11 +7,10 @@ mod index;
 mod pool;
 mod search;
 
-pub use discovery::discovery;
-use discovery::needs_attention;
+pub use discovery::{discovery, DISCOVERY_PAGE, DISCOVERY_PREVIEW};
 pub use index::index;
 pub use pool::{pool, PAGE_SIZE};
-pub use search::search;
+pub use search::{search, SEARCH_LIMIT};
 
 use super::format;
 use crate::store::view::{AllocationRow, PoolSummary};
@@ -72,12 +71,17 @@ pub(crate) fn bar(percent: f64) -> Markup {
 pub(crate) fn figures(p: &PoolSummary) -> Markup {
     let u = &p.usage;
     let pct = u.percent();
+    // The data source's count holds child pools' CIDRs too: shown apart, as they are carved
+    // out for a pool, not allocated to a resource.
+    let children = p.child_pool_cidrs.min(u.allocation_count);
+    let own = u.allocation_count - children;
     html! {
         span.figures data-total=(u.total) data-allocated=(u.allocated) data-percent=(format::percent(pct))
-            data-count=(u.allocation_count) {
+            data-count=(u.allocation_count) data-allocations=(own) data-child-pools=(children) {
             strong.pct { (format::percent(pct)) "%" }
             " " (format::count(u.allocated)) " of " (format::count(u.total)) " addresses · "
-            (u.allocation_count) " allocation" @if u.allocation_count != 1 { "s" }
+            (own) " allocation" @if own != 1 { "s" }
+            @if children > 0 { " · " (children) " child pool CIDR" @if children != 1 { "s" } }
             @if let Some(l) = u.largest_free_len { " · largest free /" (l) }
         }
     }

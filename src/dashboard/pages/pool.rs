@@ -27,6 +27,8 @@ struct PoolData {
     row_count: u64,
     reservations: Vec<AllocationRow>,
     audit: Vec<crate::store::AuditEvent>,
+    /// (share id, name, principals) of the resource shares that hold the pool.
+    shares: Vec<(String, String, Vec<String>)>,
 }
 
 fn load_pool(v: &View, id: &str, zoom: Option<Cidr>, page: u64) -> Result<Option<PoolData>> {
@@ -85,6 +87,7 @@ fn load_pool(v: &View, id: &str, zoom: Option<Cidr>, page: u64) -> Result<Option
         rows: v.allocations(id, page.saturating_mul(PAGE_SIZE), PAGE_SIZE)?,
         reservations: v.reservations(id)?,
         audit: v.audit(id, AUDIT_EVENTS)?,
+        shares: v.pool_shares(id)?,
         summary,
         ancestors,
         maps,
@@ -147,6 +150,24 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
                 @if !p.pool.rules.required_tags.is_empty() { dt { "required tags" } dd { (tags(&p.pool.rules.required_tags)) } }
                 @if !p.pool.tags.is_empty() { dt { "tags" } dd { (tags(&p.pool.tags)) } }
                 dt { "owner" } dd { (p.pool.owner_id) }
+                dt { "auto_import" } dd #auto-import data-auto-import=(p.pool.auto_import) {
+                    @if p.pool.auto_import { "on: allocations its parent holds inside a CIDR provisioned here move into this pool, and discovery adopts eligible resources" }
+                    @else { "off" }
+                }
+                dt { "shared with" } dd #shares {
+                    @if d.shares.is_empty() { span.muted { "no resource share" } }
+                    @for (i, (sid, name, principals)) in d.shares.iter().enumerate() {
+                        @if i > 0 { br; }
+                        span.share data-share=(sid) {
+                            strong { (name) } " " span.muted.mono { (sid) } ": "
+                            @if principals.is_empty() { span.muted { "no principal" } }
+                            @for (j, who) in principals.iter().enumerate() {
+                                @if j > 0 { ", " }
+                                span.mono.principal { (who) }
+                            }
+                        }
+                    }
+                }
             }
         }
         section #map {
@@ -214,7 +235,7 @@ pub fn pool(app: &App, id: &str, q: &HashMap<String, String>) -> Result<Page> {
             }
         }
         section #allocations {
-            h2 { "Allocations " span.muted { "(" (d.row_count) ")" } }
+            h2 { "Allocations, reservations and child pools " span.muted { "(" (d.row_count) ")" } }
             @if d.rows.is_empty() { p.empty { "Nothing is allocated from this pool." } } @else {
                 table.allocs {
                     thead { tr { th { "id" } th { "CIDR" } th { "type" } th { "resource" } th { "owner" } th { "description" } th { "tags" } th { "origin" } th { "created" } } }
