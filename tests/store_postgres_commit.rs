@@ -257,3 +257,48 @@ fn changes_reported_done_survive_a_crash_of_the_server() {
     }
     assert!(s.verify().unwrap().is_empty());
 }
+
+/// A person cancels the wait for the absent standby (`pg_cancel_backend`): the server then
+/// stops waiting and answers the commit with only a warning, although no standby has the
+/// change. It is still not reported as done.
+#[test]
+fn a_cancelled_wait_for_the_standby_is_not_reported_done() {
+    let cluster = pg::Cluster::private("");
+    let url = cluster.new_database();
+    let s = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(60)).unwrap();
+    let a = actor();
+    let pool = fixtures::top_pool(&s, &a, c("10.0.0.0/16"));
+    set_server(&cluster, "synchronous_standby_names = 'ghost'");
+    let canceller = std::thread::spawn({
+        let mut admin = cluster.admin("postgres");
+        move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                let n: i64 = admin
+                    .query_one(
+                        "SELECT COUNT(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0);
+                if n > 0 || std::time::Instant::now() > deadline {
+                    return n;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    let e = s.allocate(&a, &spec(&pool)).unwrap_err();
+    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
+    assert!(
+        canceller.join().unwrap() > 0,
+        "nothing waited for the standby"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the cancel, not the bound, ended the wait"
+    );
+    set_server(&cluster, "synchronous_standby_names = ''");
+    s.allocate(&a, &spec(&pool)).expect("durable again");
+}

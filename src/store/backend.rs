@@ -167,7 +167,7 @@ fn postgres<T>(
         (Ok(_), Mode::Write) => tx.query_row(XID, (), |r| r.get::<_, i64>(0)).ok(),
         _ => None,
     };
-    let mark = tx.event_mark();
+    let marks = tx.event_marks();
     let session = tx.into_pg().expect("a PostgreSQL transaction");
     match (mode, out) {
         (Mode::Write, Ok(v)) => {
@@ -200,7 +200,7 @@ fn postgres<T>(
             // change may have committed. Ask a new connection rather than guess: a change
             // reported as failed although it committed would be allocated again by the next
             // apply, leaving this one orphaned.
-            match xid.map(|xid| fate(c, xid, ran_on.as_deref(), mark.as_ref())) {
+            match xid.map(|xid| fate(c, xid, ran_on.as_deref(), &marks)) {
                 Some(Fate::Committed) => Ok(v),
                 Some(Fate::NotCommitted) | None => Err(Failed::AtCommit(lost)),
                 Some(Fate::NotDurable(e)) => Err(Failed::AtCommit(e)),
@@ -241,8 +241,11 @@ enum Fate {
 ///
 /// A committed one is also made durable before it counts: DURABLE's commit waits for the log
 /// to be flushed (and the synchronous standbys to confirm) past everything committed before it.
-fn fate(c: &mut PgConn, xid: i64, ran_on: Option<&str>, mark: Option<&EventMark>) -> Fate {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+fn fate(c: &mut PgConn, xid: i64, ran_on: Option<&str>, marks: &[EventMark]) -> Fate {
+    // A failover takes its time (a managed one, half a minute): ask for as long as a change
+    // waits for its durability, and at least 10 s.
+    let deadline =
+        std::time::Instant::now() + c.durability_bound().max(std::time::Duration::from_secs(10));
     let committed = |c: &mut PgConn| match c.durable() {
         Ok(()) => Fate::Committed,
         Err(e @ Error::NotDurable { .. }) => Fate::NotDurable(e),
@@ -268,16 +271,23 @@ fn fate(c: &mut PgConn, xid: i64, ran_on: Option<&str>, mark: Option<&EventMark>
                 None => Seen::CannotTell,
             });
         }
-        match mark {
-            // A new life of the server (or another server) has finished recovery before it
-            // answers: what it holds now is all it will ever hold of the old one.
-            Some(mark) => Ok(if c.event_exists(mark)? {
-                Seen::Committed
-            } else {
-                Seen::Aborted
-            }),
-            None => Ok(Seen::CannotTell),
+        // A standby reached without `target_session_attrs=read-write` may still be catching
+        // up: only a server that takes writes has all it will ever have.
+        if c.identity().is_some_and(|i| i.contains("/standby/")) {
+            return Ok(Seen::Pending);
         }
+        if marks.is_empty() {
+            return Ok(Seen::CannotTell);
+        }
+        // A new life of the server (or another server) has finished recovery before it
+        // answers: what it holds now is all it will ever hold of the old one. Every event the
+        // transaction wrote must be there.
+        for mark in marks {
+            if !c.event_exists(mark)? {
+                return Ok(Seen::Aborted);
+            }
+        }
+        Ok(Seen::Committed)
     };
     loop {
         let waiting = std::time::Instant::now() < deadline;

@@ -285,6 +285,7 @@ fn refuses_the_resource(e: &Error) -> bool {
 /// `unmanaged` with the reason; any other failure fails the scan.
 fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<Option<String>> {
     tx.execute_batch("SAVEPOINT adopt_one")?;
+    let marks = tx.marks();
     // The release travels with the adoption's deferred writes, so their failure is seen here.
     match adopt_tx(tx, actor, f, pool_id).and_then(|id| {
         tx.execute_batch("RELEASE SAVEPOINT adopt_one")?;
@@ -299,6 +300,7 @@ fn adopt(tx: &Tx, actor: &Actor, f: &mut Finding, pool_id: &str) -> Result<Optio
         }
         Err(e) if refuses_the_resource(&e) => {
             tx.execute_batch("ROLLBACK TO SAVEPOINT adopt_one; RELEASE SAVEPOINT adopt_one")?;
+            tx.forget_marks_after(marks);
             f.reason = Some(format!("the pool {pool_id} could not adopt it: {e}"));
             Ok(None)
         }

@@ -6,6 +6,7 @@ use super::sql::Value;
 use super::{Error, Result};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::config::SslMode;
@@ -200,20 +201,21 @@ impl Target {
         runtime: &tokio::runtime::Runtime,
         lock_timeout: Duration,
         read_only: bool,
+        sync_cancelled: &Arc<AtomicBool>,
     ) -> Result<(tokio_postgres::Client, Option<String>)> {
         let client = runtime
             .block_on(async {
                 let client = match self.verify {
                     Verify::Disable => {
                         let (client, connection) = self.config.connect(tokio_postgres::NoTls).await?;
-                        runtime.spawn(connection);
+                        runtime.spawn(drive(connection, sync_cancelled.clone()));
                         client
                     }
                     _ => {
                         let tls = tls(self.verify, self.root_cert.as_deref())
                             .map_err(ConnectError::Setup)?;
                         let (client, connection) = self.config.connect(tls).await?;
-                        runtime.spawn(connection);
+                        runtime.spawn(drive(connection, sync_cancelled.clone()));
                         client
                     }
                 };
@@ -258,13 +260,40 @@ impl Target {
     }
 }
 
+/// Drives a connection's socket, noting in `sync_cancelled` when the server says it stopped
+/// waiting for its synchronous standbys (a cancel, ours or a person's `pg_cancel_backend`): the
+/// commit then succeeds with only that warning, although no standby confirmed it. (The
+/// server's own English text is matched: a server set to another `lc_messages` says it
+/// otherwise, and only the bounded wait's own timeout is then seen.)
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    sync_cancelled: Arc<AtomicBool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(message) = futures_util::future::poll_fn(|cx| connection.poll_message(cx)).await
+    {
+        match message {
+            Ok(tokio_postgres::AsyncMessage::Notice(n))
+                if n.message()
+                    .starts_with("canceling wait for synchronous replication") =>
+            {
+                sync_cancelled.store(true, Ordering::SeqCst);
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+}
+
 /// Which server, in which life, a connection talks to: the cluster's system identifier, the
 /// timeline it writes (a promoted standby starts a new one) and when its postmaster started (a
 /// crash restart changes it). A transaction id means the same transaction only while this is
 /// unchanged: a crash or a failover may hand the ids of lost transactions out again, so a
 /// commit whose answer was lost is then judged by its change, not by `txid_status`
 /// (`backend::fate`). Every function here is open to any role.
-const IDENTITY: &str = "SELECT system_identifier::text || '/' || CASE WHEN pg_is_in_recovery() THEN 'standby' ELSE substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8) END || '/' || pg_postmaster_start_time()::text FROM pg_control_system()";
+const IDENTITY: &str = "SELECT system_identifier::text || '/' || CASE WHEN pg_is_in_recovery() THEN 'standby' ELSE substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8) END || '/' || extract(epoch FROM pg_postmaster_start_time())::text FROM pg_control_system()";
 
 /// Makes everything committed before it as durable as `synchronous_commit = on` makes a
 /// commit: flushed to the server's disk, and confirmed by the synchronous standbys that
@@ -272,8 +301,10 @@ const IDENTITY: &str = "SELECT system_identifier::text || '/' || CASE WHEN pg_is
 /// that). A transaction that writes no WAL commits without waiting whatever the setting, so
 /// this one writes a transactional logical message (open to every role, at any `wal_level`):
 /// its commit record lies after every change committed before it, and the flush, or the
-/// standby's confirmation, of it covers them all. Concurrent writers share one flush.
-pub const DURABLE: &str = "BEGIN; SELECT set_config('synchronous_commit', CASE current_setting('synchronous_commit') WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, true), pg_logical_emit_message(true, 'terraform-provider-ipam', 'durable'); COMMIT";
+/// standby's confirmation, of it covers them all. Concurrent writers share one flush. One
+/// statement, its own implicit transaction (the setting holds until its commit is written): a
+/// failure leaves no transaction block open on the connection.
+pub const DURABLE: &str = "SELECT set_config('synchronous_commit', CASE current_setting('synchronous_commit') WHEN 'remote_apply' THEN 'remote_apply' ELSE 'on' END, true), pg_logical_emit_message(true, 'terraform-provider-ipam', 'durable')";
 
 /// How a pipeline bounded in time ended ([`PgConn::pipeline_within`]).
 pub(crate) enum Bounded {
@@ -465,6 +496,8 @@ pub struct PgConn {
     pub(crate) read_only: bool,
     /// The server this connection talks to ([`IDENTITY`]), when it could be read.
     identity: Option<String>,
+    /// Set when the server said it stopped waiting for its synchronous standbys ([`drive`]).
+    sync_cancelled: Arc<AtomicBool>,
 }
 
 /// One request of a [`PgConn::pipeline`].
@@ -491,8 +524,11 @@ impl PgConn {
             .enable_all()
             .build()
             .map_err(|e| Error::Unavailable(format!("cannot start the database client: {e}")))?;
-        let (client, identity) = target.connect(&runtime, lock_timeout, read_only)?;
+        let sync_cancelled = Arc::new(AtomicBool::new(false));
+        let (client, identity) =
+            target.connect(&runtime, lock_timeout, read_only, &sync_cancelled)?;
         Ok(PgConn {
+            sync_cancelled,
             target,
             lock_timeout,
             runtime,
@@ -517,9 +553,13 @@ impl PgConn {
 
     /// Replaces the connection (one the server stopped answering, or dropped).
     pub(crate) fn reconnect(&mut self) -> Result<()> {
-        let (client, identity) =
-            self.target
-                .connect(&self.runtime, self.lock_timeout, self.read_only)?;
+        self.sync_cancelled = Arc::new(AtomicBool::new(false));
+        let (client, identity) = self.target.connect(
+            &self.runtime,
+            self.lock_timeout,
+            self.read_only,
+            &self.sync_cancelled,
+        )?;
         self.client = client;
         self.identity = identity;
         self.cache.clear();
@@ -564,10 +604,15 @@ impl PgConn {
     /// and given a few seconds to answer; a cancelled wait for a standby leaves its
     /// transaction committed on this server, which the caller must not report as durable.
     pub(crate) fn pipeline_within(&self, requests: &[Request], bound: Duration) -> Bounded {
+        self.sync_cancelled.store(false, Ordering::SeqCst);
         self.runtime.block_on(async {
             let answers = self.answers(requests);
             futures_util::pin_mut!(answers);
             if let Ok(all) = tokio::time::timeout(bound, &mut answers).await {
+                // Someone else cancelled the wait for the standbys: answered, not confirmed.
+                if self.sync_cancelled.load(Ordering::SeqCst) {
+                    return Bounded::TimedOut(Some(all));
+                }
                 return Bounded::Answered(all);
             }
             let _ = self.cancel().await;
@@ -694,10 +739,14 @@ impl PgConn {
                 Some(Err(e)) => Err(e.into()),
                 None => Err(Error::Unavailable("no answer from the server".into())),
             },
-            Bounded::TimedOut(_) => Err(Error::NotDurable {
-                seconds: bound.as_secs(),
-                why: "no synchronous standby confirmed it".into(),
-            }),
+            Bounded::TimedOut(_) => {
+                // A cancel still on its way must not reach this connection's next statement.
+                let _ = self.reconnect();
+                Err(Error::NotDurable {
+                    seconds: bound.as_secs(),
+                    why: "no synchronous standby confirmed it".into(),
+                })
+            }
         }
     }
 

@@ -236,10 +236,12 @@ pub struct Tx<'a> {
     /// written, and the caller repairs and runs again when it refuses (PostgreSQL's exclusion
     /// constraint under `Store::write_pool`): the allocator then skips its own check.
     overlap_checked_on_write: bool,
-    /// The first audit event this transaction wrote: the change itself, by which a commit
-    /// whose answer was lost to a crash or a failover is found (or not) on the server that
-    /// answers afterwards, where transaction ids may have been handed out again.
-    first_event: RefCell<Option<EventMark>>,
+    /// The audit events this transaction wrote: the change itself, by which a commit whose
+    /// answer was lost to a crash or a failover is found (or not) on the server that answers
+    /// afterwards, where transaction ids may have been handed out again. All of them, since
+    /// one alone (a reservation swept, a pool modified) may match another transaction's event
+    /// of the same second; a change that creates something names a new id.
+    events: RefCell<Vec<EventMark>>,
 }
 
 /// What identifies an audit event a transaction wrote.
@@ -366,14 +368,21 @@ impl<'a> PgSession<'a> {
         let bound = self.conn.durability_bound();
         let (mut replies, timed_out) = match self.conn.pipeline_within(&requests, bound) {
             Bounded::Answered(r) => (r, false),
-            Bounded::TimedOut(Some(r)) => (r, true),
-            // Not even the cancel was answered: the server is gone or stuck, and the COMMIT's
-            // fate is unknown. A new connection asks.
-            Bounded::TimedOut(None) => {
-                return Err(Error::Unavailable(format!(
-                    "the database server did not answer the commit within {} s",
-                    bound.as_secs()
-                )))
+            Bounded::TimedOut(answers) => {
+                // A cancel still on its way must not reach this connection's next statement,
+                // and a server that answered nothing is asked afresh: a new connection.
+                let _ = self.conn.reconnect();
+                match answers {
+                    Some(r) => (r, true),
+                    // Not even the cancel was answered: the server is gone or stuck, and the
+                    // COMMIT's fate is unknown. A new connection asks.
+                    None => {
+                        return Err(Error::Unavailable(format!(
+                            "the database server did not answer the commit within {} s",
+                            bound.as_secs()
+                        )))
+                    }
+                }
             }
         };
         let durable = replies.pop().expect("one reply per request");
@@ -403,7 +412,7 @@ impl<'a> Tx<'a> {
         Tx {
             inner: Inner::Sqlite(tx),
             overlap_checked_on_write: false,
-            first_event: RefCell::new(None),
+            events: RefCell::new(Vec::new()),
         }
     }
 
@@ -412,7 +421,7 @@ impl<'a> Tx<'a> {
         Tx {
             inner: Inner::Pg(RefCell::new(session)),
             overlap_checked_on_write,
-            first_event: RefCell::new(None),
+            events: RefCell::new(Vec::new()),
         }
     }
 
@@ -423,14 +432,24 @@ impl<'a> Tx<'a> {
         self.overlap_checked_on_write
     }
 
-    /// Notes an audit event this transaction wrote (the first one is kept).
+    /// Notes an audit event this transaction wrote.
     pub(crate) fn mark_event(&self, mark: EventMark) {
-        self.first_event.borrow_mut().get_or_insert(mark);
+        self.events.borrow_mut().push(mark);
     }
 
-    /// The first audit event this transaction wrote, if it wrote one.
-    pub(crate) fn event_mark(&self) -> Option<EventMark> {
-        self.first_event.borrow().clone()
+    /// How many audit events this transaction has noted (before a savepoint).
+    pub(crate) fn marks(&self) -> usize {
+        self.events.borrow().len()
+    }
+
+    /// Forgets the events noted after the first `kept` (a rollback to a savepoint undid them).
+    pub(crate) fn forget_marks_after(&self, kept: usize) {
+        self.events.borrow_mut().truncate(kept);
+    }
+
+    /// The audit events this transaction wrote.
+    pub(crate) fn event_marks(&self) -> Vec<EventMark> {
+        self.events.borrow().clone()
     }
 
     /// The PostgreSQL session back, to commit or roll back.
