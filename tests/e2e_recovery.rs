@@ -245,7 +245,7 @@ fn recover(w: &Workspace, sockets: &Path) -> bool {
             w.path().join("state.json").to_str().unwrap(),
         ],
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "orphans found, listed from elsewhere");
     for id in &expected {
         assert!(
             out.contains(id.as_str()),
@@ -548,7 +548,7 @@ fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_
         &w.db,
         &["orphans", "--state", "A.tfstate", "--json"],
     );
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 1, "orphans found: {out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let found: Vec<&str> = report["orphans"]
         .as_array()
@@ -568,7 +568,7 @@ fn orphans_of_one_local_backend_never_touch_another_backends_allocations_in_the_
         &w.db,
         &["orphans", "--state", "A.tfstate", "--release"],
     );
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 5, "found and released: {out}{err}");
     let mut left = a_ids.union(&b_ids).cloned().collect::<BTreeSet<_>>();
     left.remove(&lost);
     assert_eq!(vpcs_of(&w), left, "exactly A's orphan was released");
