@@ -319,7 +319,11 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     // changes nothing.
     let before = pg::dump(&target);
     let again = cli(&["migrate", "--database", &sqlite, "--to", &target]);
-    assert_eq!(again.status.code(), Some(3), "a retired file cannot be written, as a read-only one");
+    assert_eq!(
+        again.status.code(),
+        Some(3),
+        "a retired file cannot be written, as a read-only one"
+    );
     assert!(
         String::from_utf8_lossy(&again.stderr).contains(&moved),
         "{}",
