@@ -18,7 +18,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 say "building the tests (first run: several minutes), then running them…"
-cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 # The second pass: every store and end-to-end test file (tests/store_*.rs, tests/e2e_*.rs)
 # again on PostgreSQL (IPAM_TEST_BACKEND=postgres; each test binary starts its own server). No
 # list to keep: a new file is in by its name. A file leaves this pass only by a line of its own
