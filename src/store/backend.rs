@@ -177,10 +177,7 @@ fn postgres<T>(
             let lost = match session.commit_durably() {
                 Ok(Durability::Confirmed) => return Ok(v),
                 Ok(Durability::TimedOut(bound)) => {
-                    return Err(Failed::AtCommit(Error::NotDurable {
-                        seconds: bound.as_secs(),
-                        why: "no synchronous standby confirmed it".into(),
-                    }))
+                    return Err(Failed::AtCommit(Error::not_confirmed(bound)))
                 }
                 // The change committed, but the wait for its flush broke off (the server
                 // went away): a crash may have lost it, so ask, as for a lost COMMIT.

@@ -189,6 +189,16 @@ pub enum Error {
     NotDurable { seconds: u64, why: String },
 }
 
+impl Error {
+    /// A change the server committed that no synchronous standby confirmed within `bound`.
+    pub(crate) fn not_confirmed(bound: Duration) -> Error {
+        Error::NotDurable {
+            seconds: bound.as_secs(),
+            why: "no synchronous standby confirmed it".into(),
+        }
+    }
+}
+
 /// SQLite's busy and read-only conditions are facts callers word for users; the rest is SQL.
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {

@@ -603,9 +603,9 @@ impl PgConn {
     /// asked to cancel what it waits for (a synchronous standby that does not answer, say)
     /// and given a few seconds to answer; a cancelled wait for a standby leaves its
     /// transaction committed on this server, which the caller must not report as durable.
-    pub(crate) fn pipeline_within(&self, requests: &[Request], bound: Duration) -> Bounded {
+    pub(crate) fn pipeline_within(&mut self, requests: &[Request], bound: Duration) -> Bounded {
         self.sync_cancelled.store(false, Ordering::SeqCst);
-        self.runtime.block_on(async {
+        let outcome = self.runtime.block_on(async {
             let answers = self.answers(requests);
             futures_util::pin_mut!(answers);
             if let Ok(all) = tokio::time::timeout(bound, &mut answers).await {
@@ -621,7 +621,13 @@ impl PgConn {
                     .await
                     .ok(),
             )
-        })
+        });
+        // After a timeout the connection is replaced: a cancel still on its way must not reach
+        // its next statement, and a server that answered nothing is asked afresh.
+        if matches!(outcome, Bounded::TimedOut(_)) {
+            let _ = self.reconnect();
+        }
+        outcome
     }
 
     /// Asks the server to cancel the statement this connection is running.
@@ -739,14 +745,7 @@ impl PgConn {
                 Some(Err(e)) => Err(e.into()),
                 None => Err(Error::Unavailable("no answer from the server".into())),
             },
-            Bounded::TimedOut(_) => {
-                // A cancel still on its way must not reach this connection's next statement.
-                let _ = self.reconnect();
-                Err(Error::NotDurable {
-                    seconds: bound.as_secs(),
-                    why: "no synchronous standby confirmed it".into(),
-                })
-            }
+            Bounded::TimedOut(_) => Err(Error::not_confirmed(bound)),
         }
     }
 

@@ -368,21 +368,14 @@ impl<'a> PgSession<'a> {
         let bound = self.conn.durability_bound();
         let (mut replies, timed_out) = match self.conn.pipeline_within(&requests, bound) {
             Bounded::Answered(r) => (r, false),
-            Bounded::TimedOut(answers) => {
-                // A cancel still on its way must not reach this connection's next statement,
-                // and a server that answered nothing is asked afresh: a new connection.
-                let _ = self.conn.reconnect();
-                match answers {
-                    Some(r) => (r, true),
-                    // Not even the cancel was answered: the server is gone or stuck, and the
-                    // COMMIT's fate is unknown. A new connection asks.
-                    None => {
-                        return Err(Error::Unavailable(format!(
-                            "the database server did not answer the commit within {} s",
-                            bound.as_secs()
-                        )))
-                    }
-                }
+            Bounded::TimedOut(Some(r)) => (r, true),
+            // Not even the cancel was answered: the server is gone or stuck, and the COMMIT's
+            // fate is unknown. A new connection asks.
+            Bounded::TimedOut(None) => {
+                return Err(Error::Unavailable(format!(
+                    "the database server did not answer the commit within {} s",
+                    bound.as_secs()
+                )))
             }
         };
         let durable = replies.pop().expect("one reply per request");

@@ -104,6 +104,18 @@ fn port_suffix() -> String {
         .unwrap_or_default()
 }
 
+/// Creates `dir` and its socket directory, owned by the server's user; the socket directory.
+fn server_dir(dir: &Path) -> PathBuf {
+    let socket_dir = dir.join("sock");
+    std::fs::create_dir_all(&socket_dir).expect("cluster dir");
+    if is_root() {
+        let mut chown = Command::new("chown");
+        chown.args(["-R", "postgres:"]).arg(dir);
+        run(chown, "chown");
+    }
+    socket_dir
+}
+
 /// Adds `settings` to the configuration of the data directory `data`.
 fn append_conf(data: &Path, settings: &str) {
     use std::io::Write;
@@ -139,18 +151,7 @@ impl Cluster {
                 .map(|d| d.subsec_nanos())
                 .unwrap_or(0)
         ));
-        let socket_dir = dir.join("sock");
-        std::fs::create_dir_all(&socket_dir).expect("cluster dir");
-        if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.args(["-R", "postgres:"]).arg(&dir);
-                    c
-                },
-                "chown",
-            );
-        }
+        let socket_dir = server_dir(&dir);
         let data = dir.join("data");
         run(
             as_server_user(
@@ -185,18 +186,7 @@ impl Cluster {
     /// `synchronous_standby_names`) is copied with it: set that afterwards.
     pub fn standby(&self, settings: &str) -> Cluster {
         let dir = PathBuf::from(format!("{}-standby", self.dir.display()));
-        let socket_dir = dir.join("sock");
-        std::fs::create_dir_all(&socket_dir).expect("standby dir");
-        if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.args(["-R", "postgres:"]).arg(&dir);
-                    c
-                },
-                "chown",
-            );
-        }
+        let socket_dir = server_dir(&dir);
         let data = dir.join("data");
         run(
             as_server_user(
@@ -233,23 +223,23 @@ impl Cluster {
     /// Stops the server as a crash would (`pg_ctl -m immediate`): no checkpoint, what was only
     /// in its memory is gone.
     pub fn crash(&self) {
+        self.ctl(&["-w", "-m", "immediate", "stop"]);
+    }
+
+    /// Runs `pg_ctl -D DATA args…` on this cluster, as the server's user.
+    fn ctl(&self, args: &[&str]) {
         let data = self.dir.join("data").display().to_string();
+        let mut all = vec!["-D", data.as_str()];
+        all.extend_from_slice(args);
         run(
-            as_server_user(
-                &self.bin.join("pg_ctl"),
-                &["-D", &data, "-w", "-m", "immediate", "stop"],
-            ),
-            "pg_ctl stop -m immediate",
+            as_server_user(&self.bin.join("pg_ctl"), &all),
+            &format!("pg_ctl {}", args.join(" ")),
         );
     }
 
     /// Promotes a standby to primary, waiting until it accepts writes.
     pub fn promote(&self) {
-        let data = self.dir.join("data").display().to_string();
-        run(
-            as_server_user(&self.bin.join("pg_ctl"), &["-D", &data, "-w", "promote"]),
-            "pg_ctl promote",
-        );
+        self.ctl(&["-w", "promote"]);
     }
 
     /// The server's unix socket directory, URL-encoded for a URL's host part.
@@ -327,14 +317,7 @@ impl Cluster {
     }
 
     pub fn stop(&self) {
-        let data = self.dir.join("data").display().to_string();
-        run(
-            as_server_user(
-                &self.bin.join("pg_ctl"),
-                &["-D", &data, "-w", "-m", "fast", "stop"],
-            ),
-            "pg_ctl stop",
-        );
+        self.ctl(&["-w", "-m", "fast", "stop"]);
     }
 
     /// The directory holding the server's data, socket and log.
