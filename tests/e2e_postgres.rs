@@ -287,7 +287,7 @@ fn a_sqlite_ipam_migrated_to_postgres_plans_empty_and_keeps_working() {
     assert_eq!(report["copied"]["allocations"], 4, "{report}");
     // The file is retired: a configuration still pointing at it plans (reads) as before, but
     // a change fails naming where the database moved, and so does every writing command.
-    let moved = ipam::store::pg::redact(&with_passwords);
+    let moved = ipam_db::redact(&with_passwords);
     assert!(moved.contains("postgres:***@"), "{moved}");
     t.assert_no_changes();
     let file_before = std::fs::read(&w.db).unwrap();

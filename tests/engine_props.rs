@@ -192,13 +192,34 @@ proptest! {
     fn sqlite_free_index_agrees_with_memory(ops in ops()) {
         let family = AddressFamily::Ipv4;
         let root = Cidr::parse("10.8.0.0/20").unwrap();
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        ipam::store::migrate::migrate(&mut conn).unwrap();
-        let tx = conn.transaction().unwrap();
-        let tx = ipam::store::sql::Tx::sqlite(&tx);
-        let mut sql = ipam::store::free::SqlFree::new(&tx, "p");
+        let dir = tempfile::tempdir().unwrap();
+        let db = ipam_db::Database::open(
+            &ipam_db::Location::Sqlite(dir.path().join("free.db")),
+            &ipam::store::migrate::SCHEMA,
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let outcome = db.transaction(ipam_db::Mode::DryRun, ipam_db::Lock::All, |tx| {
+            Ok::<_, ipam_db::Error>(free_index_agrees(tx, family, root, ops.clone()))
+        });
+        outcome.unwrap()?;
+    }
+}
+
+/// Runs `ops` on the SQL free index and on the in-memory one side by side.
+fn free_index_agrees(
+    tx: &ipam_db::Tx,
+    family: AddressFamily,
+    root: Cidr,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    {
+        let mut sql = ipam::store::free::SqlFree::new(tx, "p");
         let mut mem = MemFree::new();
-        let rb = Block { start: root.start(), len: 20 };
+        let rb = Block {
+            start: root.start(),
+            len: 20,
+        };
         sql.add(rb).unwrap();
         mem.add(rb).unwrap();
         let mut allocated: Vec<Block> = vec![];
@@ -225,4 +246,5 @@ proptest! {
             prop_assert_eq!(mem.counts().unwrap(), sql.counts().unwrap());
         }
     }
+    Ok(())
 }

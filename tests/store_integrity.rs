@@ -217,7 +217,7 @@ fn a_newer_schema_is_refused_naming_both_versions() {
     );
     let before = snapshot(&db);
     match Store::open(&db, provided()) {
-        Err(e @ Error::NewerSchema { .. }) => {
+        Err(e @ Error::Db(ipam_db::Error::NewerSchema { .. })) => {
             let text = e.to_string();
             assert!(text.contains(&format!("version {}", latest + 1)), "{text}");
             assert!(text.contains(&format!("version {latest}")), "{text}");

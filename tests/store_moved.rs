@@ -59,7 +59,7 @@ fn assert_moved(e: &Error, url: &str) {
     let text = e.to_string();
     assert!(matches!(e, Error::Moved { .. }), "{e:?}");
     assert!(!text.contains("hunter2"), "the password is shown: {text}");
-    assert!(text.contains(&ipam::store::pg::redact(url)), "{text}");
+    assert!(text.contains(&ipam_db::redact(url)), "{text}");
     assert!(text.contains("postgres:***@"), "{text}");
 }
 

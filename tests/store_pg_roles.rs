@@ -994,7 +994,7 @@ fn a_busy_database_names_who_holds_the_lock() {
             .map(|_| ()),
     ] {
         match attempt {
-            Err(e @ Error::Busy { .. }) => {
+            Err(e @ Error::Db(ipam_db::Error::Busy { .. })) => {
                 let m = e.to_string();
                 assert!(
                     m.contains("ipam_stranger") && m.contains(&format!("process id {pid}")),

@@ -69,7 +69,7 @@ fn one_pools_lock_queues_its_writers_only_and_lock_timeout_says_busy() {
     let before = pg::dump(&url);
     let started = Instant::now();
     match s.allocate(&actor(), &spec(&p1, 24)) {
-        Err(Error::Busy { .. }) => {}
+        Err(Error::Db(ipam_db::Error::Busy { .. })) => {}
         other => panic!("expected busy, got {other:?}"),
     }
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -79,7 +79,7 @@ fn one_pools_lock_queues_its_writers_only_and_lock_timeout_says_busy() {
     assert_eq!(b.cidr, c("172.16.0.0/24"));
     // A structural change waits for every pool writer.
     match s.create_ipam(&actor(), None, vec![], Tags::new()) {
-        Err(Error::Busy { .. }) => {}
+        Err(Error::Db(ipam_db::Error::Busy { .. })) => {}
         other => panic!("expected busy, got {other:?}"),
     }
     other
@@ -107,7 +107,7 @@ fn first_users_arriving_at_once_create_the_schema_once() {
         })
         .collect();
     for h in handles {
-        assert_eq!(h.join().unwrap(), ipam::store::sql::Dialect::Postgres);
+        assert_eq!(h.join().unwrap(), ipam::store::Dialect::Postgres);
     }
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let versions: i64 = c

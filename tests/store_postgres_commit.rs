@@ -142,7 +142,10 @@ fn a_commit_cut_off_in_flight_is_reported_as_what_happened() {
     // The COMMIT never reached the server: rolled back, and said so.
     proxy.arm(Cut::BeforeCommit);
     let e = s.allocate(&a, &spec(&pool)).unwrap_err();
-    assert!(matches!(e, Error::Unavailable(_)), "{e:?}");
+    assert!(
+        matches!(e, Error::Db(ipam_db::Error::Unavailable(_))),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("rolled back"), "{e}");
     assert_eq!(count(), 1);
 
@@ -184,8 +187,11 @@ fn with_its_synchronous_standby_absent_no_change_is_reported_done() {
 
     let started = std::time::Instant::now();
     let e = s.allocate(&a, &spec(&pool)).unwrap_err();
-    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
-    assert!(e.to_string().contains("synchronous_standby_names"), "{e}");
+    assert!(
+        matches!(e, Error::Db(ipam_db::Error::NotDurable { .. })),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("did not confirm it durable"), "{e}");
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "the wait was not bounded"
@@ -194,7 +200,10 @@ fn with_its_synchronous_standby_absent_no_change_is_reported_done() {
     let e = s
         .create_ipam(&a, None, vec![], ipam::store::Tags::new())
         .unwrap_err();
-    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Db(ipam_db::Error::NotDurable { .. })),
+        "{e:?}"
+    );
     // The cancelled waits left nobody waiting for the standby.
     let mut admin = cluster.admin("postgres");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -290,7 +299,10 @@ fn a_cancelled_wait_for_the_standby_is_not_reported_done() {
     });
     let started = std::time::Instant::now();
     let e = s.allocate(&a, &spec(&pool)).unwrap_err();
-    assert!(matches!(e, Error::NotDurable { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Db(ipam_db::Error::NotDurable { .. })),
+        "{e:?}"
+    );
     assert!(
         canceller.join().unwrap() > 0,
         "nothing waited for the standby"

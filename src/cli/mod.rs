@@ -111,14 +111,25 @@ impl From<std::io::Error> for Error {
 impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
         use crate::store::Error as S;
+        use ipam_db::Error as Db;
         match e {
-            S::NotFound { .. } | S::NotIpam(_) => Error::Input(e.to_string()),
+            S::NotFound { .. } => Error::Input(e.to_string()),
+            S::NotIpam { .. } => Error::Input(format!(
+                "{e}: run terraform apply or `terraform-provider-ipam migrate` first"
+            )),
             // A file that is not SQLite at all is the wrong --database, not a broken one.
-            S::Open { ref source, .. } | S::Sql(ref source)
-                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
-            {
+            S::Db(Db::NotADatabase { .. }) => Error::Input(e.to_string()),
+            S::Db(Db::Sql { ref code, .. }) if code == "NotADatabase" => {
                 Error::Input(e.to_string())
             }
+            S::Db(Db::NewerSchema { .. }) => Error::Failed(format!(
+                "{e} (terraform-provider-ipam {}): use the newer provider that wrote it",
+                env!("CARGO_PKG_VERSION")
+            )),
+            S::Moved { ref url, at } => Error::Failed(format!(
+                "this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set --database (or IPAM_DATABASE, or the provider's `database`) to {url}",
+                tfplug::time::rfc3339_utc(at, None)
+            )),
             S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
                 Error::Refused(e.to_string())
             }
@@ -256,7 +267,7 @@ fn failure(e: &str, code: u8) -> ExitCode {
 /// (which SQLite would silently make a new database of), is bad input.
 fn database(args: &Args) -> Result<PathBuf, Error> {
     let path = crate::defaults::database_path(args.get("--database").map(String::from));
-    if path.to_str().is_some_and(crate::store::pg::is_url) {
+    if ipam_db::Location::of_path(&path).is_postgres() {
         return Ok(path);
     }
     match std::fs::metadata(&path) {
@@ -291,12 +302,13 @@ pub(crate) fn open(args: &Args) -> Result<Store, Error> {
 /// name, as the dashboard shows it (a URL without its password).
 pub(crate) fn open_read_only(args: &Args) -> Result<(Store, String), Error> {
     let path = database(args)?;
-    match path.to_str().filter(|p| crate::store::pg::is_url(p)) {
-        Some(url) => {
-            let store = Store::open_database_read_only(url, provided_ipv6()?)?;
-            Ok((store, crate::store::pg::redact(url)))
+    let location = ipam_db::Location::of_path(&path);
+    match location {
+        ipam_db::Location::Postgres(_) => {
+            let store = Store::open_read_only_at(&location, provided_ipv6()?)?;
+            Ok((store, location.display()))
         }
-        None => {
+        ipam_db::Location::Sqlite(_) => {
             let store = Store::open_read_only(&path, provided_ipv6()?)?;
             Ok((store, path.display().to_string()))
         }

@@ -82,10 +82,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     if let Some(d) = string(config, "database") {
-        if crate::store::pg::is_url(&d) {
-            if let Err(e) = crate::store::pg::Target::parse(&d) {
-                Failure::at("database", "Invalid database URL", e.to_string()).report(diags);
-            }
+        if let Err(e) = ipam_db::Location::parse(&d).check() {
+            Failure::at("database", "Invalid database URL", e.to_string()).report(diags);
         }
     }
 }

@@ -100,20 +100,45 @@ impl<T> Doing<T> for crate::store::Result<T> {
 
 /// A store error worded for Terraform.
 pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
-    match opened(e) {
-        StoreError::Busy { holders: None } => Failure::plain(
+    use ipam_db::Error as Db;
+    match e {
+        StoreError::Db(Db::Busy { holders: None }) => Failure::plain(
             "The database is busy",
             "Another Terraform run or command held the database longer than lock_timeout allows. Run again when it is done, or raise lock_timeout in the provider block (default 60s).",
         ),
-        StoreError::Busy {
+        StoreError::Db(Db::Busy {
             holders: Some(holders),
-        } => Failure::plain(
+        }) => Failure::plain(
             "The database is busy",
             format!("Another Terraform run, command or database session held the database longer than lock_timeout allows; the lock is held by {holders}. Run again when it is done, or raise lock_timeout in the provider block (default 60s). A session that holds it for too long can be ended by the database owner with SELECT pg_terminate_backend(<process id>)."),
         ),
-        StoreError::ReadOnly => Failure::plain(
+        StoreError::Db(Db::ReadOnly) => Failure::plain(
             "The database is read-only",
             "The database file (or its directory) cannot be written by this process. Point database at a writable file, or give this user write permission.",
+        ),
+        StoreError::Db(e @ (Db::Unavailable(_) | Db::CommitUnknown)) => Failure::plain(
+            doing,
+            format!("{e}: run terraform apply again. If the change had committed, the apply makes it again and `terraform-provider-ipam orphans --state <the state file>` finds the first one."),
+        ),
+        StoreError::Db(e @ Db::NotDurable { .. }) => Failure::plain(
+            doing,
+            format!("{e}, so it is not reported as done. Check the server's synchronous standbys (synchronous_standby_names); once they answer, terraform apply allocates again and `terraform-provider-ipam orphans --state <the state file> --release` frees the unconfirmed block."),
+        ),
+        StoreError::Db(e @ Db::NewerSchema { .. }) => Failure::plain(
+            doing,
+            format!("{e} (terraform-provider-ipam {}): use the newer provider that wrote it.", env!("CARGO_PKG_VERSION")),
+        ),
+        StoreError::Db(e @ Db::UpgradeNeedsWrite { .. }) => Failure::plain(
+            doing,
+            format!("{e}: open it once with write access (a writable file, or a login role that may change the schema)."),
+        ),
+        StoreError::Moved { url, at } => Failure::plain(
+            doing,
+            format!("this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set the provider's `database` (or IPAM_DATABASE, or --database) to {url}.", tfplug::time::rfc3339_utc(at, None)),
+        ),
+        e @ StoreError::StoredOverlap(_) => Failure::plain(
+            doing,
+            format!("{e}. Run `terraform-provider-ipam verify` to find and repair the pool's index."),
         ),
         StoreError::Engine(e) => engine(e, doing, blame),
         StoreError::NameTaken {
@@ -133,26 +158,6 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
         },
         e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
         e => Failure::plain(doing, e.to_string()),
-    }
-}
-
-/// Opening waits for another writer too (migrations), and the file may be read-only: the
-/// same conditions as during a change.
-fn opened(e: StoreError) -> StoreError {
-    use rusqlite::ErrorCode as C;
-    match e {
-        StoreError::Open { source, .. }
-            if matches!(
-                source.sqlite_error_code(),
-                Some(C::DatabaseBusy | C::DatabaseLocked)
-            ) =>
-        {
-            StoreError::Busy { holders: None }
-        }
-        StoreError::Open { source, .. } if source.sqlite_error_code() == Some(C::ReadOnly) => {
-            StoreError::ReadOnly
-        }
-        e => e,
     }
 }
 
@@ -278,26 +283,26 @@ mod tests {
     use super::*;
     use crate::engine::{Cidr, Conflict};
 
-    fn sqlite(code: std::ffi::c_int) -> rusqlite::Error {
-        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
-    }
-
     #[test]
     fn database_conditions_are_titled_for_what_they_are() {
-        for (code, title) in [
-            (rusqlite::ffi::SQLITE_BUSY, "The database is busy"),
-            (rusqlite::ffi::SQLITE_LOCKED, "The database is busy"),
-            (rusqlite::ffi::SQLITE_READONLY, "The database is read-only"),
+        use ipam_db::Error as Db;
+        for (e, title) in [
+            (Db::Busy { holders: None }, "The database is busy"),
+            (
+                Db::Busy {
+                    holders: Some("the role x (process id 1)".into()),
+                },
+                "The database is busy",
+            ),
+            (Db::ReadOnly, "The database is read-only"),
         ] {
-            let during_change: StoreError = sqlite(code).into();
-            let f = from_store(during_change, "Cannot allocate from the pool", &ALLOCATION);
+            let f = from_store(
+                StoreError::Db(e),
+                "Cannot allocate from the pool",
+                &ALLOCATION,
+            );
             assert_eq!(f.summary, title);
             assert_eq!(f.path, None);
-            let at_open = StoreError::Open {
-                path: "x.db".into(),
-                source: sqlite(code),
-            };
-            assert_eq!(from_store(at_open, "Cannot open", &WHOLE).summary, title);
         }
     }
 
