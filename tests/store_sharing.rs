@@ -209,7 +209,7 @@ fn shares_name_only_members_unless_external_principals_are_allowed() {
         ..Default::default()
     };
     match s.put_resource_share(&who(NETWORKING), None, &spec(false)) {
-        Err(Error::Invalid { attr, .. }) => assert_eq!(attr, "principals"),
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, ipam::store::Field::SharePrincipals),
         other => panic!("{other:?}"),
     }
     s.put_resource_share(&who(NETWORKING), None, &spec(true))
@@ -229,7 +229,7 @@ fn a_unit_cannot_move_under_itself() {
     assert_eq!(a.id.len(), 3 + 4 + 1 + 8);
     let b = s.create_organizational_unit(&m, "b", &a.id).unwrap();
     match s.update_organizational_unit(&m, &a.id, "a", &b.id) {
-        Err(Error::Invalid { attr, .. }) => assert_eq!(attr, "parent_id"),
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, ipam::store::Field::ParentUnit),
         other => panic!("{other:?}"),
     }
     refused(s.delete_organizational_unit(&m, &a.id));

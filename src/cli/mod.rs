@@ -118,7 +118,9 @@ impl From<crate::store::Error> for Error {
                 "{e}: run terraform apply or `terraform-provider-ipam migrate` first"
             )),
             // A file that is not SQLite at all is the wrong --database, not a broken one.
-            S::Db(Db::NotADatabase { .. }) => Error::Input(e.to_string()),
+            S::Db(Db::NotADatabase { ref path }) => {
+                Error::Input(format!("{path} is not an IPAM database ({e})"))
+            }
             S::Db(Db::Sql { ref code, .. }) if code == "NotADatabase" => {
                 Error::Input(e.to_string())
             }
@@ -130,6 +132,23 @@ impl From<crate::store::Error> for Error {
                 "this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set --database (or IPAM_DATABASE, or the provider's `database`) to {url}",
                 tfplug::time::rfc3339_utc(at, None)
             )),
+            S::Blocked { ref fact, remedy } => Error::Refused(format!(
+                "{fact}; {}",
+                crate::provider::errors::remedy(remedy)
+            )),
+            S::Invalid {
+                ref message,
+                remedy: Some(r),
+                ..
+            } => Error::Refused(format!(
+                "{message}; {}",
+                crate::provider::errors::remedy(r)
+            )),
+            S::DamagedIndex(_) => Error::Failed(format!(
+                "{e}; {}",
+                crate::provider::errors::remedy(crate::store::Remedy::RepairIndex)
+            )),
+            S::NotAuthorized(ref r) => Error::Refused(crate::provider::authority::advice(r)),
             S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
                 Error::Refused(e.to_string())
             }

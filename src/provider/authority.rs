@@ -1,36 +1,26 @@
-//! Who may plan a change to which resource type, checked in one place (`crud.rs` calls
-//! [`check`] for every resource's create, update and destroy plan) so that a refusal shows at
-//! `terraform plan`, on the resource, before apply. The store enforces the same rules in each
-//! change's transaction (`store/share.rs`); this only says it earlier.
+//! Who may plan a change to which resource, said at `terraform plan`, on the resource, before
+//! apply. Each resource declares its [`Guard`] (`Crud::GUARD`, no default); `crud.rs` calls
+//! [`check`] for every create, update and destroy plan. Core decides ([`ipam_core::authority`]),
+//! over one snapshot, by the same rules the change's own transaction applies; this module only
+//! words the answer. A failure to decide refuses: a plan that cannot be checked is not passed.
 
 use super::crud::Call;
 use super::errors::Failure;
+use crate::store::{Refusal, Role};
 use tfplug::{Plan, Value};
 
-/// Who may change a resource type once the database has an organization.
-enum Authority {
-    Anyone,
-    /// The delegated IPAM admin account (the management account until one is delegated).
+/// Who must be asking for a resource's change to be planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// The organization's IPAM admin account: everything that shapes the address space.
     IpamAdmin,
-    /// The organization's management account.
+    /// The organization's management account: the organization itself.
     Management,
-}
-
-fn of(type_name: &str) -> Authority {
-    match type_name {
-        "ipam"
-        | "ipam_scope"
-        | "ipam_pool"
-        | "ipam_pool_cidr"
-        | "ipam_resource_discovery"
-        | "ipam_resource_discovery_association"
-        | "ipam_resource_share" => Authority::IpamAdmin,
-        "ipam_organization"
-        | "ipam_organizational_unit"
-        | "ipam_organization_account"
-        | "ipam_organization_admin_account" => Authority::Management,
-        _ => Authority::Anyone,
-    }
+    /// An account the pool is shared with: decided per pool by the resource's own plan
+    /// ([`pool_use`]), once the pool is known.
+    PoolUse,
+    /// Nothing the organization restricts (a preview that allocates nothing).
+    Open,
 }
 
 /// Whether the plan changes anything the user controls: creates, destroys, or sets a known
@@ -48,30 +38,28 @@ fn changes(plan: &Plan<'_>) -> bool {
 }
 
 /// Reports, on the resource, a change the caller's account may not make.
-pub fn check(call: &Call<'_>, type_name: &str, plan: &mut Plan<'_>) {
+pub fn check(call: &Call<'_>, guard: Guard, type_name: &str, plan: &mut Plan<'_>) {
     if !changes(plan) {
         return;
     }
-    let account = &call.actor.account_id;
-    let refusal = match of(type_name) {
-        Authority::Anyone => return,
-        Authority::IpamAdmin => call.store.ipam_admin_refusal(account),
-        Authority::Management => call.store.organization().map(|org| {
-            org.filter(|o| o.management_account_id != *account).map(|o| {
-                format!(
-                    "the account {account} may not change the organization {}: only its management account {} may; run this from that account's configuration",
-                    o.id, o.management_account_id
-                )
-            })
-        }),
+    let role = match guard {
+        Guard::IpamAdmin => Role::IpamAdmin,
+        Guard::Management => Role::Management,
+        Guard::PoolUse | Guard::Open => return,
     };
-    if let Ok(Some(why)) = refusal {
-        Failure::plain(
+    let account = &call.actor.account_id;
+    let failure = match call.store.refusal(account, role) {
+        Ok(None) => return,
+        Ok(Some(refusal)) => Failure::plain(
             format!("The account {account} may not change this {type_name}"),
-            why,
-        )
-        .report(&mut plan.diagnostics);
-    }
+            advice(&refusal),
+        ),
+        Err(e) => Failure::plain(
+            format!("Cannot decide whether the account {account} may change this {type_name}"),
+            format!("{e}; nothing was planned for it."),
+        ),
+    };
+    failure.report(&mut plan.diagnostics);
 }
 
 /// Refuses, on `ipam_pool_id`, an allocation from a pool the caller neither administers nor
@@ -79,11 +67,31 @@ pub fn check(call: &Call<'_>, type_name: &str, plan: &mut Plan<'_>) {
 pub fn pool_use(call: &Call<'_>, pool_id: &str) -> Result<(), Failure> {
     let account = &call.actor.account_id;
     match call.store.pool_use_refusal(account, pool_id) {
-        Ok(Some(why)) => Err(Failure::at(
+        Ok(None) => Ok(()),
+        Ok(Some(refusal)) => Err(Failure::at(
             "ipam_pool_id",
             "The pool is not shared with this account",
-            format!("{why}."),
+            advice(&refusal),
         )),
-        _ => Ok(()),
+        Err(e) => Err(Failure::at(
+            "ipam_pool_id",
+            "Cannot decide whether the pool is shared with this account",
+            format!("{e}; nothing was planned for it."),
+        )),
+    }
+}
+
+/// A refusal with what to do about it.
+pub fn advice(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::NotIpamAdmin { account, .. } => format!(
+            "{refusal}; run this from that account's configuration, or allocate from a pool shared with {account}."
+        ),
+        Refusal::NotManagement { .. } => {
+            format!("{refusal}; run this from that account's configuration.")
+        }
+        Refusal::PoolNotShared { account, admin, .. } => format!(
+            "{refusal}; ask the IPAM admin account {admin} to share the pool with {account}, one of its organizational units or the organization, or use a pool shared with it."
+        ),
     }
 }

@@ -43,6 +43,9 @@ pub trait Crud: Send + Sync + 'static {
     /// The full type name, e.g. `ipam_pool`.
     const TYPE_NAME: &'static str;
 
+    /// Who may plan a change to this resource (no default: each resource decides).
+    const GUARD: super::authority::Guard;
+
     fn schema(&self) -> Schema;
 
     /// Computed attributes an in-place update cannot change (counts of other objects, the
@@ -206,7 +209,7 @@ impl<T: Crud> Resource for Managed<T> {
                 plan: None,
             };
             // Destroys too: the organization's rules say who may change each type.
-            super::authority::check(&call, T::TYPE_NAME, plan);
+            super::authority::check(&call, T::GUARD, T::TYPE_NAME, plan);
             if !plan.is_destroy() {
                 self.inner.plan(&call, plan);
             } else if !plan.diagnostics.has_errors() {

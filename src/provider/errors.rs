@@ -151,13 +151,78 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             doing,
             format!("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr}); choose another name."),
         ),
-        StoreError::Invalid { attr, message } => Failure::at(attr, doing, message),
+        StoreError::Invalid {
+            field,
+            message,
+            remedy: None,
+        } => Failure::at(attribute(field), doing, message),
+        StoreError::Invalid {
+            field,
+            message,
+            remedy: Some(r),
+        } => Failure::at(attribute(field), doing, format!("{message}; {}", remedy(r))),
+        StoreError::Blocked { fact, remedy: r } => {
+            Failure::at(blame.refused, doing, format!("{fact}; {}", remedy(r)))
+        }
+        e @ StoreError::DamagedIndex(_) => Failure::plain(
+            doing,
+            format!("{e}; {}", remedy(crate::store::Remedy::RepairIndex)),
+        ),
+        e @ StoreError::PoolInUse { .. } => Failure::at(
+            blame.refused,
+            doing,
+            format!("{e}; remove them first, or set cascade = true to delete them with the pool"),
+        ),
         e @ StoreError::NotFound { .. } => Failure {
             gone: true,
             ..Failure::at(blame.pool, doing, e.to_string())
         },
         e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
+        StoreError::NotAuthorized(r) => {
+            Failure::at(blame.refused, doing, super::authority::advice(&r))
+        }
         e => Failure::plain(doing, e.to_string()),
+    }
+}
+
+/// What to do, in the words of someone writing Terraform (and running this binary).
+pub fn remedy(r: crate::store::Remedy) -> &'static str {
+    use crate::store::Remedy as R;
+    match r {
+        R::ProvisionPoolCidr => "add an ipam_pool_cidr (and depends_on it) before allocating",
+        R::RepairIndex => "run `terraform-provider-ipam verify --repair`",
+        R::EmptyItOrCascade => {
+            "delete them first, or set cascade = true to delete it with everything under it"
+        }
+        R::EmptyIt => "remove them first",
+        R::CreateOrganization => "create an ipam_organization first",
+        R::AddMember => "add it with an ipam_organization_account first",
+        R::AddMemberOrAllowExternal => {
+            "add it with an ipam_organization_account, or set allow_external_principals = true"
+        }
+        R::RemoveAdminDelegation => "remove the ipam_organization_admin_account first",
+        R::PlanAgain => "run terraform plan again",
+        R::AddOperatingRegion => "add it to operating_regions or pick one of them",
+        R::NameExistingPools => "give pool ids or ARNs",
+        R::AskPerPool => "ask per pool instead",
+    }
+}
+
+/// The attribute a user writes `field` as (the same name in every resource that has it).
+pub fn attribute(field: crate::store::Field) -> &'static str {
+    use crate::store::Field as F;
+    match field {
+        F::AccountId => "account_id",
+        F::AddressFamily => "address_family",
+        F::DatabaseRole => "database_role",
+        F::DelegatedAdminAccount => "delegated_admin_account_id",
+        F::Locale => "locale",
+        F::ParentUnit => "parent_id",
+        F::SharePrincipals => "principals",
+        F::PubliclyAdvertisable => "publicly_advertisable",
+        F::SharedPools => "resource_arns",
+        F::SourcePool => "source_ipam_pool_id",
+        F::SourceResource => "source_resource",
     }
 }
 

@@ -4,6 +4,7 @@
 //! them as a set of strings, and [`Crud::upgrade`] rewrites such states.
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
+use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, block_regions, check_region, no_local_effect, operating_regions_block,
     owner_attribute, region_argument, regions_value, tags_all_attribute,
@@ -47,6 +48,7 @@ const CASCADE: Blame = Blame {
 impl Crud for Ipam {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam";
+    const GUARD: Guard = Guard::IpamAdmin;
     const KEPT_ON_UPDATE: &'static [&'static str] =
         &["scope_count", "resource_discovery_association_count"];
 

@@ -3,7 +3,7 @@
 //! one line in [`IpamProvider::resources`].
 
 mod attrs;
-mod authority;
+pub(crate) mod authority;
 mod aws;
 mod config;
 mod context;
@@ -17,7 +17,7 @@ mod data_pool_cidrs;
 mod data_pools;
 mod data_preview_next_cidr;
 mod data_utilization;
-mod errors;
+pub(crate) mod errors;
 mod filter;
 mod functions;
 mod ipam;

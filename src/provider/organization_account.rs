@@ -3,6 +3,7 @@
 //! role that acts as the account (on SQLite the provider block's `account_id` does).
 
 use super::attrs::{opt_string, string};
+use super::authority::Guard;
 use super::config::ACCOUNT_ID;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
@@ -27,6 +28,7 @@ fn planned_account(planned: &Value, id: Option<&str>) -> Stored {
 impl Crud for OrganizationAccount {
     type Record = InOrg<Stored>;
     const TYPE_NAME: &'static str = "ipam_organization_account";
+    const GUARD: Guard = Guard::Management;
 
     fn schema(&self) -> Schema {
         Schema::new()

@@ -4,6 +4,7 @@ use super::attrs::{
     boolean, description, integer, opt_number, opt_string, string, tag_map, tags, tags_value,
     NETMASK, REGION,
 };
+use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
     tags_all_attribute,
@@ -83,6 +84,7 @@ pub fn pool_attributes(s: Schema, computed: bool) -> Schema {
 impl Crud for Pool {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_pool";
+    const GUARD: Guard = Guard::IpamAdmin;
 
     fn schema(&self) -> Schema {
         let s = Schema::new()

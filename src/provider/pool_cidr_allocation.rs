@@ -3,6 +3,7 @@
 //! VPC allocation; from a resource planning pool it plans subnets inside that VPC.
 
 use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, tags_value};
+use super::authority::Guard;
 use super::aws::{check_region, region_argument, tags_all_attribute};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
@@ -25,6 +26,7 @@ Like `ipam_vpc_allocation`, every new allocation is checked at `terraform plan` 
 impl Crud for PoolCidrAllocation {
     type Record = Record;
     const TYPE_NAME: &'static str = TYPE;
+    const GUARD: Guard = Guard::PoolUse;
 
     fn schema(&self) -> Schema {
         Schema::new()

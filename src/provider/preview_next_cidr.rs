@@ -4,6 +4,7 @@
 //! block, use a named `ipam_vpc_allocation` or an `ipam_pool_cidr_allocation`.
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
+use super::authority::Guard;
 use super::aws::{check_region, region_argument};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
@@ -24,6 +25,7 @@ pub struct Record {
 impl Crud for PreviewNextCidr {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_preview_next_cidr";
+    const GUARD: Guard = Guard::Open;
 
     fn schema(&self) -> Schema {
         Schema::new()

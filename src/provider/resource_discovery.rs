@@ -2,6 +2,7 @@
 //! state files, `aws ec2 describe-vpcs`/`describe-subnets` output) and what to leave alone.
 
 use super::attrs::{description, opt_string, string, strings, tag_map, tags, tags_value, REGION};
+use super::authority::Guard;
 use super::aws::{
     block_regions, check_region, operating_regions_block, region_argument, regions_value,
     tags_all_attribute,
@@ -46,6 +47,7 @@ fn spec(planned: &Value) -> DiscoverySpec {
 impl Crud for ResourceDiscovery {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_resource_discovery";
+    const GUARD: Guard = Guard::IpamAdmin;
     const KEPT_ON_UPDATE: &'static [&'static str] = &["last_scanned"];
 
     fn schema(&self) -> Schema {

@@ -1,6 +1,7 @@
 //! `ipam_scope`: a private scope of an IPAM, beside the two default ones.
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
+use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all_attribute,
 };
@@ -37,6 +38,7 @@ const IPAM: Blame = Blame {
 impl Crud for Scope {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_scope";
+    const GUARD: Guard = Guard::IpamAdmin;
     const KEPT_ON_UPDATE: &'static [&'static str] = &["pool_count"];
 
     fn schema(&self) -> Schema {

@@ -5,6 +5,7 @@ use super::attrs::{
     cidr, cidrs, description, integer, is_unknown, opt_string, string, tag_map, tags, tags_value,
     CIDR, NETMASK,
 };
+use super::authority::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use super::pending::PendingEntry;
@@ -35,6 +36,7 @@ const TYPE: &str = "ipam_vpc_allocation";
 impl Crud for VpcAllocation {
     type Record = Record;
     const TYPE_NAME: &'static str = TYPE;
+    const GUARD: Guard = Guard::PoolUse;
 
     fn schema(&self) -> Schema {
         Schema::new()

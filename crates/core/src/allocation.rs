@@ -2,7 +2,9 @@
 //! read-only checks `terraform plan` runs before anything is written.
 
 use super::audit::record;
+use super::authority::{authorize, Action, Release};
 use super::free::{key, unkey, SqlFree};
+use super::model::Remedy;
 use super::model::{tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
 use super::rows::{
     allocation_by_name, allocation_row, load_allocation, load_pool_cidrs, require_pool,
@@ -133,10 +135,10 @@ fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize, fit: usize) -> Result<
 }
 
 fn no_cidrs(s: &Space) -> Error {
-    Error::Refused(format!(
-        "the pool {} has no provisioned CIDR yet: add an ipam_pool_cidr (and depends_on it) before allocating",
-        s.id
-    ))
+    Error::Blocked {
+        fact: format!("the pool {} has no provisioned CIDR yet", s.id),
+        remedy: Remedy::ProvisionPoolCidr,
+    }
 }
 
 /// Where a request lands: the engine decides ([`ipam_engine::place`]) from the pool's rules,
@@ -187,8 +189,8 @@ fn inside_roots(s: &Space, p: &Placement) -> bool {
 /// (allocations place again after a rebuild before they get here).
 pub(crate) fn commit_placement(tx: &Tx, s: &Space, p: &Placement) -> Result<Cidr> {
     if !inside_roots(s, p) {
-        return Err(Error::Inconsistent(format!(
-            "refusing to allocate {} in the pool {}: the free index offers {}, which lies outside the pool's CIDRs; run `terraform-provider-ipam verify --repair`",
+        return Err(Error::DamagedIndex(format!(
+            "refusing to allocate {} in the pool {}: the free index offers {}, which lies outside the pool's CIDRs",
             p.cidr(s.family),
             s.id,
             Cidr::from_start(s.family, p.block.start, p.block.len)
@@ -209,7 +211,7 @@ pub(crate) fn sweep_expired(tx: &Tx, actor: &Actor, s: &Space, now: i64) -> Resu
         .query_map(params![s.id, now], |r| r.get(0))?
         .collect::<ipam_db::Result<_>>()?;
     for id in expired {
-        release_tx(tx, actor, &id, "expire-reservation")?;
+        release_tx(tx, actor, &id, Release::ExpiredReservation)?;
     }
     Ok(())
 }
@@ -245,8 +247,8 @@ pub(crate) fn overlapping(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Optio
 /// the last line of defence against a wrong free index.
 fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
     match overlapping(tx, pool_id, cidr)? {
-        Some((id, held)) => Err(Error::Inconsistent(format!(
-            "refusing to allocate {cidr} in the pool {pool_id}: the allocation {id} already holds {held}, although the free index lists it as free; run `terraform-provider-ipam verify --repair`"
+        Some((id, held)) => Err(Error::DamagedIndex(format!(
+            "refusing to allocate {cidr} in the pool {pool_id}: the allocation {id} already holds {held}, although the free index lists it as free"
         ))),
         None => Ok(()),
     }
@@ -294,11 +296,19 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert, audited: bool) -> Result<Allocation
     record(
         tx,
         actor,
-        if i.state == AllocationState::Reserved {
-            "reserve-cidr"
-        } else {
-            "allocate-cidr"
-        },
+        &authorize(
+            tx,
+            actor,
+            if i.state == AllocationState::Reserved {
+                Action::Reserve {
+                    pool_id: &spec.pool_id,
+                }
+            } else {
+                Action::Allocate {
+                    pool_id: &spec.pool_id,
+                }
+            },
+        )?,
         &id,
         None,
         Some(a.to_json()),
@@ -419,7 +429,7 @@ fn allocate_for(
 }
 
 /// Gives an allocation's block back to its pool, merging buddies, inside `tx`.
-pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Result<Allocation> {
+pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, why: Release) -> Result<Allocation> {
     let a = load_allocation(tx, id)?.ok_or_else(|| Error::NotFound {
         kind: "allocation",
         id: id.into(),
@@ -443,7 +453,14 @@ pub(crate) fn release_tx(tx: &Tx, actor: &Actor, id: &str, action: &str) -> Resu
     }
     let lens = roots.iter().map(Cidr::prefix_len);
     super::history::record_known(tx, &a.pool_id, a.cidr.family(), lens)?;
-    record(tx, actor, action, id, Some(a.to_json()), None)?;
+    record(
+        tx,
+        actor,
+        &authorize(tx, actor, Action::Release(why))?,
+        id,
+        Some(a.to_json()),
+        None,
+    )?;
     Ok(a)
 }
 
@@ -511,7 +528,7 @@ pub(crate) fn adopt(tx: &Tx, actor: &Actor, a: &Allocation, pool_id: &str) -> Re
     record(
         tx,
         actor,
-        "auto-import-allocation",
+        &authorize(tx, actor, Action::AutoImportAllocation)?,
         &a.id,
         Some(a.to_json()),
         Some(after.to_json()),
@@ -562,7 +579,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "modify-allocation",
+                &authorize(tx, actor, Action::ModifyAllocation)?,
                 id,
                 Some(before.to_json()),
                 Some(after.to_json()),
@@ -574,7 +591,7 @@ impl Store {
     /// Releases an allocation now; its block is free for the next request.
     pub fn release(&self, actor: &Actor, id: &str) -> Result<()> {
         self.write_allocation(id, |tx| {
-            release_tx(tx, actor, id, "release-allocation").map(|_| ())
+            release_tx(tx, actor, id, Release::Allocation).map(|_| ())
         })
     }
 
@@ -606,8 +623,8 @@ impl Store {
             // A read cannot rebuild the index: name the damage rather than show a block of
             // another pool's space.
             if !inside_roots(&s, &p) {
-                return Err(Error::Inconsistent(format!(
-                    "the free index of the pool {} offers {}, outside the pool's CIDRs; run `terraform-provider-ipam verify --repair` (an allocation rebuilds it too)",
+                return Err(Error::DamagedIndex(format!(
+                    "the free index of the pool {} offers {}, outside the pool's CIDRs",
                     s.id,
                     Cidr::from_start(s.family, p.block.start, p.block.len)
                 )));

@@ -4,6 +4,7 @@
 
 use super::allocation::{adopt_allocation_tx, AllocationSpec};
 use super::audit::record;
+use super::authority::{authorize, Action};
 use super::model::{tags_from, tags_json, Tags};
 use super::rows::{load_ipam, load_pool, load_pool_cidrs};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
@@ -333,7 +334,7 @@ fn adopt_tx(tx: &Tx, actor: &Actor, f: &Finding, pool_id: &str) -> Result<String
     record(
         tx,
         actor,
-        "auto-import-discovered-cidr",
+        &authorize(tx, actor, Action::AutoImportDiscoveredCidr)?,
         &a.id,
         None,
         Some(
@@ -386,7 +387,7 @@ impl Store {
                 ],
             )?;
             let d = require(tx, &id)?;
-            record(tx, actor, "create-resource-discovery", &id, None, Some(d.to_json()))?;
+            record(tx, actor, &authorize(tx, actor, Action::CreateResourceDiscovery)?, &id, None, Some(d.to_json()))?;
             Ok(d)
         })
     }
@@ -423,7 +424,7 @@ impl Store {
                 ],
             )?;
             let after = require(tx, id)?;
-            record(tx, actor, "modify-resource-discovery", id, Some(before.to_json()), Some(after.to_json()))?;
+            record(tx, actor, &authorize(tx, actor, Action::ModifyResourceDiscovery)?, id, Some(before.to_json()), Some(after.to_json()))?;
             Ok(after)
         })
     }
@@ -444,7 +445,7 @@ impl Store {
             }
             tx.execute("DELETE FROM discovered_cidrs WHERE discovery_id = ?1", [id])?;
             tx.execute("DELETE FROM resource_discoveries WHERE id = ?1", [id])?;
-            record(tx, actor, "delete-resource-discovery", id, Some(d.to_json()), None)
+            record(tx, actor, &authorize(tx, actor, Action::DeleteResourceDiscovery)?, id, Some(d.to_json()), None)
         })
     }
 
@@ -478,7 +479,7 @@ impl Store {
                 params![id, discovery_id, ipam_id, actor.account_id, now_secs()],
             )?;
             let a = load_association(tx, &id)?.ok_or(Error::NotFound { kind: "resource discovery association", id: id.clone() })?;
-            record(tx, actor, "associate-resource-discovery", &id, None, Some(json!({"discovery_id": discovery_id, "ipam_id": ipam_id})))?;
+            record(tx, actor, &authorize(tx, actor, Action::AssociateResourceDiscovery)?, &id, None, Some(json!({"discovery_id": discovery_id, "ipam_id": ipam_id})))?;
             Ok(a)
         })
     }
@@ -513,7 +514,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "disassociate-resource-discovery",
+                &authorize(tx, actor, Action::DisassociateResourceDiscovery)?,
                 id,
                 Some(json!({"discovery_id": a.discovery_id, "ipam_id": a.ipam_id})),
                 None,
@@ -545,7 +546,7 @@ impl Store {
                     record(
                         tx,
                         actor,
-                        SCAN_FAILED,
+                        &authorize(tx, actor, Action::ScanFailed)?,
                         id,
                         None,
                         Some(json!({"error": e.to_string(), "last_scanned": d.last_scanned})),

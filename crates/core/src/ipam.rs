@@ -1,6 +1,8 @@
 //! IPAMs and their scopes.
 
 use super::audit::record;
+use super::authority::{authorize, Action};
+use super::model::Remedy;
 use super::model::{tags_json, Ipam, Scope, ScopeType, Tags};
 use super::rows::{load_ipam, load_scope};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
@@ -61,7 +63,7 @@ impl Store {
                 )?;
             }
             let ipam = load_ipam(tx, &id)?.ok_or(Error::NotFound { kind: "IPAM", id: id.clone() })?;
-            record(tx, actor, "create-ipam", &id, None, Some(ipam_json(&ipam)))?;
+            record(tx, actor, &authorize(tx, actor, Action::CreateIpam)?, &id, None, Some(ipam_json(&ipam)))?;
             Ok(ipam)
         })
     }
@@ -112,7 +114,7 @@ impl Store {
                 params![id, description, serde_json::to_string(&regions).unwrap_or_default(), tags_json(&tags)],
             )?;
             let after = load_ipam(tx, id)?.ok_or(Error::NotFound { kind: "IPAM", id: id.into() })?;
-            record(tx, actor, "modify-ipam", id, Some(ipam_json(&before)), Some(ipam_json(&after)))?;
+            record(tx, actor, &authorize(tx, actor, Action::ModifyIpam)?, id, Some(ipam_json(&before)), Some(ipam_json(&after)))?;
             Ok(after)
         })
     }
@@ -121,23 +123,37 @@ impl Store {
     /// goes in the same transaction.
     pub fn delete_ipam(&self, actor: &Actor, id: &str, cascade: bool) -> Result<()> {
         self.write(|tx| {
-            let before = load_ipam(tx, id)?.ok_or(Error::NotFound { kind: "IPAM", id: id.into() })?;
+            let before = load_ipam(tx, id)?.ok_or(Error::NotFound {
+                kind: "IPAM",
+                id: id.into(),
+            })?;
             let pools: Vec<String> = tx
                 .prepare_cached("SELECT id FROM pools WHERE ipam_id = ?1 AND parent_id IS NULL")?
                 .query_map([id], |r| r.get(0))?
                 .collect::<ipam_db::Result<_>>()?;
-            let total: i64 = tx.query_row("SELECT COUNT(*) FROM pools WHERE ipam_id = ?1", [id], |r| r.get(0))?;
+            let total: i64 =
+                tx.query_row("SELECT COUNT(*) FROM pools WHERE ipam_id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
             if total > 0 && !cascade {
-                return Err(Error::Refused(format!(
-                    "the IPAM {id} still has {total} pool(s); delete them first, or set cascade = true to delete the IPAM with every scope, pool, pool CIDR and allocation under it"
-                )));
+                return Err(Error::Blocked {
+                    fact: format!("the IPAM {id} still has {total} pool(s)"),
+                    remedy: Remedy::EmptyItOrCascade,
+                });
             }
             for p in pools {
                 super::pool::delete_pool_tx(tx, actor, &p, true)?;
             }
             tx.execute("DELETE FROM scopes WHERE ipam_id = ?1", [id])?;
             tx.execute("DELETE FROM ipams WHERE id = ?1", [id])?;
-            record(tx, actor, "delete-ipam", id, Some(ipam_json(&before)), None)?;
+            record(
+                tx,
+                actor,
+                &authorize(tx, actor, Action::DeleteIpam)?,
+                id,
+                Some(ipam_json(&before)),
+                None,
+            )?;
             Ok(())
         })
     }
@@ -167,7 +183,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "create-ipam-scope",
+                &authorize(tx, actor, Action::CreateScope)?,
                 &s.id,
                 None,
                 Some(scope_json(&s)),
@@ -203,7 +219,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "modify-ipam-scope",
+                &authorize(tx, actor, Action::ModifyScope)?,
                 id,
                 Some(scope_json(&before)),
                 Some(scope_json(&after)),
@@ -225,16 +241,16 @@ impl Store {
                 )));
             }
             if before.pool_count > 0 {
-                return Err(Error::Refused(format!(
-                    "the scope {id} still has {} pool(s); delete them first",
-                    before.pool_count
-                )));
+                return Err(Error::Blocked {
+                    fact: format!("the scope {id} still has {} pool(s)", before.pool_count),
+                    remedy: Remedy::EmptyIt,
+                });
             }
             tx.execute("DELETE FROM scopes WHERE id = ?1", [id])?;
             record(
                 tx,
                 actor,
-                "delete-ipam-scope",
+                &authorize(tx, actor, Action::DeleteScope)?,
                 id,
                 Some(scope_json(&before)),
                 None,

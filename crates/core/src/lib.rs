@@ -34,6 +34,7 @@
 
 mod allocation;
 mod audit;
+pub mod authority;
 mod aws;
 mod copy;
 mod discovery;
@@ -58,6 +59,7 @@ pub mod view;
 
 pub use allocation::AllocationSpec;
 pub use audit::AuditEvent;
+pub use authority::{Action, Refusal, Role};
 pub use copy::{CopyReport, Divergence};
 pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanError};
 pub use history::HistoryPoint;
@@ -104,12 +106,22 @@ pub enum Error {
     Engine(engine::Error),
     #[error("no {kind} with id {id:?} exists in this database")]
     NotFound { kind: &'static str, id: String },
-    /// A request the data forbids, with the reason and what to do.
+    /// A request the data forbids, with the reason.
     #[error("{0}")]
     Refused(String),
-    /// A request whose named argument is wrong given what the database holds.
+    /// A request the data forbids until something else is done first ([`Remedy`]).
+    #[error("{fact}")]
+    Blocked { fact: String, remedy: Remedy },
+    /// The account may not do this (see [`authority`]).
+    #[error(transparent)]
+    NotAuthorized(authority::Refusal),
+    /// A request whose `field` is wrong given what the database holds.
     #[error("{message}")]
-    Invalid { attr: &'static str, message: String },
+    Invalid {
+        field: Field,
+        message: String,
+        remedy: Option<Remedy>,
+    },
     /// Another allocation of the pool has this name.
     #[error("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr})")]
     NameTaken {
@@ -120,7 +132,7 @@ pub enum Error {
     },
     /// A pool cannot be deleted while it holds child pools, provisioned CIDRs or allocations
     /// (reservations do not count): each is named, so the user can tell what blocks it.
-    #[error("the pool {pool_id} still has {} child pool(s){}, {} provisioned CIDR(s){} and {} allocation(s){}; remove them first, or set cascade = true to delete them with the pool",
+    #[error("the pool {pool_id} still has {} child pool(s){}, {} provisioned CIDR(s){} and {} allocation(s){}",
         child_pools.len(), named(child_pools), cidrs.len(), named(cidrs), allocations.len(), named(allocations))]
     PoolInUse {
         pool_id: String,
@@ -134,17 +146,20 @@ pub enum Error {
     Db(ipam_db::Error),
     /// The file or server database holds no IPAM schema, and the caller may not create one
     /// (a viewer, the command line).
-    #[error("{database} holds no IPAM (it has no schema version)")]
+    #[error("{database} is not an IPAM database (it has no schema version)")]
     NotIpam { database: String },
     /// This SQLite file was copied into another database by `migrate --to` and retired: a
     /// write here could hand out a block the new database has already given someone else.
     /// `url` is the new database's URL without its password; `at` when it moved.
     #[error("this database file was migrated to {url} and takes no more changes, so that no block is handed out twice")]
     Moved { url: String, at: i64 },
-    /// The database contradicts itself (found by a check that should never fail); the
-    /// message says what and how to repair it.
+    /// The database contradicts itself (found by a check that should never fail).
     #[error("{0}")]
     Inconsistent(String),
+    /// A pool's free index contradicts its CIDRs or allocations; the change was refused and
+    /// nothing written ([`Remedy::RepairIndex`] mends it).
+    #[error("{0}")]
+    DamagedIndex(String),
     /// The database's constraint refused to store two overlapping allocations of one pool:
     /// the pool's free index offered a block an allocation holds. A change to one pool
     /// ([`Store::write_pool`]) then rebuilds that pool's index and runs once more.

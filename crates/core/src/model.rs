@@ -174,3 +174,50 @@ pub(crate) fn tags_json(t: &Tags) -> String {
 pub(crate) fn tags_from(s: &str) -> Tags {
     serde_json::from_str(s).unwrap_or_default()
 }
+
+/// A field of a request that the database can show to be wrong ([`crate::Error::Invalid`]):
+/// the caller knows what the user wrote it as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    AccountId,
+    AddressFamily,
+    DatabaseRole,
+    DelegatedAdminAccount,
+    Locale,
+    ParentUnit,
+    SharePrincipals,
+    PubliclyAdvertisable,
+    SharedPools,
+    SourcePool,
+    SourceResource,
+}
+
+/// What would let a refused change through, in the model's terms: the caller (provider, CLI)
+/// says it in the user's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Provision a CIDR into the pool before allocating from it.
+    ProvisionPoolCidr,
+    /// Rebuild the pool's free index from its allocations (`verify --repair`).
+    RepairIndex,
+    /// Remove what the object holds first, or delete it with everything under it.
+    EmptyItOrCascade,
+    /// Remove what the object holds first.
+    EmptyIt,
+    /// Create the organization first.
+    CreateOrganization,
+    /// Make the account a member of the organization first.
+    AddMember,
+    /// Make the account a member, or let the share reach accounts outside the organization.
+    AddMemberOrAllowExternal,
+    /// Remove the delegation of the IPAM admin first.
+    RemoveAdminDelegation,
+    /// Plan again: the database changed since the plan.
+    PlanAgain,
+    /// Add the region to the IPAM's operating regions, or pick one of them.
+    AddOperatingRegion,
+    /// Name pools that exist.
+    NameExistingPools,
+    /// Ask about one pool at a time.
+    AskPerPool,
+}

@@ -5,6 +5,10 @@
 //! may change the IPAMs and allocate from which pool follows from these rows (see `share.rs`).
 
 use super::audit::record;
+use super::authority::Role;
+use super::authority::{authorize, Action};
+use super::model::Field;
+use super::model::Remedy;
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use ipam_db::{params, OptionalExtension, Tx};
 use serde_json::json;
@@ -101,18 +105,15 @@ fn load_account(tx: &Tx, id: &str) -> Result<Option<OrganizationAccount>> {
         .optional()
 }
 
-/// The organization, which only its management account may change.
+/// The organization, which only its management account may change (decided by
+/// [`super::authority`], before anything is written).
 fn managed_by(tx: &Tx, actor: &Actor) -> Result<Organization> {
-    let org = load_organization(tx)?.ok_or_else(|| {
-        Error::Refused(
-            "this database has no organization; create an ipam_organization first".into(),
-        )
+    let org = load_organization(tx)?.ok_or_else(|| Error::Blocked {
+        fact: "this database has no organization".into(),
+        remedy: Remedy::CreateOrganization,
     })?;
-    if org.management_account_id != actor.account_id {
-        return Err(Error::Refused(format!(
-            "the account {} may not change the organization {}: only its management account {} may; run this configuration with account_id = \"{}\" in the provider block",
-            actor.account_id, org.id, org.management_account_id, org.management_account_id
-        )));
+    if let Some(r) = super::authority::refusal(tx, &actor.account_id, Role::Management)? {
+        return Err(Error::NotAuthorized(r));
     }
     Ok(org)
 }
@@ -123,9 +124,8 @@ fn check_parent(tx: &Tx, org: &Organization, parent_id: &str, moving: Option<&st
     loop {
         if Some(at.as_str()) == moving {
             return Err(Error::Invalid {
-                attr: "parent_id",
-                message: format!("{parent_id} is the unit itself or inside it; a unit cannot be moved under itself"),
-            });
+                field: Field::ParentUnit,
+                message: format!("{parent_id} is the unit itself or inside it; a unit cannot be moved under itself"), remedy: None });
         }
         if at == org.root_id {
             return Ok(());
@@ -134,12 +134,11 @@ fn check_parent(tx: &Tx, org: &Organization, parent_id: &str, moving: Option<&st
             Some(u) => at = u.parent_id,
             None => {
                 return Err(Error::Invalid {
-                    attr: "parent_id",
+                    field: Field::ParentUnit,
                     message: format!(
                         "{parent_id:?} is neither the organization's root {} nor one of its organizational units",
                         org.root_id
-                    ),
-                })
+                    ), remedy: None })
             }
         }
     }
@@ -243,7 +242,7 @@ impl Store {
                 "INSERT INTO organizations (id, root_id, management_account_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![org.id, org.root_id, org.management_account_id, now_secs()],
             )?;
-            record(tx, actor, "create-organization", &org.id, None, Some(org_json(&org)))?;
+            record(tx, actor, &authorize(tx, actor, Action::CreateOrganization)?, &org.id, None, Some(org_json(&org)))?;
             Ok(org)
         })
     }
@@ -261,12 +260,13 @@ impl Store {
                 |r| r.get(0),
             )?;
             if members > 0 || org.delegated_admin_account_id.is_some() {
-                return Err(Error::Refused(format!(
-                    "the organization {id} still has organizational units, accounts or a delegated admin; remove them first"
-                )));
+                return Err(Error::Blocked {
+                    fact: format!("the organization {id} still has organizational units, accounts or a delegated admin"),
+                    remedy: Remedy::EmptyIt,
+                });
             }
             tx.execute("DELETE FROM organizations WHERE id = ?1", [id])?;
-            record(tx, actor, "delete-organization", id, Some(org_json(&org)), None)
+            record(tx, actor, &authorize(tx, actor, Action::DeleteOrganization)?, id, Some(org_json(&org)), None)
         })
     }
 
@@ -281,8 +281,12 @@ impl Store {
             if let Some(a) = account {
                 if !is_member(tx, &before, a)? {
                     return Err(Error::Invalid {
-                        attr: "delegated_admin_account_id",
-                        message: format!("the account {a} is not a member of the organization {}; add it with an ipam_organization_account first", before.id),
+                        field: Field::DelegatedAdminAccount,
+                        message: format!(
+                            "the account {a} is not a member of the organization {}",
+                            before.id
+                        ),
+                        remedy: Some(Remedy::AddMember),
                     });
                 }
             }
@@ -290,9 +294,23 @@ impl Store {
                 "UPDATE organizations SET delegated_admin_account_id = ?1 WHERE id = ?2",
                 params![account, before.id],
             )?;
-            let after = Organization { delegated_admin_account_id: account.map(String::from), ..before.clone() };
-            let action = if account.is_some() { "delegate-ipam-admin" } else { "remove-ipam-admin" };
-            record(tx, actor, action, &after.id, Some(org_json(&before)), Some(org_json(&after)))?;
+            let after = Organization {
+                delegated_admin_account_id: account.map(String::from),
+                ..before.clone()
+            };
+            let action = if account.is_some() {
+                Action::DelegateIpamAdmin
+            } else {
+                Action::RemoveIpamAdmin
+            };
+            record(
+                tx,
+                actor,
+                &authorize(tx, actor, action)?,
+                &after.id,
+                Some(org_json(&before)),
+                Some(org_json(&after)),
+            )?;
             Ok(after)
         })
     }
@@ -316,7 +334,7 @@ impl Store {
                 "INSERT INTO organizational_units (id, name, parent_id, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![u.id, u.name, u.parent_id, actor.account_id, now_secs()],
             )?;
-            record(tx, actor, "create-organizational-unit", &u.id, None, Some(json!({"name": u.name, "parent_id": u.parent_id})))?;
+            record(tx, actor, &authorize(tx, actor, Action::CreateOrganizationalUnit)?, &u.id, None, Some(json!({"name": u.name, "parent_id": u.parent_id})))?;
             Ok(u)
         })
     }
@@ -347,7 +365,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "modify-organizational-unit",
+                &authorize(tx, actor, Action::ModifyOrganizationalUnit)?,
                 id,
                 Some(json!({"name": before.name, "parent_id": before.parent_id})),
                 Some(json!({"name": name, "parent_id": parent_id})),
@@ -370,7 +388,7 @@ impl Store {
                 return Err(Error::Refused(format!("the organizational unit {id} still holds {inside} units or accounts; move or remove them first")));
             }
             tx.execute("DELETE FROM organizational_units WHERE id = ?1", [id])?;
-            record(tx, actor, "delete-organizational-unit", id, Some(json!({"name": before.name, "parent_id": before.parent_id})), None)
+            record(tx, actor, &authorize(tx, actor, Action::DeleteOrganizationalUnit)?, id, Some(json!({"name": before.name, "parent_id": before.parent_id})), None)
         })
     }
 
@@ -398,14 +416,14 @@ impl Store {
                 _ => {}
             }
             if a.account_id == org.management_account_id {
-                return Err(Error::Invalid { attr: "account_id", message: format!("{} is the management account, which is always in the organization's root", a.account_id) });
+                return Err(Error::Invalid { field: Field::AccountId, message: format!("{} is the management account, which is always in the organization's root", a.account_id), remedy: None });
             }
             if let Some(role) = &a.database_role {
                 let taken: Option<String> = tx
                     .query_row("SELECT account_id FROM organization_accounts WHERE database_role = ?1 AND account_id <> ?2", params![role, a.account_id], |r| r.get(0))
                     .optional()?;
                 if let Some(other) = taken {
-                    return Err(Error::Invalid { attr: "database_role", message: format!("the database role {role:?} already acts as the account {other}; each role acts as one account") });
+                    return Err(Error::Invalid { field: Field::DatabaseRole, message: format!("the database role {role:?} already acts as the account {other}; each role acts as one account"), remedy: None });
                 }
             }
             tx.execute(
@@ -414,8 +432,8 @@ impl Store {
                 params![a.account_id, a.name, a.parent_id, a.database_role, actor.account_id, now_secs()],
             )?;
             let j = |a: &OrganizationAccount| json!({"name": a.name, "parent_id": a.parent_id, "database_role": a.database_role});
-            let action = if create { "create-organization-account" } else { "modify-organization-account" };
-            record(tx, actor, action, &a.account_id, before.as_ref().map(j), Some(j(a)))?;
+            let action = if create { Action::CreateOrganizationAccount } else { Action::ModifyOrganizationAccount };
+            record(tx, actor, &authorize(tx, actor, action)?, &a.account_id, before.as_ref().map(j), Some(j(a)))?;
             Ok(a.clone())
         })
     }
@@ -424,12 +442,28 @@ impl Store {
     pub fn delete_organization_account(&self, actor: &Actor, account_id: &str) -> Result<()> {
         self.write(|tx| {
             let org = managed_by(tx, actor)?;
-            let before = load_account(tx, account_id)?.ok_or_else(|| Error::NotFound { kind: "organization account", id: account_id.into() })?;
+            let before = load_account(tx, account_id)?.ok_or_else(|| Error::NotFound {
+                kind: "organization account",
+                id: account_id.into(),
+            })?;
             if org.delegated_admin_account_id.as_deref() == Some(account_id) {
-                return Err(Error::Refused(format!("the account {account_id} is the delegated IPAM admin; remove the ipam_organization_admin_account first")));
+                return Err(Error::Blocked {
+                    fact: format!("the account {account_id} is the delegated IPAM admin"),
+                    remedy: Remedy::RemoveAdminDelegation,
+                });
             }
-            tx.execute("DELETE FROM organization_accounts WHERE account_id = ?1", [account_id])?;
-            record(tx, actor, "delete-organization-account", account_id, Some(json!({"name": before.name, "parent_id": before.parent_id})), None)
+            tx.execute(
+                "DELETE FROM organization_accounts WHERE account_id = ?1",
+                [account_id],
+            )?;
+            record(
+                tx,
+                actor,
+                &authorize(tx, actor, Action::DeleteOrganizationAccount)?,
+                account_id,
+                Some(json!({"name": before.name, "parent_id": before.parent_id})),
+                None,
+            )
         })
     }
 }

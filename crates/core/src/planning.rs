@@ -4,6 +4,8 @@
 //! one provisioned CIDR, with no source allocation, so deleting the pool gives nothing back
 //! and releases nothing.
 
+use super::model::Field;
+use super::model::Remedy;
 use super::pool::{create_pool_tx, delete_pool_tx, PoolSpec};
 use super::pool_cidr::add_root;
 use super::{Actor, Error, Result, Store};
@@ -23,8 +25,9 @@ pub struct SourceResource {
 /// pool's parent when it has one; its owner and region must be the ones `src` names.
 fn source_cidr(tx: &Tx, spec: &PoolSpec, src: &SourceResource) -> Result<Cidr> {
     let invalid = |message: String| Error::Invalid {
-        attr: "source_resource",
+        field: Field::SourceResource,
         message,
+        remedy: None,
     };
     if src.resource_type != "vpc" {
         return Err(invalid(format!(
@@ -124,9 +127,10 @@ impl Store {
                 |r| Ok::<_, ipam_db::Error>((r.get(0)?, r.get(1)?)),
             )?;
             if !cascade && (children > 0 || allocations > 0) {
-                return Err(Error::Refused(format!(
-                    "the planning pool {id} still has {children} child pool(s) and {allocations} allocation(s); remove them first, or set cascade = true to delete them with the pool"
-                )));
+                return Err(Error::Blocked {
+                    fact: format!("the planning pool {id} still has {children} child pool(s) and {allocations} allocation(s)"),
+                    remedy: Remedy::EmptyItOrCascade,
+                });
             }
             delete_pool_tx(tx, actor, id, true)
         })

@@ -1,6 +1,8 @@
 //! Pools: their guardrails, their place in the hierarchy, and deleting them (with cascade).
 
 use super::audit::record;
+use super::authority::{authorize, Action, Release};
+use super::model::Field;
 use super::model::{tags_json, Pool, PoolCidr, ScopeType, Tags};
 use super::rows::{
     load_ipam, load_pool, load_pool_cidrs, load_scope, pool_row, require_pool, POOL_COLUMNS,
@@ -127,7 +129,7 @@ impl Store {
             // updates nothing: no event that says nothing.
             let (b, a) = (pool_json(&before), pool_json(&after));
             if a != b {
-                record(tx, actor, "modify-ipam-pool", id, Some(b), Some(a))?;
+                record(tx, actor, &authorize(tx, actor, Action::ModifyPool)?, id, Some(b), Some(a))?;
             }
             Ok(after)
         })
@@ -165,7 +167,7 @@ pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) ->
     for c in &children {
         delete_pool_tx(tx, actor, c, true)?;
     }
-    super::pool_cidr::drop_reservations(tx, actor, id, None, "drop-reservation-with-pool")?;
+    super::pool_cidr::drop_reservations(tx, actor, id, None, Release::ReservationWithPool)?;
     tx.execute("DELETE FROM allocations WHERE pool_id = ?1", [id])?;
     tx.execute("DELETE FROM free_blocks WHERE pool_id = ?1", [id])?;
     for c in &cidrs {
@@ -176,7 +178,7 @@ pub(crate) fn delete_pool_tx(tx: &Tx, actor: &Actor, id: &str, cascade: bool) ->
     record(
         tx,
         actor,
-        "delete-ipam-pool",
+        &authorize(tx, actor, Action::DeletePool)?,
         id,
         Some(pool_json(&before)),
         None,
@@ -215,41 +217,46 @@ fn validate_spec(tx: &Tx, spec: &PoolSpec) -> Result<Validated> {
     if let Some(parent_id) = &spec.parent_id {
         let parent = require_pool(tx, parent_id)?;
         if parent.scope_id != scope.id {
-            return Err(Error::Invalid { attr: "source_ipam_pool_id", message: format!(
+            return Err(Error::Invalid { field: Field::SourcePool, message: format!(
                 "the source pool {parent_id} is in the scope {}, not {}: a child pool must be in its parent's scope",
                 parent.scope_id, scope.id
-            ) });
+            ), remedy: None });
         }
         if parent.family != family {
-            return Err(Error::Invalid { attr: "address_family", message: format!(
+            return Err(Error::Invalid { field: Field::AddressFamily, message: format!(
                 "the source pool {parent_id} holds {} addresses; a child pool must have the same address_family",
                 parent.family
-            ) });
+            ), remedy: None });
         }
         if let Some(pl) = &parent.locale {
             if spec.locale.as_ref() != Some(pl) {
-                return Err(Error::Invalid { attr: "locale", message: format!(
+                return Err(Error::Invalid { field: Field::Locale, message: format!(
                     "the source pool {parent_id} has locale {pl:?}; a child pool's locale must be the same"
-                ) });
+                ), remedy: None });
             }
         }
         depth = parent.depth + 1;
     }
     if let Some(l) = &spec.locale {
         if !ipam.operating_regions.contains(l) {
-            return Err(Error::Invalid { attr: "locale", message: format!(
-                "locale {l:?} is not an operating region of the IPAM {} ({}); add it to operating_regions or pick one of them",
-                ipam.id,
-                ipam.operating_regions.join(", ")
-            ) });
+            return Err(Error::Invalid {
+                field: Field::Locale,
+                message: format!(
+                    "locale {l:?} is not an operating region of the IPAM {} ({})",
+                    ipam.id,
+                    ipam.operating_regions.join(", ")
+                ),
+                remedy: None,
+            });
         }
     }
     if spec.publicly_advertisable.is_some()
         && !(family == AddressFamily::Ipv6 && scope.scope_type == ScopeType::Public)
     {
         return Err(Error::Invalid {
-            attr: "publicly_advertisable",
+            field: Field::PubliclyAdvertisable,
             message: "publicly_advertisable applies only to IPv6 pools in the public scope".into(),
+            remedy: None,
         });
     }
     Ok((scope, ipam, family, rules, depth))
@@ -274,7 +281,7 @@ pub(crate) fn create_pool_tx(tx: &Tx, actor: &Actor, spec: &PoolSpec) -> Result<
     record(
         tx,
         actor,
-        "create-ipam-pool",
+        &authorize(tx, actor, Action::CreatePool)?,
         &id,
         None,
         Some(pool_json(&pool)),

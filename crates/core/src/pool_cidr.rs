@@ -3,6 +3,7 @@
 
 use super::allocation::{adopt, allocate_tx, allocations_inside, release_tx, AllocationSpec};
 use super::audit::record;
+use super::authority::{authorize, Action, Release};
 use super::free::{key, SqlFree};
 use super::model::{AllocationState, PoolCidr, ProvidedSpace, ScopeType};
 use super::rows::{load_pool_cidr, load_pool_cidrs, require_pool};
@@ -58,7 +59,7 @@ fn provided_space(tx: &Tx, cidr: &Cidr) -> Result<String> {
 /// Gives a provisioned CIDR's block back to where it came from (parent pool or provided space).
 pub(crate) fn return_to_source(tx: &Tx, actor: &Actor, c: &PoolCidr) -> Result<()> {
     if let Some(a) = &c.source_allocation_id {
-        release_tx(tx, actor, a, "deprovision-pool-cidr")?;
+        release_tx(tx, actor, a, Release::DeprovisionPoolCidr)?;
     }
     Ok(())
 }
@@ -142,7 +143,7 @@ impl Store {
                     (AllocationRequest::Explicit(c), true) => {
                         let found = allocations_inside(tx, &source, c)?;
                         for a in &found {
-                            release_tx(tx, actor, &a.id, "auto-import-release")?;
+                            release_tx(tx, actor, &a.id, Release::AutoImport)?;
                         }
                         found
                     }
@@ -197,7 +198,7 @@ impl Store {
         record(
             tx,
             actor,
-            "provision-pool-cidr",
+            &authorize(tx, actor, Action::ProvisionPoolCidr)?,
             &provisioned.id,
             None,
             Some(json!({"pool_id": pool_id, "cidr": provisioned.cidr.to_string()})),
@@ -243,7 +244,7 @@ impl Store {
                 Some(pool) => record(
                     tx,
                     actor,
-                    "plan-release",
+                    &authorize(tx, actor, Action::PlanRelease)?,
                     allocation,
                     None,
                     Some(release_note(plan, &pool)),
@@ -334,7 +335,7 @@ pub(crate) fn deprovision_tx(
         actor,
         pool_id,
         Some(&c.cidr),
-        "drop-reservation-with-pool-cidr",
+        Release::ReservationWithPoolCidr,
     )?;
     tx.execute(
         "DELETE FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3",
@@ -346,7 +347,7 @@ pub(crate) fn deprovision_tx(
     record(
         tx,
         actor,
-        "deprovision-pool-cidr",
+        &authorize(tx, actor, Action::DeprovisionPoolCidr)?,
         &c.id,
         Some(json!({"pool_id": pool_id, "cidr": c.cidr.to_string()})),
         None,
@@ -364,7 +365,7 @@ pub(crate) fn drop_reservations(
     actor: &Actor,
     pool_id: &str,
     within: Option<&Cidr>,
-    action: &str,
+    why: Release,
 ) -> Result<()> {
     let (lo, hi) = within.map_or((0, u128::MAX), |c| (c.start(), c.end()));
     let reserved: Vec<String> = tx
@@ -372,7 +373,7 @@ pub(crate) fn drop_reservations(
         .query_map(params![pool_id, key(lo), key(hi)], |r| r.get(0))?
         .collect::<ipam_db::Result<_>>()?;
     for id in reserved {
-        release_tx(tx, actor, &id, action)?;
+        release_tx(tx, actor, &id, why)?;
     }
     Ok(())
 }
@@ -389,6 +390,6 @@ fn release_planned(tx: &Tx, actor: &Actor, allocation: &str, plan: &str) -> Resu
         .optional()?;
     match child {
         Some((pool, cidr)) => deprovision_tx(tx, actor, &pool, &cidr, Some(plan)),
-        None => release_tx(tx, actor, allocation, "release-planned-with-pool-cidr").map(|_| ()),
+        None => release_tx(tx, actor, allocation, Release::PlannedWithPoolCidr).map(|_| ()),
     }
 }

@@ -3,6 +3,7 @@
 //! transaction so a refused id leaves the others untouched too.
 
 use super::allocation::release_tx;
+use super::authority::Release;
 use super::model::Allocation;
 use super::rows::{allocation_row, load_allocation, ALLOCATION_COLUMNS};
 use super::{Actor, Error, Origin, Result, Store};
@@ -97,11 +98,11 @@ impl Store {
                         continue;
                     }
                 }
-                let action = match a.state {
-                    super::AllocationState::Reserved => "release-reservation",
-                    super::AllocationState::Allocated => "release-allocation",
+                let why = match a.state {
+                    super::AllocationState::Reserved => Release::Reservation,
+                    super::AllocationState::Allocated => Release::Allocation,
                 };
-                released.push(release_tx(tx, actor, id, action)?);
+                released.push(release_tx(tx, actor, id, why)?);
             }
             Ok(released)
         })

@@ -6,6 +6,8 @@ use super::allocation::{
     allocate_tx, release_tx, reservation_named, space, sweep_expired, AllocationSpec,
 };
 use super::audit::record;
+use super::authority::{authorize, Action, Release};
+use super::model::Remedy;
 use super::model::{tags_json, Allocation, AllocationState};
 use super::rows::{allocation_by_name, load_allocation};
 use super::{now_secs, Actor, Error, Result, Store};
@@ -48,7 +50,7 @@ impl Store {
                     });
                 }
                 // The request changed since it was reserved: give the old block back first.
-                release_tx(tx, actor, &existing.id, "release-reservation")?;
+                release_tx(tx, actor, &existing.id, Release::Reservation)?;
             }
             allocate_tx(tx, actor, spec, AllocationState::Reserved, Some(expires))
         })
@@ -72,20 +74,26 @@ impl Store {
                         params![r.id, spec.description, tags_json(&spec.tags), spec.resource_id, actor.account_id, actor.region, actor.origin.dir, actor.origin.workspace, now_secs(), actor.origin.state],
                     )?;
                     let a = load_allocation(tx, &r.id)?.ok_or(Error::NotFound { kind: "allocation", id: r.id.clone() })?;
-                    record(tx, actor, "allocate-reserved-cidr", &a.id, Some(r.to_json()), Some(a.to_json()))?;
+                    record(tx, actor, &authorize(tx, actor, Action::ClaimReservation { pool_id: &s.id })?, &a.id, Some(r.to_json()), Some(a.to_json()))?;
                     Ok(a)
                 }
-                Some(other) => Err(Error::Refused(format!(
-                    "the plan reserved {cidr} for {name:?}, but the pool now has {} under that name ({}); run terraform plan again",
-                    other.cidr, other.id
-                ))),
+                Some(other) => Err(Error::Blocked {
+                    fact: format!(
+                        "the plan reserved {cidr} for {name:?}, but the pool now has {} under that name ({})",
+                        other.cidr, other.id
+                    ),
+                    remedy: Remedy::PlanAgain,
+                }),
                 None => {
                     let mut explicit = spec.clone();
                     explicit.request = AllocationRequest::Explicit(cidr);
                     allocate_tx(tx, actor, &explicit, AllocationState::Allocated, None).map_err(|e| {
-                        Error::Refused(format!(
-                            "the plan reserved {cidr} for {name:?}, but the reservation is gone (it expired, or the pool CIDR holding it was deprovisioned or its pool deleted: see `terraform-provider-ipam audit`) and the block cannot be taken again ({e}); run terraform plan again"
-                        ))
+                        Error::Blocked {
+                            fact: format!(
+                                "the plan reserved {cidr} for {name:?}, but the reservation is gone (it expired, or the pool CIDR holding it was deprovisioned or its pool deleted: the audit log says which) and the block cannot be taken again ({e})"
+                            ),
+                            remedy: Remedy::PlanAgain,
+                        }
                     })
                 }
             }

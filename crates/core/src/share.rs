@@ -1,9 +1,10 @@
-//! Resource shares and the rules they decide: who may change the IPAMs and who may allocate
-//! from which pool. [`authorize`] runs inside every audited change (see `audit.rs`), so a
-//! change the rules forbid rolls back whatever path it came by; the provider's plan-time
-//! checks ask the same functions first, to fail at `terraform plan`.
+//! Resource shares: which pools are shared with which accounts, units or the organization.
+//! What a share allows is decided in [`super::authority`].
 
 use super::audit::record;
+use super::authority::{authorize, Action, Refusal, Role};
+use super::model::Field;
+use super::model::Remedy;
 use super::model::{tags_from, tags_json, Tags};
 use super::organization::{is_member, load_organization, principals_of, unit_exists, Organization};
 use super::rows::load_pool;
@@ -43,106 +44,6 @@ pub fn id_of(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// Changes only the IPAM admin may make: everything that shapes the address space.
-const ADMIN_ACTIONS: &[&str] = &[
-    "create-ipam",
-    "modify-ipam",
-    "delete-ipam",
-    "create-ipam-scope",
-    "modify-ipam-scope",
-    "delete-ipam-scope",
-    "create-ipam-pool",
-    "modify-ipam-pool",
-    "delete-ipam-pool",
-    "provision-pool-cidr",
-    "deprovision-pool-cidr",
-    "create-resource-discovery",
-    "modify-resource-discovery",
-    "delete-resource-discovery",
-    "associate-resource-discovery",
-    "disassociate-resource-discovery",
-    "create-resource-share",
-    "modify-resource-share",
-    "delete-resource-share",
-];
-
-/// Changes that take new space from a pool (named in the record's `pool_id`).
-const ALLOCATING_ACTIONS: &[&str] = &["allocate-cidr", "reserve-cidr", "allocate-reserved-cidr"];
-
-/// Refuses a change the organization's rules forbid; called for every audited change.
-/// Releasing and changing existing allocations stay allowed: removing a share keeps them.
-pub(crate) fn authorize(
-    tx: &Tx,
-    actor: &Actor,
-    action: &str,
-    after: Option<&serde_json::Value>,
-) -> Result<()> {
-    if ADMIN_ACTIONS.contains(&action) {
-        return admin_refusal(tx, &actor.account_id)?.map_or(Ok(()), |m| Err(Error::Refused(m)));
-    }
-    if ALLOCATING_ACTIONS.contains(&action) {
-        if let Some(pool_id) = after
-            .and_then(|a| a.get("pool_id"))
-            .and_then(|p| p.as_str())
-        {
-            return pool_refusal(tx, &actor.account_id, pool_id)?
-                .map_or(Ok(()), |m| Err(Error::Refused(m)));
-        }
-    }
-    Ok(())
-}
-
-/// Why `account` may not administer IPAM here, or None when it may (or there is no organization).
-pub(crate) fn admin_refusal(tx: &Tx, account: &str) -> Result<Option<String>> {
-    let Some(org) = load_organization(tx)? else {
-        return Ok(None);
-    };
-    let admin = org.ipam_admin();
-    Ok((admin != account).then(|| {
-        format!(
-            "the account {account} may not create, change or destroy IPAMs, scopes, pools, pool CIDRs, discoveries or resource shares in the organization {}: only its IPAM admin account {admin} may ({}); run this from that account's configuration, or allocate from a pool shared with {account}",
-            org.id,
-            if org.delegated_admin_account_id.is_some() { "delegated by the management account" } else { "the management account, as no admin is delegated" }
-        )
-    }))
-}
-
-/// Why `account` may not allocate from `pool_id`, or None when it may: it administers IPAM,
-/// owns the pool, or a share reaches it directly, through a unit at any depth, or through
-/// the whole organization.
-pub(crate) fn pool_refusal(tx: &Tx, account: &str, pool_id: &str) -> Result<Option<String>> {
-    let Some(org) = load_organization(tx)? else {
-        return Ok(None);
-    };
-    if org.ipam_admin() == account {
-        return Ok(None);
-    }
-    if load_pool(tx, pool_id)?.is_some_and(|p| p.owner_id == account) {
-        return Ok(None);
-    }
-    let reaching = principals_of(tx, &org, account)?;
-    let shares = shares_of_pool(tx, pool_id)?;
-    if shares
-        .iter()
-        .any(|s| s.principals.iter().any(|p| reaching.contains(p)))
-    {
-        return Ok(None);
-    }
-    let listed = if shares.is_empty() {
-        "the pool is not shared with anyone".to_string()
-    } else {
-        let each: Vec<String> = shares
-            .iter()
-            .map(|s| format!("{} ({:?}) with {}", s.id, s.name, s.principals.join(", ")))
-            .collect();
-        format!("the pool's shares: {}", each.join("; "))
-    };
-    Ok(Some(format!(
-        "the account {account} may not allocate from the pool {pool_id}: no resource share reaches it ({listed}); ask the IPAM admin account {} to share the pool with {account}, one of its organizational units or the organization, or use a pool shared with it",
-        org.ipam_admin()
-    )))
 }
 
 fn load_share(tx: &Tx, id: &str) -> Result<Option<ResourceShare>> {
@@ -199,10 +100,9 @@ fn normalized(
     for p in &pools {
         if load_pool(tx, p)?.is_none() {
             return Err(Error::Invalid {
-                attr: "resource_arns",
-                message: format!(
-                    "no IPAM pool {p:?} exists in this database; give pool ids or ARNs"
-                ),
+                field: Field::SharedPools,
+                message: format!("no IPAM pool {p:?} exists in this database"),
+                remedy: Some(Remedy::NameExistingPools),
             });
         }
     }
@@ -220,14 +120,21 @@ fn normalized(
             Some(_) => false,
         };
         if !known {
-            let why = if is_account {
-                "is not an account of the organization; add it with an ipam_organization_account, or set allow_external_principals = true"
+            let (why, remedy) = if is_account {
+                (
+                    "is not an account of the organization",
+                    Some(Remedy::AddMemberOrAllowExternal),
+                )
             } else {
-                "is not the organization, one of its organizational units or a 12-digit account id"
+                (
+                    "is not the organization, one of its organizational units or a 12-digit account id",
+                    None,
+                )
             };
             return Err(Error::Invalid {
-                attr: "principals",
+                field: Field::SharePrincipals,
                 message: format!("the principal {p:?} {why}"),
+                remedy,
             });
         }
     }
@@ -302,14 +209,14 @@ impl Store {
             };
             write_share(tx, &s)?;
             let action = if before.is_some() {
-                "modify-resource-share"
+                Action::ModifyResourceShare
             } else {
-                "create-resource-share"
+                Action::CreateResourceShare
             };
             record(
                 tx,
                 actor,
-                action,
+                &authorize(tx, actor, action)?,
                 &s.id,
                 before.as_ref().map(share_json),
                 Some(share_json(&s)),
@@ -334,7 +241,7 @@ impl Store {
             record(
                 tx,
                 actor,
-                "delete-resource-share",
+                &authorize(tx, actor, Action::DeleteResourceShare)?,
                 id,
                 Some(share_json(&before)),
                 None,
@@ -348,13 +255,19 @@ impl Store {
     }
 
     /// Why `account` may not administer IPAM, or None when it may.
-    pub fn ipam_admin_refusal(&self, account: &str) -> Result<Option<String>> {
-        self.read(|tx| admin_refusal(tx, account))
+    pub fn ipam_admin_refusal(&self, account: &str) -> Result<Option<Refusal>> {
+        self.refusal(account, Role::IpamAdmin)
     }
 
     /// Why `account` may not allocate from `pool_id`, or None when it may.
-    pub fn pool_use_refusal(&self, account: &str, pool_id: &str) -> Result<Option<String>> {
-        self.read(|tx| pool_refusal(tx, account, pool_id))
+    pub fn pool_use_refusal(&self, account: &str, pool_id: &str) -> Result<Option<Refusal>> {
+        self.refusal(account, Role::PoolUser { pool_id })
+    }
+
+    /// Why `account` may not act in `role`, or None when it may: the plan asks what the
+    /// change's transaction will decide ([`super::authority::authorize`]), over one snapshot.
+    pub fn refusal(&self, account: &str, role: Role) -> Result<Option<Refusal>> {
+        self.read(|tx| super::authority::refusal(tx, account, role))
     }
 
     /// Whether a share reaches `account` for `pool_id` (not counting administering or owning it).

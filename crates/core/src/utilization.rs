@@ -3,6 +3,7 @@
 use super::allocation::space;
 use super::free::{key, SqlFree};
 use super::model::AllocationState;
+use super::model::Remedy;
 use super::rows::{load_ipam, load_scope};
 use super::{Error, Result, Store};
 use ipam_db::{params, Tx};
@@ -63,11 +64,14 @@ pub fn percent(part: u128, total: u128) -> f64 {
 pub(crate) fn pool_utilization(tx: &Tx, pool_id: &str, u: &mut Utilization) -> Result<()> {
     let s = space(tx, pool_id)?;
     if u.family.is_some_and(|f| f != s.family) {
-        return Err(Error::Refused(format!(
-            "utilization mixes address families: the pool {pool_id} is {} while others are {}; ask per pool instead",
-            s.family,
-            u.family.map(|f| f.as_str()).unwrap_or_default()
-        )));
+        return Err(Error::Blocked {
+            remedy: Remedy::AskPerPool,
+            fact: format!(
+                "utilization mixes address families: the pool {pool_id} is {} while others are {}",
+                s.family,
+                u.family.map(|f| f.as_str()).unwrap_or_default()
+            ),
+        });
     }
     u.family = Some(s.family);
     let mut fs = SqlFree::new(tx, &s.id);

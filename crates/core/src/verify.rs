@@ -4,6 +4,7 @@
 //! pool's free index from its allocations, which are the truth the index only summarises.
 
 use super::audit::record;
+use super::authority::{authorize, Action};
 use super::free::{key, unkey};
 use super::{Actor, Result, Store};
 use ipam_db::{params, Tx};
@@ -465,7 +466,7 @@ pub(crate) fn rebuild_pool(tx: &Tx, actor: &Actor, pool_id: &str) -> Result<bool
     record(
         tx,
         actor,
-        "repair-free-index",
+        &authorize(tx, actor, Action::RepairFreeIndex)?,
         pool_id,
         Some(json!({ "free": show(&have) })),
         Some(json!({ "free": show(&want) })),

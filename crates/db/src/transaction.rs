@@ -55,7 +55,7 @@ pub enum Lock<'a> {
     /// One key (the caller's unit of contention, e.g. one pool): excludes writers of the same
     /// key and writers of [`Lock::All`]; writers of other keys run at once.
     Key(&'a str),
-    /// The key `query` returns for `arg` (one row, one text column), read after the
+    /// The key `query` returns for `arg` (its `?1`; one row, one text column), read after the
     /// database-wide lock is held shared, so no [`Lock::All`] writer can change the answer
     /// meanwhile. No row locks no key.
     KeyOf { query: &'static str, arg: &'a str },
@@ -348,11 +348,12 @@ fn take(tx: &Tx, lock: Lock, fast_commit: bool) -> Result<()> {
                 &format!("SELECT {commit}pg_advisory_xact_lock_shared(?1)"),
                 [WRITE_LOCK],
             )?;
+            // The query reads `arg` as ?1; the lock's class follows it.
             tx.defer(
                 &format!(
-                    "SELECT pg_advisory_xact_lock(?1, hashtext(keyed.key)) FROM ({query}) AS keyed(key)"
+                    "SELECT pg_advisory_xact_lock(CAST(?2 AS INTEGER), hashtext(keyed.key)) FROM ({query}) AS keyed(key)"
                 ),
-                params![KEY_LOCK_CLASS, arg],
+                params![arg, KEY_LOCK_CLASS],
             )
         }
     }
