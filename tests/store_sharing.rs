@@ -56,6 +56,8 @@ fn member(s: &Store, account: &str, parent: &str) {
 fn refused(r: Result<impl std::fmt::Debug, Error>) -> String {
     match r {
         Err(Error::Refused(m)) => m,
+        Err(Error::NotAuthorized(r)) => r.to_string(),
+        Err(Error::Blocked { fact, .. }) => fact,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
