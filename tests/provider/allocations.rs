@@ -257,3 +257,40 @@ fn preview_next_cidr_resource_keeps_its_first_answer() {
     // Nothing is stored: its destroy only forgets it.
     tf.try_destroy("ipam_preview_next_cidr", &state).unwrap();
 }
+
+/// A CIDR is kept in state as written when it means the same block (upper-case IPv6), the
+/// database holds the canonical form, and a new spelling of the same block replaces nothing.
+#[test]
+fn upper_case_ipv6_is_kept_as_written_and_stored_canonical() {
+    let db = Db::new();
+    let tf = db.provider();
+    let ipam = tf.create("ipam", &obj(&[]));
+    let pool = tf.create(
+        "ipam_pool",
+        &obj(&[("ipam_scope_id", s(&get(&ipam, "private_default_scope_id"))), ("address_family", s("ipv6"))]),
+    );
+    let pool = get(&pool, "id");
+    let pool_cidr = obj(&[("ipam_pool_id", s(&pool)), ("cidr", s("FD00::/48"))]);
+    let c = tf.create("ipam_pool_cidr", &pool_cidr);
+    assert_eq!(get(&c, "cidr"), "FD00::/48");
+    tf.assert_no_changes("ipam_pool_cidr", &c, &pool_cidr);
+    let config = |cidr: &str| {
+        obj(&[
+            ("ipam_pool_id", s(&pool)),
+            ("cidr", s(cidr)),
+            ("disallowed_cidrs", strings(&["FD00:0:0:FF00::/56"])),
+        ])
+    };
+    let a = tf.create("ipam_vpc_allocation", &config("FD00:0:0:100::/56"));
+    assert_eq!(get(&a, "cidr"), "FD00:0:0:100::/56");
+    assert_eq!(a.get("disallowed_cidrs"), Some(&strings(&["FD00:0:0:FF00::/56"])));
+    tf.assert_no_changes("ipam_vpc_allocation", &a, &config("FD00:0:0:100::/56"));
+    let stored = db.store().get_allocation(&get(&a, "id")).unwrap().unwrap();
+    assert_eq!(stored.cidr.to_string(), "fd00:0:0:100::/56");
+    // Another spelling: planned as written (Terraform insists), never a replacement.
+    let planned = tf
+        .plan("ipam_vpc_allocation", &a, &config("fd00:0000:0:100::/56"))
+        .unwrap();
+    assert!(planned.replace.is_empty(), "{planned:?}");
+    assert_eq!(get(&planned.state, "id"), get(&a, "id"));
+}

@@ -203,3 +203,118 @@ fn complete_timeouts(tf: &Tf, delete: &str) -> Value {
     let b = schema.blocks.iter().find(|b| b.name == "timeouts").unwrap();
     complete(&b.schema, &obj(&[("delete", s(delete))]))
 }
+
+/// Two new pool CIDRs of one plan (one provider instance) are checked together: overlapping
+/// each other in one pool, or drawn from one parent, fails the second's plan naming the first;
+/// two that fit plan and apply.
+#[test]
+fn new_pool_cidrs_of_one_plan_are_checked_together() {
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let cidr = |pool: &str, c: &str| obj(&[("ipam_pool_id", s(pool)), ("cidr", s(c))]);
+    let run = db.provider();
+    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.2.0.0/16")).unwrap();
+    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.2.128.0/17"))
+        .unwrap_err()
+        .error_on(
+            "cidr",
+            &["another ipam_pool_cidr in this same plan, not yet applied", &format!("in {}", p.prod)],
+        );
+    let run = db.provider();
+    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.top, "172.16.0.0/12")).unwrap();
+    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.top, "172.16.0.0/16"))
+        .unwrap_err()
+        .error_on("cidr", &["overlaps", "another ipam_pool_cidr in this same plan"]);
+    let run = db.provider();
+    let a = run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.3.0.0/16")).unwrap();
+    let b = run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.4.0.0/16")).unwrap();
+    run.apply("ipam_pool_cidr", &Value::Null, &a, &cidr(&p.prod, "10.3.0.0/16")).unwrap();
+    run.apply("ipam_pool_cidr", &Value::Null, &b, &cidr(&p.prod, "10.4.0.0/16")).unwrap();
+    assert_eq!(db.store().pool_cidrs(&p.prod).unwrap().len(), 3);
+}
+
+/// A CIDR of a pool created in the same plan (its id unknown) cannot be checked against that
+/// pool, but an overlap with an existing pool's CIDR is a warning on `cidr` naming it; a CIDR
+/// overlapping nothing plans without one.
+#[test]
+fn a_new_pools_cidr_overlapping_existing_pools_warns_at_plan() {
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let cidr = |c: &str| obj(&[("ipam_pool_id", Value::Unknown), ("cidr", s(c))]);
+    let planned = p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("10.1.128.0/17")).unwrap();
+    let warnings = planned.diags.warnings();
+    assert_eq!(warnings.len(), 1, "{:#?}", planned.diags);
+    assert_eq!(warnings[0].path, "cidr");
+    assert_eq!(warnings[0].summary, "The new pool's CIDR overlaps an existing pool's");
+    for needle in [
+        format!("10.1.128.0/17 overlaps 10.0.0.0/8 of pool {} (\"top\") in scope {}", p.top, p.scope),
+        format!("10.1.0.0/16 of pool {} (\"prod\")", p.prod),
+    ] {
+        assert!(warnings[0].detail.contains(&needle), "{needle:?} not in {warnings:#?}");
+    }
+    let clean = p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("192.168.0.0/16")).unwrap();
+    assert!(clean.diags.0.is_empty(), "{:#?}", clean.diags);
+}
+
+/// A resource planning pool draws its space from a VPC allocation's CIDR; its allocations plan
+/// the VPC's subnets, and a source that is not that VPC's is refused at plan.
+#[test]
+fn resource_planning_pool_plans_subnets_inside_the_vpc() {
+    let db = Db::new();
+    let tf = db.provider();
+    let ipam = tf.create("ipam", &obj(&[("operating_regions", regions(&["us-east-1"]))]));
+    let scope = get(&ipam, "private_default_scope_id");
+    let vpcs = tf.create(
+        "ipam_pool",
+        &obj(&[("address_family", s("ipv4")), ("ipam_scope_id", s(&scope)), ("locale", s("us-east-1"))]),
+    );
+    let vpcs = get(&vpcs, "id");
+    tf.create("ipam_pool_cidr", &obj(&[("ipam_pool_id", s(&vpcs)), ("cidr", s("10.0.0.0/16"))]));
+    let vpc = tf.create("ipam_vpc_allocation", &obj(&[("ipam_pool_id", s(&vpcs)), ("netmask_length", n(24))]));
+    assert_eq!(get(&vpc, "cidr"), "10.0.0.0/24");
+    let planning = |owner: &str, id: &str| {
+        obj(&[
+            ("address_family", s("ipv4")),
+            ("ipam_scope_id", s(&scope)),
+            ("locale", s("us-east-1")),
+            ("source_ipam_pool_id", s(&vpcs)),
+            (
+                "source_resource",
+                Value::list([obj(&[
+                    ("resource_id", s(id)),
+                    ("resource_owner", s(owner)),
+                    ("resource_region", s("us-east-1")),
+                    ("resource_type", s("vpc")),
+                ])]),
+            ),
+        ])
+    };
+    let vpc_id = get(&vpc, "vpc_id");
+    let config = planning(ACCOUNT, &vpc_id);
+    let pool = tf.create("ipam_pool", &config);
+    tf.assert_no_changes("ipam_pool", &pool, &config);
+    let pool_id = get(&pool, "id");
+    let subnet = obj(&[("ipam_pool_id", s(&pool_id)), ("netmask_length", n(26))]);
+    let a = tf.create("ipam_pool_cidr_allocation", &subnet);
+    let b = tf.create("ipam_pool_cidr_allocation", &subnet);
+    assert_eq!([get(&a, "cidr"), get(&b, "cidr")], ["10.0.0.0/26", "10.0.0.64/26"]);
+
+    let refused = |config: Value| tf.plan("ipam_pool", &Value::Null, &config).unwrap_err();
+    refused(planning("222222222222", &vpc_id)).error_on("source_resource", &[&format!("set resource_owner to {ACCOUNT}")]);
+    refused(planning(ACCOUNT, "vpc-00000000000000000"))
+        .error_on("source_resource", &["no VPC with id \"vpc-00000000000000000\""]);
+    tf.plan(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &obj(&[("ipam_pool_id", s(&pool_id)), ("cidr", s("10.0.0.0/24"))]),
+    )
+    .unwrap_err()
+    .error_on("ipam_pool_id", &["is a resource planning pool", "ipam_pool_cidr_allocation instead"]);
+    // The VPC cannot go while a pool plans its subnets.
+    let d = tf.try_destroy("ipam_vpc_allocation", &vpc).unwrap_err();
+    d.error_on("", &[&format!("the VPC {vpc_id} is the source_resource of the pool(s)")]);
+    tf.destroy("ipam_pool_cidr_allocation", &a);
+    tf.destroy("ipam_pool_cidr_allocation", &b);
+    tf.destroy("ipam_pool", &pool);
+    tf.destroy("ipam_vpc_allocation", &vpc);
+}
