@@ -21,3 +21,4 @@ mod functions;
 mod ipam;
 mod organizations;
 mod pools;
+mod updates;
