@@ -10,9 +10,18 @@ fn vpc_allocation_lifecycle() {
     let db = Db::new();
     let p = Platform::new(&db);
     let tf = &p.tf;
-    let config = |d: &str| p.vpc(&[("description", s(d)), ("disallowed_cidrs", strings(&["10.1.0.0/24"]))]);
+    let config = |d: &str| {
+        p.vpc(&[
+            ("description", s(d)),
+            ("disallowed_cidrs", strings(&["10.1.0.0/24"])),
+        ])
+    };
     let state = tf.create("ipam_vpc_allocation", &config("app"));
-    assert_eq!(get(&state, "cidr"), "10.1.16.0/20", "the first /20 holds a disallowed block");
+    assert_eq!(
+        get(&state, "cidr"),
+        "10.1.16.0/20",
+        "the first /20 holds a disallowed block"
+    );
     assert_eq!(num(&state, "netmask_length"), 20);
     let id = get(&state, "id");
     assert!(is_id(&id, "ipam-pool-alloc"), "{id}");
@@ -22,7 +31,11 @@ fn vpc_allocation_lifecycle() {
     tf.assert_no_changes("ipam_vpc_allocation", &state, &config("app"));
 
     let state = tf.update("ipam_vpc_allocation", &state, &config("app v2"));
-    assert_eq!(get(&state, "cidr"), "10.1.16.0/20", "an update keeps the block");
+    assert_eq!(
+        get(&state, "cidr"),
+        "10.1.16.0/20",
+        "an update keeps the block"
+    );
     tf.assert_no_changes("ipam_vpc_allocation", &state, &config("app v2"));
     let stored = db.store().get_allocation(&id).unwrap().expect("stored");
     assert_eq!(stored.description.as_deref(), Some("app v2"));
@@ -45,7 +58,10 @@ fn vpc_allocation_lifecycle() {
     assert_eq!(imported.get("tags"), Some(&tags(PROD_TAGS)));
 
     tf.destroy("ipam_vpc_allocation", &state);
-    assert!(db.store().get_allocation(&id).unwrap().is_none(), "released");
+    assert!(
+        db.store().get_allocation(&id).unwrap().is_none(),
+        "released"
+    );
 }
 
 #[test]
@@ -53,7 +69,9 @@ fn an_allocation_released_elsewhere_is_gone_on_refresh() {
     let db = Db::new();
     let p = Platform::new(&db);
     let state = p.tf.create("ipam_vpc_allocation", &p.vpc(&[]));
-    db.store().release(&actor(ACCOUNT), &get(&state, "id")).unwrap();
+    db.store()
+        .release(&actor(ACCOUNT), &get(&state, "id"))
+        .unwrap();
     assert_eq!(p.tf.read("ipam_vpc_allocation", &state).unwrap(), None);
 }
 
@@ -62,23 +80,37 @@ fn a_named_allocation_is_known_at_plan_and_the_same_in_every_plan() {
     let db = Db::new();
     let p = Platform::new(&db);
     let config = p.vpc(&[("name", s("payments"))]);
-    let first = p.tf.plan("ipam_vpc_allocation", &Value::Null, &config).unwrap();
+    let first =
+        p.tf.plan("ipam_vpc_allocation", &Value::Null, &config)
+            .unwrap();
     let cidr = get(&first.state, "cidr");
     assert_eq!(cidr, "10.1.0.0/20");
     // Another run (another provider instance) plans the same block for the same name.
-    let again = db.provider().plan("ipam_vpc_allocation", &Value::Null, &config).unwrap();
+    let again = db
+        .provider()
+        .plan("ipam_vpc_allocation", &Value::Null, &config)
+        .unwrap();
     assert_eq!(get(&again.state, "cidr"), cidr);
     // Meanwhile an unnamed allocation does not get the reserved block.
     let other = db.provider().create("ipam_vpc_allocation", &p.vpc(&[]));
     assert_ne!(get(&other, "cidr"), cidr);
-    let state = p.tf.apply("ipam_vpc_allocation", &Value::Null, &first, &config).unwrap();
-    assert_eq!(get(&state, "cidr"), cidr, "apply allocates the planned block");
+    let state =
+        p.tf.apply("ipam_vpc_allocation", &Value::Null, &first, &config)
+            .unwrap();
+    assert_eq!(
+        get(&state, "cidr"),
+        cidr,
+        "apply allocates the planned block"
+    );
     p.tf.assert_no_changes("ipam_vpc_allocation", &state, &config);
     // The name is taken now: another configuration with it fails at plan, on name.
     db.provider()
         .plan("ipam_vpc_allocation", &Value::Null, &config)
         .unwrap_err()
-        .error_on("name", &["the name \"payments\" is already used in the pool"]);
+        .error_on(
+            "name",
+            &["the name \"payments\" is already used in the pool"],
+        );
     p.tf.destroy("ipam_vpc_allocation", &state);
 }
 
@@ -88,19 +120,33 @@ fn malformed_requests_are_refused_on_their_attribute() {
     let p = Platform::new(&db);
     let tf = &p.tf;
     let refused = |extra: &[(&str, Value)]| {
-        tf.plan("ipam_vpc_allocation", &Value::Null, &p.vpc(extra)).unwrap_err()
+        tf.plan("ipam_vpc_allocation", &Value::Null, &p.vpc(extra))
+            .unwrap_err()
     };
-    refused(&[("cidr", s("10.1.2.3/24"))])
-        .error_on("cidr", &["10.1.2.3/24 has host bits set; did you mean 10.1.2.0/24?"]);
-    refused(&[("cidr", s("010.1.1.0/24"))])
-        .error_on("cidr", &["\"010.1.1.0/24\" is ambiguous", "write 10.1.1.0/24"]);
-    refused(&[("netmask_length", n(129))]).error_on("netmask_length", &["129 is not a prefix length"]);
+    refused(&[("cidr", s("10.1.2.3/24"))]).error_on(
+        "cidr",
+        &["10.1.2.3/24 has host bits set; did you mean 10.1.2.0/24?"],
+    );
+    refused(&[("cidr", s("010.1.1.0/24"))]).error_on(
+        "cidr",
+        &["\"010.1.1.0/24\" is ambiguous", "write 10.1.1.0/24"],
+    );
+    refused(&[("netmask_length", n(129))])
+        .error_on("netmask_length", &["129 is not a prefix length"]);
     refused(&[("netmask_length", n(26))]).error_on(
         "netmask_length",
-        &["a /26 is smaller than the pool allows", "allocation_max_netmask_length is 24"],
+        &[
+            "a /26 is smaller than the pool allows",
+            "allocation_max_netmask_length is 24",
+        ],
     );
-    refused(&[("cidr", s("10.1.0.0/26"))])
-        .error_on("cidr", &["a /26 is smaller than the pool allows", "ask for a /24 or larger"]);
+    refused(&[("cidr", s("10.1.0.0/26"))]).error_on(
+        "cidr",
+        &[
+            "a /26 is smaller than the pool allows",
+            "ask for a /24 or larger",
+        ],
+    );
     refused(&[("netmask_length", n(33))]).error_on(
         "netmask_length",
         &["netmask length 33 is out of range for ipv4: use 0 to 32"],
@@ -109,8 +155,10 @@ fn malformed_requests_are_refused_on_their_attribute() {
         "cidr",
         &["2001:db8::/56 is an ipv6 block, but the pool holds ipv4 addresses"],
     );
-    refused(&[("cidr", s("10.2.0.0/20"))])
-        .error_on("cidr", &["10.2.0.0/20 is not inside the pool", "10.1.0.0/16"]);
+    refused(&[("cidr", s("10.2.0.0/20"))]).error_on(
+        "cidr",
+        &["10.2.0.0/20 is not inside the pool", "10.1.0.0/16"],
+    );
     refused(&[("ipam_pool_id", s("ipam-pool-0123456789abcdef0"))]).error_on(
         "ipam_pool_id",
         &["No IPAM pool with id \"ipam-pool-0123456789abcdef0\""],
@@ -127,8 +175,11 @@ fn malformed_requests_are_refused_on_their_attribute() {
     assert!(e.path.starts_with("disallowed_cidrs"), "{d:#?}");
     assert!(e.detail.contains("is not a CIDR block"), "{d:#?}");
     // On the resource as a whole today, not on cidr (see the report of issue #23).
-    refused(&[("cidr", s("10.1.0.0/20")), ("disallowed_cidrs", strings(&["10.1.0.0/16"]))])
-        .error_with(&["10.1.0.0/20 overlaps the disallowed CIDR 10.1.0.0/16"]);
+    refused(&[
+        ("cidr", s("10.1.0.0/20")),
+        ("disallowed_cidrs", strings(&["10.1.0.0/16"])),
+    ])
+    .error_with(&["10.1.0.0/20 overlaps the disallowed CIDR 10.1.0.0/16"]);
     // Nothing was allocated by any of them.
     assert!(db.store().list_allocations(&p.prod).unwrap().is_empty());
 }
@@ -141,18 +192,21 @@ fn an_overlap_names_the_conflicting_allocation() {
         "ipam_vpc_allocation",
         &p.vpc(&[("cidr", s("10.1.4.0/22")), ("description", s("payments"))]),
     );
-    p.tf
-        .plan("ipam_vpc_allocation", &Value::Null, &p.vpc(&[("cidr", s("10.1.0.0/20"))]))
-        .unwrap_err()
-        .error_on(
-            "cidr",
-            &[
-                "10.1.0.0/20 overlaps the allocation 10.1.4.0/22",
-                &get(&first, "id"),
-                "\"payments\"",
-                "the lowest free /20 is 10.1.16.0/20",
-            ],
-        );
+    p.tf.plan(
+        "ipam_vpc_allocation",
+        &Value::Null,
+        &p.vpc(&[("cidr", s("10.1.0.0/20"))]),
+    )
+    .unwrap_err()
+    .error_on(
+        "cidr",
+        &[
+            "10.1.0.0/20 overlaps the allocation 10.1.4.0/22",
+            &get(&first, "id"),
+            "\"payments\"",
+            "the lowest free /20 is 10.1.16.0/20",
+        ],
+    );
 }
 
 #[test]
@@ -182,19 +236,28 @@ fn a_plan_the_pool_cannot_hold_fails_before_apply() {
     db.provider()
         .plan("ipam_vpc_allocation", &Value::Null, &p.vpc(&[]))
         .unwrap_err()
-        .error_on("netmask_length", &["has no free /20; it has no free space left"]);
+        .error_on(
+            "netmask_length",
+            &["has no free /20; it has no free space left"],
+        );
 }
 
 #[test]
 fn a_pool_of_another_region_cannot_serve_this_provider() {
     let db = Db::new();
     let tf = db.provider();
-    let ipam = tf.create("ipam", &obj(&[("operating_regions", regions(&["us-east-1", "eu-west-1"]))]));
+    let ipam = tf.create(
+        "ipam",
+        &obj(&[("operating_regions", regions(&["us-east-1", "eu-west-1"]))]),
+    );
     let mut config = prod_pool(&get(&ipam, "private_default_scope_id"), "");
     config.set_attr("source_ipam_pool_id", Value::Null);
     config.set_attr("locale", s("eu-west-1"));
     let pool = get(&tf.create("ipam_pool", &config), "id");
-    tf.create("ipam_pool_cidr", &obj(&[("ipam_pool_id", s(&pool)), ("cidr", s("10.1.0.0/16"))]));
+    tf.create(
+        "ipam_pool_cidr",
+        &obj(&[("ipam_pool_id", s(&pool)), ("cidr", s("10.1.0.0/16"))]),
+    );
     tf.plan(
         "ipam_vpc_allocation",
         &Value::Null,
@@ -212,7 +275,13 @@ fn pool_cidr_allocation_lifecycle() {
     let db = Db::new();
     let p = Platform::new(&db);
     let tf = &p.tf;
-    let config = |t: &str| obj(&[("ipam_pool_id", s(&p.top)), ("netmask_length", n(24)), ("tags", tags(&[("n", t)]))]);
+    let config = |t: &str| {
+        obj(&[
+            ("ipam_pool_id", s(&p.top)),
+            ("netmask_length", n(24)),
+            ("tags", tags(&[("n", t)])),
+        ])
+    };
     let state = tf.create("ipam_pool_cidr_allocation", &config("one"));
     let alloc = get(&state, "ipam_pool_allocation_id");
     assert_eq!(get(&state, "id"), format!("{alloc}_{}", p.top));
@@ -226,12 +295,20 @@ fn pool_cidr_allocation_lifecycle() {
     let state = tf.update("ipam_pool_cidr_allocation", &state, &config("two"));
     assert_eq!(state.get("tags_all"), Some(&tags(&[("n", "two")])));
     tf.assert_no_changes("ipam_pool_cidr_allocation", &state, &config("two"));
-    db.provider()
-        .assert_imports("ipam_pool_cidr_allocation", &get(&state, "id"), &state, &config("two"));
+    db.provider().assert_imports(
+        "ipam_pool_cidr_allocation",
+        &get(&state, "id"),
+        &state,
+        &config("two"),
+    );
     // An id in another shape says which.
-    let d = db.provider().import("ipam_pool_cidr_allocation", &alloc).unwrap_err();
+    let d = db
+        .provider()
+        .import("ipam_pool_cidr_allocation", &alloc)
+        .unwrap_err();
     assert!(
-        d.0.iter().any(|d| format!("{} {}", d.summary, d.detail).contains("<ipam_pool_allocation_id>_<ipam_pool_id>")),
+        d.0.iter().any(|d| format!("{} {}", d.summary, d.detail)
+            .contains("<ipam_pool_allocation_id>_<ipam_pool_id>")),
         "{d:#?}"
     );
     tf.destroy("ipam_pool_cidr_allocation", &state);
@@ -267,7 +344,10 @@ fn upper_case_ipv6_is_kept_as_written_and_stored_canonical() {
     let ipam = tf.create("ipam", &obj(&[]));
     let pool = tf.create(
         "ipam_pool",
-        &obj(&[("ipam_scope_id", s(&get(&ipam, "private_default_scope_id"))), ("address_family", s("ipv6"))]),
+        &obj(&[
+            ("ipam_scope_id", s(&get(&ipam, "private_default_scope_id"))),
+            ("address_family", s("ipv6")),
+        ]),
     );
     let pool = get(&pool, "id");
     let pool_cidr = obj(&[("ipam_pool_id", s(&pool)), ("cidr", s("FD00::/48"))]);
@@ -283,7 +363,10 @@ fn upper_case_ipv6_is_kept_as_written_and_stored_canonical() {
     };
     let a = tf.create("ipam_vpc_allocation", &config("FD00:0:0:100::/56"));
     assert_eq!(get(&a, "cidr"), "FD00:0:0:100::/56");
-    assert_eq!(a.get("disallowed_cidrs"), Some(&strings(&["FD00:0:0:FF00::/56"])));
+    assert_eq!(
+        a.get("disallowed_cidrs"),
+        Some(&strings(&["FD00:0:0:FF00::/56"]))
+    );
     tf.assert_no_changes("ipam_vpc_allocation", &a, &config("FD00:0:0:100::/56"));
     let stored = db.store().get_allocation(&get(&a, "id")).unwrap().unwrap();
     assert_eq!(stored.cidr.to_string(), "fd00:0:0:100::/56");
@@ -293,4 +376,30 @@ fn upper_case_ipv6_is_kept_as_written_and_stored_canonical() {
         .unwrap();
     assert!(planned.replace.is_empty(), "{planned:?}");
     assert_eq!(get(&planned.state, "id"), get(&a, "id"));
+}
+
+/// A reservation planned and never applied expires after the provider's `reservation_ttl`,
+/// and its block goes to the next request.
+#[test]
+fn an_expired_reservation_gives_its_space_back() {
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let short = db.provider_with(ACCOUNT, &[("reservation_ttl", s("1s"))]);
+    let planned = short
+        .plan(
+            "ipam_vpc_allocation",
+            &Value::Null,
+            &p.vpc(&[("name", s("temp"))]),
+        )
+        .unwrap();
+    let cidr = get(&planned.state, "cidr");
+    // While it lives, the block is not handed out.
+    let held = db
+        .provider()
+        .plan("ipam_vpc_allocation", &Value::Null, &p.vpc(&[]))
+        .unwrap();
+    assert_ne!(held.state.get("cidr"), Some(&s(&cidr)));
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let after = db.provider().create("ipam_vpc_allocation", &p.vpc(&[]));
+    assert_eq!(get(&after, "cidr"), cidr, "the expired block was reused");
 }

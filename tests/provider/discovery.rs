@@ -25,7 +25,13 @@ fn discovery_config(description: &str) -> Value {
         ("excluded_resource_ids", strings(&["vpc-0a000000000000005"])),
         (
             "source",
-            Value::list([source(&vpcs, &[("region", s("us-east-1")), ("account_id", s("111122223333"))])]),
+            Value::list([source(
+                &vpcs,
+                &[
+                    ("region", s("us-east-1")),
+                    ("account_id", s("111122223333")),
+                ],
+            )]),
         ),
     ])
 }
@@ -38,16 +44,23 @@ fn resource_discovery_and_association_lifecycle() {
     let d = tf.create("ipam_resource_discovery", &config);
     let id = get(&d, "id");
     assert!(is_id(&id, "ipam-res-disc"), "{id}");
-    assert_eq!(get(&d, "arn"), format!("arn:aws:ec2::{ACCOUNT}:ipam-resource-discovery/{id}"));
+    assert_eq!(
+        get(&d, "arn"),
+        format!("arn:aws:ec2::{ACCOUNT}:ipam-resource-discovery/{id}")
+    );
     assert_eq!(d.get("last_scanned"), Some(&Value::Null));
     assert_eq!(get(&d, "owner_id"), ACCOUNT);
     tf.assert_no_changes("ipam_resource_discovery", &d, &config);
     let config = discovery_config("by hand, v2");
     let d = tf.update("ipam_resource_discovery", &d, &config);
     tf.assert_no_changes("ipam_resource_discovery", &d, &config);
-    db.provider().assert_imports("ipam_resource_discovery", &id, &d, &config);
+    db.provider()
+        .assert_imports("ipam_resource_discovery", &id, &d, &config);
 
-    let ipam = tf.create("ipam", &obj(&[("operating_regions", regions(&["us-east-1"]))]));
+    let ipam = tf.create(
+        "ipam",
+        &obj(&[("operating_regions", regions(&["us-east-1"]))]),
+    );
     let assoc_config = |t: &str| {
         obj(&[
             ("ipam_id", s(&get(&ipam, "id"))),
@@ -60,10 +73,22 @@ fn resource_discovery_and_association_lifecycle() {
     assert!(is_id(&assoc_id, "ipam-res-disc-assoc"), "{assoc_id}");
     assert_eq!(get(&a, "ipam_arn"), get(&ipam, "arn"));
     assert_eq!(get(&a, "state"), "associated");
-    tf.assert_no_changes("ipam_resource_discovery_association", &a, &assoc_config("one"));
-    let a = tf.update("ipam_resource_discovery_association", &a, &assoc_config("two"));
+    tf.assert_no_changes(
+        "ipam_resource_discovery_association",
+        &a,
+        &assoc_config("one"),
+    );
+    let a = tf.update(
+        "ipam_resource_discovery_association",
+        &a,
+        &assoc_config("two"),
+    );
     assert_eq!(a.get("tags_all"), Some(&tags(&[("n", "two")])));
-    tf.assert_no_changes("ipam_resource_discovery_association", &a, &assoc_config("two"));
+    tf.assert_no_changes(
+        "ipam_resource_discovery_association",
+        &a,
+        &assoc_config("two"),
+    );
     // The IPAM counts it.
     let ipam = tf.read("ipam", &ipam).unwrap().unwrap();
     assert_eq!(num(&ipam, "resource_discovery_association_count"), 1);
@@ -87,8 +112,13 @@ fn bad_sources_fail_the_plan_naming_each_file() {
             source(&at("nothing-*.json"), &[]),
         ]),
     )]);
-    let d = tf.plan("ipam_resource_discovery", &Value::Null, &config).unwrap_err();
-    let text: String = d.0.iter().map(|d| format!("{} [{}] {}\n", d.summary, d.path, d.detail)).collect();
+    let d = tf
+        .plan("ipam_resource_discovery", &Value::Null, &config)
+        .unwrap_err();
+    let text: String =
+        d.0.iter()
+            .map(|d| format!("{} [{}] {}\n", d.summary, d.path, d.detail))
+            .collect();
     for needle in [
         "missing.tfstate: no such file",
         "old-v3.tfstate: a Terraform state of version 3",
@@ -97,17 +127,27 @@ fn bad_sources_fail_the_plan_naming_each_file() {
     ] {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }
-    assert!(d.0.iter().filter(|d| d.error).all(|d| d.path.starts_with("source")), "{text}");
+    assert!(
+        d.0.iter()
+            .filter(|d| d.error)
+            .all(|d| d.path.starts_with("source")),
+        "{text}"
+    );
 
-    let d = tf
-        .validate(
-            "ipam_resource_discovery",
-            &obj(&[(
-                "source",
-                Value::list([source("x.json", &[("region", s("mars")), ("account_id", s("12"))])]),
+    let d = tf.validate(
+        "ipam_resource_discovery",
+        &obj(&[(
+            "source",
+            Value::list([source(
+                "x.json",
+                &[("region", s("mars")), ("account_id", s("12"))],
             )]),
-        );
-    d.error_on("source[0].region", &["\"mars\" does not look like a region name"]);
+        )]),
+    );
+    d.error_on(
+        "source[0].region",
+        &["\"mars\" does not look like a region name"],
+    );
     d.error_on("source", &["\"12\" is not an account id"]);
 }
 
@@ -119,7 +159,10 @@ fn discovered_cidrs_say_what_is_managed() {
     let d = tf.create("ipam_resource_discovery", &discovery_config("cidrs"));
     tf.create(
         "ipam_resource_discovery_association",
-        &obj(&[("ipam_id", s(&get(&p.ipam, "id"))), ("ipam_resource_discovery_id", s(&get(&d, "id")))]),
+        &obj(&[
+            ("ipam_id", s(&get(&p.ipam, "id"))),
+            ("ipam_resource_discovery_id", s(&get(&d, "id"))),
+        ]),
     );
     let (v, _) = tf
         .data(
@@ -127,7 +170,10 @@ fn discovered_cidrs_say_what_is_managed() {
             &obj(&[("ipam_resource_discovery_id", s(&get(&d, "id")))]),
         )
         .unwrap();
-    let rows = v.get("ipam_discovered_resource_cidrs").and_then(Value::as_list).unwrap();
+    let rows = v
+        .get("ipam_discovered_resource_cidrs")
+        .and_then(Value::as_list)
+        .unwrap();
     let row = |cidr: &str| {
         rows.iter()
             .find(|r| r.get("resource_cidr") == Some(&s(cidr)))
@@ -146,7 +192,12 @@ fn discovered_cidrs_say_what_is_managed() {
         .filter(|r| r.get("resource_id") == Some(&s("vpc-0a000000000000005")))
         .collect();
     assert!(!excluded.is_empty(), "{rows:#?}");
-    assert!(excluded.iter().all(|r| get(r, "compliance_status") == "ignored"), "{excluded:#?}");
+    assert!(
+        excluded
+            .iter()
+            .all(|r| get(r, "compliance_status") == "ignored"),
+        "{excluded:#?}"
+    );
     // The scan is recorded: the discovery's last_scanned is set on its next refresh.
     let after = tf.read("ipam_resource_discovery", &d).unwrap().unwrap();
     assert_ne!(after.get("last_scanned"), Some(&Value::Null));

@@ -19,18 +19,36 @@ fn list(items: &[&str]) -> Value {
 #[test]
 fn overlaps_and_contains() {
     let tf = Tf::new();
-    assert_eq!(tf.call("overlaps", &[cidr("10.0.0.0/16"), cidr("10.0.128.0/17")]), Ok(Value::bool(true)));
-    assert_eq!(tf.call("overlaps", &[cidr("10.0.0.0/16"), cidr("10.1.0.0/16")]), Ok(Value::bool(false)));
-    assert_eq!(tf.call("contains", &[cidr("10.0.0.0/8"), cidr("10.1.0.0/16")]), Ok(Value::bool(true)));
-    assert_eq!(tf.call("contains", &[cidr("10.1.0.0/16"), cidr("10.0.0.0/8")]), Ok(Value::bool(false)));
+    assert_eq!(
+        tf.call("overlaps", &[cidr("10.0.0.0/16"), cidr("10.0.128.0/17")]),
+        Ok(Value::bool(true))
+    );
+    assert_eq!(
+        tf.call("overlaps", &[cidr("10.0.0.0/16"), cidr("10.1.0.0/16")]),
+        Ok(Value::bool(false))
+    );
+    assert_eq!(
+        tf.call("contains", &[cidr("10.0.0.0/8"), cidr("10.1.0.0/16")]),
+        Ok(Value::bool(true))
+    );
+    assert_eq!(
+        tf.call("contains", &[cidr("10.1.0.0/16"), cidr("10.0.0.0/8")]),
+        Ok(Value::bool(false))
+    );
     // Any case, by meaning.
-    assert_eq!(tf.call("contains", &[cidr("FD00::/48"), cidr("fd00:0:0:100::/56")]), Ok(Value::bool(true)));
+    assert_eq!(
+        tf.call("contains", &[cidr("FD00::/48"), cidr("fd00:0:0:100::/56")]),
+        Ok(Value::bool(true))
+    );
 }
 
 #[test]
 fn find_overlaps_lists_the_pairs() {
     let tf = Tf::new();
-    let arg = (list(&["10.0.0.0/16", "10.1.0.0/16", "10.0.128.0/17"]), Type::list(Type::String));
+    let arg = (
+        list(&["10.0.0.0/16", "10.1.0.0/16", "10.0.128.0/17"]),
+        Type::list(Type::String),
+    );
     assert_eq!(
         tf.call("find_overlaps", &[arg]),
         Ok(Value::list([list(&["10.0.0.0/16", "10.0.128.0/17"])]))
@@ -42,18 +60,33 @@ fn subnets_carves_like_fn_cidr() {
     let tf = Tf::new();
     assert_eq!(
         tf.call("subnets", &[cidr("10.1.0.0/16"), whole(4), whole(8)]),
-        Ok(list(&["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]))
+        Ok(list(&[
+            "10.1.0.0/24",
+            "10.1.1.0/24",
+            "10.1.2.0/24",
+            "10.1.3.0/24"
+        ]))
     );
     assert_eq!(
         tf.call("subnets", &[cidr("2001:db8::/56"), whole(2), whole(64)]),
         Ok(list(&["2001:db8::/64", "2001:db8:0:1::/64"]))
     );
-    let (arg, text) = tf.call("subnets", &[cidr("10.1.2.3/16"), whole(4), whole(8)]).unwrap_err();
+    let (arg, text) = tf
+        .call("subnets", &[cidr("10.1.2.3/16"), whole(4), whole(8)])
+        .unwrap_err();
     assert_eq!(arg, Some(0));
-    assert!(text.contains("10.1.2.3/16 has host bits set; did you mean 10.1.0.0/16?"), "{text}");
-    let (arg, text) = tf.call("subnets", &[cidr("10.1.0.0/16"), whole(4), whole(20)]).unwrap_err();
+    assert!(
+        text.contains("10.1.2.3/16 has host bits set; did you mean 10.1.0.0/16?"),
+        "{text}"
+    );
+    let (arg, text) = tf
+        .call("subnets", &[cidr("10.1.0.0/16"), whole(4), whole(20)])
+        .unwrap_err();
     assert_eq!(arg, Some(2));
-    assert!(text.contains("host_bits 20 does not fit in 10.1.0.0/16"), "{text}");
+    assert!(
+        text.contains("host_bits 20 does not fit in 10.1.0.0/16"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -75,5 +108,8 @@ fn size_is_exact_past_two_to_the_64() {
     );
     let (arg, text) = tf.call("size", &[cidr("010.0.0.0/8")]).unwrap_err();
     assert_eq!(arg, Some(0));
-    assert!(text.contains("\"010.0.0.0/8\" is ambiguous") && text.contains("write 10.0.0.0/8"), "{text}");
+    assert!(
+        text.contains("\"010.0.0.0/8\" is ambiguous") && text.contains("write 10.0.0.0/8"),
+        "{text}"
+    );
 }

@@ -100,14 +100,20 @@ impl Diags {
     #[track_caller]
     pub fn error_on(&self, path: &str, needles: &[&str]) -> &Diag {
         let errors: Vec<&Diag> = self.0.iter().filter(|d| d.error).collect();
-        assert!(!errors.is_empty(), "expected an error on {path:?}: {self:#?}");
+        assert!(
+            !errors.is_empty(),
+            "expected an error on {path:?}: {self:#?}"
+        );
         let d = errors
             .iter()
             .find(|d| d.path == path)
             .unwrap_or_else(|| panic!("no error on {path:?}: {self:#?}"));
         let text = format!("{}: {}", d.summary, d.detail);
         for n in needles {
-            assert!(text.contains(n), "{n:?} not in the error on {path:?}: {text}");
+            assert!(
+                text.contains(n),
+                "{n:?} not in the error on {path:?}: {text}"
+            );
         }
         d
     }
@@ -186,12 +192,21 @@ impl Db {
     /// region }`.
     #[track_caller]
     pub fn provider_as(&self, account: &str) -> Tf {
+        self.provider_with(account, &[])
+    }
+
+    /// [`Db::provider_as`] with more arguments of the provider block.
+    #[track_caller]
+    pub fn provider_with(&self, account: &str, extra: &[(&str, Value)]) -> Tf {
         let tf = Tf::new();
-        let config = obj(&[
+        let mut config = obj(&[
             ("database", s(&self.location)),
             ("account_id", s(account)),
             ("region", s(REGION)),
         ]);
+        for (k, v) in extra {
+            config.set_attr(k, v.clone());
+        }
         let d = tf.configure(&config);
         assert!(!d.has_errors(), "configure: {d:#?}");
         tf
@@ -328,8 +343,9 @@ impl Tf {
         }
         let state = value(r.planned_state.as_ref(), &ty);
         if !config.is_null() {
-            plan_valid(&schema, &state, &config)
-                .map(|bad| panic!("{type_name}: Terraform would refuse this plan: {bad}"));
+            if let Some(bad) = plan_valid(&schema, &state, &config) {
+                panic!("{type_name}: Terraform would refuse this plan: {bad}");
+            }
         }
         Ok(Planned {
             state,
@@ -421,17 +437,17 @@ impl Tf {
     /// ReadResource (a refresh): the new state, or None when the object is gone.
     pub fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, Diags> {
         let ty = self.schema(type_name).value_type();
-        let r = self
-            .rt
-            .block_on(self.service.read_resource(tonic::Request::new(
-                pb::read_resource::Request {
-                    type_name: type_name.into(),
-                    current_state: dv(state, &ty),
-                    ..Default::default()
-                },
-            )))
-            .expect("read_resource")
-            .into_inner();
+        let r =
+            self.rt
+                .block_on(self.service.read_resource(tonic::Request::new(
+                    pb::read_resource::Request {
+                        type_name: type_name.into(),
+                        current_state: dv(state, &ty),
+                        ..Default::default()
+                    },
+                )))
+                .expect("read_resource")
+                .into_inner();
         let diags = Diags::of(r.diagnostics);
         if diags.has_errors() {
             return Err(diags);
@@ -509,10 +525,16 @@ impl Tf {
         let schema = self.schema(type_name);
         let mut expected = state.clone();
         for a in schema.attributes.iter().filter(|a| a.config_only) {
-            expected.set_attr(&a.name, imported.get(&a.name).cloned().unwrap_or(Value::Null));
+            expected.set_attr(
+                &a.name,
+                imported.get(&a.name).cloned().unwrap_or(Value::Null),
+            );
         }
         for b in schema.blocks.iter().filter(|b| b.config_only) {
-            expected.set_attr(&b.name, imported.get(&b.name).cloned().unwrap_or(Value::Null));
+            expected.set_attr(
+                &b.name,
+                imported.get(&b.name).cloned().unwrap_or(Value::Null),
+            );
         }
         // An import cannot know whether the configuration left a map out or wrote `{}`: Terraform
         // sees no change either way (the plan below checks that), so compare with both as null.
@@ -529,10 +551,16 @@ impl Tf {
         assert!(planned.replace.is_empty(), "{type_name}: {planned:?}");
         let mut settled = imported.clone();
         for a in schema.attributes.iter().filter(|a| a.config_only) {
-            settled.set_attr(&a.name, planned.state.get(&a.name).cloned().unwrap_or(Value::Null));
+            settled.set_attr(
+                &a.name,
+                planned.state.get(&a.name).cloned().unwrap_or(Value::Null),
+            );
         }
         for b in schema.blocks.iter().filter(|b| b.config_only) {
-            settled.set_attr(&b.name, planned.state.get(&b.name).cloned().unwrap_or(Value::Null));
+            settled.set_attr(
+                &b.name,
+                planned.state.get(&b.name).cloned().unwrap_or(Value::Null),
+            );
         }
         assert_eq!(
             planned.state, settled,
@@ -566,13 +594,15 @@ impl Tf {
         let config = complete(&schema, config);
         let v = self
             .rt
-            .block_on(self.service.validate_data_resource_config(tonic::Request::new(
-                pb::validate_data_resource_config::Request {
-                    type_name: type_name.into(),
-                    config: dv(&config, &ty),
-                    ..Default::default()
-                },
-            )))
+            .block_on(
+                self.service
+                    .validate_data_resource_config(tonic::Request::new(
+                        pb::validate_data_resource_config::Request {
+                            type_name: type_name.into(),
+                            config: dv(&config, &ty),
+                        },
+                    )),
+            )
             .expect("validate_data_resource_config")
             .into_inner();
         let d = Diags::of(v.diagnostics);
@@ -606,16 +636,16 @@ impl Tf {
             .into_iter()
             .find(|f| f.name() == name)
             .unwrap_or_else(|| panic!("no function {name}"));
-        let r = self
-            .rt
-            .block_on(self.service.call_function(tonic::Request::new(
-                pb::call_function::Request {
-                    name: name.into(),
-                    arguments: args.iter().filter_map(|(v, t)| dv(v, t)).collect(),
-                },
-            )))
-            .expect("call_function")
-            .into_inner();
+        let r =
+            self.rt
+                .block_on(self.service.call_function(tonic::Request::new(
+                    pb::call_function::Request {
+                        name: name.into(),
+                        arguments: args.iter().filter_map(|(v, t)| dv(v, t)).collect(),
+                    },
+                )))
+                .expect("call_function")
+                .into_inner();
         match (r.result, r.error) {
             (_, Some(e)) => Err((e.function_argument, e.text)),
             (Some(v), None) => Ok(from_msgpack(&v.msgpack, &f.return_type()).expect("result")),

@@ -20,11 +20,17 @@ fn ipam_lifecycle() {
     let state = tf.create("ipam", &config);
     let id = get(&state, "id");
     assert!(is_id(&id, "ipam"), "{id}");
-    assert!(is_id(&get(&state, "private_default_scope_id"), "ipam-scope"));
+    assert!(is_id(
+        &get(&state, "private_default_scope_id"),
+        "ipam-scope"
+    ));
     assert!(is_id(&get(&state, "public_default_scope_id"), "ipam-scope"));
     assert_eq!(num(&state, "scope_count"), 2);
     assert_eq!(get(&state, "owner_id"), ACCOUNT);
-    assert_eq!(get(&state, "arn"), format!("arn:aws:ec2::{ACCOUNT}:ipam/{id}"));
+    assert_eq!(
+        get(&state, "arn"),
+        format!("arn:aws:ec2::{ACCOUNT}:ipam/{id}")
+    );
     assert_eq!(state.get("tags_all"), Some(&tags(&[("team", "platform")])));
     tf.assert_no_changes("ipam", &state, &config);
 
@@ -49,13 +55,20 @@ fn an_ipam_with_pools_is_destroyed_only_with_cascade() {
     let config = obj(&[("operating_regions", regions(&["us-east-1", "eu-west-1"]))]);
     let d = p.tf.try_destroy("ipam", &p.ipam).unwrap_err();
     d.error_on("cascade", &["still has 2 pool(s)", "set cascade = true"]);
-    assert_eq!(db.store().get_pool(&p.prod).unwrap().map(|x| x.id), Some(p.prod.clone()));
+    assert_eq!(
+        db.store().get_pool(&p.prod).unwrap().map(|x| x.id),
+        Some(p.prod.clone())
+    );
 
     let mut cascade = config.clone();
     cascade.set_attr("cascade", Value::bool(true));
     let state = p.tf.update("ipam", &p.ipam, &cascade);
     p.tf.destroy("ipam", &state);
-    assert_eq!(db.store().get_pool(&p.prod).unwrap().map(|x| x.id), None, "cascade removed the pools");
+    assert_eq!(
+        db.store().get_pool(&p.prod).unwrap().map(|x| x.id),
+        None,
+        "cascade removed the pools"
+    );
 }
 
 #[test]
@@ -80,7 +93,10 @@ fn scope_lifecycle() {
 
     // Another IPAM is a replacement, not an update.
     let other = tf.create("ipam", &obj(&[]));
-    let moved = obj(&[("ipam_id", s(&get(&other, "id"))), ("description", s("lab v2"))]);
+    let moved = obj(&[
+        ("ipam_id", s(&get(&other, "id"))),
+        ("description", s("lab v2")),
+    ]);
     let planned = tf.plan("ipam_scope", &state, &moved).unwrap();
     assert_eq!(planned.replace, ["ipam_id"]);
 
@@ -96,17 +112,30 @@ fn limits_follow_aws_on_the_attribute() {
     let tf = db.provider();
     let long_key = "k".repeat(129);
     tf.validate("ipam", &obj(&[("tags", tags(&[(&long_key, "v")]))]))
-        .error_on(&format!("tags[{long_key:?}]"), &["is 129 characters long", "1 to 128 characters"]);
+        .error_on(
+            &format!("tags[{long_key:?}]"),
+            &["is 129 characters long", "1 to 128 characters"],
+        );
     tf.validate("ipam", &obj(&[("description", s(&"d".repeat(256)))]))
-        .error_on("description", &["is 256 characters long: description takes 0 to 255 characters"]);
+        .error_on(
+            "description",
+            &["is 256 characters long: description takes 0 to 255 characters"],
+        );
     let many: Vec<(String, String)> = (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     tf.validate("ipam", &obj(&[("tags", tags(&many))]))
         .error_on("tags", &["tags has 51 elements: at most 50 are allowed"]);
     let d = tf.validate("ipam", &obj(&[("operating_regions", regions(&["moon"]))]));
     let e = d.0.iter().find(|d| d.error).expect("an error");
-    assert!(e.path.starts_with("operating_regions") && e.path.ends_with("region_name"), "{d:#?}");
-    assert!(e.detail.contains("\"moon\" does not look like a region name"), "{d:#?}");
+    assert!(
+        e.path.starts_with("operating_regions") && e.path.ends_with("region_name"),
+        "{d:#?}"
+    );
+    assert!(
+        e.detail
+            .contains("\"moon\" does not look like a region name"),
+        "{d:#?}"
+    );
     // Nothing was written by any of them.
     assert!(db.store().list_ipams().unwrap().is_empty());
 }

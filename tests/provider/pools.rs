@@ -9,7 +9,10 @@ use tfplug::Value;
 fn pool_lifecycle() {
     let db = Db::new();
     let tf = db.provider();
-    let ipam = tf.create("ipam", &obj(&[("operating_regions", regions(&["us-east-1"]))]));
+    let ipam = tf.create(
+        "ipam",
+        &obj(&[("operating_regions", regions(&["us-east-1"]))]),
+    );
     let scope = get(&ipam, "private_default_scope_id");
     let config = |description: &str, default: i64| {
         obj(&[
@@ -26,7 +29,10 @@ fn pool_lifecycle() {
     let state = tf.create("ipam_pool", &config("top", 20));
     let id = get(&state, "id");
     assert!(is_id(&id, "ipam-pool"), "{id}");
-    assert_eq!(get(&state, "arn"), format!("arn:aws:ec2::{ACCOUNT}:ipam-pool/{id}"));
+    assert_eq!(
+        get(&state, "arn"),
+        format!("arn:aws:ec2::{ACCOUNT}:ipam-pool/{id}")
+    );
     assert_eq!(get(&state, "ipam_id"), get(&ipam, "id"));
     assert_eq!(get(&state, "ipam_scope_type"), "private");
     assert_eq!(num(&state, "pool_depth"), 1);
@@ -78,7 +84,10 @@ fn pool_cidr_lifecycle() {
 
     // Another block is a replacement.
     let other = obj(&[("ipam_pool_id", s(&p.top)), ("cidr", s("172.16.0.0/16"))]);
-    assert_eq!(tf.plan("ipam_pool_cidr", &state, &other).unwrap().replace, ["cidr"]);
+    assert_eq!(
+        tf.plan("ipam_pool_cidr", &state, &other).unwrap().replace,
+        ["cidr"]
+    );
 
     tf.destroy("ipam_pool_cidr", &child);
     tf.destroy("ipam_pool_cidr", &state);
@@ -93,7 +102,10 @@ fn pool_rules_are_refused_at_plan_on_the_attribute() {
     let p = Platform::new(&db);
     let tf = &p.tf;
     let pool = |extra: &[(&str, Value)]| {
-        let mut v = obj(&[("ipam_scope_id", s(&p.scope)), ("address_family", s("ipv4"))]);
+        let mut v = obj(&[
+            ("ipam_scope_id", s(&p.scope)),
+            ("address_family", s("ipv4")),
+        ]);
         for (k, x) in extra {
             v.set_attr(k, x.clone());
         }
@@ -102,16 +114,28 @@ fn pool_rules_are_refused_at_plan_on_the_attribute() {
     let refused = |config: Value| tf.plan("ipam_pool", &Value::Null, &config).unwrap_err();
     refused(pool(&[("locale", s("ap-south-1"))])).error_on(
         "locale",
-        &["locale \"ap-south-1\" is not an operating region", "(eu-west-1, us-east-1)"],
+        &[
+            "locale \"ap-south-1\" is not an operating region",
+            "(eu-west-1, us-east-1)",
+        ],
     );
-    refused(pool(&[("source_ipam_pool_id", s(&p.prod)), ("locale", s("eu-west-1"))]))
-        .error_on("locale", &["has locale \"us-east-1\"; a child pool's locale must be the same"]);
+    refused(pool(&[
+        ("source_ipam_pool_id", s(&p.prod)),
+        ("locale", s("eu-west-1")),
+    ]))
+    .error_on(
+        "locale",
+        &["has locale \"us-east-1\"; a child pool's locale must be the same"],
+    );
     refused(pool(&[
         ("source_ipam_pool_id", s(&p.prod)),
         ("locale", s("us-east-1")),
         ("address_family", s("ipv6")),
     ]))
-    .error_on("address_family", &["a child pool must have the same address_family"]);
+    .error_on(
+        "address_family",
+        &["a child pool must have the same address_family"],
+    );
     refused(pool(&[("address_family", s("ipv5"))]))
         .error_on("address_family", &["\"ipv5\" is not an address family"]);
     refused(pool(&[
@@ -119,7 +143,10 @@ fn pool_rules_are_refused_at_plan_on_the_attribute() {
         ("allocation_max_netmask_length", n(20)),
         ("allocation_default_netmask_length", n(24)),
     ]))
-    .error_on("allocation_default_netmask_length", &["(24) must lie between"]);
+    .error_on(
+        "allocation_default_netmask_length",
+        &["(24) must lie between"],
+    );
     refused(pool(&[
         ("allocation_min_netmask_length", n(24)),
         ("allocation_max_netmask_length", n(16)),
@@ -142,10 +169,15 @@ fn pool_cidr_checks_run_at_plan_on_cidr() {
     let p = Platform::new(&db);
     let tf = &p.tf;
     let cidr = |pool: &str, c: &str| obj(&[("ipam_pool_id", s(pool)), ("cidr", s(c))]);
-    let refused = |config: Value| tf.plan("ipam_pool_cidr", &Value::Null, &config).unwrap_err();
+    let refused = |config: Value| {
+        tf.plan("ipam_pool_cidr", &Value::Null, &config)
+            .unwrap_err()
+    };
     refused(cidr(&p.top, "10.128.0.0/9")).error_on("cidr", &["10.128.0.0/9 overlaps 10.0.0.0/8"]);
-    refused(cidr(&p.top, "fd00::/48"))
-        .error_on("cidr", &["fd00::/48 is an ipv6 block, but the pool holds ipv4 addresses"]);
+    refused(cidr(&p.top, "fd00::/48")).error_on(
+        "cidr",
+        &["fd00::/48 is an ipv6 block, but the pool holds ipv4 addresses"],
+    );
     // Host bits set: validate says what was meant.
     tf.validate("ipam_pool_cidr", &cidr(&p.top, "11.0.0.1/8"))
         .error_on("cidr", &["did you mean 11.0.0.0/8?"]);
@@ -170,7 +202,10 @@ fn a_pool_cidr_holding_allocations_is_not_destroyed() {
     let db = Db::new();
     let p = Platform::new(&db);
     let tf = &p.tf;
-    let alloc = tf.create("ipam_vpc_allocation", &p.vpc(&[("description", s("payments"))]));
+    let alloc = tf.create(
+        "ipam_vpc_allocation",
+        &p.vpc(&[("description", s("payments"))]),
+    );
     // A CIDR of the platform's whose destroy waits only a second for what it holds.
     let config = obj(&[
         ("ipam_pool_id", s(&p.top)),
@@ -195,7 +230,11 @@ fn a_pool_cidr_holding_allocations_is_not_destroyed() {
     ] {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }
-    assert_eq!(db.store().pool_cidrs(&p.prod).unwrap().len(), 1, "the CIDR is still there");
+    assert_eq!(
+        db.store().pool_cidrs(&p.prod).unwrap().len(),
+        1,
+        "the CIDR is still there"
+    );
 }
 
 fn complete_timeouts(tf: &Tf, delete: &str) -> Value {
@@ -213,23 +252,71 @@ fn new_pool_cidrs_of_one_plan_are_checked_together() {
     let p = Platform::new(&db);
     let cidr = |pool: &str, c: &str| obj(&[("ipam_pool_id", s(pool)), ("cidr", s(c))]);
     let run = db.provider();
-    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.2.0.0/16")).unwrap();
-    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.2.128.0/17"))
-        .unwrap_err()
-        .error_on(
-            "cidr",
-            &["another ipam_pool_cidr in this same plan, not yet applied", &format!("in {}", p.prod)],
-        );
+    run.plan(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &cidr(&p.prod, "10.2.0.0/16"),
+    )
+    .unwrap();
+    run.plan(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &cidr(&p.prod, "10.2.128.0/17"),
+    )
+    .unwrap_err()
+    .error_on(
+        "cidr",
+        &[
+            "another ipam_pool_cidr in this same plan, not yet applied",
+            &format!("in {}", p.prod),
+        ],
+    );
     let run = db.provider();
-    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.top, "172.16.0.0/12")).unwrap();
-    run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.top, "172.16.0.0/16"))
-        .unwrap_err()
-        .error_on("cidr", &["overlaps", "another ipam_pool_cidr in this same plan"]);
+    run.plan(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &cidr(&p.top, "172.16.0.0/12"),
+    )
+    .unwrap();
+    run.plan(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &cidr(&p.top, "172.16.0.0/16"),
+    )
+    .unwrap_err()
+    .error_on(
+        "cidr",
+        &["overlaps", "another ipam_pool_cidr in this same plan"],
+    );
     let run = db.provider();
-    let a = run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.3.0.0/16")).unwrap();
-    let b = run.plan("ipam_pool_cidr", &Value::Null, &cidr(&p.prod, "10.4.0.0/16")).unwrap();
-    run.apply("ipam_pool_cidr", &Value::Null, &a, &cidr(&p.prod, "10.3.0.0/16")).unwrap();
-    run.apply("ipam_pool_cidr", &Value::Null, &b, &cidr(&p.prod, "10.4.0.0/16")).unwrap();
+    let a = run
+        .plan(
+            "ipam_pool_cidr",
+            &Value::Null,
+            &cidr(&p.prod, "10.3.0.0/16"),
+        )
+        .unwrap();
+    let b = run
+        .plan(
+            "ipam_pool_cidr",
+            &Value::Null,
+            &cidr(&p.prod, "10.4.0.0/16"),
+        )
+        .unwrap();
+    run.apply(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &a,
+        &cidr(&p.prod, "10.3.0.0/16"),
+    )
+    .unwrap();
+    run.apply(
+        "ipam_pool_cidr",
+        &Value::Null,
+        &b,
+        &cidr(&p.prod, "10.4.0.0/16"),
+    )
+    .unwrap();
     assert_eq!(db.store().pool_cidrs(&p.prod).unwrap().len(), 3);
 }
 
@@ -241,18 +328,31 @@ fn a_new_pools_cidr_overlapping_existing_pools_warns_at_plan() {
     let db = Db::new();
     let p = Platform::new(&db);
     let cidr = |c: &str| obj(&[("ipam_pool_id", Value::Unknown), ("cidr", s(c))]);
-    let planned = p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("10.1.128.0/17")).unwrap();
+    let planned =
+        p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("10.1.128.0/17"))
+            .unwrap();
     let warnings = planned.diags.warnings();
     assert_eq!(warnings.len(), 1, "{:#?}", planned.diags);
     assert_eq!(warnings[0].path, "cidr");
-    assert_eq!(warnings[0].summary, "The new pool's CIDR overlaps an existing pool's");
+    assert_eq!(
+        warnings[0].summary,
+        "The new pool's CIDR overlaps an existing pool's"
+    );
     for needle in [
-        format!("10.1.128.0/17 overlaps 10.0.0.0/8 of pool {} (\"top\") in scope {}", p.top, p.scope),
+        format!(
+            "10.1.128.0/17 overlaps 10.0.0.0/8 of pool {} (\"top\") in scope {}",
+            p.top, p.scope
+        ),
         format!("10.1.0.0/16 of pool {} (\"prod\")", p.prod),
     ] {
-        assert!(warnings[0].detail.contains(&needle), "{needle:?} not in {warnings:#?}");
+        assert!(
+            warnings[0].detail.contains(&needle),
+            "{needle:?} not in {warnings:#?}"
+        );
     }
-    let clean = p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("192.168.0.0/16")).unwrap();
+    let clean =
+        p.tf.plan("ipam_pool_cidr", &Value::Null, &cidr("192.168.0.0/16"))
+            .unwrap();
     assert!(clean.diags.0.is_empty(), "{:#?}", clean.diags);
 }
 
@@ -262,15 +362,28 @@ fn a_new_pools_cidr_overlapping_existing_pools_warns_at_plan() {
 fn resource_planning_pool_plans_subnets_inside_the_vpc() {
     let db = Db::new();
     let tf = db.provider();
-    let ipam = tf.create("ipam", &obj(&[("operating_regions", regions(&["us-east-1"]))]));
+    let ipam = tf.create(
+        "ipam",
+        &obj(&[("operating_regions", regions(&["us-east-1"]))]),
+    );
     let scope = get(&ipam, "private_default_scope_id");
     let vpcs = tf.create(
         "ipam_pool",
-        &obj(&[("address_family", s("ipv4")), ("ipam_scope_id", s(&scope)), ("locale", s("us-east-1"))]),
+        &obj(&[
+            ("address_family", s("ipv4")),
+            ("ipam_scope_id", s(&scope)),
+            ("locale", s("us-east-1")),
+        ]),
     );
     let vpcs = get(&vpcs, "id");
-    tf.create("ipam_pool_cidr", &obj(&[("ipam_pool_id", s(&vpcs)), ("cidr", s("10.0.0.0/16"))]));
-    let vpc = tf.create("ipam_vpc_allocation", &obj(&[("ipam_pool_id", s(&vpcs)), ("netmask_length", n(24))]));
+    tf.create(
+        "ipam_pool_cidr",
+        &obj(&[("ipam_pool_id", s(&vpcs)), ("cidr", s("10.0.0.0/16"))]),
+    );
+    let vpc = tf.create(
+        "ipam_vpc_allocation",
+        &obj(&[("ipam_pool_id", s(&vpcs)), ("netmask_length", n(24))]),
+    );
     assert_eq!(get(&vpc, "cidr"), "10.0.0.0/24");
     let planning = |owner: &str, id: &str| {
         obj(&[
@@ -297,22 +410,41 @@ fn resource_planning_pool_plans_subnets_inside_the_vpc() {
     let subnet = obj(&[("ipam_pool_id", s(&pool_id)), ("netmask_length", n(26))]);
     let a = tf.create("ipam_pool_cidr_allocation", &subnet);
     let b = tf.create("ipam_pool_cidr_allocation", &subnet);
-    assert_eq!([get(&a, "cidr"), get(&b, "cidr")], ["10.0.0.0/26", "10.0.0.64/26"]);
+    assert_eq!(
+        [get(&a, "cidr"), get(&b, "cidr")],
+        ["10.0.0.0/26", "10.0.0.64/26"]
+    );
 
     let refused = |config: Value| tf.plan("ipam_pool", &Value::Null, &config).unwrap_err();
-    refused(planning("222222222222", &vpc_id)).error_on("source_resource", &[&format!("set resource_owner to {ACCOUNT}")]);
-    refused(planning(ACCOUNT, "vpc-00000000000000000"))
-        .error_on("source_resource", &["no VPC with id \"vpc-00000000000000000\""]);
+    refused(planning("222222222222", &vpc_id)).error_on(
+        "source_resource",
+        &[&format!("set resource_owner to {ACCOUNT}")],
+    );
+    refused(planning(ACCOUNT, "vpc-00000000000000000")).error_on(
+        "source_resource",
+        &["no VPC with id \"vpc-00000000000000000\""],
+    );
     tf.plan(
         "ipam_pool_cidr",
         &Value::Null,
         &obj(&[("ipam_pool_id", s(&pool_id)), ("cidr", s("10.0.0.0/24"))]),
     )
     .unwrap_err()
-    .error_on("ipam_pool_id", &["is a resource planning pool", "ipam_pool_cidr_allocation instead"]);
+    .error_on(
+        "ipam_pool_id",
+        &[
+            "is a resource planning pool",
+            "ipam_pool_cidr_allocation instead",
+        ],
+    );
     // The VPC cannot go while a pool plans its subnets.
     let d = tf.try_destroy("ipam_vpc_allocation", &vpc).unwrap_err();
-    d.error_on("", &[&format!("the VPC {vpc_id} is the source_resource of the pool(s)")]);
+    d.error_on(
+        "",
+        &[&format!(
+            "the VPC {vpc_id} is the source_resource of the pool(s)"
+        )],
+    );
     tf.destroy("ipam_pool_cidr_allocation", &a);
     tf.destroy("ipam_pool_cidr_allocation", &b);
     tf.destroy("ipam_pool", &pool);

@@ -6,6 +6,9 @@ use crate::harness::*;
 use std::collections::BTreeMap;
 use tfplug::Value;
 
+/// A resource's configuration as a function of the one value its update changes.
+type Config = Box<dyn Fn(&str) -> Value>;
+
 /// The attributes `planned` changes from `prior`: those that differ, and those unknown.
 fn changed(prior: &Value, planned: &Value) -> Vec<String> {
     let (Value::Object(before), Value::Object(after)) = (prior, planned) else {
@@ -28,8 +31,8 @@ fn an_update_plans_only_what_changed() {
         .to_string();
     // Each resource's configuration as a function of the one value its update changes, made
     // in dependency order with that value "one".
-    let mut made: Vec<(&str, Value, Box<dyn Fn(&str) -> Value>)> = Vec::new();
-    let mut make = |ty: &'static str, config: Box<dyn Fn(&str) -> Value>| {
+    let mut made: Vec<(&str, Value, Config)> = Vec::new();
+    let mut make = |ty: &'static str, config: Config| {
         let state = tf.create(ty, &config("one"));
         made.push((ty, state.clone(), config));
         state
@@ -43,7 +46,12 @@ fn an_update_plans_only_what_changed() {
     let i = ipam_id.clone();
     make(
         "ipam_scope",
-        Box::new(move |x| obj(&[("ipam_id", s(&i)), ("description", s(&format!("scope {x}")))])),
+        Box::new(move |x| {
+            obj(&[
+                ("ipam_id", s(&i)),
+                ("description", s(&format!("scope {x}"))),
+            ])
+        }),
     );
     let sc = scope.clone();
     let pool = make(
@@ -58,7 +66,10 @@ fn an_update_plans_only_what_changed() {
         }),
     );
     let pool_id = get(&pool, "id");
-    tf.create("ipam_pool_cidr", &obj(&[("ipam_pool_id", s(&pool_id)), ("cidr", s("10.0.0.0/8"))]));
+    tf.create(
+        "ipam_pool_cidr",
+        &obj(&[("ipam_pool_id", s(&pool_id)), ("cidr", s("10.0.0.0/8"))]),
+    );
     let pi = pool_id.clone();
     make(
         "ipam_vpc_allocation",
@@ -74,7 +85,11 @@ fn an_update_plans_only_what_changed() {
     make(
         "ipam_pool_cidr_allocation",
         Box::new(move |x| {
-            obj(&[("ipam_pool_id", s(&pi)), ("netmask_length", n(24)), ("tags", tags(&[("n", x)]))])
+            obj(&[
+                ("ipam_pool_id", s(&pi)),
+                ("netmask_length", n(24)),
+                ("tags", tags(&[("n", x)])),
+            ])
         }),
     );
     let discovery = make(
@@ -90,7 +105,11 @@ fn an_update_plans_only_what_changed() {
     make(
         "ipam_resource_discovery_association",
         Box::new(move |x| {
-            obj(&[("ipam_id", s(&i)), ("ipam_resource_discovery_id", s(&d)), ("tags", tags(&[("n", x)]))])
+            obj(&[
+                ("ipam_id", s(&i)),
+                ("ipam_resource_discovery_id", s(&d)),
+                ("tags", tags(&[("n", x)])),
+            ])
         }),
     );
     let org = make("ipam_organization", Box::new(|_| obj(&[])));
@@ -130,7 +149,10 @@ fn an_update_plans_only_what_changed() {
         ("ipam_vpc_allocation", vec!["description"]),
         ("ipam_pool_cidr_allocation", vec!["tags", "tags_all"]),
         ("ipam_resource_discovery", vec!["description"]),
-        ("ipam_resource_discovery_association", vec!["tags", "tags_all"]),
+        (
+            "ipam_resource_discovery_association",
+            vec!["tags", "tags_all"],
+        ),
         ("ipam_organizational_unit", vec!["name"]),
         ("ipam_organization_account", vec!["name"]),
         ("ipam_resource_share", vec!["name"]),
@@ -152,7 +174,10 @@ fn an_update_plans_only_what_changed() {
         }
         seen.insert(*ty, changes);
         if *ty == "ipam" {
-            assert_eq!(planned.state.get("tags_all"), Some(&tags(&[("team", "two")])));
+            assert_eq!(
+                planned.state.get("tags_all"),
+                Some(&tags(&[("team", "two")]))
+            );
         }
         let applied = tf.apply(ty, &prior, &planned, &config("two")).unwrap();
         tf.assert_no_changes(ty, &applied, &config("two"));
