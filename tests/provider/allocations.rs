@@ -131,6 +131,11 @@ fn malformed_requests_are_refused_on_their_attribute() {
         "cidr",
         &["\"010.1.1.0/24\" is ambiguous", "write 10.1.1.0/24"],
     );
+    refused(&[("cidr", s(" 10.1.1.0/24"))])
+        .error_on("cidr", &["spaces around it", "write 10.1.1.0/24"]);
+    let d = refused(&[("disallowed_cidrs", strings(&["010.1.0.0/20"]))]);
+    let e = d.error_with(&["write 10.1.0.0/20"]);
+    assert!(e.path.starts_with("disallowed_cidrs"), "{d:#?}");
     refused(&[("netmask_length", n(129))])
         .error_on("netmask_length", &["129 is not a prefix length"]);
     refused(&[("netmask_length", n(26))]).error_on(
@@ -402,4 +407,38 @@ fn an_expired_reservation_gives_its_space_back() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let after = db.provider().create("ipam_vpc_allocation", &p.vpc(&[]));
     assert_eq!(get(&after, "cidr"), cidr, "the expired block was reused");
+}
+
+/// A prefix longer than the pool's family allows (a /33 of IPv4) fails the plan on every
+/// attribute that takes a netmask, and nothing is written.
+#[test]
+fn a_netmask_beyond_the_pools_family_fails_the_plan_on_every_attribute() {
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let with = |extra: &[(&str, Value)]| {
+        let mut v = obj(&[("ipam_pool_id", s(&p.prod)), ("netmask_length", n(33))]);
+        for (k, x) in extra {
+            v.set_attr(k, x.clone());
+        }
+        v
+    };
+    let cases = [
+        ("ipam_vpc_allocation", with(&[("tags", tags(PROD_TAGS))])),
+        (
+            "ipam_vpc_allocation",
+            with(&[("tags", tags(PROD_TAGS)), ("name", s("web"))]),
+        ),
+        ("ipam_pool_cidr_allocation", with(&[])),
+        ("ipam_pool_cidr", with(&[])),
+        ("ipam_preview_next_cidr", with(&[])),
+    ];
+    for (ty, config) in cases {
+        p.tf.plan(ty, &Value::Null, &config)
+            .unwrap_err()
+            .error_on(
+                "netmask_length",
+                &["netmask length 33 is out of range for ipv4: use 0 to 32 (the pool holds ipv4 addresses, whose longest prefix is /32)"],
+            );
+    }
+    assert!(db.store().list_allocations(&p.prod).unwrap().is_empty());
 }

@@ -149,6 +149,12 @@ fn bad_sources_fail_the_plan_naming_each_file() {
         &["\"mars\" does not look like a region name"],
     );
     d.error_on("source", &["\"12\" is not an account id"]);
+    let d = tf.validate(
+        "ipam_resource_discovery",
+        &obj(&[("operating_regions", regions(&["Europe"]))]),
+    );
+    let e = d.error_with(&["\"Europe\" does not look like a region name"]);
+    assert!(e.path.starts_with("operating_regions"), "{d:#?}");
 }
 
 #[test]

@@ -139,3 +139,87 @@ fn limits_follow_aws_on_the_attribute() {
     // Nothing was written by any of them.
     assert!(db.store().list_ipams().unwrap().is_empty());
 }
+
+/// AWS arguments that have no local effect are accepted only with the value that means what
+/// they mean here, and say why otherwise.
+#[test]
+fn aws_arguments_without_a_local_meaning_say_why() {
+    let db = Db::new();
+    let tf = db.provider();
+    tf.plan("ipam", &Value::Null, &obj(&[("region", s("eu-west-1"))]))
+        .unwrap_err()
+        .error_on("region", &["but this provider block serves \"us-east-1\""]);
+    tf.plan("ipam", &Value::Null, &obj(&[("tier", s("premium"))]))
+        .unwrap_err()
+        .error_on("tier", &["\"premium\" is not an IPAM tier"]);
+    tf.plan(
+        "ipam_preview_next_cidr",
+        &Value::Null,
+        &obj(&[
+            ("ipam_pool_id", s("ipam-pool-00000000000000000")),
+            ("netmask_length", n(28)),
+        ]),
+    )
+    .unwrap_err()
+    .error_on(
+        "ipam_pool_id",
+        &["no IPAM pool with id \"ipam-pool-00000000000000000\" exists"],
+    );
+    tf.data("ipam_ipams", &obj(&[("region", s("ap-south-1"))]))
+        .unwrap_err()
+        .error_on(
+            "region",
+            &["region is \"ap-south-1\", but this provider block serves \"us-east-1\""],
+        );
+    let subnet = obj(&[
+        ("address_family", s("ipv4")),
+        ("ipam_scope_id", s("ipam-scope-00000000000000000")),
+        (
+            "source_resource",
+            Value::list([obj(&[
+                ("resource_id", s("subnet-1")),
+                ("resource_type", s("subnet")),
+                ("resource_owner", s(ACCOUNT)),
+                ("resource_region", s("us-east-1")),
+            ])]),
+        ),
+    ]);
+    let d = tf.plan("ipam_pool", &Value::Null, &subnet).unwrap_err();
+    let e =
+        d.error_with(&["\"subnet\" is not a resource type that can source a pool: use \"vpc\""]);
+    assert!(e.path.starts_with("source_resource"), "{d:#?}");
+    assert!(db.store().list_ipams().unwrap().is_empty());
+}
+
+/// A pool's locale is checked against the operating regions of an IPAM planned in the same
+/// run (the pool's scope id is unknown until that IPAM is applied).
+#[test]
+fn a_bad_locale_fails_plan_when_the_ipam_is_planned_with_it() {
+    let db = Db::new();
+    let run = db.provider();
+    run.plan(
+        "ipam",
+        &Value::Null,
+        &obj(&[("operating_regions", regions(&["us-east-1"]))]),
+    )
+    .unwrap();
+    let pool = |locale: &str| {
+        obj(&[
+            ("ipam_scope_id", Value::Unknown),
+            ("address_family", s("ipv4")),
+            ("locale", s(locale)),
+        ])
+    };
+    run.plan("ipam_pool", &Value::Null, &pool("eu-west-1"))
+        .unwrap_err()
+        .error_on(
+            "locale",
+            &["locale \"eu-west-1\" is not an operating region of the IPAM planned with this pool (us-east-1)"],
+        );
+    run.plan("ipam_pool", &Value::Null, &pool("us-east-1"))
+        .unwrap();
+    assert!(
+        db.store().list_ipams().unwrap().is_empty(),
+        "nothing written at plan"
+    );
+}

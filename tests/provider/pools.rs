@@ -227,6 +227,7 @@ fn a_pool_cidr_holding_allocations_is_not_destroyed() {
         &get(&alloc, "id"),
         "10.1.0.0/20",
         "\"payments\"",
+        "cascade = true",
     ] {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }
