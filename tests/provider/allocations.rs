@@ -119,6 +119,7 @@ fn malformed_requests_are_refused_on_their_attribute() {
     let db = Db::new();
     let p = Platform::new(&db);
     let tf = &p.tf;
+    let before = db.last_audit_seq();
     let refused = |extra: &[(&str, Value)]| {
         tf.plan("ipam_vpc_allocation", &Value::Null, &p.vpc(extra))
             .unwrap_err()
@@ -185,8 +186,13 @@ fn malformed_requests_are_refused_on_their_attribute() {
         ("disallowed_cidrs", strings(&["10.1.0.0/16"])),
     ])
     .error_with(&["10.1.0.0/20 overlaps the disallowed CIDR 10.1.0.0/16"]);
-    // Nothing was allocated by any of them.
+    // Nothing was allocated or written by any of them.
     assert!(db.store().list_allocations(&p.prod).unwrap().is_empty());
+    assert_eq!(
+        db.last_audit_seq(),
+        before,
+        "a refused plan wrote to the database"
+    );
 }
 
 #[test]

@@ -208,3 +208,83 @@ fn discovered_cidrs_say_what_is_managed() {
     let after = tf.read("ipam_resource_discovery", &d).unwrap().unwrap();
     assert_ne!(after.get("last_scanned"), Some(&Value::Null));
 }
+
+/// A pool with `auto_import` adopts, when a scan reads the discovery, the discovered VPC CIDRs
+/// inside its CIDRs that meet its rules and overlap nothing; overlapping VPCs say so.
+#[test]
+fn auto_import_adopts_eligible_vpcs() {
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let tf = &p.tf;
+    let imports = tf.create(
+        "ipam_pool",
+        &obj(&[
+            ("ipam_scope_id", s(&p.scope)),
+            ("address_family", s("ipv4")),
+            ("source_ipam_pool_id", s(&p.top)),
+            ("locale", s("us-east-1")),
+            ("auto_import", Value::bool(true)),
+            ("allocation_max_netmask_length", n(24)),
+        ]),
+    );
+    let imports = get(&imports, "id");
+    tf.create(
+        "ipam_pool_cidr",
+        &obj(&[("ipam_pool_id", s(&imports)), ("cidr", s("10.2.0.0/16"))]),
+    );
+    let mut config = discovery_config("adopt");
+    config.set_attr("excluded_resource_ids", Value::Null);
+    let d = tf.create("ipam_resource_discovery", &config);
+    tf.create(
+        "ipam_resource_discovery_association",
+        &obj(&[
+            ("ipam_id", s(&get(&p.ipam, "id"))),
+            ("ipam_resource_discovery_id", s(&get(&d, "id"))),
+        ]),
+    );
+    let (v, _) = tf
+        .data(
+            "ipam_discovered_resource_cidrs",
+            &obj(&[("ipam_resource_discovery_id", s(&get(&d, "id")))]),
+        )
+        .unwrap();
+    let rows = v
+        .get("ipam_discovered_resource_cidrs")
+        .and_then(Value::as_list)
+        .unwrap();
+    let status = |cidr: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r.get("resource_cidr") == Some(&s(cidr)))
+            .unwrap_or_else(|| panic!("no {cidr} in {rows:#?}"));
+        (
+            get(r, "compliance_status"),
+            get(r, "overlap_status"),
+            r.get("ipam_pool_id").cloned().unwrap_or(Value::Null),
+        )
+    };
+    assert_eq!(
+        status("10.2.32.0/20"),
+        ("compliant".into(), "nonoverlapping".into(), s(&imports))
+    );
+    assert_eq!(
+        status("10.70.0.0/16"),
+        ("unmanaged".into(), "overlapping".into(), Value::Null)
+    );
+    assert_eq!(
+        status("10.70.128.0/17"),
+        ("unmanaged".into(), "overlapping".into(), Value::Null)
+    );
+    // The adopted CIDR is an allocation of the VPC's own id, of type imported.
+    let (allocs, _) = tf
+        .data(
+            "ipam_pool_allocations",
+            &obj(&[("ipam_pool_id", s(&imports))]),
+        )
+        .unwrap();
+    let allocs = allocs.get("allocations").and_then(Value::as_list).unwrap();
+    assert_eq!(allocs.len(), 1, "{allocs:#?}");
+    assert_eq!(get(&allocs[0], "cidr"), "10.2.32.0/20");
+    assert_eq!(get(&allocs[0], "resource_type"), "imported");
+    assert_eq!(get(&allocs[0], "resource_id"), "vpc-0a000000000000004");
+}

@@ -183,6 +183,16 @@ impl Db {
         .expect("open the store")
     }
 
+    /// The sequence number of the newest audit event: every change the store makes is audited,
+    /// so a refusal that leaves it as it was wrote nothing.
+    pub fn last_audit_seq(&self) -> i64 {
+        self.store()
+            .audit_events(None, 1)
+            .expect("read the audit log")
+            .first()
+            .map_or(0, |e| e.seq)
+    }
+
     /// A provider acting as [`ACCOUNT`] in [`REGION`].
     pub fn provider(&self) -> Tf {
         self.provider_as(ACCOUNT)

@@ -101,6 +101,7 @@ fn pool_rules_are_refused_at_plan_on_the_attribute() {
     let db = Db::new();
     let p = Platform::new(&db);
     let tf = &p.tf;
+    let before = db.last_audit_seq();
     let pool = |extra: &[(&str, Value)]| {
         let mut v = obj(&[
             ("ipam_scope_id", s(&p.scope)),
@@ -161,6 +162,11 @@ fn pool_rules_are_refused_at_plan_on_the_attribute() {
     // The platform's pools are all there is.
     let pools = db.store().find_pools(None, &[], None).unwrap();
     assert_eq!(pools.len(), 2);
+    assert_eq!(
+        db.last_audit_seq(),
+        before,
+        "a refused plan wrote to the database"
+    );
 }
 
 #[test]
