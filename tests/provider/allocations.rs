@@ -50,12 +50,8 @@ fn vpc_allocation_lifecycle() {
         .unwrap();
     assert_eq!(planned.replace, ["netmask_length"]);
 
-    let mut imported_config = config("app v2");
-    imported_config.set_attr("disallowed_cidrs", Value::Null);
-    let imported = db.provider().import("ipam_vpc_allocation", &id).unwrap();
-    assert_eq!(get(&imported, "cidr"), "10.1.16.0/20");
-    assert_eq!(get(&imported, "description"), "app v2");
-    assert_eq!(imported.get("tags"), Some(&tags(PROD_TAGS)));
+    db.provider()
+        .assert_imports("ipam_vpc_allocation", &id, &state, &config("app v2"));
 
     tf.destroy("ipam_vpc_allocation", &state);
     assert!(
@@ -342,7 +338,11 @@ fn preview_next_cidr_resource_keeps_its_first_answer() {
     let taken = tf.create("ipam_vpc_allocation", &p.vpc(&[("cidr", s("10.1.0.0/20"))]));
     assert_eq!(get(&taken, "cidr"), "10.1.0.0/20");
     tf.assert_no_changes("ipam_preview_next_cidr", &state, &config);
-    // Nothing is stored: its destroy only forgets it.
+    // Nothing is stored: it cannot be imported, and its destroy only forgets it.
+    db.provider()
+        .import("ipam_preview_next_cidr", &get(&state, "id"))
+        .unwrap_err()
+        .error_with(&["Cannot import a preview", "declare the resource"]);
     tf.try_destroy("ipam_preview_next_cidr", &state).unwrap();
 }
 

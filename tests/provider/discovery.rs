@@ -89,6 +89,23 @@ fn resource_discovery_and_association_lifecycle() {
         &a,
         &assoc_config("two"),
     );
+    // Tags live in Terraform's state only: an import reads the association without them, and
+    // planning the configured tags after it is an update in place.
+    let imported = db
+        .provider()
+        .import("ipam_resource_discovery_association", &assoc_id)
+        .unwrap();
+    assert_eq!(get(&imported, "ipam_resource_discovery_id"), id);
+    assert_eq!(imported.get("tags"), Some(&Value::Null));
+    let planned = tf
+        .plan(
+            "ipam_resource_discovery_association",
+            &imported,
+            &assoc_config("two"),
+        )
+        .unwrap();
+    assert!(planned.replace.is_empty(), "{planned:?}");
+    assert_eq!(planned.state.get("tags_all"), Some(&tags(&[("n", "two")])));
     // The IPAM counts it.
     let ipam = tf.read("ipam", &ipam).unwrap().unwrap();
     assert_eq!(num(&ipam, "resource_discovery_association_count"), 1);
