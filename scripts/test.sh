@@ -46,6 +46,8 @@ if [ $# -eq 0 ]; then
         fi
         pg_tests+=(--test "$(basename "$f" .rs)")
     done
+    # tests/provider/ drives the provider in-process on the run's backend, like a store test.
+    pg_tests+=(--test provider)
     IPAM_TEST_BACKEND=postgres cargo test --no-fail-fast "${pg_tests[@]}" \
         2>&1 | tee -a "$log" || status=$?
 fi

@@ -5,6 +5,7 @@
 //! new updatable attribute is walked too: the test fails until it is given a changed value
 //! here, and then until the audit shows it.
 
+use crate::harness::{Db, ACCOUNT};
 use ipam::engine::{AllocationRequest, Cidr};
 use ipam::provider::IpamProvider;
 use ipam::store::{Actor, PoolSpec, Store};
@@ -12,8 +13,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tfplug::schema::Mode;
 use tfplug::{Diagnostics, Provider, Resource, Value};
-
-const ACCOUNT: &str = "111111111111";
 
 fn s(v: &str) -> Value {
     Value::string(v)
@@ -49,18 +48,19 @@ struct Case {
 struct Harness {
     provider: IpamProvider,
     store: Store,
-    _dir: tempfile::TempDir,
+    _db: Db,
 }
 
 impl Harness {
+    /// The provider's resources called directly (no gRPC service): the walk below feeds each
+    /// update exactly the planned value it builds, which a plan would settle first.
     fn new() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("ipam.db");
+        let db = Db::new();
         let provider = IpamProvider::new();
         let mut diags = Diagnostics::new();
         provider.configure(
             &Value::object([
-                ("database", s(&db.display().to_string())),
+                ("database", s(&db.location)),
                 ("account_id", s(ACCOUNT)),
                 ("region", s("us-east-1")),
             ]),
@@ -68,11 +68,10 @@ impl Harness {
             &mut diags,
         );
         assert!(!diags.has_errors(), "{diags:?}");
-        let store = Store::open(&db, Cidr::parse("2001:db8::/32").unwrap()).unwrap();
         Harness {
             provider,
-            store,
-            _dir: dir,
+            store: db.store(),
+            _db: db,
         }
     }
 
