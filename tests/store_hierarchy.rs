@@ -395,12 +395,12 @@ fn netmasks_beyond_the_family_are_refused_by_every_entry_point() {
         refused("reserve", s.reserve(&a, &named, 60).map(|_| ()), len);
         refused(
             "check_request",
-            s.check_request(&unnamed, &[]).map(|_| ()),
+            s.check_request(&a, &unnamed, &[]).map(|_| ()),
             len,
         );
         refused(
             "check_request with pending",
-            s.check_request(&unnamed, &[26]).map(|_| ()),
+            s.check_request(&a, &unnamed, &[26]).map(|_| ()),
             len,
         );
         refused(
@@ -455,8 +455,8 @@ fn an_exhausted_pool_says_how_many_fit_and_what_its_rules_allow() {
     s.provision_cidr(&a, &p, AllocationRequest::Explicit(c("10.8.0.0/24")))
         .unwrap();
     let ask = vpc(&p, AllocationRequest::Netmask(26), &[]);
-    assert_eq!(s.check_request(&ask, &[26, 26, 26]).unwrap(), 26);
-    match s.check_request(&ask, &[26, 26, 26, 26]).unwrap_err() {
+    assert_eq!(s.check_request(&a, &ask, &[26, 26, 26]).unwrap(), 26);
+    match s.check_request(&a, &ask, &[26, 26, 26, 26]).unwrap_err() {
         Error::Engine(e @ EngineError::Exhausted { .. }) => {
             let EngineError::Exhausted { fit, pending, .. } = &e else {
                 unreachable!()

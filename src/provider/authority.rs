@@ -16,8 +16,8 @@ pub enum Guard {
     IpamAdmin,
     /// The organization's management account: the organization itself.
     Management,
-    /// An account the pool is shared with: decided per pool by the resource's own plan
-    /// ([`pool_use`]), once the pool is known.
+    /// An account the pool is shared with: decided per pool, with the rest of the request,
+    /// by core's allocation check that the resource's plan runs once the pool is known.
     PoolUse,
     /// Nothing the organization restricts (a preview that allocates nothing).
     Open,
@@ -60,25 +60,6 @@ pub fn check(call: &Call<'_>, guard: Guard, type_name: &str, plan: &mut Plan<'_>
         ),
     };
     failure.report(&mut plan.diagnostics);
-}
-
-/// Refuses, on `ipam_pool_id`, an allocation from a pool the caller neither administers nor
-/// has shared with it (the message names the account and the pool's shares).
-pub fn pool_use(call: &Call<'_>, pool_id: &str) -> Result<(), Failure> {
-    let account = &call.actor.account_id;
-    match call.store.pool_use_refusal(account, pool_id) {
-        Ok(None) => Ok(()),
-        Ok(Some(refusal)) => Err(Failure::at(
-            "ipam_pool_id",
-            "The pool is not shared with this account",
-            advice(&refusal),
-        )),
-        Err(e) => Err(Failure::at(
-            "ipam_pool_id",
-            "Cannot decide whether the pool is shared with this account",
-            format!("{e}; nothing was planned for it."),
-        )),
-    }
 }
 
 /// A refusal with what to do about it.

@@ -173,10 +173,32 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             doing,
             format!("{e}; remove them first, or set cascade = true to delete them with the pool"),
         ),
+        StoreError::NotFound { kind: "pool", id } => Failure {
+            gone: true,
+            ..Failure::at(
+                blame.pool,
+                "Unknown IPAM pool",
+                format!("No IPAM pool with id {id:?} exists in this database; check the id, or create the pool first."),
+            )
+        },
         e @ StoreError::NotFound { .. } => Failure {
             gone: true,
             ..Failure::at(blame.pool, doing, e.to_string())
         },
+        StoreError::WrongLocale {
+            pool_id,
+            locale,
+            region,
+        } => Failure::at(
+            blame.pool,
+            "Pool locale does not match the provider region",
+            format!("The pool {pool_id} has locale {locale:?}, but this provider allocates for the region {region:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {region:?}, or a provider configured for {locale:?}."),
+        ),
+        StoreError::NotAuthorized(r @ crate::store::Refusal::PoolNotShared { .. }) => Failure::at(
+            blame.pool,
+            "The pool is not shared with this account",
+            super::authority::advice(&r),
+        ),
         e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
         StoreError::NotAuthorized(r) => {
             Failure::at(blame.refused, doing, super::authority::advice(&r))

@@ -8,8 +8,9 @@ use super::aws::{check_region, region_argument, tags_all_attribute};
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use super::lists;
+use super::pending::PendingEntry;
 use super::vpc_allocation::{
-    blame, check_cidr_and_netmask, check_pool, plan_unnamed, request_attributes, spec_of,
+    blame, check_cidr_and_netmask, plan_unnamed, request_attributes, spec_of,
 };
 use crate::engine::AllocationKind;
 use crate::store::{Allocation as Record, AllocationSpec};
@@ -65,9 +66,6 @@ impl Crud for PoolCidrAllocation {
         let Some(spec) = spec(plan.config) else {
             return;
         };
-        if let Err(f) = check_pool(call, &spec) {
-            return f.report(&mut plan.diagnostics);
-        }
         plan_unnamed(call, plan, &spec, TYPE);
     }
 
@@ -83,7 +81,8 @@ impl Crud for PoolCidrAllocation {
             .store
             .allocate(&call.actor, &spec)
             .doing("Cannot allocate from the pool", &blame(&spec.request))?;
-        call.pending.remove(&a.pool_id, a.cidr.prefix_len());
+        call.pending
+            .remove(&a.pool_id, &PendingEntry::of(&spec.request, &a.cidr));
         Ok(a)
     }
 

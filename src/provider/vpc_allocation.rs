@@ -77,9 +77,6 @@ impl Crud for VpcAllocation {
             return;
         }
         let Some(spec) = spec(config) else { return };
-        if let Err(f) = check_pool(call, &spec) {
-            return f.report(&mut plan.diagnostics);
-        }
         let blame = blame(&spec.request);
         if spec.name.is_some() {
             match call
@@ -115,7 +112,8 @@ impl Crud for VpcAllocation {
         };
         let a = result.doing("Cannot allocate from the pool", &blame(&spec.request))?;
         if spec.name.is_none() {
-            call.pending.remove(&a.pool_id, a.cidr.prefix_len());
+            call.pending
+                .remove(&a.pool_id, &PendingEntry::of(&spec.request, &a.cidr));
         }
         Ok(a)
     }
@@ -218,7 +216,7 @@ pub(super) fn plan_unnamed(
         }
     }
     let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
-    match call.store.check_request(spec, &lens) {
+    match call.store.check_request(&call.actor, spec, &lens) {
         Ok(len) => {
             plan.set("netmask_length", Value::number(len));
             let explicit = match spec.request {
@@ -278,33 +276,6 @@ pub(super) fn check_cidr_and_netmask(config: &Value, diags: &mut Diagnostics) {
             )
             .report(diags);
         }
-    }
-}
-
-/// The pool exists and serves this provider's region.
-pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
-    let pool = call
-        .store
-        .get_pool(&spec.pool_id)
-        .doing("Cannot read the pool", &WHOLE)?;
-    let Some(pool) = pool else {
-        return Err(Failure::at(
-            "ipam_pool_id",
-            "Unknown IPAM pool",
-            format!(
-                "No IPAM pool with id {:?} exists in this database; check the id, or create the pool first.",
-                spec.pool_id
-            ),
-        ));
-    };
-    super::authority::pool_use(call, &pool.id)?;
-    match &pool.locale {
-        Some(locale) if *locale != call.actor.region => Err(Failure::at(
-            "ipam_pool_id",
-            "Pool locale does not match the provider region",
-            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
-        )),
-        _ => Ok(()),
     }
 }
 

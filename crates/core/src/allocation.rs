@@ -59,6 +59,8 @@ pub(crate) struct Space {
     pub family: AddressFamily,
     pub rules: PoolRules,
     pub roots: Vec<Cidr>,
+    /// The one region the pool serves, if it is bound to one.
+    pub locale: Option<String>,
 }
 
 pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
@@ -72,6 +74,7 @@ pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
                 .into_iter()
                 .map(|c| c.cidr)
                 .collect(),
+            locale: None,
         });
     }
     let pool = require_pool(tx, pool_id)?;
@@ -83,7 +86,48 @@ pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
             .into_iter()
             .map(|c| c.cidr)
             .collect(),
+        locale: pool.locale,
     })
+}
+
+/// What a request must pass before a block is placed for it, whoever asks and whenever: the
+/// apply checks it in the change's transaction, the plan over the snapshot it plans from
+/// ([`Store::check_request`]), so the two cannot disagree.
+///
+/// - A VPC's or custom allocation takes space only from a pool of its own region (a pool's
+///   `locale`); a child pool's CIDR follows the pool rules of its own instead.
+/// - The account may use the pool ([`Action::Allocate`]: the IPAM admin, the pool's owner, or
+///   an account a share reaches).
+/// - A VPC's tags satisfy the pool's required tags.
+/// - A name is free in the pool.
+pub(crate) fn admit(tx: &Tx, actor: &Actor, s: &Space, spec: &AllocationSpec) -> Result<()> {
+    if matches!(spec.kind, AllocationKind::Vpc | AllocationKind::Custom) {
+        if let Some(locale) = s.locale.as_ref().filter(|l| **l != actor.region) {
+            return Err(Error::WrongLocale {
+                pool_id: s.id.clone(),
+                locale: locale.clone(),
+                region: actor.region.clone(),
+            });
+        }
+    }
+    let role = Action::Allocate { pool_id: &s.id }.role();
+    if let Some(r) = super::authority::refusal(tx, &actor.account_id, role)? {
+        return Err(Error::NotAuthorized(r));
+    }
+    if spec.kind == AllocationKind::Vpc {
+        s.rules.check_tags(&spec.tags)?;
+    }
+    if let Some(name) = &spec.name {
+        if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
+            return Err(Error::NameTaken {
+                name: name.clone(),
+                pool_id: s.id.clone(),
+                id: existing.id.clone(),
+                cidr: existing.cidr,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
@@ -383,10 +427,10 @@ fn allocate_for(
     }
     let s = space(tx, &spec.pool_id)?;
     sweep_expired(tx, actor, &s, now)?;
-    if spec.kind == AllocationKind::Vpc {
-        s.rules.check_tags(&spec.tags)?;
-    }
-    if let Some(name) = &spec.name {
+    if audited {
+        admit(tx, owner, &s, spec)?;
+    } else if let Some(name) = &spec.name {
+        // An adoption (audited by its caller) is decided by who may scan; the name rule holds.
         if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
             return Err(Error::NameTaken {
                 name: name.clone(),
@@ -636,15 +680,15 @@ impl Store {
     /// The plan-time check of one request: the prefix length it gets, or why it cannot be
     /// served. `pending` lists the prefix lengths of other new allocations from this pool in
     /// the same plan, which must fit together with it.
-    pub fn check_request(&self, spec: &AllocationSpec, pending: &[u8]) -> Result<u8> {
+    pub fn check_request(
+        &self,
+        actor: &Actor,
+        spec: &AllocationSpec,
+        pending: &[u8],
+    ) -> Result<u8> {
         self.read(|tx| {
             let s = space(tx, &spec.pool_id)?;
-            if spec.kind == AllocationKind::Vpc {
-                s.rules.check_tags(&spec.tags)?;
-            }
-            if let Some(name) = &spec.name {
-                reservation_named(tx, &s.id, name)?;
-            }
+            admit(tx, actor, &s, spec)?;
             let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;
             if !pending.is_empty() {

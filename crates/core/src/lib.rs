@@ -122,6 +122,13 @@ pub enum Error {
         message: String,
         remedy: Option<Remedy>,
     },
+    /// The pool serves one region (`locale`), and the allocation is for another.
+    #[error("the pool {pool_id} has locale {locale:?}, but the allocation is for the region {region:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region")]
+    WrongLocale {
+        pool_id: String,
+        locale: String,
+        region: String,
+    },
     /// Another allocation of the pool has this name.
     #[error("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr})")]
     NameTaken {
