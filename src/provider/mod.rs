@@ -2,6 +2,7 @@
 //! function, over the tfplug SDK. This file is the registry; a new resource is one file and
 //! one line in [`IpamProvider::resources`].
 
+mod allocation;
 mod attrs;
 pub(crate) mod authority;
 mod aws;
