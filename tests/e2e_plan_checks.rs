@@ -60,7 +60,7 @@ fn malformed_values_are_diagnostics_on_their_attribute() {
         &w,
         &team("ipam-pool-0123456789abcdef0", tags),
         &[
-            "No IPAM pool with id \"ipam-pool-0123456789abcdef0\"",
+            "no IPAM pool with id \"ipam-pool-0123456789abcdef0\"",
             "ipam_pool_id",
         ],
     );

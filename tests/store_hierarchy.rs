@@ -155,7 +155,7 @@ fn hierarchy_allocations_and_release() {
     ));
     assert!(matches!(
         s.delete_ipam(&a, &ipam.id, false),
-        Err(Error::Refused(_))
+        Err(Error::Blocked { .. })
     ));
 
     s.release(&a, &v1.id).unwrap();

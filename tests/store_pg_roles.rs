@@ -55,7 +55,10 @@ fn team_roles_write_only_what_their_account_may() {
     let kept = dev.allocate(&d, &vpc(&shared, 24)).unwrap();
     dev.release(&d, &mine.id).unwrap();
     match dev.allocate(&d, &vpc(&unshared, 24)) {
-        Err(Error::Refused(m)) => assert!(m.contains(DEV) && m.contains(&unshared), "{m}"),
+        Err(Error::NotAuthorized(r)) => {
+            let m = r.to_string();
+            assert!(m.contains(DEV) && m.contains(&unshared), "{m}")
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 
@@ -166,7 +169,7 @@ fn team_roles_write_only_what_their_account_may() {
     let share = net.pool_shares(&shared).unwrap().remove(0);
     net.delete_resource_share(&n, &share.id).unwrap();
     let held = dev.allocate(&d, &vpc(&shared, 24)).err();
-    assert!(matches!(held, Some(Error::Refused(_))), "{held:?}");
+    assert!(matches!(held, Some(Error::NotAuthorized(_))), "{held:?}");
     dev.release(&d, &kept.id).unwrap();
 
     // Nothing refused was written: the owner sees the pools and allocations as they were.

@@ -173,12 +173,15 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             doing,
             format!("{e}; remove them first, or set cascade = true to delete them with the pool"),
         ),
-        StoreError::NotFound { kind: "pool", id } => Failure {
+        StoreError::NotFound {
+            kind: "IPAM pool",
+            id,
+        } => Failure {
             gone: true,
             ..Failure::at(
                 blame.pool,
                 "Unknown IPAM pool",
-                format!("No IPAM pool with id {id:?} exists in this database; check the id, or create the pool first."),
+                format!("no IPAM pool with id {id:?} exists in this database; check the id, or create the pool first."),
             )
         },
         e @ StoreError::NotFound { .. } => Failure {

@@ -163,7 +163,7 @@ fn malformed_requests_are_refused_on_their_attribute() {
     );
     refused(&[("ipam_pool_id", s("ipam-pool-0123456789abcdef0"))]).error_on(
         "ipam_pool_id",
-        &["No IPAM pool with id \"ipam-pool-0123456789abcdef0\""],
+        &["no IPAM pool with id \"ipam-pool-0123456789abcdef0\""],
     );
     refused(&[("tags", tags(&[("team", "a")]))]).error_on(
         "tags",
