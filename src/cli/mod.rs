@@ -18,9 +18,10 @@ mod verify;
 use crate::engine::Cidr;
 use crate::store::{Actor, Store};
 use args::{Args, Flag};
+use ipam_db::Location;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// One command: its name, what it does, its flags, and how to run it.
 pub struct Command {
@@ -284,13 +285,13 @@ fn failure(e: &str, code: u8) -> ExitCode {
 /// The existing database `--database` (else the default) names: a file path, or a
 /// `postgres://` URL. A command never creates one: a path with no file, or an empty file
 /// (which SQLite would silently make a new database of), is bad input.
-fn database(args: &Args) -> Result<PathBuf, Error> {
-    let path = crate::defaults::database_path(args.get("--database").map(String::from));
-    if ipam_db::Location::of_path(&path).is_postgres() {
-        return Ok(path);
-    }
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() && m.len() > 0 => Ok(path),
+fn database(args: &Args) -> Result<Location, Error> {
+    let location = crate::defaults::database(args.get("--database").map(String::from));
+    let Location::Sqlite(path) = &location else {
+        return Ok(location);
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => Ok(location),
         Ok(m) if m.is_file() => Err(Error::Input(format!(
             "{} is an empty file, not a database (set --database or IPAM_DATABASE)",
             path.display()
@@ -312,26 +313,21 @@ fn provided_ipv6() -> Result<Cidr, Error> {
 
 /// Opens an existing database for a command that may change it (migrating an older one).
 pub(crate) fn open(args: &Args) -> Result<Store, Error> {
-    let path = database(args)?;
-    Ok(Store::open(&path, provided_ipv6()?)?)
+    let location = database(args)?;
+    Ok(Store::open_at(
+        &location,
+        provided_ipv6()?,
+        Duration::from_secs(crate::defaults::LOCK_TIMEOUT_SECS.unsigned_abs()),
+    )?)
 }
 
 /// Opens an existing database without write access, for the commands that only look
 /// (`serve`, `check`): looking can never change what Terraform relies on. Also returns the
 /// name, as the dashboard shows it (a URL without its password).
 pub(crate) fn open_read_only(args: &Args) -> Result<(Store, String), Error> {
-    let path = database(args)?;
-    let location = ipam_db::Location::of_path(&path);
-    match location {
-        ipam_db::Location::Postgres(_) => {
-            let store = Store::open_read_only_at(&location, provided_ipv6()?)?;
-            Ok((store, location.display()))
-        }
-        ipam_db::Location::Sqlite(_) => {
-            let store = Store::open_read_only(&path, provided_ipv6()?)?;
-            Ok((store, path.display().to_string()))
-        }
-    }
+    let location = database(args)?;
+    let store = Store::open_read_only_at(&location, provided_ipv6()?)?;
+    Ok((store, location.display()))
 }
 
 /// The person running the command, as the audit log records them.
