@@ -98,7 +98,9 @@ fn only_the_ipam_admins_scan_adopts_and_no_resource_fails_a_scan() {
 
     // Another account's scan succeeds and adopts nothing (unless its login is trusted).
     let team = Actor::new(TEAM, "us-east-1");
-    let team_scan = s.scan_discovery(&team, &disc).unwrap();
+    let team_scan = s
+        .scan_discovery(&team, &disc, ipam::discovery::read_sources)
+        .unwrap();
     if !trusted_login {
         let scan = &team_scan;
         assert!(scan.adopted.is_empty(), "{:?}", scan.adopted);
@@ -117,7 +119,9 @@ fn only_the_ipam_admins_scan_adopts_and_no_resource_fails_a_scan() {
     // The admin's scan adopts both eligible VPC CIDRs, owned by the unshared account; the
     // nested one cannot be allocated: it stays unmanaged, saying why, and the scan stands.
     let admin = Actor::new(ADMIN, "us-east-1");
-    let admin_scan = s.scan_discovery(&admin, &disc).unwrap();
+    let admin_scan = s
+        .scan_discovery(&admin, &disc, ipam::discovery::read_sources)
+        .unwrap();
     let scan = &admin_scan;
     let by_cidr = |cidr: &str| {
         scan.findings

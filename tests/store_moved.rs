@@ -93,7 +93,7 @@ fn a_migrated_file_refuses_every_write_naming_the_new_url_and_still_reads() {
                 .unwrap_err(),
             &url,
         );
-        match store.scan_discovery(&actor(), &discovery.id) {
+        match store.scan_discovery(&actor(), &discovery.id, ipam::discovery::read_sources) {
             Err(ScanError::Store(e)) => assert_moved(&e, &url),
             other => panic!("a scan of a moved file: {other:?}"),
         }

@@ -75,7 +75,9 @@ fn team_roles_scans_never_fail_and_only_the_admins_adopts() {
 
     // The dev team's role: the scan answers, adopts nothing, says why, stores nothing.
     let dev = open(&cluster.url_as("ipam_dev", "dev-secret", &db));
-    let scan = dev.scan_discovery(&who(DEV), &disc.id).unwrap();
+    let scan = dev
+        .scan_discovery(&who(DEV), &disc.id, ipam::discovery::read_sources)
+        .unwrap();
     assert!(scan.adopted.is_empty());
     let f = &scan.findings[0];
     assert_eq!(f.compliance, Some(Compliance::Unmanaged), "{f:?}");
@@ -88,7 +90,9 @@ fn team_roles_scans_never_fail_and_only_the_admins_adopts() {
     assert!(net.list_allocations(&pool.id).unwrap().is_empty());
 
     // The admin's role adopts the VPC for its owner, whose account no share reaches.
-    let scan = net.scan_discovery(&n, &disc.id).unwrap();
+    let scan = net
+        .scan_discovery(&n, &disc.id, ipam::discovery::read_sources)
+        .unwrap();
     let f = &scan.findings[0];
     assert_eq!(f.compliance, Some(Compliance::Compliant), "{f:?}");
     let held = net.list_allocations(&pool.id).unwrap();

@@ -243,7 +243,9 @@ fn discovery_planning_pools_and_shares_copy_to_postgres_and_keep_working_there()
         )
         .unwrap();
     sqlite.associate_discovery(&a, &disc.id, &ipam_id).unwrap();
-    let scan = sqlite.scan_discovery(&a, &disc.id).unwrap();
+    let scan = sqlite
+        .scan_discovery(&a, &disc.id, ipam::discovery::read_sources)
+        .unwrap();
     let usage = scan
         .findings
         .iter()
@@ -337,7 +339,9 @@ fn discovery_planning_pools_and_shares_copy_to_postgres_and_keep_working_there()
         sqlite.get_discovery(&disc.id).unwrap()
     );
     assert_eq!(target.count_discovery_associations(&ipam_id).unwrap(), 1);
-    let again = target.scan_discovery(&a, &disc.id).unwrap();
+    let again = target
+        .scan_discovery(&a, &disc.id, ipam::discovery::read_sources)
+        .unwrap();
     assert_eq!(again.findings.len(), scan.findings.len());
     let rows: i64 = client
         .query_one("SELECT COUNT(*) FROM discovered_cidrs", &[])

@@ -152,7 +152,10 @@ impl DataSource for DiscoveredResourceCidrs {
             pool: "ipam_resource_discovery_id",
             ..WHOLE
         };
-        let scan = match ctx.store.scan_discovery(&ctx.actor, &id) {
+        let scan = match ctx
+            .store
+            .scan_discovery(&ctx.actor, &id, crate::discovery::read_sources)
+        {
             Ok(s) => s,
             Err(ScanError::Sources(errors)) => {
                 for e in errors {

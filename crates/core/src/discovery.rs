@@ -10,7 +10,7 @@ use super::rows::{load_ipam, load_pool, load_pool_cidrs};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use ipam_db::{params, OptionalExtension, Row, Tx};
 use ipam_discovery::{
-    assess, read_sources, AllocView, Assessment, Compliance, Finding, PoolView, Source, SourceError,
+    assess, AllocView, Assessment, Compliance, Finding, PoolView, Resource, Source, SourceError,
 };
 use ipam_engine::{AllocationKind, AllocationRequest, Cidr};
 use serde_json::json;
@@ -526,7 +526,15 @@ impl Store {
     /// adopts what auto-importing pools take, and stores the result with its time. A source
     /// that cannot be read leaves the stored result as it was, and only an audit event saying
     /// why ([`SCAN_FAILED`]), so the dashboard can show that the result it shows is stale.
-    pub fn scan_discovery(&self, actor: &Actor, id: &str) -> std::result::Result<Scan, ScanError> {
+    ///
+    /// `read` reads the discovery's sources (relative paths from its base directory): the
+    /// caller's I/O, normally [`ipam_discovery::read_sources`]; core reads no file itself.
+    pub fn scan_discovery(
+        &self,
+        actor: &Actor,
+        id: &str,
+        read: impl FnOnce(&[Source], &Path) -> std::result::Result<Vec<Resource>, Vec<SourceError>>,
+    ) -> std::result::Result<Scan, ScanError> {
         let d = self.get_discovery(id)?.ok_or_else(|| Error::NotFound {
             kind: "resource discovery",
             id: id.into(),
@@ -536,7 +544,7 @@ impl Store {
         } else {
             PathBuf::from(&d.base_dir)
         };
-        let resources = match read_sources(&d.sources, Path::new(&base)) {
+        let resources = match read(&d.sources, Path::new(&base)) {
             Ok(r) => r,
             Err(errors) => {
                 let e = ScanError::Sources(errors);
@@ -629,7 +637,7 @@ mod tests {
             .create_discovery(&actor(), spec(d.path(), "vpcs.json"))
             .unwrap();
         let before = s.audit_events(None, 100).unwrap().len();
-        match s.scan_discovery(&actor(), &disc.id) {
+        match s.scan_discovery(&actor(), &disc.id, ipam_discovery::read_sources) {
             Err(ScanError::Sources(e)) => {
                 assert!(e[0].to_string().contains("vpcs.json: not JSON"), "{}", e[0])
             }
@@ -659,7 +667,9 @@ mod tests {
             r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.9.0.0/16"}]}"#,
         )
         .unwrap();
-        let scan = s.scan_discovery(&actor(), &disc.id).unwrap();
+        let scan = s
+            .scan_discovery(&actor(), &disc.id, ipam_discovery::read_sources)
+            .unwrap();
         assert_eq!(scan.findings.len(), 1);
         assert_eq!(scan.findings[0].compliance, Some(Compliance::Unmanaged));
         assert_eq!(
