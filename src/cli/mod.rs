@@ -125,14 +125,16 @@ impl From<crate::store::Error> for Error {
             S::Db(Db::Sql { ref code, .. }) if code == "NotADatabase" => {
                 Error::Input(e.to_string())
             }
-            S::Db(Db::NewerSchema { .. }) => Error::Failed(format!(
-                "{e} (terraform-provider-ipam {}): use the newer provider that wrote it",
-                env!("CARGO_PKG_VERSION")
-            )),
-            S::Moved { ref url, at } => Error::Failed(format!(
-                "this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set --database (or IPAM_DATABASE, or the provider's `database`) to {url}",
-                tfplug::time::rfc3339_utc(at, None)
-            )),
+            ref e @ (S::Db(
+                Db::Unavailable(_)
+                | Db::CommitUnknown
+                | Db::NotDurable { .. }
+                | Db::NewerSchema { .. }
+                | Db::UpgradeNeedsWrite { .. },
+            )
+            | S::Moved { .. }) => Error::Failed(
+                crate::provider::errors::database_advice(e).unwrap_or_else(|| e.to_string()),
+            ),
             S::Blocked { ref fact, remedy } => Error::Refused(format!(
                 "{fact}; {}",
                 crate::provider::errors::remedy(remedy)
@@ -141,10 +143,7 @@ impl From<crate::store::Error> for Error {
                 ref message,
                 remedy: Some(r),
                 ..
-            } => Error::Refused(format!(
-                "{message}; {}",
-                crate::provider::errors::remedy(r)
-            )),
+            } => Error::Refused(format!("{message}; {}", crate::provider::errors::remedy(r))),
             S::DamagedIndex(_) => Error::Failed(format!(
                 "{e}; {}",
                 crate::provider::errors::remedy(crate::store::Remedy::RepairIndex)

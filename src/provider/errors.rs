@@ -116,26 +116,14 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             "The database is read-only",
             "The database file (or its directory) cannot be written by this process. Point database at a writable file, or give this user write permission.",
         ),
-        StoreError::Db(e @ (Db::Unavailable(_) | Db::CommitUnknown)) => Failure::plain(
-            doing,
-            format!("{e}: run terraform apply again. If the change had committed, the apply makes it again and `terraform-provider-ipam orphans --state <the state file>` finds the first one."),
-        ),
-        StoreError::Db(e @ Db::NotDurable { .. }) => Failure::plain(
-            doing,
-            format!("{e}, so it is not reported as done. Check the server's synchronous standbys (synchronous_standby_names); once they answer, terraform apply allocates again and `terraform-provider-ipam orphans --state <the state file> --release` frees the unconfirmed block."),
-        ),
-        StoreError::Db(e @ Db::NewerSchema { .. }) => Failure::plain(
-            doing,
-            format!("{e} (terraform-provider-ipam {}): use the newer provider that wrote it.", env!("CARGO_PKG_VERSION")),
-        ),
-        StoreError::Db(e @ Db::UpgradeNeedsWrite { .. }) => Failure::plain(
-            doing,
-            format!("{e}: open it once with write access (a writable file, or a login role that may change the schema)."),
-        ),
-        StoreError::Moved { url, at } => Failure::plain(
-            doing,
-            format!("this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set the provider's `database` (or IPAM_DATABASE, or --database) to {url}.", tfplug::time::rfc3339_utc(at, None)),
-        ),
+        e @ (StoreError::Db(
+            Db::Unavailable(_)
+            | Db::CommitUnknown
+            | Db::NotDurable { .. }
+            | Db::NewerSchema { .. }
+            | Db::UpgradeNeedsWrite { .. },
+        )
+        | StoreError::Moved { .. }) => Failure::plain(doing, database_advice(&e).unwrap_or_default()),
         e @ StoreError::StoredOverlap(_) => Failure::plain(
             doing,
             format!("{e}. Run `terraform-provider-ipam verify` to find and repair the pool's index."),
@@ -208,6 +196,32 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
         }
         e => Failure::plain(doing, e.to_string()),
     }
+}
+
+/// A database condition with what to do about it, the same words for Terraform and the
+/// command line; `None` for what has no advice of its own.
+pub fn database_advice(e: &StoreError) -> Option<String> {
+    use ipam_db::Error as Db;
+    Some(match e {
+        StoreError::Db(e @ (Db::Unavailable(_) | Db::CommitUnknown)) => format!(
+            "{e}: run the command (terraform apply) again. If the change had committed, the apply makes it again and `terraform-provider-ipam orphans --state <the state file>` finds the first one."
+        ),
+        StoreError::Db(e @ Db::NotDurable { .. }) => format!(
+            "{e}, so it is not reported as done. Check the server's synchronous standbys (synchronous_standby_names); once they answer, terraform apply allocates again and `terraform-provider-ipam orphans --state <the state file> --release` frees the unconfirmed block."
+        ),
+        StoreError::Db(e @ Db::NewerSchema { .. }) => format!(
+            "{e} (terraform-provider-ipam {}): use the newer provider that wrote it.",
+            env!("CARGO_PKG_VERSION")
+        ),
+        StoreError::Db(e @ Db::UpgradeNeedsWrite { .. }) => format!(
+            "{e}: open it once with write access (a writable file, or a login role that may change the schema)."
+        ),
+        StoreError::Moved { url, at } => format!(
+            "this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set the provider's `database` (or IPAM_DATABASE, or --database) to {url}.",
+            tfplug::time::rfc3339_utc(*at, None)
+        ),
+        _ => return None,
+    })
 }
 
 /// What to do, in the words of someone writing Terraform (and running this binary).
