@@ -112,7 +112,7 @@ ALTER TABLE allocations ADD COLUMN origin_workspace TEXT;
 ALTER TABLE allocations ADD COLUMN origin_at INTEGER;
 CREATE INDEX allocations_by_origin ON allocations(origin_dir, origin_workspace);
 "#,
-    // 4: utilization history for the dashboard's chart (store/history.rs): counts as decimal
+    // 4: utilization history for the dashboard's chart (history.rs): counts as decimal
     // text, since an IPv6 pool's counts exceed SQLite's 64-bit integers.
     "CREATE TABLE utilization_history (pool_id TEXT NOT NULL, at INTEGER NOT NULL, allocated TEXT NOT NULL, total TEXT NOT NULL, PRIMARY KEY (pool_id, at)) WITHOUT ROWID;",
     // 5: resource discoveries, their IPAM associations and the last scan of each.
@@ -170,7 +170,7 @@ BEGIN
     DELETE FROM pool_sources WHERE pool_id = OLD.id;
 END;
 "#,
-    // 7: organizations and sharing (store/organization.rs, store/share.rs). Every row names
+    // 7: organizations and sharing (organization.rs, share.rs, authority.rs). Every row names
     // the account that owns it (`owner_id`), so a server database can enforce the same rules
     // with row-level security keyed on the login role's account.
     r#"
@@ -242,7 +242,7 @@ CREATE INDEX audit_by_object ON audit_events(object_id, seq);
     // type and location, see origin.rs), so `orphans` never takes another state's allocations
     // for its own; a discovered CIDR says why it was not adopted (`reason`, issue 20 item 6);
     // and a file `migrate --to` copied elsewhere records where it moved, so every
-    // later write is refused (store/moved.rs). An older provider refuses this version, so it
+    // later write is refused (moved.rs). An older provider refuses this version, so it
     // cannot write to a moved file either.
     r#"
 ALTER TABLE allocations ADD COLUMN origin_state TEXT;
@@ -407,7 +407,7 @@ CREATE TABLE pool_sources (
     resource_region TEXT NOT NULL
 );
 "#,
-    // 7: organizations and sharing (store/organization.rs, store/share.rs).
+    // 7: organizations and sharing (organization.rs, share.rs, authority.rs).
     r#"
 CREATE TABLE organizations (
     id TEXT PRIMARY KEY,

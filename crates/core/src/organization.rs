@@ -2,7 +2,7 @@
 //! member accounts and the delegated IPAM admin. Only the management account changes them.
 //!
 //! With no organization the database has one account and nothing here applies. With one, who
-//! may change the IPAMs and allocate from which pool follows from these rows (see `share.rs`).
+//! may change the IPAMs and allocate from which pool follows from these rows (see `authority.rs`).
 
 use super::audit::record;
 use super::authority::Role;

@@ -258,7 +258,7 @@ $$;
 -- halves of one either (the buddy system's own rule: a split index hides the larger blocks).
 -- The cost is a few index lookups per block the transaction wrote, whatever the pool's size;
 -- trusted roles never pay it. It waits for the pool's advisory locks as the store's writers
--- take them (store/backend.rs: WRITE_LOCK shared, then the pool's), so two plain-SQL
+-- take them (ipam_db::Lock: the database-wide lock shared, then the pool's key), so two plain-SQL
 -- transactions cannot each pass on a view without the other's rows.
 CREATE FUNCTION ipam_check_space() RETURNS TRIGGER LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
@@ -384,7 +384,7 @@ CREATE CONSTRAINT TRIGGER ipam_check_space AFTER INSERT ON ipam_touched
 
 -- 3. Utilization history: a guarded role records a point only for a pool it may use (or
 -- released in, as free_blocks), stamped with the server's time and the counts the guard
--- computes from the pool's CIDRs and free blocks (the store's own rule, store/history.rs),
+-- computes from the pool's CIDRs and free blocks (core's own rule, history.rs),
 -- and changes no other point. A role mapped to no account records none.
 CREATE FUNCTION ipam_guard_history() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE

@@ -42,7 +42,7 @@ $$;
 
 -- Whether the current account may allocate from pool p: it administers IPAM, owns the pool,
 -- or a share of the pool names it, a unit above it at any depth, or the organization (the
--- same rule as store/share.rs pool_refusal).
+-- same rule as authority.rs, Role::PoolUser).
 CREATE FUNCTION ipam_may_use_pool(p TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
     WITH RECURSIVE me AS (
         SELECT ipam_current_account() AS id

@@ -687,7 +687,7 @@ impl PgConn {
     /// `e`, and when it is [`Error::Busy`], the sessions holding the store's locks now: its
     /// wait has ended, so the server no longer says who blocked it, but pg_locks and
     /// pg_stat_activity (readable by every role) say who holds the advisory locks the store's
-    /// writers take (backend.rs), else who has a write in flight in this database. Asked on
+    /// writers take (transaction.rs), else who has a write in flight in this database. Asked on
     /// a fresh statement, outside the failed transaction.
     pub(crate) fn name_lock_holders(&mut self, e: Error) -> Error {
         if !matches!(e, Error::Busy { holders: None }) {
