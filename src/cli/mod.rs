@@ -148,7 +148,7 @@ impl From<crate::store::Error> for Error {
                 "{e}; {}",
                 crate::provider::errors::remedy(crate::store::Remedy::RepairIndex)
             )),
-            S::NotAuthorized(ref r) => Error::Refused(crate::provider::authority::advice(r)),
+            S::NotAuthorized(ref r) => Error::Refused(crate::provider::errors::advice(r)),
             S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
                 Error::Refused(e.to_string())
             }

@@ -4,6 +4,7 @@
 
 use crate::engine::Error as EngineError;
 use crate::store::Error as StoreError;
+use crate::store::Refusal;
 use tfplug::Diagnostics;
 
 /// A refusal as Terraform shows it.
@@ -188,11 +189,11 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
         StoreError::NotAuthorized(r @ crate::store::Refusal::PoolNotShared { .. }) => Failure::at(
             blame.pool,
             "The pool is not shared with this account",
-            super::authority::advice(&r),
+            advice(&r),
         ),
         e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
         StoreError::NotAuthorized(r) => {
-            Failure::at(blame.refused, doing, super::authority::advice(&r))
+            Failure::at(blame.refused, doing, advice(&r))
         }
         e => Failure::plain(doing, e.to_string()),
     }
@@ -379,6 +380,21 @@ fn capitalized(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// A refusal with what to do about it.
+pub fn advice(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::NotIpamAdmin { account, .. } => format!(
+            "{refusal}; run this from that account's configuration, or allocate from a pool shared with {account}."
+        ),
+        Refusal::NotManagement { .. } => {
+            format!("{refusal}; run this from that account's configuration.")
+        }
+        Refusal::PoolNotShared { account, admin, .. } => format!(
+            "{refusal}; ask the IPAM admin account {admin} to share the pool with {account}, one of its organizational units or the organization, or use a pool shared with it."
+        ),
     }
 }
 

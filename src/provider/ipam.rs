@@ -4,11 +4,11 @@
 //! them as a set of strings, and [`Crud::upgrade`] rewrites such states.
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
-use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, block_regions, check_region, no_local_effect, operating_regions_block,
     owner_attribute, region_argument, regions_value, tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Ipam as Stored;

@@ -4,7 +4,6 @@
 
 mod allocation;
 mod attrs;
-pub(crate) mod authority;
 mod aws;
 mod config;
 mod context;

@@ -1,7 +1,7 @@
 //! `ipam_organization`: the database's one organization, whose management account is the
 //! caller. With it, the IPAM admin and the resource shares decide who may do what.
 
-use super::authority::Guard;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Organization as Stored;

@@ -3,8 +3,8 @@
 //! role that acts as the account (on SQLite the provider block's `account_id` does).
 
 use super::attrs::{opt_string, string};
-use super::authority::Guard;
 use super::config::ACCOUNT_ID;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use super::organization::{in_org, org_arn, InOrg, PARENT};

@@ -2,7 +2,7 @@
 //! to a member account, which from then on alone changes IPAMs, scopes, pools and shares.
 
 use super::attrs::string;
-use super::authority::Guard;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use super::organization::required;

@@ -2,7 +2,7 @@
 //! share with a unit reaches every account inside it, at any depth.
 
 use super::attrs::string;
-use super::authority::Guard;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use super::organization::{in_org, org_arn, InOrg, PARENT};

@@ -4,11 +4,11 @@ use super::attrs::{
     boolean, description, integer, opt_number, opt_string, string, tag_map, tags, tags_value,
     NETMASK, REGION,
 };
-use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
     tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
 use super::wait;

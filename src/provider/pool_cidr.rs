@@ -1,8 +1,8 @@
 //! `ipam_pool_cidr`: space provisioned to a pool, explicit or the next free block of its parent.
 
 use super::attrs::{cidr, integer, string, CIDR, NETMASK};
-use super::authority::Guard;
 use super::aws::{check_region, region_argument};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use super::wait;

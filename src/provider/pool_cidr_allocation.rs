@@ -6,8 +6,8 @@ use super::allocation::{
     blame, check_cidr_and_netmask, is_custom_allocation, plan_unnamed, request_attributes, spec_of,
 };
 use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, tags_value};
-use super::authority::Guard;
 use super::aws::{check_region, region_argument, tags_all_attribute};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use super::pending::PendingEntry;

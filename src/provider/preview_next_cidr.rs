@@ -4,8 +4,8 @@
 //! block, use a named `ipam_vpc_allocation` or an `ipam_pool_cidr_allocation`.
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
-use super::authority::Guard;
 use super::aws::{check_region, region_argument};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use crate::store::new_id;

@@ -2,11 +2,11 @@
 //! state files, `aws ec2 describe-vpcs`/`describe-subnets` output) and what to leave alone.
 
 use super::attrs::{description, opt_string, string, strings, tag_map, tags, tags_value, REGION};
-use super::authority::Guard;
 use super::aws::{
     block_regions, check_region, operating_regions_block, region_argument, regions_value,
     tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use crate::discovery::{read_sources, Source};

@@ -3,8 +3,8 @@
 //! in Terraform state only: the database stores no tags for an association.
 
 use super::attrs::{string, tag_map, tags, tags_value};
-use super::authority::Guard;
 use super::aws::{arn, check_region, region_argument, tags_all_attribute};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::{DiscoveryAssociation, Tags};

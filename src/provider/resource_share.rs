@@ -3,7 +3,7 @@
 //! pools; removing it keeps their allocations and refuses new ones.
 
 use super::attrs::{boolean, string, strings, tag_map, tags, tags_value};
-use super::authority::Guard;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::{id_of, ResourceShare as Stored, ShareSpec};

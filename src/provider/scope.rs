@@ -1,10 +1,10 @@
 //! `ipam_scope`: a private scope of an IPAM, beside the two default ones.
 
 use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
-use super::authority::Guard;
 use super::aws::{
     arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Scope as StoredScope;

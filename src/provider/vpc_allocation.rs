@@ -5,7 +5,7 @@ use super::allocation::{
     blame, check_cidr_and_netmask, is_vpc_allocation, plan_unnamed, request_attributes, spec_of,
 };
 use super::attrs::{cidr, description, is_unknown, opt_string, string, tag_map, tags, tags_value};
-use super::authority::Guard;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Doing, Failure, ALLOCATION, WHOLE};
 use super::pending::PendingEntry;

@@ -421,7 +421,7 @@ fn allocate_for(
     let now = now_secs();
     super::rows::prefetch_pool(tx, &spec.pool_id)?;
     tx.prefetch(EXPIRED_SQL, &["allocations"], params![spec.pool_id, now])?;
-    super::organization::prefetch_organization(tx)?;
+    super::reach::prefetch_organization(tx)?;
     if let AllocationRequest::Netmask(len) = spec.request {
         SqlFree::prefetch_firsts(tx, &spec.pool_id, len)?;
     }

@@ -7,9 +7,8 @@
 //! having been decided. PostgreSQL's guards (`pg_guards.sql`, beside this file) state the same
 //! rules for clients that write with plain SQL.
 
-use super::organization::{load_organization, principals_of, Organization};
+use super::reach::{load_organization, principals_of, shares_of_pool, Organization};
 use super::rows::load_pool;
-use super::share::shares_of_pool;
 use super::{Actor, Error, Result};
 use ipam_db::Tx;
 

@@ -238,7 +238,7 @@ struct Scanner {
 }
 
 fn scanner(tx: &Tx, actor: &Actor) -> Result<Scanner> {
-    let Some(org) = super::organization::load_organization(tx)? else {
+    let Some(org) = super::reach::load_organization(tx)? else {
         return Ok(Scanner {
             adopt_refusal: None,
             stores: true,

@@ -49,6 +49,7 @@ mod origin;
 mod planning;
 mod pool;
 mod pool_cidr;
+mod reach;
 mod recovery;
 mod reservation;
 mod rows;
@@ -65,11 +66,11 @@ pub use discovery::{Discovery, DiscoveryAssociation, DiscoverySpec, Scan, ScanEr
 pub use history::HistoryPoint;
 pub use ipam_db::{Dialect, Location, SQLITE_SYNCHRONOUS_VAR};
 pub use model::*;
-pub use organization::{Organization, OrganizationAccount, OrganizationalUnit};
 pub use origin::{local_state_file, Origin};
 pub use planning::SourceResource;
 pub use pool::{PoolSpec, PoolUpdate};
-pub use share::{id_of, ResourceShare, ShareSpec};
+pub use reach::{Organization, OrganizationAccount, OrganizationalUnit, ResourceShare};
+pub use share::{id_of, ShareSpec};
 pub use utilization::{percent as utilization_percent, CidrUsage, Utilization, UtilizationTarget};
 pub use verify::Fault;
 

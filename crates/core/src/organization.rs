@@ -9,100 +9,18 @@ use super::authority::Role;
 use super::authority::{authorize, Action};
 use super::model::Field;
 use super::model::Remedy;
+use super::reach::{
+    is_member, load_account, load_organization, load_unit, Organization, OrganizationAccount,
+    OrganizationalUnit,
+};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
 use ipam_db::{params, OptionalExtension, Tx};
 use serde_json::json;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Organization {
-    /// `o-` and 10 lowercase letters or digits.
-    pub id: String,
-    /// `r-` and 4 lowercase letters or digits.
-    pub root_id: String,
-    pub management_account_id: String,
-    pub delegated_admin_account_id: Option<String>,
-}
-
-impl Organization {
-    /// The account that administers IPAM: the delegated one, else the management account.
-    pub fn ipam_admin(&self) -> &str {
-        self.delegated_admin_account_id
-            .as_deref()
-            .unwrap_or(&self.management_account_id)
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrganizationalUnit {
-    /// `ou-<root's 4>-<8>`.
-    pub id: String,
-    pub name: String,
-    /// The root or another unit.
-    pub parent_id: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrganizationAccount {
-    pub account_id: String,
-    pub name: String,
-    pub parent_id: String,
-    /// The PostgreSQL login role that acts as this account (unused on SQLite).
-    pub database_role: Option<String>,
-}
 
 /// `n` lowercase hex digits: letters and digits as AWS's organization ids use.
 fn random(n: usize) -> String {
     let id = new_id("x");
     id[id.len() - n..].to_string()
-}
-
-const ORGANIZATION_SQL: &str =
-    "SELECT id, root_id, management_account_id, delegated_admin_account_id FROM organizations LIMIT 1";
-
-/// Asks ahead for what [`load_organization`] will read ([`Tx::prefetch`]).
-pub(crate) fn prefetch_organization(tx: &Tx) -> Result<()> {
-    Ok(tx.prefetch(ORGANIZATION_SQL, &["organizations"], ())?)
-}
-
-pub(crate) fn load_organization(tx: &Tx) -> Result<Option<Organization>> {
-    tx.prepare_cached(ORGANIZATION_SQL)?
-        .query_row((), |r| {
-            Ok(Organization {
-                id: r.get(0)?,
-                root_id: r.get(1)?,
-                management_account_id: r.get(2)?,
-                delegated_admin_account_id: r.get(3)?,
-            })
-        })
-        .optional()
-}
-
-fn load_unit(tx: &Tx, id: &str) -> Result<Option<OrganizationalUnit>> {
-    tx.prepare_cached("SELECT id, name, parent_id FROM organizational_units WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok(OrganizationalUnit {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                parent_id: r.get(2)?,
-            })
-        })
-        .optional()
-}
-
-fn load_account(tx: &Tx, id: &str) -> Result<Option<OrganizationAccount>> {
-    tx
-        .prepare_cached(
-            "SELECT account_id, name, parent_id, database_role FROM organization_accounts WHERE account_id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(OrganizationAccount {
-                account_id: r.get(0)?,
-                name: r.get(1)?,
-                parent_id: r.get(2)?,
-                database_role: r.get(3)?,
-            })
-        })
-        .optional()
 }
 
 /// The organization, which only its management account may change (decided by
@@ -142,48 +60,6 @@ fn check_parent(tx: &Tx, org: &Organization, parent_id: &str, moving: Option<&st
             }
         }
     }
-}
-
-/// The ids an account is reached by: itself, each unit above it up to the root, the
-/// organization. The management account sits in the root; others not in the organization
-/// are reached only by their own id.
-pub(crate) fn principals_of(tx: &Tx, org: &Organization, account: &str) -> Result<Vec<String>> {
-    let mut ids = vec![account.to_string()];
-    let parent = if account == org.management_account_id {
-        Some(org.root_id.clone())
-    } else {
-        load_account(tx, account)?.map(|a| a.parent_id)
-    };
-    let Some(mut at) = parent else {
-        return Ok(ids);
-    };
-    // Bounded by the number of units: a cycle (never written, see check_parent) cannot loop.
-    let units: i64 = tx.query_row("SELECT COUNT(*) FROM organizational_units", (), |r| {
-        r.get(0)
-    })?;
-    for _ in 0..=units {
-        if at == org.root_id {
-            break;
-        }
-        match load_unit(tx, &at)? {
-            Some(u) => {
-                ids.push(u.id);
-                at = u.parent_id;
-            }
-            None => break,
-        }
-    }
-    ids.push(org.id.clone());
-    Ok(ids)
-}
-
-/// Whether `account` belongs to the organization (the management account always does).
-pub(crate) fn is_member(tx: &Tx, org: &Organization, account: &str) -> Result<bool> {
-    Ok(account == org.management_account_id || load_account(tx, account)?.is_some())
-}
-
-pub(crate) fn unit_exists(tx: &Tx, id: &str) -> Result<bool> {
-    Ok(load_unit(tx, id)?.is_some())
 }
 
 fn org_json(o: &Organization) -> serde_json::Value {

@@ -5,25 +5,15 @@ use super::audit::record;
 use super::authority::{authorize, Action, Refusal, Role};
 use super::model::Field;
 use super::model::Remedy;
-use super::model::{tags_from, tags_json, Tags};
-use super::organization::{is_member, load_organization, principals_of, unit_exists, Organization};
+use super::model::{tags_json, Tags};
+use super::reach::{
+    is_member, load_organization, load_share, principals_of, shares_of_pool, unit_exists,
+    Organization, ResourceShare,
+};
 use super::rows::load_pool;
 use super::{new_id, now_secs, Actor, Error, Result, Store};
-use ipam_db::{params, OptionalExtension, Tx};
+use ipam_db::{params, Tx};
 use serde_json::json;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResourceShare {
-    pub id: String,
-    pub name: String,
-    /// Pool ids, as given (ids or ARNs) normalized to ids.
-    pub pool_ids: Vec<String>,
-    /// Account ids, unit ids or the organization id.
-    pub principals: Vec<String>,
-    pub allow_external_principals: bool,
-    pub tags: Tags,
-    pub owner_id: String,
-}
 
 /// What a share is asked to hold.
 #[derive(Clone, Debug, Default)]
@@ -44,48 +34,6 @@ pub fn id_of(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-fn load_share(tx: &Tx, id: &str) -> Result<Option<ResourceShare>> {
-    let row = tx
-        .prepare_cached("SELECT id, name, allow_external_principals, tags, owner_id FROM resource_shares WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok::<_, ipam_db::Error>(ResourceShare {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                allow_external_principals: r.get(2)?,
-                tags: tags_from(&r.get::<_, String>(3)?),
-                owner_id: r.get(4)?,
-                pool_ids: vec![],
-                principals: vec![],
-            })
-        })
-        .optional()?;
-    let Some(mut s) = row else { return Ok(None) };
-    let list = |sql: &str| -> Result<Vec<String>> {
-        let mut stmt = tx.prepare_cached(sql)?;
-        let rows = stmt.query_map([id], |r| r.get(0))?;
-        Ok(rows.collect::<ipam_db::Result<_>>()?)
-    };
-    s.pool_ids =
-        list("SELECT pool_id FROM resource_share_pools WHERE share_id = ?1 ORDER BY pool_id")?;
-    s.principals = list(
-        "SELECT principal FROM resource_share_principals WHERE share_id = ?1 ORDER BY principal",
-    )?;
-    Ok(Some(s))
-}
-
-pub(crate) fn shares_of_pool(tx: &Tx, pool_id: &str) -> Result<Vec<ResourceShare>> {
-    let ids: Vec<String> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT share_id FROM resource_share_pools WHERE pool_id = ?1 ORDER BY share_id",
-        )?;
-        let rows = stmt.query_map([pool_id], |r| r.get(0))?;
-        rows.collect::<ipam_db::Result<_>>()?
-    };
-    ids.iter()
-        .filter_map(|id| load_share(tx, id).transpose())
-        .collect()
 }
 
 /// The share's pools and principals as ids, each checked against the database.

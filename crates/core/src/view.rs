@@ -809,7 +809,7 @@ impl View<'_, '_> {
         if self.schema_version()? < SHARE_SCHEMA {
             return Ok(Vec::new());
         }
-        Ok(super::share::shares_of_pool(self.tx, pool_id)?
+        Ok(super::reach::shares_of_pool(self.tx, pool_id)?
             .into_iter()
             .map(|s| (s.id, s.name, s.principals))
             .collect())

@@ -103,6 +103,23 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// What opening `path` failed with: busy is busy (another process is creating or migrating
+/// the file), a file that is not a database says so, the rest names the file.
+pub(crate) fn open_error(path: &str, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Busy { holders: None },
+        Some(C::ReadOnly) => Error::ReadOnly,
+        Some(C::NotADatabase) => Error::NotADatabase {
+            path: path.to_string(),
+        },
+        _ => Error::Open {
+            path: path.to_string(),
+            message: e.to_string(),
+        },
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An error type a transaction's body may fail with: anything a database [`Error`] converts

@@ -15,7 +15,9 @@
 //!   synchronous standby, within the lock timeout, else [`Error::NotDurable`].
 //! - Which backend a database string names is decided once, by [`Location::parse`].
 
+mod dialect;
 mod error;
+pub mod locks;
 pub mod migrate;
 mod pg;
 mod sqlite;

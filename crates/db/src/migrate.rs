@@ -2,6 +2,7 @@
 //! and in order, all in one transaction that records the versions it reached. What the steps
 //! say is the caller's ([`Schema`]); this module knows only versions.
 
+use crate::locks::PG_MIGRATE_LOCK;
 use crate::pg::PgConn;
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -37,10 +38,6 @@ impl Schema {
         }
     }
 }
-
-/// The advisory lock two first users of an empty PostgreSQL database queue on while one of
-/// them creates the schema.
-pub(crate) const PG_MIGRATE_LOCK: i64 = 0x4950_414e;
 
 /// The schema version of a PostgreSQL database, read without a lock: `None` when it has no
 /// version table at all.
@@ -127,7 +124,7 @@ pub(crate) fn sqlite_version(conn: &Connection) -> rusqlite::Result<Option<i64>>
 /// Brings the SQLite database named `path` up to date. A newer schema is refused, naming both
 /// versions; an up-to-date database is not written to (it may be read-only).
 pub(crate) fn migrate_sqlite(conn: &mut Connection, path: &str, schema: &Schema) -> Result<()> {
-    let open_err = |e: rusqlite::Error| crate::sqlite::open_error(path, e);
+    let open_err = |e: rusqlite::Error| crate::error::open_error(path, e);
     let current = sqlite_version(conn).map_err(open_err)?.unwrap_or(0);
     if current > schema.latest() {
         return Err(schema.newer(path, current));

@@ -2,6 +2,7 @@
 //! configurations that only read (data sources, refresh, a plan with no changes) work on a
 //! file a person made read-only (`chmod 444`, or a read-only directory).
 
+use crate::error::open_error;
 use crate::migrate::{self, Schema};
 use crate::value::Value;
 use crate::{Error, Result};
@@ -77,23 +78,6 @@ fn open_with(path: &Path, access: Access, lock_timeout: Duration) -> rusqlite::R
 
 /// The variable that trades durability for speed ([`synchronous`]).
 pub const SYNCHRONOUS_VAR: &str = "IPAM_SQLITE_SYNCHRONOUS";
-
-/// What opening `path` failed with: busy is busy (another process is creating or migrating
-/// the file), a file that is not a database says so, the rest names the file.
-pub(crate) fn open_error(path: &str, e: rusqlite::Error) -> Error {
-    use rusqlite::ErrorCode as C;
-    match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Busy { holders: None },
-        Some(C::ReadOnly) => Error::ReadOnly,
-        Some(C::NotADatabase) => Error::NotADatabase {
-            path: path.to_string(),
-        },
-        _ => Error::Open {
-            path: path.to_string(),
-            message: e.to_string(),
-        },
-    }
-}
 
 /// How SQLite waits for the disk when a change commits. `FULL`, the default, syncs the
 /// write-ahead log at every commit: a change Terraform was told about survives a power loss or

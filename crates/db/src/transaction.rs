@@ -6,9 +6,9 @@
 //! - **PostgreSQL**: a write is a READ COMMITTED transaction whose first statement takes
 //!   transaction-scoped advisory locks ([`Lock`]), released by COMMIT or ROLLBACK (also when the
 //!   connection dies). A change to one pool's allocations (allocate, release, reserve, claim,
-//!   update) holds that pool's lock exclusively and the database-wide [`WRITE_LOCK`] shared:
+//!   update) holds that pool's lock exclusively and the database-wide [`crate::locks::WRITE_LOCK`] shared:
 //!   changes to different pools run at once, changes to one pool queue. Every other change
-//!   (IPAMs, scopes, pools, pool CIDRs, repairs) holds [`WRITE_LOCK`] exclusively. Since each
+//!   (IPAMs, scopes, pools, pool CIDRs, repairs) holds [`crate::locks::WRITE_LOCK`] exclusively. Since each
 //!   statement after the lock reads what the previous holder committed, every change reads the
 //!   free index and allocations as they stand: the serial order SQLite gives, on a server many
 //!   machines share. The `allocations_no_overlap` exclusion constraint is the second guard.
@@ -19,6 +19,7 @@
 //!   Statements travel in pipelines (see [`Tx::defer`] and `prefetch`): BEGIN and
 //!   the locks go with the first reads, the writes with COMMIT.
 
+use crate::locks::{KEY_LOCK_CLASS, WRITE_LOCK};
 use crate::pg::session::{Durability, PgSession};
 use crate::pg::PgConn;
 use crate::tx::{Tx, Witness};
@@ -39,13 +40,6 @@ pub enum Mode {
     /// A write that is always rolled back (plan-time checks).
     DryRun,
 }
-
-/// The advisory lock key every PostgreSQL write transaction holds, shared or exclusive
-/// ("IPAM" in ASCII).
-pub const WRITE_LOCK: i64 = 0x4950_414d;
-
-/// The first of the two keys of a keyed advisory lock (the second is the hash of the key).
-pub const KEY_LOCK_CLASS: i32 = 0x4950;
 
 /// What a write transaction locks before it reads anything.
 #[derive(Clone, Copy, Debug)]

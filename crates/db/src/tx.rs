@@ -5,18 +5,12 @@
 //! [`crate::Row::get`]. What truly differs (connecting, transactions, locking) lives in
 //! [`crate::transaction`].
 
+pub use crate::dialect::Dialect;
 use crate::pg::session::PgSession;
 use crate::sqlite::from_sqlite;
 use crate::value::{Params, Row, Value};
 use crate::{Error, Result};
 use std::cell::RefCell;
-
-/// Which backend a transaction runs on, for the few statements whose text must differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
 
 /// One open transaction of either backend. Repositories take `&Tx`.
 pub struct Tx<'a> {
@@ -204,24 +198,6 @@ impl<'a> Tx<'a> {
     }
 }
 
-/// `?1` → `$1` outside quoted text: PostgreSQL's spelling of numbered parameters.
-pub fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut quoted = false;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
-        }
-        if c == '?' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('$');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A statement of a transaction.
 pub struct Stmt<'t, 'a> {
     tx: &'t Tx<'a>,
@@ -258,16 +234,5 @@ impl Stmt<'_, '_> {
     /// Every row as it is (copying between databases).
     pub fn query_rows<P: Params>(&mut self, params: P) -> Result<Vec<Row>> {
         self.tx.rows(&self.sql, params.values())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbered_parameters_become_dollars_outside_quotes() {
-        assert_eq!(
-            super::numbered("SELECT '?1', x FROM t WHERE a = ?1 AND b = ?12"),
-            "SELECT '?1', x FROM t WHERE a = $1 AND b = $12"
-        );
     }
 }

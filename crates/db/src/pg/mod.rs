@@ -578,7 +578,7 @@ impl PgConn {
         }
         let stmt = self
             .runtime
-            .block_on(self.client.prepare(&crate::tx::numbered(sql)))?;
+            .block_on(self.client.prepare(&crate::dialect::numbered(sql)))?;
         self.cache.insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }
@@ -708,9 +708,9 @@ impl PgConn {
                       WHERE l.granted AND l.pid <> pg_backend_pid() AND l.locktype = 'relation'
                         AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
                         AND a.datname = current_database() AND a.xact_start IS NOT NULL))",
-                write = crate::transaction::WRITE_LOCK,
-                pool = crate::transaction::KEY_LOCK_CLASS,
-                migrate = crate::migrate::PG_MIGRATE_LOCK,
+                write = crate::locks::WRITE_LOCK,
+                pool = crate::locks::KEY_LOCK_CLASS,
+                migrate = crate::locks::PG_MIGRATE_LOCK,
             ))
             .ok()
             .and_then(|rows| rows.first().and_then(|r| r.get::<_, Option<String>>(0)));
