@@ -1329,7 +1329,7 @@ output "top" {
     // 10.6.0.0/16. The long answer is capped and counted; the block a VPC uses is not free.
     if support::pg::skip_on_postgres(
         "search_answers_for_whole_blocks (second half)",
-        "its rows are written with SQLite's SQL; e2e_postgres searches a PostgreSQL IPAM",
+        "its rows are written with SQLite's SQL; e2e::postgres searches a PostgreSQL IPAM",
     ) {
         return;
     }
@@ -1439,7 +1439,7 @@ async fn overflow(b: &Browser, css: &str) -> f64 {
 async fn discovery_pages_and_pool_details_in_chromium() {
     if support::pg::skip_on_postgres(
         "discovery_pages_and_pool_details_in_chromium",
-        "it stores a big scan's rows with SQLite's SQL; e2e_postgres pages /discovery on PostgreSQL",
+        "it stores a big scan's rows with SQLite's SQL; e2e::postgres pages /discovery on PostgreSQL",
     ) {
         return;
     }

@@ -312,7 +312,7 @@ fn configurations_that_only_read_work_on_a_read_only_database() {
     use std::os::unix::fs::PermissionsExt;
     if support::pg::skip_on_postgres(
         "configurations_that_only_read_work_on_a_read_only_database",
-        "a read-only SQLite file (e2e_postgres tests a read-only PostgreSQL database)",
+        "a read-only SQLite file (e2e::postgres tests a read-only PostgreSQL database)",
     ) {
         return;
     }

@@ -232,7 +232,7 @@ fn a_read_only_file_and_directory_are_read_never_written() {
     use std::os::unix::fs::PermissionsExt;
     if pg::skip_on_postgres(
         "a_read_only_file_and_directory_are_read_never_written",
-        "file permissions of a SQLite file (e2e_postgres tests a read-only PostgreSQL database)",
+        "file permissions of a SQLite file (e2e::postgres tests a read-only PostgreSQL database)",
     ) {
         return;
     }
