@@ -4,12 +4,13 @@
 //! attribute each diagnostic is on. Runs on this run's backend (`IPAM_TEST_BACKEND=postgres`:
 //! the test process's own PostgreSQL server), like the store tests.
 //!
-//! Real Terraform stays in `tests/e2e_*.rs` for what only Terraform does: the protocol's
+//! Real Terraform stays in `tests/e2e/` for what only Terraform does: the protocol's
 //! handshake, `import` blocks and identities, `terraform query`, state upgrades, several
 //! processes at once.
 
-#[path = "../support/pg.rs"]
-mod pg;
+#[path = "../support/mod.rs"]
+mod support;
+use support::pg;
 
 mod harness;
 
