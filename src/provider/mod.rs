@@ -1,6 +1,7 @@
 //! Terraform values in, engine and store calls out: one file per resource, data source and
 //! function, over the tfplug SDK. This file is the registry; a new resource is one file and
-//! one line in [`IpamProvider::resources`].
+//! one line in [`IpamProvider::resources`], a new data source one file and one line in
+//! [`IpamProvider::data_sources`].
 
 mod allocation;
 mod attrs;
