@@ -250,3 +250,57 @@ fn ipam_ipams_pools_and_pool_cidrs() {
     assert_eq!(get(&list[0], "cidr"), "10.0.0.0/8");
     assert_eq!(get(&list[0], "state"), "provisioned");
 }
+
+/// What every data source shares: without a configured store each refuses with the same
+/// error, and one with the AWS-style `region` refuses another region on `region` and accepts
+/// the provider's own.
+#[test]
+fn every_data_source_refuses_an_unconfigured_provider_and_another_region() {
+    let db = Db::new();
+    let p = populated(&db);
+    let pool = s(&p.prod);
+    let with_region = [
+        ("ipam", obj(&[("id", s(&get(&p.ipam, "id")))])),
+        ("ipam_ipams", obj(&[])),
+        ("ipam_pool", obj(&[("id", pool.clone())])),
+        ("ipam_pools", obj(&[])),
+        ("ipam_pool_cidrs", obj(&[("ipam_pool_id", pool.clone())])),
+        (
+            "ipam_preview_next_cidr",
+            obj(&[("ipam_pool_id", pool.clone())]),
+        ),
+    ];
+    for (name, config) in &with_region {
+        let mut other = config.clone();
+        other.set_attr("region", s("eu-west-1"));
+        let d = p.tf.data(name, &other).unwrap_err();
+        let e = d.error_on(
+            "region",
+            &["region is \"eu-west-1\", but this provider block serves \"us-east-1\""],
+        );
+        assert_eq!(e.summary, "Region differs from the provider's", "{name}");
+        assert_eq!(d.0.iter().filter(|d| d.error).count(), 1, "{name}: {d:#?}");
+        let mut own = config.clone();
+        own.set_attr("region", s(REGION));
+        p.tf.data(name, &own)
+            .unwrap_or_else(|d| panic!("{name} in its own region: {d:#?}"));
+    }
+    let without_region = [
+        ("ipam_utilization", obj(&[("ipam_pool_id", pool.clone())])),
+        ("ipam_pool_allocations", obj(&[("ipam_pool_id", pool)])),
+        (
+            "ipam_discovered_resource_cidrs",
+            obj(&[(
+                "ipam_resource_discovery_id",
+                s("ipam-res-disc-00000000000000000"),
+            )]),
+        ),
+    ];
+    let unconfigured = Tf::new();
+    for (name, config) in with_region.iter().chain(&without_region) {
+        let d = unconfigured.data(name, config).unwrap_err();
+        let e = d.error_on("", &["could not open its database"]);
+        assert_eq!(e.summary, "Provider not configured", "{name}");
+        assert_eq!(d.0.len(), 1, "{name}: {d:#?}");
+    }
+}

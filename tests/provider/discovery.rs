@@ -174,6 +174,53 @@ fn bad_sources_fail_the_plan_naming_each_file() {
     assert!(e.path.starts_with("operating_regions"), "{d:#?}");
 }
 
+/// A source that cannot be read when the data source scans fails the read with one error per
+/// file, in the order of the sources, each on the data source as a whole.
+#[test]
+fn unreadable_sources_fail_the_scan_naming_each_file() {
+    let db = Db::new();
+    let tf = db.provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    for name in ["first.json", "second.json"] {
+        std::fs::copy(fixtures().join("describe-vpcs.json"), at(name)).expect("copy a source");
+    }
+    let mut config = discovery_config("gone");
+    config.set_attr(
+        "source",
+        Value::list(["first.json", "second.json"].map(|name| {
+            source(
+                &at(name),
+                &[
+                    ("region", s("us-east-1")),
+                    ("account_id", s("111122223333")),
+                ],
+            )
+        })),
+    );
+    let d = tf.create("ipam_resource_discovery", &config);
+    for name in ["first.json", "second.json"] {
+        std::fs::remove_file(at(name)).expect("remove a source");
+    }
+    let d = tf
+        .data(
+            "ipam_discovered_resource_cidrs",
+            &obj(&[("ipam_resource_discovery_id", s(&get(&d, "id")))]),
+        )
+        .unwrap_err();
+    let errors: Vec<&Diag> = d.0.iter().filter(|d| d.error).collect();
+    assert_eq!(errors.len(), 2, "{d:#?}");
+    for (e, name) in errors.iter().zip(["first.json", "second.json"]) {
+        assert_eq!(e.summary, "Cannot read a discovery source", "{d:#?}");
+        assert_eq!(e.path, "", "{d:#?}");
+        assert!(e.detail.contains(&at(name)), "{name} not in {d:#?}");
+        assert!(
+            e.detail.ends_with("Nothing was scanned or written."),
+            "{d:#?}"
+        );
+    }
+}
+
 #[test]
 fn discovered_cidrs_say_what_is_managed() {
     let db = Db::new();
