@@ -3,7 +3,7 @@
 
 use super::audit::record;
 use super::authority::{authorize, Action, Release};
-use super::free::{key, unkey, SqlFree};
+use super::free::{key, SqlFree};
 use super::model::Remedy;
 use super::model::{tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
 use super::rows::{
@@ -117,17 +117,23 @@ pub(crate) fn admit(tx: &Tx, actor: &Actor, s: &Space, spec: &AllocationSpec) ->
     if spec.kind == AllocationKind::Vpc {
         s.rules.check_tags(&spec.tags)?;
     }
-    if let Some(name) = &spec.name {
-        if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
-            return Err(Error::NameTaken {
-                name: name.clone(),
-                pool_id: s.id.clone(),
-                id: existing.id.clone(),
-                cidr: existing.cidr,
-            });
-        }
+    match &spec.name {
+        Some(name) => name_free(tx, s, name),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The name rule: a name is unique among the pool's allocations.
+fn name_free(tx: &Tx, s: &Space, name: &str) -> Result<()> {
+    match allocation_by_name(tx, &s.id, name)? {
+        Some(existing) => Err(Error::NameTaken {
+            name: name.to_string(),
+            pool_id: s.id.clone(),
+            id: existing.id.clone(),
+            cidr: existing.cidr,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The allocation overlapping `target`, if any: allocations in a pool never overlap, so the
@@ -149,22 +155,6 @@ fn conflict(tx: &Tx, pool_id: &str, target: &Cidr) -> Result<Option<Conflict>> {
     }))
 }
 
-/// The largest free blocks of a pool, for exhaustion messages.
-fn largest_free(tx: &Tx, s: &Space, n: usize) -> Result<Vec<Cidr>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT start, len FROM free_blocks WHERE pool_id = ?1 ORDER BY len, start LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![s.id, n as i64], |r| {
-        Ok::<_, ipam_db::Error>((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (start, len) = row?;
-        out.push(Cidr::from_start(s.family, unkey(&start), len as u8));
-    }
-    Ok(out)
-}
-
 /// The refusal of a /`len` the pool cannot hold; `pending` other new allocations of the plan
 /// came before it, and `fit` of them all fit together.
 fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize, fit: usize) -> Result<Error> {
@@ -173,7 +163,7 @@ fn exhausted(tx: &Tx, s: &Space, len: u8, pending: usize, fit: usize) -> Result<
         len,
         pending,
         fit,
-        largest_free: largest_free(tx, s, 3)?,
+        largest_free: super::free::largest(tx, &s.id, s.family, 0..=u128::MAX, 3)?,
         max_len: s.rules.max_len,
     }))
 }
@@ -431,14 +421,7 @@ fn allocate_for(
         admit(tx, owner, &s, spec)?;
     } else if let Some(name) = &spec.name {
         // An adoption (audited by its caller) is decided by who may scan; the name rule holds.
-        if let Some(existing) = allocation_by_name(tx, &s.id, name)? {
-            return Err(Error::NameTaken {
-                name: name.clone(),
-                pool_id: s.id.clone(),
-                id: existing.id.clone(),
-                cidr: existing.cidr,
-            });
-        }
+        name_free(tx, &s, name)?;
     }
     let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;

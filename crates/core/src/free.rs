@@ -18,6 +18,36 @@ pub fn unkey(b: &[u8]) -> u128 {
     u128::from_be_bytes(a)
 }
 
+/// The pool's `n` largest free blocks that start within `starts`, largest (then lowest)
+/// first: what an exhausted request is told it could have, and what a pool's page offers.
+/// One indexed walk of `free_by_len` (pool, len, start).
+pub(crate) fn largest(
+    tx: &Tx,
+    pool_id: &str,
+    family: ipam_engine::AddressFamily,
+    starts: std::ops::RangeInclusive<u128>,
+    n: u32,
+) -> Result<Vec<ipam_engine::Cidr>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3
+         ORDER BY len, start LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![pool_id, key(*starts.start()), key(*starts.end()), n],
+        |r| Ok::<_, ipam_db::Error>((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (start, len) = row?;
+        out.push(ipam_engine::Cidr::from_start(
+            family,
+            unkey(&start),
+            len as u8,
+        ));
+    }
+    Ok(out)
+}
+
 /// The lowest free block of each prefix length from ?2 to ?3 of pool ?1 (PostgreSQL).
 const FIRSTS_SQL: &str =
     "SELECT l.len, b.start FROM generate_series(CAST(?2 AS BIGINT), CAST(?3 AS BIGINT)) AS l(len)

@@ -294,24 +294,13 @@ impl View<'_, '_> {
 
     /// The pool's `n` largest free blocks inside `within`, largest (then lowest) first.
     pub fn largest_free(&self, pool_id: &str, within: &Cidr, n: u32) -> Result<Vec<Cidr>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT start, len FROM free_blocks WHERE pool_id = ?1 AND start >= ?2 AND start <= ?3
-             ORDER BY len, start LIMIT ?4",
-        )?;
-        let rows = stmt.query_map(
-            params![pool_id, key(within.start()), key(within.end()), n],
-            |r| Ok::<_, ipam_db::Error>((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (start, len) = row?;
-            out.push(Cidr::from_start(
-                within.family(),
-                super::free::unkey(&start),
-                len as u8,
-            ));
-        }
-        Ok(out)
+        super::free::largest(
+            self.tx,
+            pool_id,
+            within.family(),
+            within.start()..=within.end(),
+            n,
+        )
     }
 
     pub fn history(&self, pool_id: &str, limit: u32) -> Result<Vec<HistoryPoint>> {

@@ -8,7 +8,10 @@ pub fn is_pattern(path: &str) -> bool {
     path.contains(['*', '?'])
 }
 
-/// Whether the file name `name` matches the one-component pattern `pat`.
+/// Whether `name` matches the wildcard pattern `pat`: `*` is any run of characters (also
+/// none), `?` exactly one, and nothing else is special. A file name against one component of a
+/// source path, and the value of an object against an AWS-style `filter` value (the
+/// provider's data sources), mean the same by them.
 pub fn matches(pat: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pat.chars().collect(), name.chars().collect());
     // Iterative wildcard match with backtracking to the last `*`.
@@ -108,6 +111,19 @@ mod tests {
         assert!(matches("a*b*c", "aXXbYYc"));
         assert!(!matches("*.tfstate", "prod.tfstate.backup"));
         assert!(!matches("vpc-?.json", "vpc-10.json"));
+    }
+
+    #[test]
+    fn wildcards_match_filter_values_as_aws_does() {
+        assert!(matches("*test*", "a test pool"));
+        assert!(matches("ipv4", "ipv4"));
+        assert!(!matches("ipv4", "ipv6"));
+        assert!(matches("10.*", "10.0.0.0/16"));
+        assert!(matches("us-east-?", "us-east-1"));
+        assert!(!matches("us-east-?", "us-east-10"));
+        assert!(matches("*", ""));
+        assert!(!matches("a*b", "acd"));
+        assert!(matches("a?c", "aéc"), "? is one character, not one byte");
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Discovery: what was built outside the IPAM, and how it compares with what the IPAM holds.
 //!
-//! Pure: `source` reads Terraform state files and AWS CLI output into [`Resource`]s, `glob`
-//! expands source paths, `compliance` gives every discovered CIDR its compliance and overlap
-//! status and picks what auto-importing pools adopt. The store runs a scan (files read first,
-//! then one transaction); the provider and the CLI show it.
+//! No database: `state` walks a Terraform state (both forms Terraform writes), `source` reads
+//! state files and AWS CLI output into [`Resource`]s, `glob` expands source paths and matches
+//! wildcards, `compliance` gives every discovered CIDR its compliance and overlap status and
+//! picks what auto-importing pools adopt. The store runs a scan (files read first, then one
+//! transaction); the provider and the CLI show it. `terraform_dir` says where a Terraform
+//! working directory keeps its state, for the origin the store records on every allocation.
 
 pub mod compliance;
 pub mod glob;
 pub mod source;
+pub mod state;
+pub mod terraform_dir;
 
 pub use compliance::{assess, AllocView, Assessment, Compliance, Finding, Overlap, PoolView};
 pub use source::{read_sources, Source, SourceError};

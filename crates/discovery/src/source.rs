@@ -7,12 +7,12 @@
 //! nothing.
 
 use super::glob;
+use super::state::{self, StateError};
 use super::{Resource, ResourceType};
 use ipam_engine::Cidr;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -240,44 +240,50 @@ fn parse_stated(file: &str, text: &[u8]) -> Result<Vec<Resource>, SourceError> {
         let subnets: Vec<Value> =
             serde_json::from_str(subnets.get()).map_err(|e| invalid("Subnets", e))?;
         subnets.iter().try_for_each(|s| r.aws_cli_subnet(s))?;
-    } else if let Some(fv) = doc.format_version {
-        let version: Value = serde_json::from_str(fv.get()).unwrap_or_default();
-        if version.as_str().and_then(|v| v.split('.').next()) != Some("1") {
-            return Err(SourceError::ShowFormat {
-                file: file.into(),
-                version: fv.get().to_string(),
-            });
-        }
-        if let Some(values) = doc.values {
-            let values: ShowValues<'_> =
-                serde_json::from_str(values.get()).map_err(|e| invalid("values", e))?;
-            if let Some(root) = values.root_module {
-                r.show_module(&root)?;
-            }
-        }
-    } else if let Some(version) = doc.version {
-        if version.get().trim() != "4" {
-            return Err(SourceError::StateVersion {
-                file: file.into(),
-                version: version.get().to_string(),
-            });
-        }
-        let resources: Vec<StateResource<'_>> = match doc.resources {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| invalid("resources", e))?,
-            None => Vec::new(),
+    } else {
+        let top = state::Top {
+            version: doc.version,
+            format_version: doc.format_version,
+            resources: doc.resources,
+            values: doc.values,
         };
-        for res in &resources {
-            if res.mode != "managed" || !is_network(&res.ty) {
+        let instances = state::instances(&top).map_err(|e| match e {
+            StateError::Empty => SourceError::NotJson {
+                file: file.into(),
+                reason: "the file is empty".into(),
+            },
+            StateError::NotJson(reason) => SourceError::NotJson {
+                file: file.into(),
+                reason,
+            },
+            StateError::Neither => SourceError::Neither { file: file.into() },
+            StateError::Version(version) => SourceError::StateVersion {
+                file: file.into(),
+                version,
+            },
+            StateError::ShowFormat(version) => SourceError::ShowFormat {
+                file: file.into(),
+                version,
+            },
+            StateError::NotAList(what) => SourceError::Invalid {
+                file: file.into(),
+                what: what.into(),
+                reason: "not a list".into(),
+            },
+            StateError::Invalid { what, reason } => SourceError::Invalid {
+                file: file.into(),
+                what,
+                reason,
+            },
+        })?;
+        for i in &instances {
+            if i.mode != "managed" || !is_network(&i.ty) {
                 continue;
             }
-            for inst in &res.instances {
-                if let Some(raw) = inst.attributes {
-                    r.terraform(&res.ty, &res.name, raw)?;
-                }
+            if let Some(raw) = i.attributes {
+                r.terraform(&i.ty, &i.name, raw)?;
             }
         }
-    } else {
-        return Err(SourceError::Neither { file: file.into() });
     }
     Ok(r.out)
 }
@@ -312,51 +318,6 @@ struct Top<'a> {
     vpcs: Option<&'a RawValue>,
     #[serde(borrow, rename = "Subnets")]
     subnets: Option<&'a RawValue>,
-}
-
-/// A resource of a version 4 state.
-#[derive(Deserialize)]
-struct StateResource<'a> {
-    #[serde(borrow)]
-    mode: Cow<'a, str>,
-    #[serde(borrow, rename = "type")]
-    ty: Cow<'a, str>,
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    instances: Vec<StateInstance<'a>>,
-}
-
-#[derive(Deserialize)]
-struct StateInstance<'a> {
-    #[serde(borrow)]
-    attributes: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ShowValues<'a> {
-    #[serde(borrow)]
-    root_module: Option<ShowModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ShowModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<ShowResource<'a>>,
-    #[serde(borrow, default)]
-    child_modules: Vec<ShowModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ShowResource<'a> {
-    #[serde(borrow)]
-    mode: Cow<'a, str>,
-    #[serde(borrow, rename = "type")]
-    ty: Cow<'a, str>,
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
-    values: Option<&'a RawValue>,
 }
 
 /// The attributes read from the listed resource types (any other attribute is skipped).
@@ -527,22 +488,6 @@ impl Reader<'_> {
 
     fn push_all(&mut self, a: &About<'_>, cidrs: Vec<&str>) -> Result<(), SourceError> {
         cidrs.into_iter().try_for_each(|c| self.push(a, c))
-    }
-
-    /// A `terraform show -json` module and its children.
-    fn show_module(&mut self, m: &ShowModule<'_>) -> Result<(), SourceError> {
-        for res in &m.resources {
-            if res.mode != "managed" || !is_network(&res.ty) {
-                continue;
-            }
-            if let Some(raw) = res.values {
-                self.terraform(&res.ty, &res.name, raw)?;
-            }
-        }
-        for child in &m.child_modules {
-            self.show_module(child)?;
-        }
-        Ok(())
     }
 
     /// One instance of a listed Terraform resource type.
