@@ -149,9 +149,12 @@ impl From<crate::store::Error> for Error {
                 crate::provider::errors::remedy(crate::store::Remedy::RepairIndex)
             )),
             S::NotAuthorized(ref r) => Error::Refused(crate::provider::errors::advice(r)),
-            S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
-                Error::Refused(e.to_string())
-            }
+            S::Refused(_)
+            | S::Engine(_)
+            | S::NameTaken { .. }
+            | S::Invalid { .. }
+            | S::SourceMismatch { .. }
+            | S::WrongLocale { .. } => Error::Refused(e.to_string()),
             _ => Error::Failed(e.to_string()),
         }
     }

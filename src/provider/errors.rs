@@ -150,6 +150,21 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             message,
             remedy: Some(r),
         } => Failure::at(attribute(field), doing, format!("{message}; {}", remedy(r))),
+        e @ StoreError::SourceMismatch { .. } => {
+            let StoreError::SourceMismatch { what, found, .. } = &e else {
+                unreachable!()
+            };
+            let attribute = match what {
+                crate::store::SourceFact::Pool => "source_ipam_pool_id",
+                crate::store::SourceFact::Owner => "resource_owner",
+                crate::store::SourceFact::Region => "resource_region",
+            };
+            Failure::at(
+                "source_resource",
+                doing,
+                format!("{e}: set {attribute} to {found}"),
+            )
+        }
         StoreError::Blocked { fact, remedy: r } => {
             Failure::at(blame.refused, doing, format!("{fact}; {}", remedy(r)))
         }
@@ -245,6 +260,8 @@ pub fn remedy(r: crate::store::Remedy) -> &'static str {
         R::AddOperatingRegion => "add it to operating_regions or pick one of them",
         R::NameExistingPools => "give pool ids or ARNs",
         R::AskPerPool => "ask per pool instead",
+        R::Disassociate => "destroy its ipam_resource_discovery_association first",
+        R::UseVpcAllocation => "use the vpc_id of an ipam_vpc_allocation",
     }
 }
 

@@ -2,5 +2,6 @@
 //! for users coming from the AWS provider. No database, no Terraform. One test binary, one
 //! module per area (see tests/README.md).
 
+mod architecture;
 mod guide_aws;
 mod registry;

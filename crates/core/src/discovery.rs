@@ -5,6 +5,7 @@
 use super::allocation::{adopt_allocation_tx, AllocationSpec};
 use super::audit::record;
 use super::authority::{authorize, Action};
+use super::model::Remedy;
 use super::model::{tags_from, tags_json, Tags};
 use super::rows::{load_ipam, load_pool, load_pool_cidrs};
 use super::{new_id, now_secs, Actor, Error, Result, Store};
@@ -438,10 +439,13 @@ impl Store {
                 .query_map([id], |r| r.get(0))?
                 .collect::<ipam_db::Result<_>>()?;
             if !assoc.is_empty() {
-                return Err(Error::Refused(format!(
-                    "the resource discovery {id} is still associated with {}; destroy its ipam_resource_discovery_association first",
-                    assoc.join(", ")
-                )));
+                return Err(Error::Blocked {
+                    fact: format!(
+                        "the resource discovery {id} is still associated with {}",
+                        assoc.join(", ")
+                    ),
+                    remedy: Remedy::Disassociate,
+                });
             }
             tx.execute("DELETE FROM discovered_cidrs WHERE discovery_id = ?1", [id])?;
             tx.execute("DELETE FROM resource_discoveries WHERE id = ?1", [id])?;

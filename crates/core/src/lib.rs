@@ -131,6 +131,18 @@ pub enum Error {
         locale: String,
         region: String,
     },
+    /// A pool's source resource names a VPC the database knows otherwise.
+    #[error("the VPC {vpc} {}", match what {
+        SourceFact::Pool => format!("took its CIDR from the pool {found}, not from the source pool {given}"),
+        SourceFact::Owner => format!("belongs to the account {found}, not {given}"),
+        SourceFact::Region => format!("is in the region {found}, not {given}"),
+    })]
+    SourceMismatch {
+        vpc: String,
+        what: SourceFact,
+        found: String,
+        given: String,
+    },
     /// Another allocation of the pool has this name.
     #[error("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr})")]
     NameTaken {

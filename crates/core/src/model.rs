@@ -220,4 +220,19 @@ pub enum Remedy {
     NameExistingPools,
     /// Ask about one pool at a time.
     AskPerPool,
+    /// Remove the discovery's associations first.
+    Disassociate,
+    /// Name the VPC of an allocation made from a pool of this database.
+    UseVpcAllocation,
+}
+
+/// What a pool's source resource says that the database contradicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFact {
+    /// The pool the VPC's CIDR came from.
+    Pool,
+    /// The account that owns the VPC.
+    Owner,
+    /// The VPC's region.
+    Region,
 }

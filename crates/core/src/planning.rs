@@ -6,6 +6,7 @@
 
 use super::model::Field;
 use super::model::Remedy;
+use super::model::SourceFact;
 use super::pool::{create_pool_tx, delete_pool_tx, PoolSpec};
 use super::pool_cidr::add_root;
 use super::{Actor, Error, Result, Store};
@@ -24,16 +25,16 @@ pub struct SourceResource {
 /// The VPC's CIDR: the allocation of kind `vpc` whose resource is `src.resource_id`, in the
 /// pool's parent when it has one; its owner and region must be the ones `src` names.
 fn source_cidr(tx: &Tx, spec: &PoolSpec, src: &SourceResource) -> Result<Cidr> {
-    let invalid = |message: String| Error::Invalid {
+    let invalid = |message: String, remedy: Option<Remedy>| Error::Invalid {
         field: Field::SourceResource,
         message,
-        remedy: None,
+        remedy,
     };
     if src.resource_type != "vpc" {
         return Err(invalid(format!(
-            "resource_type {:?} cannot source a pool here: only \"vpc\" (an ipam_vpc_allocation's vpc_id) can",
+            "the resource type {:?} cannot source a pool here: only \"vpc\" (the VPC of a VPC allocation) can",
             src.resource_type
-        )));
+        ), Some(Remedy::UseVpcAllocation)));
     }
     let found: Option<(String, String, String, String)> = tx
         .query_row(
@@ -44,28 +45,37 @@ fn source_cidr(tx: &Tx, spec: &PoolSpec, src: &SourceResource) -> Result<Cidr> {
         )
         .optional()?;
     let Some((cidr, pool_id, owner, region)) = found else {
-        return Err(invalid(format!(
-            "no VPC with id {:?} has a CIDR from a pool in this database: use the vpc_id of an ipam_vpc_allocation",
-            src.resource_id
-        )));
+        return Err(invalid(
+            format!(
+                "no VPC with id {:?} has a CIDR from a pool in this database",
+                src.resource_id
+            ),
+            Some(Remedy::UseVpcAllocation),
+        ));
     };
     if let Some(parent) = spec.parent_id.as_deref().filter(|p| *p != pool_id) {
-        return Err(invalid(format!(
-            "the VPC {} took its CIDR from the pool {pool_id}, not from source_ipam_pool_id {parent}: set source_ipam_pool_id to {pool_id}",
-            src.resource_id
-        )));
+        return Err(Error::SourceMismatch {
+            vpc: src.resource_id.clone(),
+            what: SourceFact::Pool,
+            found: pool_id,
+            given: parent.to_string(),
+        });
     }
     if owner != src.resource_owner {
-        return Err(invalid(format!(
-            "the VPC {} belongs to the account {owner}, not {}: set resource_owner to {owner}",
-            src.resource_id, src.resource_owner
-        )));
+        return Err(Error::SourceMismatch {
+            vpc: src.resource_id.clone(),
+            what: SourceFact::Owner,
+            found: owner,
+            given: src.resource_owner.clone(),
+        });
     }
     if region != src.resource_region {
-        return Err(invalid(format!(
-            "the VPC {} is in the region {region}, not {}: set resource_region to {region}",
-            src.resource_id, src.resource_region
-        )));
+        return Err(Error::SourceMismatch {
+            vpc: src.resource_id.clone(),
+            what: SourceFact::Region,
+            found: region,
+            given: src.resource_region.clone(),
+        });
     }
     Cidr::parse(&cidr).map_err(|e| Error::Refused(e.to_string()))
 }
