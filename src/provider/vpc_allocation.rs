@@ -138,7 +138,6 @@ impl Crud for VpcAllocation {
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
-    /// Refused while a resource planning pool draws its space from this VPC.
     /// Its own allocation, unless a resource planning pool draws from it (that pool goes
     /// first, and a pool CIDR destroyed meanwhile waits for this allocation instead).
     fn releases(&self, call: &Call<'_>, prior: &Value) -> Option<String> {
@@ -150,19 +149,8 @@ impl Crud for VpcAllocation {
         string(prior, "id")
     }
 
-    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
-        if let Some(vpc) = string(prior, "vpc_id") {
-            let pools = call
-                .store
-                .planning_pools_of(&vpc)
-                .doing("Cannot release the allocation", &WHOLE)?;
-            if !pools.is_empty() {
-                return Err(Failure::plain(
-                    "Cannot release the allocation",
-                    format!("the VPC {vpc} is the source_resource of the pool(s) {}, which plan its subnets; destroy them first.", pools.join(", ")),
-                ));
-            }
-        }
+    /// Core refuses while a resource planning pool draws its space from this VPC.
+    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
         call.store
             .release(&call.actor, id)
             .doing("Cannot release the allocation", &WHOLE)

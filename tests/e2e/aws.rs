@@ -176,7 +176,7 @@ fn resource_planning_pools_plan_subnets_inside_the_vpc() {
     other.init();
     other.apply().ok();
     w.destroy().fails_with(&format!(
-        "the VPC {vpc_id} is the source_resource of the pool(s)"
+        "the VPC {vpc_id} is the source resource of the pool(s)"
     ));
     other.destroy().ok();
     // Destroying everything releases the subnets, the planning pool and then the VPC.

@@ -449,7 +449,7 @@ fn resource_planning_pool_plans_subnets_inside_the_vpc() {
     d.error_on(
         "",
         &[&format!(
-            "the VPC {vpc_id} is the source_resource of the pool(s)"
+            "the VPC {vpc_id} is the source resource of the pool(s)"
         )],
     );
     tf.destroy("ipam_pool_cidr_allocation", &a);

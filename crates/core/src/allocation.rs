@@ -616,8 +616,23 @@ impl Store {
     }
 
     /// Releases an allocation now; its block is free for the next request.
+    /// A VPC whose space planning pools divide is kept while they exist: releasing it would
+    /// leave their subnets in space anyone may be given.
     pub fn release(&self, actor: &Actor, id: &str) -> Result<()> {
         self.write_allocation(id, |tx| {
+            let vpc = load_allocation(tx, id)?.and_then(|a| a.resource_id);
+            if let Some(vpc) = vpc {
+                let pools = super::planning::pools_sourced_by(tx, &vpc)?;
+                if !pools.is_empty() {
+                    return Err(Error::Blocked {
+                        fact: format!(
+                            "the VPC {vpc} is the source resource of the pool(s) {}, which plan its subnets",
+                            pools.join(", ")
+                        ),
+                        remedy: Remedy::EmptyIt,
+                    });
+                }
+            }
             release_tx(tx, actor, id, Release::Allocation).map(|_| ())
         })
     }

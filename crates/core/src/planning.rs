@@ -148,13 +148,14 @@ impl Store {
 
     /// The planning pools whose space is the resource `resource_id` (a VPC), by id.
     pub fn planning_pools_of(&self, resource_id: &str) -> Result<Vec<String>> {
-        self.read(|tx| {
-            Ok(tx
-                .prepare_cached(
-                    "SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id",
-                )?
-                .query_map([resource_id], |r| r.get(0))?
-                .collect::<ipam_db::Result<_>>()?)
-        })
+        self.read(|tx| pools_sourced_by(tx, resource_id))
     }
+}
+
+/// The planning pools whose space is the resource `resource_id` (a VPC), by id.
+pub(crate) fn pools_sourced_by(tx: &Tx, resource_id: &str) -> Result<Vec<String>> {
+    Ok(tx
+        .prepare_cached("SELECT pool_id FROM pool_sources WHERE resource_id = ?1 ORDER BY pool_id")?
+        .query_map([resource_id], |r| r.get(0))?
+        .collect::<ipam_db::Result<_>>()?)
 }
