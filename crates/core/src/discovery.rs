@@ -698,8 +698,13 @@ mod tests {
         assert!(again.to_string().contains(&a.id), "{again}");
         let held = s.delete_discovery(&actor(), &disc.id).unwrap_err();
         assert!(
-            held.to_string()
-                .contains("ipam_resource_discovery_association"),
+            matches!(
+                held,
+                Error::Blocked {
+                    remedy: Remedy::Disassociate,
+                    ..
+                }
+            ) && held.to_string().contains(&ipam.id),
             "{held}"
         );
         s.disassociate_discovery(&actor(), &a.id).unwrap();
