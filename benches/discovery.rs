@@ -94,7 +94,9 @@ fn main() {
         )
         .unwrap();
     let t = Instant::now();
-    let scan = store.scan_discovery(&actor, &d.id).unwrap();
+    let scan = store
+        .scan_discovery(&actor, &d.id, ipam::discovery::read_sources)
+        .unwrap();
     let scan_s = t.elapsed().as_secs_f64();
     assert_eq!(scan.findings.len() as u32, VPCS + SUBNETS);
 

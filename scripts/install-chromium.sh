@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium and chromedriver for the dashboard's browser test (tests/e2e_dashboard.rs).
+# Debian's Chromium and chromedriver for the dashboard's browser test (tests/e2e/dashboard.rs).
 # Idempotent: returns at once when both are installed; otherwise installs them with apt-get
 # (as root, or through sudo when there is one).
 set -euo pipefail

@@ -1,8 +1,6 @@
 //! The defaults the provider block and the command line share: one place decides where the
 //! database is and who is asking when nothing says otherwise.
 
-use std::path::PathBuf;
-
 /// The environment variable naming the database when the provider block or `--database` does not.
 pub const DATABASE_ENV: &str = "IPAM_DATABASE";
 /// The database file when nothing names one: `ipam.db` in the working directory.
@@ -22,13 +20,13 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The database file: `configured`, else `IPAM_DATABASE`, else `ipam.db`; a `sqlite://`
-/// prefix is accepted and dropped.
-pub fn database_path(configured: Option<String>) -> PathBuf {
+/// The database: `configured`, else `IPAM_DATABASE`, else `ipam.db` (which backend a string
+/// names is decided by [`ipam_db::Location::parse`]).
+pub fn database(configured: Option<String>) -> ipam_db::Location {
     let db = configured
         .or_else(|| env(DATABASE_ENV))
         .unwrap_or_else(|| DATABASE.into());
-    PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(&db))
+    ipam_db::Location::parse(&db)
 }
 
 /// `IPAM_ACCOUNT_ID`, else [`ACCOUNT_ID`].

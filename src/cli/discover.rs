@@ -90,7 +90,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let actor = super::actor();
     let mut scans = Vec::new();
     for id in &ids {
-        match store.scan_discovery(&actor, id) {
+        match store.scan_discovery(&actor, id, crate::discovery::read_sources) {
             Ok(s) => scans.push(s),
             Err(ScanError::Sources(errors)) => {
                 let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();

@@ -38,7 +38,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
         .get("--to")
         .ok_or_else(|| Error::Usage("--to URL is required: the database to copy into".into()))?;
     // A file path would be created as a new SQLite database: the target is a server's.
-    if !crate::store::pg::is_url(to) {
+    if !ipam_db::Location::parse(to).is_postgres() {
         return Err(Error::Usage(format!(
             "--to {to:?}: not a postgres:// URL (migrate copies into an empty PostgreSQL database)"
         )));
@@ -64,7 +64,7 @@ fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode, Error> {
         writeln!(
             out,
             "Copied; the counts match. Set the provider's database to the new URL.{}",
-            if source.dialect() == crate::store::sql::Dialect::Sqlite {
+            if source.dialect() == crate::store::Dialect::Sqlite {
                 "\nThe file is now retired: it refuses every change, naming the new URL; reads still work."
             } else {
                 ""
@@ -84,7 +84,7 @@ fn retire(
     to: &str,
 ) -> Result<ExitCode, Error> {
     let diverged = source.retire_into(target, to)?;
-    let shown = crate::store::pg::redact(to);
+    let shown = ipam_db::redact(to);
     if args.json() {
         output::json(
             out,

@@ -18,9 +18,10 @@ mod verify;
 use crate::engine::Cidr;
 use crate::store::{Actor, Store};
 use args::{Args, Flag};
+use ipam_db::Location;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// One command: its name, what it does, its flags, and how to run it.
 pub struct Command {
@@ -111,17 +112,49 @@ impl From<std::io::Error> for Error {
 impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
         use crate::store::Error as S;
+        use ipam_db::Error as Db;
         match e {
-            S::NotFound { .. } | S::NotIpam(_) => Error::Input(e.to_string()),
+            S::NotFound { .. } => Error::Input(e.to_string()),
+            S::NotIpam { .. } => Error::Input(format!(
+                "{e}: run terraform apply or `terraform-provider-ipam migrate` first"
+            )),
             // A file that is not SQLite at all is the wrong --database, not a broken one.
-            S::Open { ref source, .. } | S::Sql(ref source)
-                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
-            {
+            S::Db(Db::NotADatabase { ref path }) => {
+                Error::Input(format!("{path} is not an IPAM database ({e})"))
+            }
+            S::Db(Db::Sql { ref code, .. }) if code == "NotADatabase" => {
                 Error::Input(e.to_string())
             }
-            S::Refused(_) | S::Engine(_) | S::NameTaken { .. } | S::Invalid { .. } => {
-                Error::Refused(e.to_string())
-            }
+            ref e @ (S::Db(
+                Db::Unavailable(_)
+                | Db::CommitUnknown
+                | Db::NotDurable { .. }
+                | Db::NewerSchema { .. }
+                | Db::UpgradeNeedsWrite { .. },
+            )
+            | S::Moved { .. }) => Error::Failed(
+                crate::provider::errors::database_advice(e).unwrap_or_else(|| e.to_string()),
+            ),
+            S::Blocked { ref fact, remedy } => Error::Refused(format!(
+                "{fact}; {}",
+                crate::provider::errors::remedy(remedy)
+            )),
+            S::Invalid {
+                ref message,
+                remedy: Some(r),
+                ..
+            } => Error::Refused(format!("{message}; {}", crate::provider::errors::remedy(r))),
+            S::DamagedIndex(_) => Error::Failed(format!(
+                "{e}; {}",
+                crate::provider::errors::remedy(crate::store::Remedy::RepairIndex)
+            )),
+            S::NotAuthorized(ref r) => Error::Refused(crate::provider::errors::advice(r)),
+            S::Refused(_)
+            | S::Engine(_)
+            | S::NameTaken { .. }
+            | S::Invalid { .. }
+            | S::SourceMismatch { .. }
+            | S::WrongLocale { .. } => Error::Refused(e.to_string()),
             _ => Error::Failed(e.to_string()),
         }
     }
@@ -254,13 +287,13 @@ fn failure(e: &str, code: u8) -> ExitCode {
 /// The existing database `--database` (else the default) names: a file path, or a
 /// `postgres://` URL. A command never creates one: a path with no file, or an empty file
 /// (which SQLite would silently make a new database of), is bad input.
-fn database(args: &Args) -> Result<PathBuf, Error> {
-    let path = crate::defaults::database_path(args.get("--database").map(String::from));
-    if path.to_str().is_some_and(crate::store::pg::is_url) {
-        return Ok(path);
-    }
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() && m.len() > 0 => Ok(path),
+fn database(args: &Args) -> Result<Location, Error> {
+    let location = crate::defaults::database(args.get("--database").map(String::from));
+    let Location::Sqlite(path) = &location else {
+        return Ok(location);
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => Ok(location),
         Ok(m) if m.is_file() => Err(Error::Input(format!(
             "{} is an empty file, not a database (set --database or IPAM_DATABASE)",
             path.display()
@@ -282,25 +315,21 @@ fn provided_ipv6() -> Result<Cidr, Error> {
 
 /// Opens an existing database for a command that may change it (migrating an older one).
 pub(crate) fn open(args: &Args) -> Result<Store, Error> {
-    let path = database(args)?;
-    Ok(Store::open(&path, provided_ipv6()?)?)
+    let location = database(args)?;
+    Ok(Store::open_at(
+        &location,
+        provided_ipv6()?,
+        Duration::from_secs(crate::defaults::LOCK_TIMEOUT_SECS.unsigned_abs()),
+    )?)
 }
 
 /// Opens an existing database without write access, for the commands that only look
 /// (`serve`, `check`): looking can never change what Terraform relies on. Also returns the
 /// name, as the dashboard shows it (a URL without its password).
 pub(crate) fn open_read_only(args: &Args) -> Result<(Store, String), Error> {
-    let path = database(args)?;
-    match path.to_str().filter(|p| crate::store::pg::is_url(p)) {
-        Some(url) => {
-            let store = Store::open_database_read_only(url, provided_ipv6()?)?;
-            Ok((store, crate::store::pg::redact(url)))
-        }
-        None => {
-            let store = Store::open_read_only(&path, provided_ipv6()?)?;
-            Ok((store, path.display().to_string()))
-        }
-    }
+    let location = database(args)?;
+    let store = Store::open_read_only_at(&location, provided_ipv6()?)?;
+    Ok((store, location.display()))
 }
 
 /// The person running the command, as the audit log records them.

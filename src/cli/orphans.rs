@@ -55,8 +55,7 @@ fn read_state_or_backup(path: &str) -> Result<StateIds, Error> {
         Ok(ids) => return Ok(ids),
         Err(e) => e,
     };
-    let damaged = bytes.iter().all(u8::is_ascii_whitespace)
-        || serde_json::from_slice::<serde_json::Value>(&bytes).is_err();
+    let damaged = state::cut_short(&bytes);
     let backup = format!("{path}.backup");
     match std::fs::read(&backup).map(|b| state::read(&b)) {
         Ok(Ok(ids)) if damaged => {

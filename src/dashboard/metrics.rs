@@ -52,7 +52,7 @@ fn label(s: &str) -> String {
 }
 
 /// The exposition text for the database as `view` sees it.
-pub fn render(view: &View, kept: &super::server::TotalsCache) -> Result<String> {
+pub fn render(view: &View, kept: &super::app::TotalsCache) -> Result<String> {
     let mut registry = Registry::default();
     let family = || Family::<PoolLabels, F64Gauge>::default();
     let (addresses, allocated, ratio, allocations, largest) =

@@ -3,6 +3,7 @@
 //! looking can never change what Terraform relies on. The commands themselves (flags, output,
 //! exit codes) are in `src/cli/serve.rs` and `src/cli/check.rs`.
 
+pub mod app;
 mod chart;
 pub mod check;
 pub mod format;

@@ -82,10 +82,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     if let Some(d) = string(config, "database") {
-        if crate::store::pg::is_url(&d) {
-            if let Err(e) = crate::store::pg::Target::parse(&d) {
-                Failure::at("database", "Invalid database URL", e.to_string()).report(diags);
-            }
+        if let Err(e) = ipam_db::Location::parse(&d).check() {
+            Failure::at("database", "Invalid database URL", e.to_string()).report(diags);
         }
     }
 }
@@ -98,7 +96,7 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     if diags.has_errors() {
         return None;
     }
-    let path = crate::defaults::database_path(string(config, "database"));
+    let location = crate::defaults::database(string(config, "database"));
     let declared = string(config, "account_id").or_else(|| {
         std::env::var("IPAM_ACCOUNT_ID")
             .ok()
@@ -114,7 +112,7 @@ pub fn configure(config: &Value, diags: &mut Diagnostics) -> Option<Context> {
     let provided =
         cidr(config, "provided_ipv6_cidr").or_else(|| Cidr::parse(defaults::PROVIDED_IPV6).ok())?;
     let lock_timeout = Duration::from_secs(lock_timeout.unsigned_abs());
-    match Store::open_with_lock_timeout(&path, provided, lock_timeout).and_then(|store| {
+    match Store::open_at(&location, provided, lock_timeout).and_then(|store| {
         let login = match store.login_account()? {
             Some(account) => Login::Account(account),
             None => store

@@ -3,8 +3,9 @@
 //! records into state and reports every [`Failure`] the same way.
 
 use super::context::{Context, Shared};
-use super::errors::Failure;
+use super::errors::{advice, Failure};
 use super::pending::Pending;
+use crate::store::Role;
 use std::ops::Deref;
 use std::sync::Arc;
 use tfplug::{Diagnostics, IdentityAttribute, IdentitySchema, Plan, Resource, Schema, Value};
@@ -42,6 +43,9 @@ pub trait Crud: Send + Sync + 'static {
 
     /// The full type name, e.g. `ipam_pool`.
     const TYPE_NAME: &'static str;
+
+    /// Who may plan a change to this resource (no default: each resource decides).
+    const GUARD: Guard;
 
     fn schema(&self) -> Schema;
 
@@ -206,7 +210,7 @@ impl<T: Crud> Resource for Managed<T> {
                 plan: None,
             };
             // Destroys too: the organization's rules say who may change each type.
-            super::authority::check(&call, T::TYPE_NAME, plan);
+            check(&call, T::GUARD, T::TYPE_NAME, plan);
             if !plan.is_destroy() {
                 self.inner.plan(&call, plan);
             } else if !plan.diagnostics.has_errors() {
@@ -323,4 +327,57 @@ fn plan_tags_all(plan: &mut Plan<'_>) {
         return plan.set("tags_all", none);
     }
     plan.set("tags_all", tags);
+}
+
+/// Who must be asking for a resource's change to be planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// The organization's IPAM admin account: everything that shapes the address space.
+    IpamAdmin,
+    /// The organization's management account: the organization itself.
+    Management,
+    /// An account the pool is shared with: decided per pool, with the rest of the request,
+    /// by core's allocation check that the resource's plan runs once the pool is known.
+    PoolUse,
+    /// Nothing the organization restricts (a preview that allocates nothing).
+    Open,
+}
+
+/// Whether the plan changes anything the user controls: creates, destroys, or sets a known
+/// value that differs from the prior state (values known only after apply do not count).
+fn changes(plan: &Plan<'_>) -> bool {
+    if plan.prior.is_null() || plan.planned.is_null() {
+        return true;
+    }
+    match (&plan.planned, plan.prior) {
+        (Value::Object(planned), Value::Object(prior)) => planned
+            .iter()
+            .any(|(k, v)| v.is_known() && prior.get(k).is_some_and(|p| p != v)),
+        _ => plan.planned != *plan.prior,
+    }
+}
+
+/// Reports, on the resource, a change the caller's account may not make.
+pub fn check(call: &Call<'_>, guard: Guard, type_name: &str, plan: &mut Plan<'_>) {
+    if !changes(plan) {
+        return;
+    }
+    let role = match guard {
+        Guard::IpamAdmin => Role::IpamAdmin,
+        Guard::Management => Role::Management,
+        Guard::PoolUse | Guard::Open => return,
+    };
+    let account = &call.actor.account_id;
+    let failure = match call.store.refusal(account, role) {
+        Ok(None) => return,
+        Ok(Some(refusal)) => Failure::plain(
+            format!("The account {account} may not change this {type_name}"),
+            advice(&refusal),
+        ),
+        Err(e) => Failure::plain(
+            format!("Cannot decide whether the account {account} may change this {type_name}"),
+            format!("{e}; nothing was planned for it."),
+        ),
+    };
+    failure.report(&mut plan.diagnostics);
 }

@@ -2,14 +2,14 @@
 //! with its compliance and overlap status (as `aws_vpc_ipam`'s GetIpamDiscoveredResourceCidrs).
 
 use super::attrs::{string, strings};
-use super::context::Shared;
+use super::context::Context;
 use super::errors::{from_store, Blame, Failure, WHOLE};
+use super::lookup::Lookup;
 use crate::discovery::{Compliance, Finding, Overlap};
 use crate::store::ScanError;
-use std::sync::Arc;
-use tfplug::{Attribute, Block, DataSource, Diagnostics, Number, Schema, Type, Value};
+use tfplug::{Attribute, Block, Diagnostics, Number, Schema, Type, Value};
 
-pub struct DiscoveredResourceCidrs(pub Arc<Shared>);
+pub struct DiscoveredResourceCidrs;
 
 /// The filter names, as AWS spells them.
 const FILTERS: [&str; 5] = [
@@ -88,10 +88,8 @@ fn value(f: &Finding) -> Value {
     ])
 }
 
-impl DataSource for DiscoveredResourceCidrs {
-    fn type_name(&self) -> &'static str {
-        "ipam_discovered_resource_cidrs"
-    }
+impl Lookup for DiscoveredResourceCidrs {
+    const TYPE_NAME: &'static str = "ipam_discovered_resource_cidrs";
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -145,28 +143,41 @@ impl DataSource for DiscoveredResourceCidrs {
         }
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
-        let id = string(config, "ipam_resource_discovery_id")?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
+        let id = string(config, "ipam_resource_discovery_id").unwrap_or_default();
         let blame = Blame {
             pool: "ipam_resource_discovery_id",
             ..WHOLE
         };
-        let scan = match ctx.store.scan_discovery(&ctx.actor, &id) {
+        let scan = match ctx
+            .store
+            .scan_discovery(&ctx.actor, &id, crate::discovery::read_sources)
+        {
             Ok(s) => s,
             Err(ScanError::Sources(errors)) => {
-                for e in errors {
+                // One diagnostic per unreadable source: the last is the read's failure.
+                let mut failures = errors.into_iter().map(|e| {
                     Failure::plain(
                         "Cannot read a discovery source",
                         format!("{e}. Nothing was scanned or written."),
                     )
-                    .report(diags);
-                }
-                return None;
+                });
+                let last = failures.next_back();
+                failures.for_each(|f| f.report(diags));
+                return Err(last.unwrap_or_else(|| {
+                    Failure::plain(
+                        "Cannot read a discovery source",
+                        "Nothing was scanned or written.",
+                    )
+                }));
             }
             Err(ScanError::Store(e)) => {
-                from_store(e, "Cannot scan the resource discovery", &blame).report(diags);
-                return None;
+                return Err(from_store(e, "Cannot scan the resource discovery", &blame));
             }
         };
         let region = string(config, "resource_region");
@@ -190,6 +201,6 @@ impl DataSource for DiscoveredResourceCidrs {
             "ipam_discovered_resource_cidrs",
             Value::list(list.map(value)),
         );
-        Some(v)
+        Ok(v)
     }
 }

@@ -1,17 +1,17 @@
 //! `ipam` data source (AWS's `aws_vpc_ipam` data source): one IPAM by id. Its attribute set is
 //! shared with `ipam_ipams`.
 
-use super::aws::{data_ctx, region_data_argument};
-use super::context::Shared;
-use super::errors::{Doing, Failure, Reported, WHOLE};
+use super::aws::region_data_argument;
+use super::context::Context;
+use super::errors::{Doing, Failure, WHOLE};
 use super::filter::{tag_field, Names};
 use super::ipam::{counted, ipam_values, Record, NO_DEFAULT_DISCOVERY};
+use super::lookup::Lookup;
 use crate::store::Ipam;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct IpamData(pub Arc<Shared>);
+pub struct IpamData;
 
 /// What a data source says of an IPAM (all computed, `id` aside).
 pub fn ipam_attributes(s: Schema) -> Schema {
@@ -127,10 +127,8 @@ pub const IPAM_FILTERS: Names = Names {
     tags: true,
 };
 
-impl DataSource for IpamData {
-    fn type_name(&self) -> &'static str {
-        "ipam"
-    }
+impl Lookup for IpamData {
+    const TYPE_NAME: &'static str = "ipam";
 
     fn schema(&self) -> Schema {
         ipam_attributes(
@@ -143,24 +141,24 @@ impl DataSource for IpamData {
         )
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = data_ctx(&self.0, config, diags)?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
         let id = config.get("id").and_then(Value::as_str).unwrap_or_default();
         let found = ctx
             .store
             .get_ipam(id)
-            .doing("Cannot read the IPAM", &WHOLE)
-            .reported(diags)?;
+            .doing("Cannot read the IPAM", &WHOLE)?;
         let Some(i) = found else {
-            Failure::at(
+            return Err(Failure::at(
                 "id",
                 "No such IPAM",
                 format!("No IPAM with id {id:?} exists in this database; check the id."),
-            )
-            .report(diags);
-            return None;
+            ));
         };
-        let r = counted(&ctx.store, i).reported(diags)?;
-        Some(ipam_object(&r))
+        Ok(ipam_object(&counted(&ctx.store, i)?))
     }
 }

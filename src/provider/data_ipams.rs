@@ -2,21 +2,19 @@
 //! provider called `ipams`): every IPAM matching `ipam_ids` and `filter` blocks.
 
 use super::attrs::strings;
-use super::aws::{data_ctx, region_data_argument};
-use super::context::Shared;
+use super::aws::region_data_argument;
+use super::context::Context;
 use super::data_ipam::{ipam_attributes, ipam_field, ipam_object, IPAM_FILTERS};
-use super::errors::{Doing, Reported, WHOLE};
+use super::errors::{Doing, Failure, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches};
 use super::ipam::counted;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use super::lookup::Lookup;
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct Ipams(pub Arc<Shared>);
+pub struct Ipams;
 
-impl DataSource for Ipams {
-    fn type_name(&self) -> &'static str {
-        "ipam_ipams"
-    }
+impl Lookup for Ipams {
+    const TYPE_NAME: &'static str = "ipam_ipams";
 
     fn schema(&self) -> Schema {
         let item =
@@ -33,13 +31,13 @@ impl DataSource for Ipams {
         check_names(config, &IPAM_FILTERS, diags);
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = data_ctx(&self.0, config, diags)?;
-        let all = ctx
-            .store
-            .list_ipams()
-            .doing("Cannot list IPAMs", &WHOLE)
-            .reported(diags)?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
+        let all = ctx.store.list_ipams().doing("Cannot list IPAMs", &WHOLE)?;
         let ids = config
             .get("ipam_ids")
             .filter(|v| !v.is_null())
@@ -50,10 +48,9 @@ impl DataSource for Ipams {
             .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
             .filter(|i| matches(&fs, |n| ipam_field(i, n)))
             .map(|i| counted(&ctx.store, i).map(|r| ipam_object(&r)))
-            .collect::<Result<Vec<_>, _>>()
-            .reported(diags)?;
+            .collect::<Result<Vec<_>, _>>()?;
         let mut v = config.clone();
         v.set_attr("ipams", Value::list(found));
-        Some(v)
+        Ok(v)
     }
 }

@@ -4,16 +4,16 @@
 //! `ipam_pools`.
 
 use super::attrs::string;
-use super::aws::{data_ctx, region_data_argument};
-use super::context::Shared;
-use super::errors::{Doing, Failure, Reported, WHOLE};
+use super::aws::region_data_argument;
+use super::context::Context;
+use super::errors::{Doing, Failure, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches, tag_field, Names};
+use super::lookup::Lookup;
 use super::pool::{pool_attributes, pool_values};
 use crate::store::Pool;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct PoolData(pub Arc<Shared>);
+pub struct PoolData;
 
 /// Filter names for pools, as `describe-ipam-pools` takes them.
 pub const POOL_FILTERS: Names = Names {
@@ -76,31 +76,21 @@ pub fn check_pool_filters(config: &Value, diags: &mut Diagnostics) {
 }
 
 /// Every pool matching `ids` (when given) and the configuration's filters.
-pub fn find(
-    shared: &Shared,
-    config: &Value,
-    ids: Option<Vec<String>>,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Pool>> {
-    let ctx = data_ctx(shared, config, diags)?;
+pub fn find(ctx: &Context, config: &Value, ids: Option<Vec<String>>) -> Result<Vec<Pool>, Failure> {
     let all = ctx
         .store
         .find_pools(None, &[], None)
-        .doing("Cannot look up pools", &WHOLE)
-        .reported(diags)?;
+        .doing("Cannot look up pools", &WHOLE)?;
     let fs = filters(config);
-    Some(
-        all.into_iter()
-            .filter(|p| ids.as_ref().is_none_or(|i| i.contains(&p.id)))
-            .filter(|p| matches(&fs, |n| pool_field(p, n)))
-            .collect(),
-    )
+    Ok(all
+        .into_iter()
+        .filter(|p| ids.as_ref().is_none_or(|i| i.contains(&p.id)))
+        .filter(|p| matches(&fs, |n| pool_field(p, n)))
+        .collect())
 }
 
-impl DataSource for PoolData {
-    fn type_name(&self) -> &'static str {
-        "ipam_pool"
-    }
+impl Lookup for PoolData {
+    const TYPE_NAME: &'static str = "ipam_pool";
 
     fn schema(&self) -> Schema {
         pool_data_attributes(
@@ -129,41 +119,40 @@ impl DataSource for PoolData {
         }
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
         let ids = string(config, "id")
             .or_else(|| string(config, "ipam_pool_id"))
             .map(|i| vec![i]);
-        let pools = find(&self.0, config, ids, diags)?;
+        let pools = find(ctx, config, ids)?;
         let p = match pools.as_slice() {
             [p] => p,
             [] => {
-                Failure::plain(
+                return Err(Failure::plain(
                     "No matching pool",
                     "No IPAM pool in this database matches the id and filters given; check the id, or loosen the filters.",
-                )
-                .report(diags);
-                return None;
+                ));
             }
             many => {
                 let ids: Vec<&str> = many.iter().map(|p| p.id.as_str()).collect();
-                Failure::plain(
+                return Err(Failure::plain(
                     "More than one pool matches",
                     format!(
                         "{} pools match ({}); add filters so that exactly one does.",
                         many.len(),
                         ids.join(", ")
                     ),
-                )
-                .report(diags);
-                return None;
+                ));
             }
         };
-        let ctx = self.0.ctx(diags)?;
         let cidrs = ctx
             .store
             .pool_cidrs(&p.id)
-            .doing("Cannot read the pool's CIDRs", &WHOLE)
-            .reported(diags)?;
+            .doing("Cannot read the pool's CIDRs", &WHOLE)?;
         let mut v = config.clone();
         for (k, val) in pool_values(p) {
             v.set_attr(k, val);
@@ -171,12 +160,12 @@ impl DataSource for PoolData {
         v.set_attr("ipam_pool_id", Value::string(&p.id));
         v.set_attr(
             "shares",
-            super::resource_share::shares_value(&ctx.store, &p.id).reported(diags)?,
+            super::resource_share::shares_value(&ctx.store, &p.id)?,
         );
         v.set_attr(
             "cidrs",
             Value::list(cidrs.iter().map(|c| Value::string(c.cidr.to_string()))),
         );
-        Some(v)
+        Ok(v)
     }
 }

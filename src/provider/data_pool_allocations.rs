@@ -1,18 +1,16 @@
 //! `ipam_pool_allocations`: what a pool has handed out.
 
 use super::attrs::{opt_string, string};
-use super::context::Shared;
-use super::errors::{Blame, Doing, WHOLE};
+use super::context::Context;
+use super::errors::{Blame, Doing, Failure, WHOLE};
+use super::lookup::Lookup;
 use crate::store::AllocationState;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct PoolAllocations(pub Arc<Shared>);
+pub struct PoolAllocations;
 
-impl DataSource for PoolAllocations {
-    fn type_name(&self) -> &'static str {
-        "ipam_pool_allocations"
-    }
+impl Lookup for PoolAllocations {
+    const TYPE_NAME: &'static str = "ipam_pool_allocations";
 
     fn schema(&self) -> Schema {
         let alloc = Type::object([
@@ -29,9 +27,13 @@ impl DataSource for PoolAllocations {
             .attribute(Attribute::computed("allocations", Type::list(alloc)).description("Each allocation: id, cidr, resource_type (`vpc`, `ipam-pool`, `imported`, `custom`), resource_id, description, owner_id."))
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
-        let pool = string(config, "ipam_pool_id")?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
+        let pool = string(config, "ipam_pool_id").unwrap_or_default();
         let pool_at_fault = Blame {
             pool: "ipam_pool_id",
             ..WHOLE
@@ -39,9 +41,7 @@ impl DataSource for PoolAllocations {
         let list = ctx
             .store
             .list_allocations(&pool)
-            .doing("Cannot list allocations", &pool_at_fault)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .doing("Cannot list allocations", &pool_at_fault)?;
         let mut v = config.clone();
         v.set_attr(
             "allocations",
@@ -60,6 +60,6 @@ impl DataSource for PoolAllocations {
                     }),
             ),
         );
-        Some(v)
+        Ok(v)
     }
 }

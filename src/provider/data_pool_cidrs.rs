@@ -2,16 +2,16 @@
 //! optionally filtered by `cidr` (with wildcards, `10.*`) or `state`.
 
 use super::attrs::string;
-use super::aws::{data_ctx, region_data_argument};
-use super::context::Shared;
-use super::errors::{Doing, Failure, Reported, WHOLE};
+use super::aws::region_data_argument;
+use super::context::Context;
+use super::errors::{Doing, Failure, WHOLE};
 use super::filter::{check_names, filter_block, filters, matches, Names};
+use super::lookup::Lookup;
 use crate::store::PoolCidr;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct PoolCidrs(pub Arc<Shared>);
+pub struct PoolCidrs;
 
 const FILTERS: Names = Names {
     plain: &["cidr", "state", "ipam-pool-cidr-id"],
@@ -30,10 +30,8 @@ fn field(c: &PoolCidr, name: &str) -> Option<Vec<String>> {
     }
 }
 
-impl DataSource for PoolCidrs {
-    fn type_name(&self) -> &'static str {
-        "ipam_pool_cidrs"
-    }
+impl Lookup for PoolCidrs {
+    const TYPE_NAME: &'static str = "ipam_pool_cidrs";
 
     fn schema(&self) -> Schema {
         let item = Type::Object(BTreeMap::from([
@@ -53,28 +51,28 @@ impl DataSource for PoolCidrs {
         check_names(config, &FILTERS, diags);
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = data_ctx(&self.0, config, diags)?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
         let pool = string(config, "ipam_pool_id").unwrap_or_default();
         let exists = ctx
             .store
             .get_pool(&pool)
-            .doing("Cannot read the pool", &WHOLE)
-            .reported(diags)?;
+            .doing("Cannot read the pool", &WHOLE)?;
         if exists.is_none() {
-            Failure::at(
+            return Err(Failure::at(
                 "ipam_pool_id",
                 "Unknown IPAM pool",
                 format!("No IPAM pool with id {pool:?} exists in this database; check the id."),
-            )
-            .report(diags);
-            return None;
+            ));
         }
         let cidrs = ctx
             .store
             .pool_cidrs(&pool)
-            .doing("Cannot read the pool's CIDRs", &WHOLE)
-            .reported(diags)?;
+            .doing("Cannot read the pool's CIDRs", &WHOLE)?;
         let fs = filters(config);
         let list = cidrs
             .iter()
@@ -88,6 +86,6 @@ impl DataSource for PoolCidrs {
         let mut v = config.clone();
         v.set_attr("id", Value::string(&pool));
         v.set_attr("ipam_pool_cidrs", Value::list(list));
-        Some(v)
+        Ok(v)
     }
 }

@@ -1,20 +1,18 @@
 //! `ipam_pools` data source (AWS's `aws_vpc_ipam_pools`): every pool matching `filter` blocks.
 
 use super::aws::region_data_argument;
-use super::context::Shared;
+use super::context::Context;
 use super::data_pool::{check_pool_filters, find, pool_data_attributes, POOL_FILTERS};
-use super::errors::{Doing, Reported, WHOLE};
+use super::errors::{Doing, Failure, WHOLE};
 use super::filter::filter_block;
+use super::lookup::Lookup;
 use super::pool::pool_values;
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct Pools(pub Arc<Shared>);
+pub struct Pools;
 
-impl DataSource for Pools {
-    fn type_name(&self) -> &'static str {
-        "ipam_pools"
-    }
+impl Lookup for Pools {
+    const TYPE_NAME: &'static str = "ipam_pools";
 
     fn schema(&self) -> Schema {
         let item =
@@ -31,18 +29,21 @@ impl DataSource for Pools {
         check_pool_filters(config, diags);
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let pools = find(&self.0, config, None, diags)?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
+        let pools = find(ctx, config, None)?;
         let pools = if config.get("shared_with_me").and_then(Value::as_bool) == Some(true) {
-            let ctx = self.0.ctx(diags)?;
             let account = &ctx.actor.account_id;
             let mut shared = Vec::new();
             for p in pools {
                 if ctx
                     .store
                     .pool_shared_with(account, &p.id)
-                    .doing("Cannot read the pool's shares", &WHOLE)
-                    .reported(diags)?
+                    .doing("Cannot read the pool's shares", &WHOLE)?
                 {
                     shared.push(p);
                 }
@@ -56,6 +57,6 @@ impl DataSource for Pools {
             "ipam_pools",
             Value::list(pools.iter().map(|p| Value::object(pool_values(p)))),
         );
-        Some(v)
+        Ok(v)
     }
 }

@@ -1,18 +1,16 @@
 //! `ipam_preview_next_cidr`: the block the next allocation would get, without taking it.
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
-use super::aws::{data_ctx, region_data_argument};
-use super::context::Shared;
-use super::errors::{Doing, ALLOCATION};
-use std::sync::Arc;
-use tfplug::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use super::aws::region_data_argument;
+use super::context::Context;
+use super::errors::{Doing, Failure, ALLOCATION};
+use super::lookup::Lookup;
+use tfplug::{Attribute, Diagnostics, Schema, Type, Value};
 
-pub struct PreviewNextCidr(pub Arc<Shared>);
+pub struct PreviewNextCidr;
 
-impl DataSource for PreviewNextCidr {
-    fn type_name(&self) -> &'static str {
-        "ipam_preview_next_cidr"
-    }
+impl Lookup for PreviewNextCidr {
+    const TYPE_NAME: &'static str = "ipam_preview_next_cidr";
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -25,9 +23,13 @@ impl DataSource for PreviewNextCidr {
             .attribute(Attribute::computed("id", Type::String).description("The pool id (the AWS provider's data source has an `id` too)."))
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = data_ctx(&self.0, config, diags)?;
-        let pool = string(config, "ipam_pool_id")?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
+        let pool = string(config, "ipam_pool_id").unwrap_or_default();
         let len = integer(config, "netmask_length")
             .ok()
             .flatten()
@@ -36,12 +38,10 @@ impl DataSource for PreviewNextCidr {
         let c = ctx
             .store
             .preview_next(&pool, len, &disallowed)
-            .doing("No free block", &ALLOCATION)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .doing("No free block", &ALLOCATION)?;
         let mut v = config.clone();
         v.set_attr("cidr", Value::string(c.to_string()));
         v.set_attr("id", Value::string(&pool));
-        Some(v)
+        Ok(v)
     }
 }

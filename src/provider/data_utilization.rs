@@ -1,21 +1,19 @@
 //! `ipam_utilization`: how full a pool, scope or IPAM is, exactly.
 
 use super::attrs::string;
-use super::context::Shared;
-use super::errors::{Blame, Doing, WHOLE};
+use super::context::Context;
+use super::errors::{Blame, Doing, Failure, WHOLE};
+use super::lookup::Lookup;
 use crate::store::utilization_percent;
 use crate::store::UtilizationTarget;
-use std::sync::Arc;
-use tfplug::{Attribute, Check, DataSource, Diagnostics, Schema, Type, Value};
+use tfplug::{Attribute, Check, Diagnostics, Schema, Type, Value};
 
-pub struct Utilization(pub Arc<Shared>);
+pub struct Utilization;
 
 const TARGETS: [&str; 3] = ["ipam_pool_id", "ipam_scope_id", "ipam_id"];
 
-impl DataSource for Utilization {
-    fn type_name(&self) -> &'static str {
-        "ipam_utilization"
-    }
+impl Lookup for Utilization {
+    const TYPE_NAME: &'static str = "ipam_utilization";
 
     fn schema(&self) -> Schema {
         let cidr = Type::object([
@@ -43,14 +41,18 @@ impl DataSource for Utilization {
             .attribute(Attribute::computed("available_blocks", Type::map(Type::Number)).description("For each netmask length the pool allows (as a string): how many blocks of that size can still be allocated."))
     }
 
-    fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let ctx = self.0.ctx(diags)?;
+    fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Result<Value, Failure> {
         let (attr, target) = if let Some(id) = string(config, "ipam_pool_id") {
             ("ipam_pool_id", id)
         } else if let Some(id) = string(config, "ipam_scope_id") {
             ("ipam_scope_id", id)
         } else {
-            ("ipam_id", string(config, "ipam_id")?)
+            ("ipam_id", string(config, "ipam_id").unwrap_or_default())
         };
         let t = match attr {
             "ipam_pool_id" => UtilizationTarget::Pool(&target),
@@ -67,9 +69,7 @@ impl DataSource for Utilization {
         let u = ctx
             .store
             .utilization(t)
-            .doing("Cannot measure utilization", &target_at_fault)
-            .map_err(|f| f.report(diags))
-            .ok()?;
+            .doing("Cannot measure utilization", &target_at_fault)?;
         let pct = u.percent();
         if let Some(Value::Number(w)) = config.get("warn_at_percent") {
             if pct > w.to_f64() {
@@ -123,6 +123,6 @@ impl DataSource for Utilization {
                     .map(|(l, n)| (l.to_string(), Value::number(*n))),
             ),
         );
-        Some(v)
+        Ok(v)
     }
 }

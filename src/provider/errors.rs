@@ -4,6 +4,7 @@
 
 use crate::engine::Error as EngineError;
 use crate::store::Error as StoreError;
+use crate::store::Refusal;
 use tfplug::Diagnostics;
 
 /// A refusal as Terraform shows it.
@@ -100,20 +101,33 @@ impl<T> Doing<T> for crate::store::Result<T> {
 
 /// A store error worded for Terraform.
 pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
-    match opened(e) {
-        StoreError::Busy { holders: None } => Failure::plain(
+    use ipam_db::Error as Db;
+    match e {
+        StoreError::Db(Db::Busy { holders: None }) => Failure::plain(
             "The database is busy",
             "Another Terraform run or command held the database longer than lock_timeout allows. Run again when it is done, or raise lock_timeout in the provider block (default 60s).",
         ),
-        StoreError::Busy {
+        StoreError::Db(Db::Busy {
             holders: Some(holders),
-        } => Failure::plain(
+        }) => Failure::plain(
             "The database is busy",
             format!("Another Terraform run, command or database session held the database longer than lock_timeout allows; the lock is held by {holders}. Run again when it is done, or raise lock_timeout in the provider block (default 60s). A session that holds it for too long can be ended by the database owner with SELECT pg_terminate_backend(<process id>)."),
         ),
-        StoreError::ReadOnly => Failure::plain(
+        StoreError::Db(Db::ReadOnly) => Failure::plain(
             "The database is read-only",
             "The database file (or its directory) cannot be written by this process. Point database at a writable file, or give this user write permission.",
+        ),
+        e @ (StoreError::Db(
+            Db::Unavailable(_)
+            | Db::CommitUnknown
+            | Db::NotDurable { .. }
+            | Db::NewerSchema { .. }
+            | Db::UpgradeNeedsWrite { .. },
+        )
+        | StoreError::Moved { .. }) => Failure::plain(doing, database_advice(&e).unwrap_or_default()),
+        e @ StoreError::StoredOverlap(_) => Failure::plain(
+            doing,
+            format!("{e}. Run `terraform-provider-ipam verify` to find and repair the pool's index."),
         ),
         StoreError::Engine(e) => engine(e, doing, blame),
         StoreError::NameTaken {
@@ -126,33 +140,146 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             doing,
             format!("the name {name:?} is already used in the pool {pool_id} by {id} ({cidr}); choose another name."),
         ),
-        StoreError::Invalid { attr, message } => Failure::at(attr, doing, message),
+        StoreError::Invalid {
+            field,
+            message,
+            remedy: None,
+        } => Failure::at(attribute(field), doing, message),
+        StoreError::Invalid {
+            field,
+            message,
+            remedy: Some(r),
+        } => Failure::at(attribute(field), doing, format!("{message}; {}", remedy(r))),
+        e @ StoreError::SourceMismatch { .. } => {
+            let StoreError::SourceMismatch { what, found, .. } = &e else {
+                unreachable!()
+            };
+            let attribute = match what {
+                crate::store::SourceFact::Pool => "source_ipam_pool_id",
+                crate::store::SourceFact::Owner => "resource_owner",
+                crate::store::SourceFact::Region => "resource_region",
+            };
+            Failure::at(
+                "source_resource",
+                doing,
+                format!("{e}: set {attribute} to {found}"),
+            )
+        }
+        StoreError::Blocked { fact, remedy: r } => {
+            Failure::at(blame.refused, doing, format!("{fact}; {}", remedy(r)))
+        }
+        e @ StoreError::DamagedIndex(_) => Failure::plain(
+            doing,
+            format!("{e}; {}", remedy(crate::store::Remedy::RepairIndex)),
+        ),
+        e @ StoreError::PoolInUse { .. } => Failure::at(
+            blame.refused,
+            doing,
+            format!("{e}; remove them first, or set cascade = true to delete them with the pool"),
+        ),
+        StoreError::NotFound {
+            kind: "IPAM pool",
+            id,
+        } => Failure {
+            gone: true,
+            ..Failure::at(
+                blame.pool,
+                "Unknown IPAM pool",
+                format!("no IPAM pool with id {id:?} exists in this database; check the id, or create the pool first."),
+            )
+        },
         e @ StoreError::NotFound { .. } => Failure {
             gone: true,
             ..Failure::at(blame.pool, doing, e.to_string())
         },
+        StoreError::WrongLocale {
+            pool_id,
+            locale,
+            region,
+        } => Failure::at(
+            blame.pool,
+            "Pool locale does not match the provider region",
+            format!("The pool {pool_id} has locale {locale:?}, but this provider allocates for the region {region:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {region:?}, or a provider configured for {locale:?}."),
+        ),
+        StoreError::NotAuthorized(r @ crate::store::Refusal::PoolNotShared { .. }) => Failure::at(
+            blame.pool,
+            "The pool is not shared with this account",
+            advice(&r),
+        ),
         e @ StoreError::Refused(_) => Failure::at(blame.refused, doing, e.to_string()),
+        StoreError::NotAuthorized(r) => {
+            Failure::at(blame.refused, doing, advice(&r))
+        }
         e => Failure::plain(doing, e.to_string()),
     }
 }
 
-/// Opening waits for another writer too (migrations), and the file may be read-only: the
-/// same conditions as during a change.
-fn opened(e: StoreError) -> StoreError {
-    use rusqlite::ErrorCode as C;
-    match e {
-        StoreError::Open { source, .. }
-            if matches!(
-                source.sqlite_error_code(),
-                Some(C::DatabaseBusy | C::DatabaseLocked)
-            ) =>
-        {
-            StoreError::Busy { holders: None }
+/// A database condition with what to do about it, the same words for Terraform and the
+/// command line; `None` for what has no advice of its own.
+pub fn database_advice(e: &StoreError) -> Option<String> {
+    use ipam_db::Error as Db;
+    Some(match e {
+        StoreError::Db(e @ (Db::Unavailable(_) | Db::CommitUnknown)) => format!(
+            "{e}: run the command (terraform apply) again. If the change had committed, the apply makes it again and `terraform-provider-ipam orphans --state <the state file>` finds the first one."
+        ),
+        StoreError::Db(e @ Db::NotDurable { .. }) => format!(
+            "{e}, so it is not reported as done. Check the server's synchronous standbys (synchronous_standby_names); once they answer, terraform apply allocates again and `terraform-provider-ipam orphans --state <the state file> --release` frees the unconfirmed block."
+        ),
+        StoreError::Db(e @ Db::NewerSchema { .. }) => format!(
+            "{e} (terraform-provider-ipam {}): use the newer provider that wrote it.",
+            env!("CARGO_PKG_VERSION")
+        ),
+        StoreError::Db(e @ Db::UpgradeNeedsWrite { .. }) => format!(
+            "{e}: open it once with write access (a writable file, or a login role that may change the schema)."
+        ),
+        StoreError::Moved { url, at } => format!(
+            "this database file was migrated to {url} on {} (terraform-provider-ipam migrate) and no longer takes changes, so that no block is handed out twice: set the provider's `database` (or IPAM_DATABASE, or --database) to {url}.",
+            tfplug::time::rfc3339_utc(*at, None)
+        ),
+        _ => return None,
+    })
+}
+
+/// What to do, in the words of someone writing Terraform (and running this binary).
+pub fn remedy(r: crate::store::Remedy) -> &'static str {
+    use crate::store::Remedy as R;
+    match r {
+        R::ProvisionPoolCidr => "add an ipam_pool_cidr (and depends_on it) before allocating",
+        R::RepairIndex => "run `terraform-provider-ipam verify --repair`",
+        R::EmptyItOrCascade => {
+            "delete them first, or set cascade = true to delete it with everything under it"
         }
-        StoreError::Open { source, .. } if source.sqlite_error_code() == Some(C::ReadOnly) => {
-            StoreError::ReadOnly
+        R::EmptyIt => "remove them first",
+        R::CreateOrganization => "create an ipam_organization first",
+        R::AddMember => "add it with an ipam_organization_account first",
+        R::AddMemberOrAllowExternal => {
+            "add it with an ipam_organization_account, or set allow_external_principals = true"
         }
-        e => e,
+        R::RemoveAdminDelegation => "remove the ipam_organization_admin_account first",
+        R::PlanAgain => "run terraform plan again",
+        R::AddOperatingRegion => "add it to operating_regions or pick one of them",
+        R::NameExistingPools => "give pool ids or ARNs",
+        R::AskPerPool => "ask per pool instead",
+        R::Disassociate => "destroy its ipam_resource_discovery_association first",
+        R::UseVpcAllocation => "use the vpc_id of an ipam_vpc_allocation",
+    }
+}
+
+/// The attribute a user writes `field` as (the same name in every resource that has it).
+pub fn attribute(field: crate::store::Field) -> &'static str {
+    use crate::store::Field as F;
+    match field {
+        F::AccountId => "account_id",
+        F::AddressFamily => "address_family",
+        F::DatabaseRole => "database_role",
+        F::DelegatedAdminAccount => "delegated_admin_account_id",
+        F::Locale => "locale",
+        F::ParentUnit => "parent_id",
+        F::SharePrincipals => "principals",
+        F::PubliclyAdvertisable => "publicly_advertisable",
+        F::SharedPools => "resource_arns",
+        F::SourcePool => "source_ipam_pool_id",
+        F::SourceResource => "source_resource",
     }
 }
 
@@ -273,31 +400,46 @@ fn capitalized(s: &str) -> String {
     }
 }
 
+/// A refusal with what to do about it.
+pub fn advice(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::NotIpamAdmin { account, .. } => format!(
+            "{refusal}; run this from that account's configuration, or allocate from a pool shared with {account}."
+        ),
+        Refusal::NotManagement { .. } => {
+            format!("{refusal}; run this from that account's configuration.")
+        }
+        Refusal::PoolNotShared { account, admin, .. } => format!(
+            "{refusal}; ask the IPAM admin account {admin} to share the pool with {account}, one of its organizational units or the organization, or use a pool shared with it."
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::{Cidr, Conflict};
 
-    fn sqlite(code: std::ffi::c_int) -> rusqlite::Error {
-        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
-    }
-
     #[test]
     fn database_conditions_are_titled_for_what_they_are() {
-        for (code, title) in [
-            (rusqlite::ffi::SQLITE_BUSY, "The database is busy"),
-            (rusqlite::ffi::SQLITE_LOCKED, "The database is busy"),
-            (rusqlite::ffi::SQLITE_READONLY, "The database is read-only"),
+        use ipam_db::Error as Db;
+        for (e, title) in [
+            (Db::Busy { holders: None }, "The database is busy"),
+            (
+                Db::Busy {
+                    holders: Some("the role x (process id 1)".into()),
+                },
+                "The database is busy",
+            ),
+            (Db::ReadOnly, "The database is read-only"),
         ] {
-            let during_change: StoreError = sqlite(code).into();
-            let f = from_store(during_change, "Cannot allocate from the pool", &ALLOCATION);
+            let f = from_store(
+                StoreError::Db(e),
+                "Cannot allocate from the pool",
+                &ALLOCATION,
+            );
             assert_eq!(f.summary, title);
             assert_eq!(f.path, None);
-            let at_open = StoreError::Open {
-                path: "x.db".into(),
-                source: sqlite(code),
-            };
-            assert_eq!(from_store(at_open, "Cannot open", &WHOLE).summary, title);
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::attrs::{string, strings};
 use super::errors::Failure;
+use crate::discovery::glob;
 use tfplug::{Attribute, Block, Diagnostics, Schema, Type, Value};
 
 /// One filter block.
@@ -98,7 +99,8 @@ pub fn check_names(config: &Value, names: &Names, diags: &mut Diagnostics) {
 pub fn matches(filters: &[Filter], field: impl Fn(&str) -> Option<Vec<String>>) -> bool {
     filters.iter().all(|f| {
         let have = field(&f.name).unwrap_or_default();
-        have.iter().any(|h| f.values.iter().any(|p| glob(p, h)))
+        have.iter()
+            .any(|h| f.values.iter().any(|p| glob::matches(p, h)))
     })
 }
 
@@ -111,45 +113,4 @@ pub fn tag_field(name: &str, tags: &crate::store::Tags) -> Option<Vec<String>> {
         .strip_prefix("tag:")
         .or_else(|| name.strip_prefix("tags."))?;
     Some(tags.get(key).cloned().into_iter().collect())
-}
-
-/// AWS's filter wildcards: `*` any run of characters, `?` exactly one.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    // Classic two-pointer match with backtracking to the last `*`.
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < t.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(s) = star {
-            i = s + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|c| *c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn wildcards() {
-        assert!(glob("*test*", "a test pool"));
-        assert!(glob("ipv4", "ipv4"));
-        assert!(!glob("ipv4", "ipv6"));
-        assert!(glob("10.*", "10.0.0.0/16"));
-        assert!(glob("us-east-?", "us-east-1"));
-        assert!(!glob("us-east-?", "us-east-10"));
-        assert!(glob("*", ""));
-        assert!(!glob("a*b", "acd"));
-    }
 }

@@ -4,6 +4,7 @@
 //! import with an empty plan: the way to adopt allocations made elsewhere or left behind by an
 //! interrupted apply.
 
+use super::allocation::{is_custom_allocation, is_vpc_allocation};
 use super::attrs::{string, tag_map, tags, CIDR};
 use super::context::Shared;
 use super::crud::{Call, Crud};
@@ -11,13 +12,10 @@ use super::errors::{Blame, Doing, Failure, WHOLE};
 use super::pool::Pool;
 use super::pool_cidr_allocation::PoolCidrAllocation;
 use super::vpc_allocation::VpcAllocation;
-use crate::engine::{AllocationKind, Cidr};
-use crate::store::{Allocation, AllocationState, Pool as PoolRecord, Tags};
+use crate::engine::Cidr;
+use crate::store::{Allocation, Pool as PoolRecord, Tags};
 use std::sync::Arc;
-use tfplug::{
-    Attribute, Diagnostics, IdentityAttribute, IdentitySchema, ListItem, ListResource, Schema,
-    Type, Value,
-};
+use tfplug::{Attribute, Diagnostics, ListItem, ListResource, Schema, Type, Value};
 
 /// A resource that can be listed: its filters and the records they select.
 pub trait Lister: Crud {
@@ -121,54 +119,6 @@ fn pools(call: &Call<'_>, config: &Value) -> Result<Vec<PoolRecord>, Failure> {
         .into_iter()
         .filter(|p| scope.as_ref().is_none_or(|s| *s == p.scope_id))
         .collect())
-}
-
-/// An allocation's identity: its `id` (`id_doc` says its form), or its pool and CIDR.
-pub fn allocation_identity(id_doc: &str) -> IdentitySchema {
-    IdentitySchema::new(vec![
-        IdentityAttribute::optional(
-            "id",
-            &format!("{id_doc}; or give `ipam_pool_id` and `cidr` instead"),
-        ),
-        IdentityAttribute::optional("ipam_pool_id", "the pool the CIDR is allocated from"),
-        IdentityAttribute::optional("cidr", "the allocated CIDR"),
-    ])
-}
-
-/// The allocation of a pool holding exactly a CIDR (by meaning) that `keep` accepts, for
-/// import by identity.
-pub fn find_allocation(
-    call: &Call<'_>,
-    identity: &Value,
-    keep: fn(&Allocation) -> bool,
-) -> Result<Option<Allocation>, Failure> {
-    let (Some(pool), Some(cidr)) = (string(identity, "ipam_pool_id"), string(identity, "cidr"))
-    else {
-        return Ok(None);
-    };
-    let Ok(cidr) = Cidr::parse(&cidr) else {
-        return Err(Failure::plain(
-            "Cannot import by identity",
-            format!("{cidr:?} is not a CIDR block; write it as the allocation's state shows it."),
-        ));
-    };
-    let list = call
-        .store
-        .list_allocations(&pool)
-        .doing("Cannot import by identity", &WHOLE)?;
-    Ok(list.into_iter().find(|a| a.cidr == cidr && keep(a)))
-}
-
-/// What `ipam_vpc_allocation` manages: applied allocations that are neither a child pool's
-/// CIDR nor a custom allocation (`ipam_pool_cidr_allocation`'s).
-pub fn is_vpc_allocation(a: &Allocation) -> bool {
-    !matches!(a.kind, AllocationKind::IpamPool | AllocationKind::Custom)
-        && a.state == AllocationState::Allocated
-}
-
-/// What `ipam_pool_cidr_allocation` manages: applied custom allocations.
-pub fn is_custom_allocation(a: &Allocation) -> bool {
-    a.kind == AllocationKind::Custom && a.state == AllocationState::Allocated
 }
 
 /// The list schema both allocation resources share; `what` says which allocations it lists.

@@ -1,9 +1,10 @@
 //! Terraform values in, engine and store calls out: one file per resource, data source and
 //! function, over the tfplug SDK. This file is the registry; a new resource is one file and
-//! one line in [`IpamProvider::resources`].
+//! one line in [`IpamProvider::resources`], a new data source one file and one line in
+//! [`IpamProvider::data_sources`].
 
+mod allocation;
 mod attrs;
-mod authority;
 mod aws;
 mod config;
 mod context;
@@ -17,11 +18,12 @@ mod data_pool_cidrs;
 mod data_pools;
 mod data_preview_next_cidr;
 mod data_utilization;
-mod errors;
+pub(crate) mod errors;
 mod filter;
 mod functions;
 mod ipam;
 mod lists;
+mod lookup;
 mod organization;
 mod organization_account;
 mod organization_admin_account;
@@ -40,6 +42,7 @@ mod wait;
 
 use context::Shared;
 use crud::managed;
+use lookup::looked;
 use std::sync::Arc;
 use tfplug::{DataSource, Diagnostics, Function, ListResource, Resource, Schema, Value};
 
@@ -96,17 +99,15 @@ impl tfplug::Provider for IpamProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         let s = &self.shared;
         vec![
-            Arc::new(data_utilization::Utilization(s.clone())),
-            Arc::new(data_pool::PoolData(s.clone())),
-            Arc::new(data_pool_allocations::PoolAllocations(s.clone())),
-            Arc::new(data_preview_next_cidr::PreviewNextCidr(s.clone())),
-            Arc::new(data_discovered_resource_cidrs::DiscoveredResourceCidrs(
-                s.clone(),
-            )),
-            Arc::new(data_ipam::IpamData(s.clone())),
-            Arc::new(data_ipams::Ipams(s.clone())),
-            Arc::new(data_pools::Pools(s.clone())),
-            Arc::new(data_pool_cidrs::PoolCidrs(s.clone())),
+            looked(data_utilization::Utilization, s),
+            looked(data_pool::PoolData, s),
+            looked(data_pool_allocations::PoolAllocations, s),
+            looked(data_preview_next_cidr::PreviewNextCidr, s),
+            looked(data_discovered_resource_cidrs::DiscoveredResourceCidrs, s),
+            looked(data_ipam::IpamData, s),
+            looked(data_ipams::Ipams, s),
+            looked(data_pools::Pools, s),
+            looked(data_pool_cidrs::PoolCidrs, s),
         ]
     }
 

@@ -1,6 +1,7 @@
 //! `ipam_organization`: the database's one organization, whose management account is the
 //! caller. With it, the IPAM admin and the resource shares decide who may do what.
 
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Organization as Stored;
@@ -56,6 +57,7 @@ pub const PARENT: Blame = Blame {
 impl Crud for Organization {
     type Record = Stored;
     const TYPE_NAME: &'static str = "ipam_organization";
+    const GUARD: Guard = Guard::Management;
 
     fn schema(&self) -> Schema {
         Schema::new()

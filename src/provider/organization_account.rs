@@ -4,6 +4,7 @@
 
 use super::attrs::{opt_string, string};
 use super::config::ACCOUNT_ID;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use super::organization::{in_org, org_arn, InOrg, PARENT};
@@ -27,6 +28,7 @@ fn planned_account(planned: &Value, id: Option<&str>) -> Stored {
 impl Crud for OrganizationAccount {
     type Record = InOrg<Stored>;
     const TYPE_NAME: &'static str = "ipam_organization_account";
+    const GUARD: Guard = Guard::Management;
 
     fn schema(&self) -> Schema {
         Schema::new()

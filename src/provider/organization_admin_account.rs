@@ -2,6 +2,7 @@
 //! to a member account, which from then on alone changes IPAMs, scopes, pools and shares.
 
 use super::attrs::string;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use super::organization::required;
@@ -19,6 +20,7 @@ impl Crud for OrganizationAdminAccount {
     /// The delegated account's id.
     type Record = String;
     const TYPE_NAME: &'static str = "ipam_organization_admin_account";
+    const GUARD: Guard = Guard::Management;
 
     fn schema(&self) -> Schema {
         Schema::new()

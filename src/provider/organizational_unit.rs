@@ -2,6 +2,7 @@
 //! share with a unit reaches every account inside it, at any depth.
 
 use super::attrs::string;
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use super::organization::{in_org, org_arn, InOrg, PARENT};
@@ -13,6 +14,7 @@ pub struct Unit;
 impl Crud for Unit {
     type Record = InOrg<OrganizationalUnit>;
     const TYPE_NAME: &'static str = "ipam_organizational_unit";
+    const GUARD: Guard = Guard::Management;
 
     fn schema(&self) -> Schema {
         Schema::new()

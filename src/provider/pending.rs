@@ -92,11 +92,61 @@ impl Pending {
             .map(|l| l.concat())
     }
 
-    pub fn remove(&self, pool: &str, len: u8) {
+    /// Forgets the entry `planned` made: an explicit block its own entry, a block by size one
+    /// entry of that size that named no block (never another's explicit one, which would then
+    /// be counted twice, or not at all).
+    pub fn remove(&self, pool: &str, planned: &PendingEntry) {
         if let Some(v) = self.pools().get_mut(pool) {
-            if let Some(i) = v.iter().position(|e| e.len == len) {
+            if let Some(i) = v.iter().position(|e| e == planned) {
                 v.remove(i);
             }
         }
+    }
+}
+
+impl PendingEntry {
+    /// The entry the plan of `request` added, given the block it was allocated.
+    pub fn of(request: &AllocationRequest, allocated: &Cidr) -> PendingEntry {
+        PendingEntry {
+            len: allocated.prefix_len(),
+            explicit: match request {
+                AllocationRequest::Explicit(c) => Some(*c),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applying an explicit block takes its own entry, not another of the same size (which
+    /// would leave the explicit one to be counted again by the next check).
+    #[test]
+    fn an_applied_allocation_removes_its_own_entry() {
+        let p = Pending::default();
+        let c = Cidr::parse("10.0.1.0/24").unwrap();
+        let by_size = PendingEntry {
+            len: 24,
+            explicit: None,
+        };
+        let explicit = PendingEntry {
+            len: 24,
+            explicit: Some(c),
+        };
+        p.add("pool", by_size.clone());
+        p.add("pool", explicit.clone());
+        p.remove(
+            "pool",
+            &PendingEntry::of(&AllocationRequest::Explicit(c), &c),
+        );
+        assert_eq!(p.list("pool"), vec![by_size.clone()]);
+        let other = Cidr::parse("10.0.7.0/24").unwrap();
+        p.remove(
+            "pool",
+            &PendingEntry::of(&AllocationRequest::Netmask(24), &other),
+        );
+        assert!(p.list("pool").is_empty());
     }
 }

@@ -8,6 +8,7 @@ use super::aws::{
     arn, arn_attribute, check_region, no_local_effect, owner_attribute, region_argument,
     tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{engine, from_store, Blame, Doing, Failure, WHOLE};
 use super::wait;
@@ -83,6 +84,7 @@ pub fn pool_attributes(s: Schema, computed: bool) -> Schema {
 impl Crud for Pool {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_pool";
+    const GUARD: Guard = Guard::IpamAdmin;
 
     fn schema(&self) -> Schema {
         let s = Schema::new()

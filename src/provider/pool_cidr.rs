@@ -2,6 +2,7 @@
 
 use super::attrs::{cidr, integer, string, CIDR, NETMASK};
 use super::aws::{check_region, region_argument};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
 use super::wait;
@@ -14,6 +15,7 @@ pub struct PoolCidr;
 impl Crud for PoolCidr {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_pool_cidr";
+    const GUARD: Guard = Guard::IpamAdmin;
 
     fn schema(&self) -> Schema {
         Schema::new()

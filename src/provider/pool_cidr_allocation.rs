@@ -2,14 +2,15 @@
 //! `aws_vpc_ipam_pool_cidr_allocation`, resource type `custom`). Checked at plan time like a
 //! VPC allocation; from a resource planning pool it plans subnets inside that VPC.
 
+use super::allocation::{
+    blame, check_cidr_and_netmask, is_custom_allocation, plan_unnamed, request_attributes, spec_of,
+};
 use super::attrs::{description, is_unknown, opt_string, string, tag_map, tags, tags_value};
 use super::aws::{check_region, region_argument, tags_all_attribute};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
-use super::lists;
-use super::vpc_allocation::{
-    blame, check_cidr_and_netmask, check_pool, plan_unnamed, request_attributes, spec_of,
-};
+use super::pending::PendingEntry;
 use crate::engine::AllocationKind;
 use crate::store::{Allocation as Record, AllocationSpec};
 use tfplug::{Attribute, Diagnostics, Plan, Schema, Type, Value};
@@ -25,6 +26,7 @@ Like `ipam_vpc_allocation`, every new allocation is checked at `terraform plan` 
 impl Crud for PoolCidrAllocation {
     type Record = Record;
     const TYPE_NAME: &'static str = TYPE;
+    const GUARD: Guard = Guard::PoolUse;
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -63,9 +65,6 @@ impl Crud for PoolCidrAllocation {
         let Some(spec) = spec(plan.config) else {
             return;
         };
-        if let Err(f) = check_pool(call, &spec) {
-            return f.report(&mut plan.diagnostics);
-        }
         plan_unnamed(call, plan, &spec, TYPE);
     }
 
@@ -81,7 +80,8 @@ impl Crud for PoolCidrAllocation {
             .store
             .allocate(&call.actor, &spec)
             .doing("Cannot allocate from the pool", &blame(&spec.request))?;
-        call.pending.remove(&a.pool_id, a.cidr.prefix_len());
+        call.pending
+            .remove(&a.pool_id, &PendingEntry::of(&spec.request, &a.cidr));
         Ok(a)
     }
 
@@ -93,7 +93,7 @@ impl Crud for PoolCidrAllocation {
             .store
             .get_allocation(allocation)
             .doing("Cannot read the allocation", &WHOLE)?;
-        Ok(a.filter(|a| a.kind == AllocationKind::Custom && a.pool_id == pool))
+        Ok(a.filter(|a| is_custom_allocation(a) && a.pool_id == pool))
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -121,13 +121,17 @@ impl Crud for PoolCidrAllocation {
     }
 
     fn identity(&self) -> tfplug::IdentitySchema {
-        lists::allocation_identity(
+        super::allocation::allocation_identity(
             "`<ipam_pool_allocation_id>_<ipam_pool_id>`, as `terraform import` takes it",
         )
     }
 
     fn find(&self, call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
-        let found = lists::find_allocation(call, identity, lists::is_custom_allocation)?;
+        let found = super::allocation::find_allocation(
+            call,
+            identity,
+            super::allocation::is_custom_allocation,
+        )?;
         Ok(found.map(|a| format!("{}_{}", a.id, a.pool_id)))
     }
 

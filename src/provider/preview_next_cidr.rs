@@ -5,6 +5,7 @@
 
 use super::attrs::{cidrs, integer, string, CIDR, NETMASK};
 use super::aws::{check_region, region_argument};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, ALLOCATION, WHOLE};
 use crate::store::new_id;
@@ -24,6 +25,7 @@ pub struct Record {
 impl Crud for PreviewNextCidr {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_preview_next_cidr";
+    const GUARD: Guard = Guard::Open;
 
     fn schema(&self) -> Schema {
         Schema::new()

@@ -6,6 +6,7 @@ use super::aws::{
     block_regions, check_region, operating_regions_block, region_argument, regions_value,
     tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Doing, Failure, WHOLE};
 use crate::discovery::{read_sources, Source};
@@ -46,6 +47,7 @@ fn spec(planned: &Value) -> DiscoverySpec {
 impl Crud for ResourceDiscovery {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_resource_discovery";
+    const GUARD: Guard = Guard::IpamAdmin;
     const KEPT_ON_UPDATE: &'static [&'static str] = &["last_scanned"];
 
     fn schema(&self) -> Schema {

@@ -4,6 +4,7 @@
 
 use super::attrs::{string, tag_map, tags, tags_value};
 use super::aws::{arn, check_region, region_argument, tags_all_attribute};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::{DiscoveryAssociation, Tags};
@@ -44,6 +45,7 @@ const PAIR: Blame = Blame {
 impl Crud for ResourceDiscoveryAssociation {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_resource_discovery_association";
+    const GUARD: Guard = Guard::IpamAdmin;
 
     fn schema(&self) -> Schema {
         Schema::new()

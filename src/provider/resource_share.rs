@@ -3,6 +3,7 @@
 //! pools; removing it keeps their allocations and refuses new ones.
 
 use super::attrs::{boolean, string, strings, tag_map, tags, tags_value};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::{id_of, ResourceShare as Stored, ShareSpec};
@@ -58,6 +59,7 @@ fn string_set(values: &[String]) -> Value {
 impl Crud for ResourceShare {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_resource_share";
+    const GUARD: Guard = Guard::IpamAdmin;
 
     fn schema(&self) -> Schema {
         let non_empty = |name: &str, what: &str| {

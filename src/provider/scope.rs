@@ -4,6 +4,7 @@ use super::attrs::{description, opt_string, string, tag_map, tags, tags_value};
 use super::aws::{
     arn, arn_attribute, check_region, owner_attribute, region_argument, tags_all_attribute,
 };
+use super::crud::Guard;
 use super::crud::{Call, Crud};
 use super::errors::{Blame, Doing, Failure, WHOLE};
 use crate::store::Scope as StoredScope;
@@ -37,6 +38,7 @@ const IPAM: Blame = Blame {
 impl Crud for Scope {
     type Record = Record;
     const TYPE_NAME: &'static str = "ipam_scope";
+    const GUARD: Guard = Guard::IpamAdmin;
     const KEPT_ON_UPDATE: &'static [&'static str] = &["pool_count"];
 
     fn schema(&self) -> Schema {

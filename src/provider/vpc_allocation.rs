@@ -1,14 +1,15 @@
 //! `ipam_vpc_allocation`: a VPC's CIDR from a pool. Checked against the pool at plan time;
 //! a named allocation is reserved at plan time so its CIDR is known in the plan.
 
-use super::attrs::{
-    cidr, cidrs, description, integer, is_unknown, opt_string, string, tag_map, tags, tags_value,
-    CIDR, NETMASK,
+use super::allocation::{
+    blame, check_cidr_and_netmask, is_vpc_allocation, plan_unnamed, request_attributes, spec_of,
 };
+use super::attrs::{cidr, description, is_unknown, opt_string, string, tag_map, tags, tags_value};
+use super::crud::Guard;
 use super::crud::{Call, Crud};
-use super::errors::{from_store, Blame, Doing, Failure, ALLOCATION, WHOLE};
+use super::errors::{from_store, Doing, Failure, ALLOCATION, WHOLE};
 use super::pending::PendingEntry;
-use crate::engine::{AllocationKind, AllocationRequest};
+use crate::engine::AllocationKind;
 use crate::store::{new_id, Allocation as Record, AllocationSpec};
 use tfplug::{Attribute, Check, Diagnostics, Pattern, Plan, Schema, Type, Value};
 
@@ -35,6 +36,7 @@ const TYPE: &str = "ipam_vpc_allocation";
 impl Crud for VpcAllocation {
     type Record = Record;
     const TYPE_NAME: &'static str = TYPE;
+    const GUARD: Guard = Guard::PoolUse;
 
     fn schema(&self) -> Schema {
         Schema::new()
@@ -75,9 +77,6 @@ impl Crud for VpcAllocation {
             return;
         }
         let Some(spec) = spec(config) else { return };
-        if let Err(f) = check_pool(call, &spec) {
-            return f.report(&mut plan.diagnostics);
-        }
         let blame = blame(&spec.request);
         if spec.name.is_some() {
             match call
@@ -113,7 +112,8 @@ impl Crud for VpcAllocation {
         };
         let a = result.doing("Cannot allocate from the pool", &blame(&spec.request))?;
         if spec.name.is_none() {
-            call.pending.remove(&a.pool_id, a.cidr.prefix_len());
+            call.pending
+                .remove(&a.pool_id, &PendingEntry::of(&spec.request, &a.cidr));
         }
         Ok(a)
     }
@@ -124,7 +124,7 @@ impl Crud for VpcAllocation {
             .get_allocation(id)
             .doing("Cannot read the allocation", &WHOLE)?;
         // A child pool's CIDR and a custom allocation are allocations too, but not a VPC's.
-        Ok(a.filter(|a| !matches!(a.kind, AllocationKind::IpamPool | AllocationKind::Custom)))
+        Ok(a.filter(is_vpc_allocation))
     }
 
     fn update(&self, call: &Call<'_>, id: &str, planned: &Value) -> Result<Record, Failure> {
@@ -138,7 +138,6 @@ impl Crud for VpcAllocation {
             .doing("Cannot update the allocation", &ALLOCATION)
     }
 
-    /// Refused while a resource planning pool draws its space from this VPC.
     /// Its own allocation, unless a resource planning pool draws from it (that pool goes
     /// first, and a pool CIDR destroyed meanwhile waits for this allocation instead).
     fn releases(&self, call: &Call<'_>, prior: &Value) -> Option<String> {
@@ -150,30 +149,25 @@ impl Crud for VpcAllocation {
         string(prior, "id")
     }
 
-    fn delete(&self, call: &Call<'_>, id: &str, prior: &Value) -> Result<(), Failure> {
-        if let Some(vpc) = string(prior, "vpc_id") {
-            let pools = call
-                .store
-                .planning_pools_of(&vpc)
-                .doing("Cannot release the allocation", &WHOLE)?;
-            if !pools.is_empty() {
-                return Err(Failure::plain(
-                    "Cannot release the allocation",
-                    format!("the VPC {vpc} is the source_resource of the pool(s) {}, which plan its subnets; destroy them first.", pools.join(", ")),
-                ));
-            }
-        }
+    /// Core refuses while a resource planning pool draws its space from this VPC.
+    fn delete(&self, call: &Call<'_>, id: &str, _prior: &Value) -> Result<(), Failure> {
         call.store
             .release(&call.actor, id)
             .doing("Cannot release the allocation", &WHOLE)
     }
 
     fn identity(&self) -> tfplug::IdentitySchema {
-        super::lists::allocation_identity("the allocation id, `ipam-pool-alloc-` and 17 hex digits")
+        super::allocation::allocation_identity(
+            "the allocation id, `ipam-pool-alloc-` and 17 hex digits",
+        )
     }
 
     fn find(&self, call: &Call<'_>, identity: &Value) -> Result<Option<String>, Failure> {
-        let found = super::lists::find_allocation(call, identity, super::lists::is_vpc_allocation)?;
+        let found = super::allocation::find_allocation(
+            call,
+            identity,
+            super::allocation::is_vpc_allocation,
+        )?;
         Ok(found.map(|a| a.id))
     }
 
@@ -195,156 +189,6 @@ impl Crud for VpcAllocation {
     }
 }
 
-/// Plan-time check of a new allocation without a name: it must fit together with every other
-/// allocation from the same pool pending in this plan (`pending.rs`), and an
-/// explicit `cidr` must not overlap another pending one. `kind` names the resource type.
-pub(super) fn plan_unnamed(
-    call: &Call<'_>,
-    plan: &mut Plan<'_>,
-    spec: &AllocationSpec,
-    kind: &str,
-) {
-    let blame = blame(&spec.request);
-    let _gate = call.pending.gate();
-    let pending = call.pending.list(&spec.pool_id);
-    if let AllocationRequest::Explicit(c) = &spec.request {
-        if let Some(p) = pending
-            .iter()
-            .find_map(|p| p.explicit.filter(|x| x.overlaps(c)))
-        {
-            return Failure::at("cidr", "Overlapping allocations in this plan", format!("{c} overlaps {p}, which another {kind} in this plan also allocates; give one of them another block.")).report(&mut plan.diagnostics);
-        }
-    }
-    let lens: Vec<u8> = pending.iter().map(|p| p.len).collect();
-    match call.store.check_request(spec, &lens) {
-        Ok(len) => {
-            plan.set("netmask_length", Value::number(len));
-            let explicit = match spec.request {
-                AllocationRequest::Explicit(c) => Some(c),
-                _ => None,
-            };
-            call.pending
-                .add(&spec.pool_id, PendingEntry { len, explicit });
-        }
-        Err(e) => {
-            from_store(e, "Cannot allocate from the pool", &blame).report(&mut plan.diagnostics)
-        }
-    }
-}
-
-/// What every allocation asks for: the pool, and the block (explicit, by size or the pool's
-/// default) with the blocks to avoid. All force a new allocation.
-pub(super) fn request_attributes(s: Schema) -> Schema {
-    s.attribute(
-        Attribute::required("ipam_pool_id", Type::String)
-            .requires_replace()
-            .description("The pool to allocate from."),
-    )
-    .attribute(
-        Attribute::optional_computed("netmask_length", Type::Number)
-            .requires_replace()
-            .use_state_for_unknown()
-            .check(NETMASK)
-            .description(
-                "The prefix length to allocate. Default: the pool's default netmask length.",
-            ),
-    )
-    .attribute(
-        Attribute::optional_computed("cidr", Type::String)
-            .requires_replace()
-            .use_state_for_unknown()
-            .meaning(CIDR)
-            .description("An explicit block instead of the next free one."),
-    )
-    .attribute(
-        Attribute::optional("disallowed_cidrs", Type::set(Type::String))
-            .requires_replace()
-            .meaning(CIDR)
-            .description("Blocks the allocator must not hand out."),
-    )
-}
-
-/// `cidr` and `netmask_length` together must agree.
-pub(super) fn check_cidr_and_netmask(config: &Value, diags: &mut Diagnostics) {
-    if let (Some(c), Ok(Some(n))) = (cidr(config, "cidr"), integer(config, "netmask_length")) {
-        let len = c.prefix_len();
-        if i64::from(len) != n {
-            Failure::at(
-                "netmask_length",
-                "Conflicting netmask_length",
-                format!("cidr {c} is a /{len}, but netmask_length is {n}; set one of them."),
-            )
-            .report(diags);
-        }
-    }
-}
-
-/// The pool exists and serves this provider's region.
-pub(super) fn check_pool(call: &Call<'_>, spec: &AllocationSpec) -> Result<(), Failure> {
-    let pool = call
-        .store
-        .get_pool(&spec.pool_id)
-        .doing("Cannot read the pool", &WHOLE)?;
-    let Some(pool) = pool else {
-        return Err(Failure::at(
-            "ipam_pool_id",
-            "Unknown IPAM pool",
-            format!(
-                "No IPAM pool with id {:?} exists in this database; check the id, or create the pool first.",
-                spec.pool_id
-            ),
-        ));
-    };
-    super::authority::pool_use(call, &pool.id)?;
-    match &pool.locale {
-        Some(locale) if *locale != call.actor.region => Err(Failure::at(
-            "ipam_pool_id",
-            "Pool locale does not match the provider region",
-            format!("The pool {} has locale {locale:?}, but this provider allocates for the region {:?}: an allocation (a VPC's or a custom one) may only take a CIDR from a pool of its own region. Use a pool whose locale is {:?}, or a provider configured for {locale:?}.", pool.id, call.actor.region, call.actor.region),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// An explicit CIDR is at fault for everything about its block, its size included.
-pub(super) fn blame(request: &AllocationRequest) -> Blame {
-    match request {
-        AllocationRequest::Explicit(_) => Blame {
-            netmask: "cidr",
-            ..ALLOCATION
-        },
-        _ => ALLOCATION,
-    }
-}
-
-/// The request the configuration makes; `None` when a value is malformed (validate reports it).
-pub(super) fn request(v: &Value) -> Option<AllocationRequest> {
-    if let Some(c) = string(v, "cidr") {
-        return crate::engine::Cidr::parse(&c)
-            .ok()
-            .map(AllocationRequest::Explicit);
-    }
-    match integer(v, "netmask_length") {
-        Ok(Some(n)) => u8::try_from(n).ok().map(AllocationRequest::Netmask),
-        Ok(None) => Some(AllocationRequest::PoolDefault),
-        Err(_) => None,
-    }
-}
-
 fn spec(v: &Value) -> Option<AllocationSpec> {
     spec_of(v, AllocationKind::Vpc)
-}
-
-/// The allocation a configuration or plan asks for; `None` when a value is malformed.
-pub(super) fn spec_of(v: &Value, kind: AllocationKind) -> Option<AllocationSpec> {
-    Some(AllocationSpec {
-        pool_id: string(v, "ipam_pool_id")?,
-        request: request(v)?,
-        disallowed: cidrs(v, "disallowed_cidrs"),
-        name: string(v, "name"),
-        description: string(v, "description"),
-        tags: tags(v, "tags"),
-        kind,
-        resource_id: None,
-    })
 }

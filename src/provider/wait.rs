@@ -120,29 +120,32 @@ mod tests {
             || {
                 n += 1;
                 if n < 3 {
-                    Err(Error::Busy { holders: None })
+                    Err(Error::Db(ipam_db::Error::Busy { holders: None }))
                 } else {
                     Ok(n)
                 }
             },
-            |e| matches!(e, Error::Busy { .. }),
+            |e| matches!(e, Error::Db(ipam_db::Error::Busy { .. })),
         );
         assert_eq!((got.ok(), waited), (Some(3), None));
         let started = Instant::now();
         let (got, waited): (Result<()>, _) = until_free(
             Duration::from_millis(200),
-            || Err(Error::Busy { holders: None }),
-            |e| matches!(e, Error::Busy { .. }),
+            || Err(Error::Db(ipam_db::Error::Busy { holders: None })),
+            |e| matches!(e, Error::Db(ipam_db::Error::Busy { .. })),
         );
-        assert!(matches!(got, Err(Error::Busy { holders: None })) && waited.is_some());
+        assert!(
+            matches!(got, Err(Error::Db(ipam_db::Error::Busy { holders: None })))
+                && waited.is_some()
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
         let (got, waited): (Result<()>, _) = until_free(
             Duration::from_secs(60),
-            || Err(Error::ReadOnly),
-            |e| matches!(e, Error::Busy { .. }),
+            || Err(Error::Db(ipam_db::Error::ReadOnly)),
+            |e| matches!(e, Error::Db(ipam_db::Error::Busy { .. })),
         );
         assert!(
-            matches!(got, Err(Error::ReadOnly)) && waited.is_none(),
+            matches!(got, Err(Error::Db(ipam_db::Error::ReadOnly))) && waited.is_none(),
             "other errors fail at once"
         );
     }

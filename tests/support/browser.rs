@@ -1,6 +1,5 @@
 //! Debian's headless Chromium driven through chromedriver (WebDriver), for the dashboard's
 //! browser test. `scripts/install-chromium.sh` installs both from Debian's packages.
-#![allow(dead_code)]
 
 use fantoccini::{Client, ClientBuilder};
 use std::net::TcpListener;

@@ -1,5 +1,4 @@
 //! The smallest IPAM a store test or benchmark starts from, built through the store's API.
-#![allow(dead_code)]
 
 use ipam::engine::{AllocationRequest, Cidr};
 use ipam::store::{Actor, PoolSpec, Store, Tags};

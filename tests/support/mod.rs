@@ -3,10 +3,17 @@
 //! Each [`Workspace`] is a temporary directory with its own configuration, state and SQLite
 //! database; the provider binary is installed once per test process into a filesystem mirror,
 //! exactly as a user installs it, so `terraform init` runs offline.
+//!
+//! It also holds what several test modules share: `pg` (a PostgreSQL server per test process),
+//! `fixtures`, `teams`, `serve` (the dashboard's server) and `browser` (headless Chromium). A
+//! test binary uses part of it, so what it leaves unused is no defect.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fixtures;
 pub mod pg;
+pub mod serve;
+pub mod teams;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -3,13 +3,15 @@
 //! root), in a temporary directory, listening only on a unix socket there. A watchdog stops
 //! the server and removes the directory when the test process ends, also after a panic.
 //!
+//! The modules of one test binary share its server ([`cluster`]): a test that stops it, changes
+//! its settings, or counts its sessions starts one of its own ([`Cluster::private`]).
+//!
 //! `IPAM_TEST_BACKEND=postgres` makes backend-parametrised tests run on it (`backend()`).
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// Which backend the parametrised tests use this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +47,11 @@ pub struct Cluster {
     dir: PathBuf,
     bin: PathBuf,
     pub socket_dir: PathBuf,
+    /// The loopback address and port it also listens on ([`Cluster::private_tcp`]).
+    tcp: Option<(String, u16)>,
+    /// The login roles made on it ([`Cluster::password_role`]): roles are the server's, not a
+    /// database's, so the tests sharing a server share them.
+    roles: Mutex<Vec<String>>,
 }
 
 /// The server binaries: `IPAM_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`.
@@ -96,14 +103,6 @@ fn run(mut c: Command, what: &str) {
     );
 }
 
-/// `:PORT` when the server was started on a port of the test's choosing (the socket's name
-/// carries the port).
-fn port_suffix() -> String {
-    std::env::var("IPAM_PG_PORT")
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default()
-}
-
 /// Creates `dir` and its socket directory, owned by the server's user; the socket directory.
 fn server_dir(dir: &Path) -> PathBuf {
     let socket_dir = dir.join("sock");
@@ -132,16 +131,22 @@ fn encode(p: &Path) -> String {
 
 impl Cluster {
     fn start_new() -> Cluster {
-        Cluster::start_with("")
+        Cluster::start_with("", None)
     }
 
     /// A server of the test's own, not the process's shared one (a test that stops it, or
     /// changes server-wide settings), with `settings` (postgresql.conf lines) added.
     pub fn private(settings: &str) -> Cluster {
-        Cluster::start_with(settings)
+        Cluster::start_with(settings, None)
     }
 
-    fn start_with(settings: &str) -> Cluster {
+    /// A server of the test's own that also listens on `addr`:`port` (a test of TCP, such as
+    /// TLS); its socket's name carries that port.
+    pub fn private_tcp(addr: &str, port: u16) -> Cluster {
+        Cluster::start_with("", Some((addr.to_string(), port)))
+    }
+
+    fn start_with(settings: &str, tcp: Option<(String, u16)>) -> Cluster {
         let bin = bin_dir();
         let dir = std::env::temp_dir().join(format!(
             "ipam-pg-{}-{}",
@@ -175,6 +180,8 @@ impl Cluster {
             dir,
             bin,
             socket_dir,
+            tcp,
+            roles: Mutex::new(Vec::new()),
         };
         c.start();
         c.watch();
@@ -214,6 +221,8 @@ impl Cluster {
             dir,
             bin: self.bin.clone(),
             socket_dir,
+            tcp: None,
+            roles: Mutex::new(Vec::new()),
         };
         c.start();
         c.watch();
@@ -294,12 +303,9 @@ impl Cluster {
             .map(|ms| format!("-c log_min_duration_statement={ms} "))
             .unwrap_or_default();
         // A test of TCP (TLS) asks for a loopback address and port; the rest use the socket.
-        let listen = match (
-            std::env::var("IPAM_PG_LISTEN"),
-            std::env::var("IPAM_PG_PORT"),
-        ) {
-            (Ok(addr), Ok(port)) => format!("-c listen_addresses={addr} -p {port} "),
-            _ => "-c listen_addresses='' ".to_string(),
+        let listen = match &self.tcp {
+            Some((addr, port)) => format!("-c listen_addresses={addr} -p {port} "),
+            None => "-c listen_addresses='' ".to_string(),
         };
         let opts = format!(
             "-k {} {listen}{speed}{slow}-c max_connections=300",
@@ -330,8 +336,28 @@ impl Cluster {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
-    /// Makes `role` (created with `password`) log in with a password, not by trust.
+    /// `:PORT` when the server listens on a port of the test's choosing (the socket's name
+    /// carries the port).
+    fn port_suffix(&self) -> String {
+        self.tcp
+            .as_ref()
+            .map(|(_, port)| format!(":{port}"))
+            .unwrap_or_default()
+    }
+
+    /// The server's unix socket itself (its name carries the port).
+    pub fn socket(&self) -> PathBuf {
+        let port = self.tcp.as_ref().map_or(5432, |(_, port)| *port);
+        self.socket_dir.join(format!(".s.PGSQL.{port}"))
+    }
+
+    /// Creates login role `role` with `password`, logging in with the password, not by trust;
+    /// once per server, so tests sharing it may each ask for the same role.
     pub fn password_role(&self, role: &str, password: &str) {
+        let mut made = self.roles.lock().unwrap_or_else(|e| e.into_inner());
+        if made.iter().any(|m| m == role) {
+            return;
+        }
         let hba = self.dir.join("data").join("pg_hba.conf");
         let old = std::fs::read_to_string(&hba).expect("pg_hba.conf");
         std::fs::write(&hba, format!("local all {role} scram-sha-256\n{old}"))
@@ -342,6 +368,7 @@ impl Cluster {
                 "CREATE ROLE {role} LOGIN PASSWORD '{password}' CREATEDB; SELECT pg_reload_conf();"
             ))
             .expect("create role");
+        made.push(role.to_string());
     }
 
     /// The URL of database `db` on this server as `user` with `password`.
@@ -349,7 +376,7 @@ impl Cluster {
         format!(
             "postgres://{user}:{password}@{}{}/{db}?sslmode=disable",
             encode(&self.socket_dir),
-            port_suffix()
+            self.port_suffix()
         )
     }
 
@@ -358,7 +385,7 @@ impl Cluster {
         format!(
             "postgres://postgres@{}{}/{db}?sslmode=disable",
             encode(&self.socket_dir),
-            port_suffix()
+            self.port_suffix()
         )
     }
 
@@ -375,6 +402,26 @@ impl Cluster {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create database");
         self.url(&name)
+    }
+}
+
+/// A test's own server ([`Cluster::private`], a standby) is gone with the test, not only with
+/// the test process: a test binary runs many tests, and each server holds memory and a
+/// directory. (The shared server is a static, never dropped: its watchdog removes it.)
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // It may be stopped already (a crash test): then only the directory is left to remove.
+        let _ = Command::new("sh")
+            .args([
+                "-c",
+                &format!(
+                    "{}; rm -rf '{}'",
+                    self.ctl_line("stop -m immediate"),
+                    self.dir.display()
+                ),
+            ])
+            .stdin(Stdio::null())
+            .status();
     }
 }
 

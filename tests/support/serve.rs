@@ -1,6 +1,5 @@
 //! Runs `terraform-provider-ipam serve` on a free loopback port for a test, and a tiny HTTP/1.1
 //! GET for reading its answers without a browser.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

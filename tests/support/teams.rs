@@ -3,7 +3,6 @@
 //! networking account and `ipam_dev` to an account in the dev unit, grants them what the
 //! organizations guide says, and delegates; the networking role builds two pools and shares the
 //! first with the dev unit. Used by the tests of the database's own enforcement.
-#![allow(dead_code)]
 
 use ipam::engine::{AllocationRequest, Cidr};
 use ipam::store::{Actor, OrganizationAccount, PoolSpec, ShareSpec, Store};
@@ -26,22 +25,11 @@ pub fn open(url: &str) -> Store {
     .unwrap()
 }
 
-/// Creates login role `name` on `cluster` once per test process (roles are the server's, not
-/// a database's, so tests on one server share them).
-pub fn role(cluster: &super::pg::Cluster, name: &str, password: &str) {
-    static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-    if !made.iter().any(|m| m == name) {
-        cluster.password_role(name, password);
-        made.push(name.to_string());
-    }
-}
-
 /// The two team roles [`build`] maps: `ipam_net` (password `net-secret`) and `ipam_dev`
 /// (`dev-secret`).
 pub fn roles(cluster: &super::pg::Cluster) {
-    role(cluster, "ipam_net", "net-secret");
-    role(cluster, "ipam_dev", "dev-secret");
+    cluster.password_role("ipam_net", "net-secret");
+    cluster.password_role("ipam_dev", "dev-secret");
 }
 
 /// What the organizations guide tells an operator to grant a team role.

@@ -3,8 +3,8 @@
 //! auto-import), so the read-only dashboard never scans.
 
 use super::{document, format};
-use crate::dashboard::server::App;
-use crate::dashboard::server::Page;
+use crate::dashboard::app::App;
+use crate::dashboard::app::Page;
 use crate::store::view::{DiscoveredCidr, DiscoverySummary, StatusTotals};
 use crate::store::Result;
 use maud::{html, Markup};

@@ -1,7 +1,7 @@
 //! `/`: every IPAM, its scopes and their pools as a tree with utilization bars.
 
 use super::{bar, document, figures, format, tags, ALARM_PERCENT};
-use crate::dashboard::server::App;
+use crate::dashboard::app::App;
 use crate::engine::Cidr;
 use crate::store::view::PoolSummary;
 use crate::store::Result;

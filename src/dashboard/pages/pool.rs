@@ -2,7 +2,7 @@
 //! allocations (a page at a time) and audit events, all read in one snapshot.
 
 use super::{bar, document, figures, format, origin, resource, tags};
-use crate::dashboard::server::{App, Page};
+use crate::dashboard::app::{App, Page};
 use crate::dashboard::{chart, map};
 use crate::engine::Cidr;
 use crate::store::view::{parse_query, AllocationRow, PoolSummary, View};

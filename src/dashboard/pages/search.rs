@@ -5,7 +5,7 @@
 //! child pool, and no discovered resource.
 
 use super::{document, format, resource};
-use crate::dashboard::server::App;
+use crate::dashboard::app::App;
 use crate::engine::Cidr;
 use crate::store::view::{parse_query, AllocationRow, PoolHit, Search};
 use crate::store::Result;
