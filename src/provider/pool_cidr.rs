@@ -67,6 +67,12 @@ impl Crud for PoolCidr {
             .check_provision(&call.actor, &pool, request.clone(), &planned)
         {
             Ok(()) => call.pending.add_pool_cidr(&pool, request),
+            // The check writes what it checks and rolls it back: a database this process
+            // cannot write still plans, and says what waits for apply.
+            Err(crate::store::Error::Db(ipam_db::Error::ReadOnly)) => plan.diagnostics.warning(
+                "The new CIDR is checked at apply",
+                "The database is read-only for this process, so the CIDR's fit in its pool is not checked at plan; apply needs write access and checks it then.",
+            ),
             Err(e) => {
                 let mut f = from_store(e, "Cannot provision the CIDR", &blame);
                 let alone = || {

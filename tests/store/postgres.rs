@@ -459,3 +459,56 @@ fn a_stray_free_block_is_refused_by_the_constraint_repaired_and_allocated_around
     assert!(e.to_string().contains(&first.id), "{e}");
     assert!(s.verify().unwrap().is_empty());
 }
+
+/// A plan-time check of a new pool CIDR runs over a snapshot and waits for no writer: while
+/// another session holds the database-wide write lock (a long structural change) for longer
+/// than the lock timeout, the check still answers (a wait would end in "busy"), and writes
+/// nothing; the change itself still queues behind the lock.
+#[test]
+fn a_pool_cidr_is_checked_at_plan_while_another_writer_holds_the_lock() {
+    let url = pg::cluster().new_database();
+    let s = open(&url, Duration::from_millis(800));
+    let a = actor();
+    let ipam = s.create_ipam(&a, None, vec![], Tags::new()).unwrap();
+    let pool = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let mut other = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    other
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&ipam_db::locks::WRITE_LOCK],
+        )
+        .unwrap();
+    let before = pg::dump(&url);
+    s.check_provision(
+        &a,
+        &pool.id,
+        AllocationRequest::Explicit(c("10.1.0.0/16")),
+        &[],
+    )
+    .expect("a fitting CIDR passes the plan check while the lock is held");
+    match s.check_provision(
+        &a,
+        &pool.id,
+        AllocationRequest::Explicit(c("10.0.128.0/17")),
+        &[],
+    ) {
+        Err(Error::Refused(m)) => assert!(m.contains("overlaps 10.0.0.0/16"), "{m}"),
+        other => panic!("an overlapping CIDR is refused by the check itself, got {other:?}"),
+    }
+    assert_eq!(before, pg::dump(&url), "a plan-time check wrote something");
+    // A change still waits for the lock, and says busy.
+    match s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.1.0.0/16"))) {
+        Err(Error::Db(ipam_db::Error::Busy { .. })) => {}
+        other => panic!("expected busy, got {other:?}"),
+    }
+}

@@ -37,7 +37,10 @@ pub(crate) enum Conn {
 pub enum Mode {
     Read,
     Write,
-    /// A write that is always rolled back (plan-time checks).
+    /// A write that is always rolled back (plan-time checks), over one snapshot and without
+    /// waiting for other writers: it takes no lock before it needs one (PostgreSQL:
+    /// `REPEATABLE READ`, no advisory lock; SQLite: a deferred transaction, whose first write
+    /// takes the file's lock only as long as the check runs).
     DryRun,
 }
 
@@ -109,7 +112,8 @@ fn sqlite<T, E: DbFailure>(
 ) -> Result<T, E> {
     let behavior = match mode {
         Mode::Read => TransactionBehavior::Deferred,
-        Mode::Write | Mode::DryRun => TransactionBehavior::Immediate,
+        Mode::Write => TransactionBehavior::Immediate,
+        Mode::DryRun => TransactionBehavior::Deferred,
     };
     let t = c.transaction_with_behavior(behavior).map_err(Error::from)?;
     let tx = Tx::sqlite(&t);
@@ -150,7 +154,8 @@ fn postgres<T, E: DbFailure>(
     let ran_on = c.identity().map(String::from);
     let begin = match mode {
         Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        Mode::Write | Mode::DryRun => "BEGIN",
+        Mode::Write => "BEGIN",
+        Mode::DryRun => "BEGIN ISOLATION LEVEL REPEATABLE READ",
     };
     // BEGIN travels with the lock (or a read's first query): one round trip.
     // Under a key's lock a constraint's refusal is repaired by the caller and run again
@@ -159,17 +164,13 @@ fn postgres<T, E: DbFailure>(
         PgSession::new(c, begin),
         mode == Mode::Write && matches!(lock, Lock::Key(_)),
     );
-    let out = if mode == Mode::Read {
+    let out = if mode != Mode::Write {
+        // A read, or a dry run: nothing to wait for (see Mode::DryRun).
         f(&tx)
     } else {
-        take(&tx, lock, mode == Mode::Write)
-            .and_then(|()| {
-                if mode == Mode::Write {
-                    // Asked for with the first reads: no round trip of its own.
-                    tx.prefetch(XID, &[], ())?;
-                }
-                Ok(())
-            })
+        take(&tx, lock, true)
+            // The transaction's id, asked for with the first reads: no round trip of its own.
+            .and_then(|()| tx.prefetch(XID, &[], ()))
             .map_err(E::from)
             .and_then(|()| f(&tx))
     };
