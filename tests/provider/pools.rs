@@ -457,3 +457,42 @@ fn resource_planning_pool_plans_subnets_inside_the_vpc() {
     tf.destroy("ipam_pool", &pool);
     tf.destroy("ipam_vpc_allocation", &vpc);
 }
+
+/// A database this process may only read still plans a new pool CIDR: the check, which writes
+/// what it checks and rolls it back, cannot run, so the plan says the check waits for apply
+/// instead of failing.
+#[test]
+fn a_read_only_database_still_plans_a_pool_cidr() {
+    if crate::pg::skip_on_postgres(
+        "a_read_only_database_still_plans_a_pool_cidr",
+        "a read-only SQLite file is what it tests",
+    ) {
+        return;
+    }
+    let db = Db::new();
+    let p = Platform::new(&db);
+    let before = db.last_audit_seq();
+    let top = p.top.clone();
+    drop(p);
+    let file = std::path::Path::new(&db.location);
+    let mut perms = std::fs::metadata(file).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(file, perms).unwrap();
+    let tf = db.provider();
+    let planned = tf
+        .plan(
+            "ipam_pool_cidr",
+            &Value::Null,
+            &obj(&[("ipam_pool_id", s(&top)), ("cidr", s("11.0.0.0/8"))]),
+        )
+        .expect("a read-only database plans");
+    let warning = planned.diags.warnings();
+    assert!(
+        warning
+            .iter()
+            .any(|d| d.summary == "The new CIDR is checked at apply"),
+        "{:#?}",
+        planned.diags
+    );
+    assert_eq!(db.last_audit_seq(), before, "the plan wrote nothing");
+}
