@@ -117,7 +117,9 @@ fn bulk_fill(kind: &str, db: &str, template: &str) {
     ];
     match kind {
         "postgres" => {
-            let mut client = postgres::Client::connect(db, postgres::NoTls).unwrap();
+            let mut client =
+                ipam_db::drivers::postgres::Client::connect(db, ipam_db::drivers::postgres::NoTls)
+                    .unwrap();
             let mut tx = client.transaction().unwrap();
             for s in &statements {
                 tx.batch_execute(s).unwrap();
@@ -126,7 +128,7 @@ fn bulk_fill(kind: &str, db: &str, template: &str) {
             client.batch_execute("VACUUM ANALYZE").unwrap();
         }
         _ => {
-            let mut conn = rusqlite::Connection::open(db).unwrap();
+            let mut conn = ipam_db::drivers::rusqlite::Connection::open(db).unwrap();
             let tx = conn.transaction().unwrap();
             for s in &statements {
                 tx.execute_batch(s).unwrap();
@@ -138,12 +140,14 @@ fn bulk_fill(kind: &str, db: &str, template: &str) {
     let store = open(db);
     let count = |sql: &str| -> i64 {
         match kind {
-            "postgres" => postgres::Client::connect(db, postgres::NoTls)
-                .unwrap()
-                .query_one(sql, &[])
-                .unwrap()
-                .get(0),
-            _ => rusqlite::Connection::open(db)
+            "postgres" => {
+                ipam_db::drivers::postgres::Client::connect(db, ipam_db::drivers::postgres::NoTls)
+                    .unwrap()
+                    .query_one(sql, &[])
+                    .unwrap()
+                    .get(0)
+            }
+            _ => ipam_db::drivers::rusqlite::Connection::open(db)
                 .unwrap()
                 .query_row(sql, [], |r| r.get(0))
                 .unwrap(),

@@ -37,7 +37,7 @@ fn discovered(db: &std::path::Path, store: &Store, actor: &Actor) -> String {
             },
         )
         .unwrap();
-    let mut conn = rusqlite::Connection::open(db).unwrap();
+    let mut conn = ipam_db::drivers::rusqlite::Connection::open(db).unwrap();
     let tx = conn.transaction().unwrap();
     {
         let mut insert = tx
@@ -63,7 +63,7 @@ fn discovered(db: &std::path::Path, store: &Store, actor: &Actor) -> String {
                 (n & 0xf) << 4
             );
             insert
-                .execute(rusqlite::params![
+                .execute(ipam_db::drivers::rusqlite::params![
                     d.id,
                     format!("{kind}-{i:017x}"),
                     kind,

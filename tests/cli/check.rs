@@ -254,7 +254,7 @@ fn serve_help_and_bad_flags() {
 #[test]
 fn a_database_from_before_the_history_is_read_as_it_is() {
     let (_d, db, hot, _) = database();
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE utilization_history; DELETE FROM schema_version WHERE version > 2;",
     )
@@ -267,7 +267,7 @@ fn a_database_from_before_the_history_is_read_as_it_is() {
     let out = check(&["--threshold", "80", "--database", db.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     // Still not migrated: reading never writes.
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&db).unwrap();
     let v: i64 = conn
         .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
         .unwrap();
@@ -277,7 +277,7 @@ fn a_database_from_before_the_history_is_read_as_it_is() {
 #[test]
 fn a_database_of_a_newer_schema_is_refused() {
     let (_d, db, _, _) = database();
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("INSERT INTO schema_version VALUES (999);")
         .unwrap();
     drop(conn);

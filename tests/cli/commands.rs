@@ -323,7 +323,7 @@ fn verify_exits_1_on_a_fault_and_repair_mends_the_index() {
         o.stderr
     );
     // A stray free block over the allocated 10.0.0.0/24.
-    rusqlite::Connection::open(dir.path().join("ipam.db"))
+    ipam_db::drivers::rusqlite::Connection::open(dir.path().join("ipam.db"))
         .unwrap()
         .execute(
             "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, X'0000000000000000000000000A000000', 24)",
@@ -522,7 +522,7 @@ fn every_command_answers_with_the_shared_exit_codes() {
     let (c, text) = code(&["serve", "--listen", &addr]);
     assert_eq!(c, 3, "{text}");
     // A fault is found (1); repaired (5); then nothing to report (0).
-    rusqlite::Connection::open(dir.path().join("ipam.db"))
+    ipam_db::drivers::rusqlite::Connection::open(dir.path().join("ipam.db"))
         .unwrap()
         .execute(
             "INSERT INTO free_blocks (pool_id, start, len) VALUES (?1, X'0000000000000000000000000A000000', 24)",
@@ -839,7 +839,7 @@ fn orphans_takes_the_state_from_the_allocations_it_holds_not_from_the_directory(
 
     // An allocation recorded before states were told apart (no key): only with --force.
     let old = alloc(&a);
-    rusqlite::Connection::open(&db)
+    ipam_db::drivers::rusqlite::Connection::open(&db)
         .unwrap()
         .execute(
             "UPDATE allocations SET origin_state = NULL WHERE id = ?1",
@@ -879,7 +879,7 @@ fn orphans_takes_the_state_from_the_allocations_it_holds_not_from_the_directory(
     // A state holding only unrecorded allocations (applied before the upgrade): its directory's
     // unrecorded allocations are candidates (with --force), another state's never.
     let (old_kept, old_lost) = (alloc(&a), alloc(&a));
-    rusqlite::Connection::open(&db)
+    ipam_db::drivers::rusqlite::Connection::open(&db)
         .unwrap()
         .execute(
             "UPDATE allocations SET origin_state = NULL WHERE id IN (?1, ?2)",

@@ -1110,7 +1110,7 @@ output "allocation" {{
         return;
     }
     drop(server);
-    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&w.db).unwrap();
     conn.execute_batch(
         "DROP INDEX allocations_by_origin;
          DROP INDEX allocations_by_state;
@@ -1333,13 +1333,13 @@ output "top" {
     ) {
         return;
     }
-    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&w.db).unwrap();
     for i in 0..250u32 {
         let start = u32::from(std::net::Ipv4Addr::new(10, 9, i as u8, 0));
         conn.execute(
             "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
              VALUES (?1, ?2, ?3, ?4, 24, 'custom', 'allocated', '{}', '123456789012', 'us-east-1', 0)",
-            rusqlite::params![
+            ipam_db::drivers::rusqlite::params![
                 format!("ipam-pool-alloc-sql{i:04}"),
                 top,
                 format!("10.9.{i}.0/24"),
@@ -1486,12 +1486,12 @@ output "auto" {{
         o["auto"]["value"].as_str().unwrap().to_string(),
     );
     // 1,234 more CIDRs in the scanned discovery's stored result (as a big scan would leave).
-    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&w.db).unwrap();
     for i in 0..1234u32 {
         conn.execute(
             "INSERT INTO discovered_cidrs (discovery_id, resource_id, resource_type, cidr, source, overlap_status, scanned_at)
              VALUES (?1, ?2, 'subnet', ?3, 'bulk', 'nonoverlapping', 1)",
-            rusqlite::params![scanned, format!("subnet-bulk{i:05}"), format!("172.20.{}.{}/28", i / 16, (i % 16) * 16)],
+            ipam_db::drivers::rusqlite::params![scanned, format!("subnet-bulk{i:05}"), format!("172.20.{}.{}/28", i / 16, (i % 16) * 16)],
         )
         .unwrap();
     }
@@ -1506,7 +1506,7 @@ output "auto" {{
         .goto(&format!("{}/", server.base))
         .await
         .expect("open /");
-    let top: String = rusqlite::Connection::open(&w.db)
+    let top: String = ipam_db::drivers::rusqlite::Connection::open(&w.db)
         .unwrap()
         .query_row(
             "SELECT id FROM pools WHERE description = 'corporate'",

@@ -116,13 +116,13 @@ fn workspace(db: &str, role: &str, password: &str, extra: &str, body: &str) -> W
 }
 
 /// A role mapped to no account, granted what the guide grants.
-fn stranger(db: &str) -> postgres::Client {
+fn stranger(db: &str) -> ipam_db::drivers::postgres::Client {
     let cluster = pg::cluster();
     cluster.password_role("ipam_stranger", "stranger-secret");
     grant(&mut cluster.admin(db), "ipam_stranger");
-    postgres::Client::connect(
+    ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_stranger", "stranger-secret", db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap()
 }
@@ -157,9 +157,9 @@ fn a_role_mapped_to_no_account_cannot_claim_one_at_plan() {
 fn a_teams_plain_sql_cannot_stop_another_accounts_apply() {
     let (db, owner_url, t) = organization();
     let cluster = pg::cluster();
-    let mut dev_sql = postgres::Client::connect(
+    let mut dev_sql = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_dev", "dev-secret", &db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let top: i64 = dev_sql
@@ -201,9 +201,9 @@ fn a_teams_plain_sql_cannot_stop_another_accounts_apply() {
         .to_string();
 
     // The admin's own role moves nobody's allocation with SQL.
-    let mut net_sql = postgres::Client::connect(
+    let mut net_sql = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_net", "net-secret", &db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let moved = net_sql.execute(
@@ -219,7 +219,9 @@ fn a_teams_plain_sql_cannot_stop_another_accounts_apply() {
 
 /// The private default scope of `pool`'s IPAM.
 fn scope_of(owner_url: &str, pool: &str) -> String {
-    let mut c = postgres::Client::connect(owner_url, postgres::NoTls).unwrap();
+    let mut c =
+        ipam_db::drivers::postgres::Client::connect(owner_url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     c.query_one(
         "SELECT i.private_scope_id FROM pools p JOIN ipams i ON i.id = p.ipam_id WHERE p.id = $1",
         &[&pool],

@@ -28,7 +28,9 @@ fn url(w: &Workspace) -> String {
 
 /// Pairs of allocations in one pool whose blocks overlap, as the server computes it.
 fn overlaps(w: &Workspace) -> i64 {
-    let mut c = postgres::Client::connect(&url(w), postgres::NoTls).unwrap();
+    let mut c =
+        ipam_db::drivers::postgres::Client::connect(&url(w), ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     c.query_one(
         "SELECT COUNT(*) FROM allocations a JOIN allocations b
            ON a.pool_id = b.pool_id AND a.id < b.id AND a.net && b.net",
@@ -39,7 +41,9 @@ fn overlaps(w: &Workspace) -> i64 {
 }
 
 fn count(w: &Workspace, sql: &str) -> i64 {
-    let mut c = postgres::Client::connect(&url(w), postgres::NoTls).unwrap();
+    let mut c =
+        ipam_db::drivers::postgres::Client::connect(&url(w), ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     c.query_one(sql, &[]).unwrap().get(0)
 }
 
@@ -101,7 +105,9 @@ fn the_exclusion_constraint_refuses_an_overlap_whatever_the_code_does() {
     t.config(&team_config(&pool, 0, 1));
     t.init();
     t.apply().ok();
-    let mut c = postgres::Client::connect(&url(&w), postgres::NoTls).unwrap();
+    let mut c =
+        ipam_db::drivers::postgres::Client::connect(&url(&w), ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     // A row a buggy writer might insert: the same block again under another id.
     let e = c
         .execute(

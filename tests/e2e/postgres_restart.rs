@@ -28,7 +28,9 @@ fn a_server_restart_mid_apply_leaves_nothing_half_written_and_the_next_apply_con
         .spawn()
         .unwrap();
     let count = |sql: &str| -> i64 {
-        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut c =
+            ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+                .unwrap();
         c.query_one(sql, &[]).unwrap().get(0)
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -123,7 +125,8 @@ fn state_ids(w: &Workspace) -> Vec<String> {
 
 /// The allocation ids the database at `url` holds.
 fn database_ids(url: &str) -> std::collections::HashSet<String> {
-    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut c = ipam_db::drivers::postgres::Client::connect(url, ipam_db::drivers::postgres::NoTls)
+        .unwrap();
     c.query("SELECT id FROM allocations", &[])
         .unwrap()
         .into_iter()

@@ -40,9 +40,11 @@ fn query(w: &Workspace, sql: &str) -> Vec<String> {
             .map(|r| r[0].clone().expect("a value"))
             .collect();
     }
-    let conn =
-        rusqlite::Connection::open_with_flags(&w.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open the database");
+    let conn = ipam_db::drivers::rusqlite::Connection::open_with_flags(
+        &w.db,
+        ipam_db::drivers::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the database");
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     let mut stmt = conn.prepare(sql).unwrap();
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();

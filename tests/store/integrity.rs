@@ -63,12 +63,15 @@ fn on_postgres() -> bool {
 /// Runs `sql` behind the store's back, as a damaged or aged database would be.
 fn try_exec(db: &Path, sql: &str) -> Result<(), String> {
     if on_postgres() {
-        return postgres::Client::connect(db.to_str().unwrap(), postgres::NoTls)
-            .unwrap()
-            .batch_execute(sql)
-            .map_err(|e| format!("{e:?}"));
+        return ipam_db::drivers::postgres::Client::connect(
+            db.to_str().unwrap(),
+            ipam_db::drivers::postgres::NoTls,
+        )
+        .unwrap()
+        .batch_execute(sql)
+        .map_err(|e| format!("{e:?}"));
     }
-    rusqlite::Connection::open(db)
+    ipam_db::drivers::rusqlite::Connection::open(db)
         .unwrap()
         .execute_batch(sql)
         .map_err(|e| e.to_string())
@@ -91,7 +94,9 @@ fn blob(hex: &str) -> String {
 fn snapshot(db: &Path) -> String {
     if on_postgres() {
         let url = db.to_str().unwrap();
-        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let mut client =
+            ipam_db::drivers::postgres::Client::connect(url, ipam_db::drivers::postgres::NoTls)
+                .unwrap();
         let versions: Vec<i64> = client
             .query("SELECT version FROM schema_version ORDER BY 1", &[])
             .unwrap()

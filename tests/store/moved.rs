@@ -108,7 +108,7 @@ fn a_migrated_file_refuses_every_write_naming_the_new_url_and_still_reads() {
     }
     // The mark is stored without the password, in a schema version an older provider (which
     // knew versions up to 11) refuses to open.
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = ipam_db::drivers::rusqlite::Connection::open(&path).unwrap();
     let (stored, version): (String, i64) = conn
         .query_row(
             "SELECT (SELECT url FROM moved_to), (SELECT MAX(version) FROM schema_version)",
@@ -180,7 +180,7 @@ fn a_file_copied_before_copies_retired_their_source_is_retired_listing_what_dive
     let target = Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(60)).unwrap();
     s.copy_into(&target, &url).unwrap();
     // As an older version left it: copied, not marked; then a pipeline wrote to the file.
-    rusqlite::Connection::open(&path)
+    ipam_db::drivers::rusqlite::Connection::open(&path)
         .unwrap()
         .execute("DELETE FROM moved_to", [])
         .unwrap();

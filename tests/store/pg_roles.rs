@@ -16,7 +16,7 @@ fn vpc(pool: &str, len: u8) -> AllocationSpec {
 }
 
 /// The SQL error's message, or a panic when the statement succeeded.
-fn sql_refused(r: Result<u64, postgres::Error>) -> String {
+fn sql_refused(r: Result<u64, ipam_db::drivers::postgres::Error>) -> String {
     match r {
         Err(e) => e
             .as_db_error()
@@ -60,9 +60,9 @@ fn team_roles_write_only_what_their_account_may() {
     }
 
     // The same credentials with plain SQL.
-    let mut sql = postgres::Client::connect(
+    let mut sql = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_dev", "dev-secret", &db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let insert = "INSERT INTO allocations (id, pool_id, cidr, start, len, kind, state, tags, owner_id, region, created_at)
@@ -144,9 +144,9 @@ fn team_roles_write_only_what_their_account_may() {
     // A role no account names acts as none: it may write nothing the rules govern.
     cluster.password_role("ipam_stranger", "stranger-secret");
     grant(&mut admin, "ipam_stranger");
-    let mut stranger = postgres::Client::connect(
+    let mut stranger = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_stranger", "stranger-secret", &db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let m = sql_refused(stranger.execute(
@@ -241,13 +241,13 @@ fn without_an_organization_a_granted_role_works_but_cannot_found_one() {
 struct Fixture {
     db: String,
     owner_url: String,
-    admin: postgres::Client,
+    admin: ipam_db::drivers::postgres::Client,
     shared: String,
     unshared: String,
     net: ipam::store::Store,
     dev: ipam::store::Store,
-    net_sql: postgres::Client,
-    dev_sql: postgres::Client,
+    net_sql: ipam_db::drivers::postgres::Client,
+    dev_sql: ipam_db::drivers::postgres::Client,
 }
 
 fn fixture() -> Fixture {
@@ -264,8 +264,16 @@ fn fixture() -> Fixture {
     Fixture {
         net: open(&net_url),
         dev: open(&dev_url),
-        net_sql: postgres::Client::connect(&net_url, postgres::NoTls).unwrap(),
-        dev_sql: postgres::Client::connect(&dev_url, postgres::NoTls).unwrap(),
+        net_sql: ipam_db::drivers::postgres::Client::connect(
+            &net_url,
+            ipam_db::drivers::postgres::NoTls,
+        )
+        .unwrap(),
+        dev_sql: ipam_db::drivers::postgres::Client::connect(
+            &dev_url,
+            ipam_db::drivers::postgres::NoTls,
+        )
+        .unwrap(),
         db,
         owner_url,
         admin,
@@ -275,7 +283,7 @@ fn fixture() -> Fixture {
 }
 
 /// The error `batch` (statements ending in COMMIT, run as one transaction) met, or a panic.
-fn batch_refused(client: &mut postgres::Client, batch: &str) -> String {
+fn batch_refused(client: &mut ipam_db::drivers::postgres::Client, batch: &str) -> String {
     let r = client.batch_execute(batch);
     // A failed batch leaves its transaction open (aborted): end it.
     let _ = client.batch_execute("ROLLBACK");
@@ -288,7 +296,7 @@ fn batch_refused(client: &mut postgres::Client, batch: &str) -> String {
     }
 }
 
-fn free_rows(c: &mut postgres::Client, pool: &str) -> Vec<(Vec<u8>, i64)> {
+fn free_rows(c: &mut ipam_db::drivers::postgres::Client, pool: &str) -> Vec<(Vec<u8>, i64)> {
     c.query(
         "SELECT start, len FROM free_blocks WHERE pool_id = $1 ORDER BY start",
         &[&pool],
@@ -612,9 +620,9 @@ fn utilization_history_is_the_guards_to_compute() {
     assert!(m.contains("ipam_dev"), "{m}");
     cluster.password_role("ipam_stranger", "stranger-secret");
     grant(&mut f.admin, "ipam_stranger");
-    let mut stranger = postgres::Client::connect(
+    let mut stranger = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_stranger", "stranger-secret", &f.db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let m = sql_refused(stranger.execute(insert, &[&f.shared, &1i64, &"0", &"0"]));
@@ -672,9 +680,9 @@ fn every_table_refuses_forbidden_writes() {
         .unwrap();
     cluster.password_role("ipam_stranger", "stranger-secret");
     grant(&mut f.admin, "ipam_stranger");
-    let mut stranger = postgres::Client::connect(
+    let mut stranger = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_stranger", "stranger-secret", &f.db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
 
@@ -970,9 +978,9 @@ fn a_busy_database_names_who_holds_the_lock() {
     let f = fixture();
     let cluster = pg::cluster();
     cluster.password_role("ipam_stranger", "stranger-secret");
-    let mut stranger = postgres::Client::connect(
+    let mut stranger = ipam_db::drivers::postgres::Client::connect(
         &cluster.url_as("ipam_stranger", "stranger-secret", &f.db),
-        postgres::NoTls,
+        ipam_db::drivers::postgres::NoTls,
     )
     .unwrap();
     let pid: i32 = stranger

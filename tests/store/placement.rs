@@ -39,7 +39,7 @@ impl Db {
         Db {
             store,
             sql: Box::new(move |q| {
-                rusqlite::Connection::open(&path)
+                ipam_db::drivers::rusqlite::Connection::open(&path)
                     .unwrap()
                     .execute_batch(q)
                     .unwrap()
@@ -53,7 +53,9 @@ impl Db {
         let url = pg::cluster().new_database();
         let store =
             Store::open_database(&url, c("2001:db8::/32"), Duration::from_secs(30)).unwrap();
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut client =
+            ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+                .unwrap();
         Db {
             store,
             sql: Box::new(move |q| client.batch_execute(q).unwrap()),

@@ -55,7 +55,9 @@ fn one_pools_lock_queues_its_writers_only_and_lock_timeout_says_busy() {
     let (p1, p2) = two_pools(&s);
     // Another client holds p1's lock and the database-wide lock shared, as a writer of p1 in
     // the middle of its change does.
-    let mut other = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut other =
+        ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     other
         .execute("SELECT pg_advisory_lock_shared($1)", &[&0x4950_414d_i64])
         .unwrap();
@@ -108,7 +110,9 @@ fn first_users_arriving_at_once_create_the_schema_once() {
     for h in handles {
         assert_eq!(h.join().unwrap(), ipam::store::Dialect::Postgres);
     }
-    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut c =
+        ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     let versions: i64 = c
         .query_one("SELECT COUNT(*) FROM schema_version", &[])
         .unwrap()
@@ -311,7 +315,9 @@ fn discovery_planning_pools_and_shares_copy_to_postgres_and_keep_working_there()
         let n = report.iter().find(|(t, _)| *t == table).map(|(_, n)| *n);
         assert!(n.is_some_and(|n| n > 0), "{table}: {report:?}");
     }
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut client =
+        ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     let copied: f64 = client
         .query_one(
             "SELECT ip_usage FROM discovered_cidrs WHERE resource_id = 'vpc-1'",
@@ -427,7 +433,9 @@ fn a_stray_free_block_is_refused_by_the_constraint_repaired_and_allocated_around
     let stray = format!(
         "INSERT INTO free_blocks (pool_id, start, len) VALUES ('{p}', '\\x0000000000000000000000000a000000'::bytea, 24)"
     );
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut admin =
+        ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     admin.batch_execute(&stray).unwrap();
     assert!(!s.verify().unwrap().is_empty(), "the index is wrong");
     let second = s.allocate(&actor(), &spec(&p, 24)).unwrap();
@@ -481,7 +489,9 @@ fn a_pool_cidr_is_checked_at_plan_while_another_writer_holds_the_lock() {
         .unwrap();
     s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
         .unwrap();
-    let mut other = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut other =
+        ipam_db::drivers::postgres::Client::connect(&url, ipam_db::drivers::postgres::NoTls)
+            .unwrap();
     other
         .execute(
             "SELECT pg_advisory_lock($1)",

@@ -356,28 +356,30 @@ impl Workspace {
     /// parameters: PostgreSQL runs it through its simple (text) protocol.
     pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         if pg::backend() == pg::Backend::Postgres {
-            let mut client =
-                postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
-                    .expect("connect");
+            let mut client = ipam_db::drivers::postgres::Client::connect(
+                &self.db.display().to_string(),
+                ipam_db::drivers::postgres::NoTls,
+            )
+            .expect("connect");
             return client
                 .simple_query(sql)
                 .expect("query")
                 .into_iter()
                 .filter_map(|m| match m {
-                    postgres::SimpleQueryMessage::Row(r) => {
+                    ipam_db::drivers::postgres::SimpleQueryMessage::Row(r) => {
                         Some((0..r.len()).map(|i| r.get(i).map(String::from)).collect())
                     }
                     _ => None,
                 })
                 .collect();
         }
-        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let conn = ipam_db::drivers::rusqlite::Connection::open(&self.db).expect("open database");
         let mut stmt = conn.prepare(sql).expect("prepare");
         let n = stmt.column_count();
         stmt.query_map([], |r| {
             (0..n)
                 .map(|i| {
-                    use rusqlite::types::Value as V;
+                    use ipam_db::drivers::rusqlite::types::Value as V;
                     Ok(match r.get::<_, V>(i)? {
                         V::Null => None,
                         V::Integer(v) => Some(v.to_string()),
@@ -389,7 +391,7 @@ impl Workspace {
                 .collect()
         })
         .expect("query")
-        .collect::<rusqlite::Result<_>>()
+        .collect::<ipam_db::drivers::rusqlite::Result<_>>()
         .expect("rows")
     }
 
@@ -397,13 +399,16 @@ impl Workspace {
     /// backend: for tests that damage or age the database behind the store's back.
     pub fn execute(&self, sql: &str) {
         if pg::backend() == pg::Backend::Postgres {
-            postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
-                .expect("connect")
-                .batch_execute(sql)
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            ipam_db::drivers::postgres::Client::connect(
+                &self.db.display().to_string(),
+                ipam_db::drivers::postgres::NoTls,
+            )
+            .expect("connect")
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
             return;
         }
-        rusqlite::Connection::open(&self.db)
+        ipam_db::drivers::rusqlite::Connection::open(&self.db)
             .expect("open database")
             .execute_batch(sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -413,15 +418,17 @@ impl Workspace {
     /// lock; on PostgreSQL the store's database-wide advisory lock) until the guard is dropped.
     pub fn hold_write_lock(&self) -> WriteLock {
         if pg::backend() == pg::Backend::Postgres {
-            let mut client =
-                postgres::Client::connect(&self.db.display().to_string(), postgres::NoTls)
-                    .expect("connect");
+            let mut client = ipam_db::drivers::postgres::Client::connect(
+                &self.db.display().to_string(),
+                ipam_db::drivers::postgres::NoTls,
+            )
+            .expect("connect");
             client
                 .execute("SELECT pg_advisory_lock($1)", &[&STORE_LOCK])
                 .expect("take the store's lock");
             return WriteLock::Postgres(client);
         }
-        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let conn = ipam_db::drivers::rusqlite::Connection::open(&self.db).expect("open database");
         conn.execute_batch("BEGIN IMMEDIATE")
             .expect("take the write lock");
         WriteLock::Sqlite(conn)
@@ -436,7 +443,7 @@ impl Workspace {
         if !self.db.exists() {
             return String::new();
         }
-        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let conn = ipam_db::drivers::rusqlite::Connection::open(&self.db).expect("open database");
         let mut out = String::new();
         for table in [
             "ipams",
@@ -455,7 +462,7 @@ impl Workspace {
                 .query_map([], |r| {
                     let mut cells = Vec::new();
                     for i in 0..n {
-                        let v: rusqlite::types::Value = r.get(i)?;
+                        let v: ipam_db::drivers::rusqlite::types::Value = r.get(i)?;
                         cells.push(format!("{v:?}"));
                     }
                     Ok(cells.join("|"))
@@ -477,8 +484,8 @@ pub const STORE_LOCK: i64 = 0x4950_414d;
 
 /// A write lock held by [`Workspace::hold_write_lock`]; released when dropped.
 pub enum WriteLock {
-    Sqlite(rusqlite::Connection),
-    Postgres(postgres::Client),
+    Sqlite(ipam_db::drivers::rusqlite::Connection),
+    Postgres(ipam_db::drivers::postgres::Client),
 }
 
 impl Drop for WriteLock {

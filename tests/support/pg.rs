@@ -390,8 +390,12 @@ impl Cluster {
     }
 
     /// A client of the maintenance database, for setting up and inspecting.
-    pub fn admin(&self, db: &str) -> postgres::Client {
-        postgres::Client::connect(&self.url(db), postgres::NoTls).expect("connect to test server")
+    pub fn admin(&self, db: &str) -> ipam_db::drivers::postgres::Client {
+        ipam_db::drivers::postgres::Client::connect(
+            &self.url(db),
+            ipam_db::drivers::postgres::NoTls,
+        )
+        .expect("connect to test server")
     }
 
     /// A new empty database; its URL.
@@ -439,7 +443,9 @@ pub fn cluster() -> &'static Cluster {
 
 /// Every row of the IPAM's tables in a PostgreSQL database at `url`, as text.
 pub fn dump(url: &str) -> String {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let mut client =
+        ipam_db::drivers::postgres::Client::connect(url, ipam_db::drivers::postgres::NoTls)
+            .expect("connect");
     let mut out = String::new();
     for table in [
         "ipams",

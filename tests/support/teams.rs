@@ -33,7 +33,7 @@ pub fn roles(cluster: &super::pg::Cluster) {
 }
 
 /// What the organizations guide tells an operator to grant a team role.
-pub fn grant(owner: &mut postgres::Client, role: &str) {
+pub fn grant(owner: &mut ipam_db::drivers::postgres::Client, role: &str) {
     owner
         .batch_execute(&format!(
             "GRANT USAGE ON SCHEMA public TO {role};
@@ -53,7 +53,11 @@ pub struct Teams {
 
 /// Builds the organization. `owner_url` connects as the database owner, `owner` is a plain
 /// client of the same database, `net_url` connects as the `ipam_net` role (already created).
-pub fn build(owner_url: &str, owner: &mut postgres::Client, net_url: &str) -> Teams {
+pub fn build(
+    owner_url: &str,
+    owner: &mut ipam_db::drivers::postgres::Client,
+    net_url: &str,
+) -> Teams {
     let store = open(owner_url);
     assert_eq!(store.login_account().unwrap(), None, "the owner is trusted");
     let m = who(MANAGEMENT);

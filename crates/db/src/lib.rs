@@ -26,6 +26,15 @@ mod tx;
 mod value;
 
 pub use error::{DbFailure, Error, Result};
+
+/// The drivers themselves, for tests that attack a database from outside with plain SQL, as
+/// another client would (feature `test-clients`, which only the tests enable): so that even
+/// they name a driver through this crate, the one that owns them.
+#[cfg(feature = "test-clients")]
+pub mod drivers {
+    pub use postgres;
+    pub use rusqlite;
+}
 pub use migrate::Schema;
 pub use pg::redact;
 pub use sqlite::SYNCHRONOUS_VAR as SQLITE_SYNCHRONOUS_VAR;
