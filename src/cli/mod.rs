@@ -113,6 +113,9 @@ impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
         use crate::store::Error as S;
         use ipam_db::Error as Db;
+        if let Some(advice) = crate::provider::errors::database_advice(&e) {
+            return Error::Failed(advice);
+        }
         match e {
             S::NotFound { .. } => Error::Input(e.to_string()),
             S::NotIpam { .. } => Error::Input(format!(
@@ -125,16 +128,6 @@ impl From<crate::store::Error> for Error {
             S::Db(Db::Sql { ref code, .. }) if code == "NotADatabase" => {
                 Error::Input(e.to_string())
             }
-            ref e @ (S::Db(
-                Db::Unavailable(_)
-                | Db::CommitUnknown
-                | Db::NotDurable { .. }
-                | Db::NewerSchema { .. }
-                | Db::UpgradeNeedsWrite { .. },
-            )
-            | S::Moved { .. }) => Error::Failed(
-                crate::provider::errors::database_advice(e).unwrap_or_else(|| e.to_string()),
-            ),
             S::Blocked { ref fact, remedy } => Error::Refused(format!(
                 "{fact}; {}",
                 crate::provider::errors::remedy(remedy)

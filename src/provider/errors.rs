@@ -102,6 +102,9 @@ impl<T> Doing<T> for crate::store::Result<T> {
 /// A store error worded for Terraform.
 pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
     use ipam_db::Error as Db;
+    if let Some(advice) = database_advice(&e) {
+        return Failure::plain(doing, advice);
+    }
     match e {
         StoreError::Db(Db::Busy { holders: None }) => Failure::plain(
             "The database is busy",
@@ -117,14 +120,6 @@ pub fn from_store(e: StoreError, doing: &str, blame: &Blame) -> Failure {
             "The database is read-only",
             "The database file (or its directory) cannot be written by this process. Point database at a writable file, or give this user write permission.",
         ),
-        e @ (StoreError::Db(
-            Db::Unavailable(_)
-            | Db::CommitUnknown
-            | Db::NotDurable { .. }
-            | Db::NewerSchema { .. }
-            | Db::UpgradeNeedsWrite { .. },
-        )
-        | StoreError::Moved { .. }) => Failure::plain(doing, database_advice(&e).unwrap_or_default()),
         e @ StoreError::StoredOverlap(_) => Failure::plain(
             doing,
             format!("{e}. Run `terraform-provider-ipam verify` to find and repair the pool's index."),

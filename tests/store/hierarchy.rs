@@ -648,3 +648,53 @@ fn a_destroy_plan_releases_what_it_noted_before_deprovisioning() {
         "{actions:?}"
     );
 }
+
+/// The locale rule is core's, not only the plan's: an allocation for another region is
+/// refused by the change itself (whoever calls it, bypassing the provider), for a VPC and a
+/// reservation alike, and leaves nothing behind; the plan-time check says the same.
+#[test]
+fn an_allocation_for_another_region_is_refused_by_the_change_itself() {
+    let (_dir, s) = open();
+    let a = actor();
+    let ipam = s
+        .create_ipam(
+            &a,
+            None,
+            vec!["us-east-1".into(), "eu-west-1".into()],
+            Tags::new(),
+        )
+        .unwrap();
+    let pool = s
+        .create_pool(
+            &a,
+            PoolSpec {
+                scope_id: ipam.private_default_scope_id.clone(),
+                locale: Some("eu-west-1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    s.provision_cidr(&a, &pool.id, AllocationRequest::Explicit(c("10.0.0.0/16")))
+        .unwrap();
+    let ask = vpc(&pool.id, AllocationRequest::Netmask(24), &[]);
+    let wrong_locale = |r: Result<(), Error>| match r {
+        Err(Error::WrongLocale { locale, region, .. }) => {
+            assert_eq!(
+                (locale.as_str(), region.as_str()),
+                ("eu-west-1", "us-east-1")
+            )
+        }
+        other => panic!("expected the locale refusal, got {other:?}"),
+    };
+    wrong_locale(s.allocate(&a, &ask).map(|_| ()));
+    let named = AllocationSpec {
+        name: Some("web".into()),
+        ..ask.clone()
+    };
+    wrong_locale(s.reserve(&a, &named, 60).map(|_| ()));
+    wrong_locale(s.check_request(&a, &ask, &[]).map(|_| ()));
+    assert!(s.list_allocations(&pool.id).unwrap().is_empty());
+    // The pool's own region is served.
+    let here = Actor::new("111122223333", "eu-west-1");
+    s.allocate(&here, &ask).unwrap();
+}

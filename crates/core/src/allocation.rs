@@ -2,7 +2,7 @@
 //! read-only checks `terraform plan` runs before anything is written.
 
 use super::audit::record;
-use super::authority::{authorize, Action, Release};
+use super::authority::{authorize, Action, Authorized, Release};
 use super::free::{key, SqlFree};
 use super::model::Remedy;
 use super::model::{tags_json, Allocation, AllocationState, ProvidedSpace, Tags};
@@ -100,7 +100,16 @@ pub(crate) fn space(tx: &Tx, pool_id: &str) -> Result<Space> {
 ///   an account a share reaches).
 /// - A VPC's tags satisfy the pool's required tags.
 /// - A name is free in the pool.
-pub(crate) fn admit(tx: &Tx, actor: &Actor, s: &Space, spec: &AllocationSpec) -> Result<()> {
+///
+/// The decision is returned ([`Authorized`]), for the change to record with its event: the
+/// rules are read once per allocation.
+pub(crate) fn admit<'a>(
+    tx: &Tx,
+    actor: &Actor,
+    s: &Space,
+    spec: &AllocationSpec,
+    action: Action<'a>,
+) -> Result<Authorized<'a>> {
     if matches!(spec.kind, AllocationKind::Vpc | AllocationKind::Custom) {
         if let Some(locale) = s.locale.as_ref().filter(|l| **l != actor.region) {
             return Err(Error::WrongLocale {
@@ -110,17 +119,14 @@ pub(crate) fn admit(tx: &Tx, actor: &Actor, s: &Space, spec: &AllocationSpec) ->
             });
         }
     }
-    let role = Action::Allocate { pool_id: &s.id }.role();
-    if let Some(r) = super::authority::refusal(tx, &actor.account_id, role)? {
-        return Err(Error::NotAuthorized(r));
-    }
+    let authorized = authorize(tx, actor, action)?;
     if spec.kind == AllocationKind::Vpc {
         s.rules.check_tags(&spec.tags)?;
     }
-    match &spec.name {
-        Some(name) => name_free(tx, s, name),
-        None => Ok(()),
+    if let Some(name) = &spec.name {
+        name_free(tx, s, name)?;
     }
+    Ok(authorized)
 }
 
 /// The name rule: a name is unique among the pool's allocations.
@@ -290,7 +296,14 @@ fn guard(tx: &Tx, pool_id: &str, cidr: &Cidr) -> Result<()> {
 
 /// Records an allocation of `i.cidr`, which the caller ([`allocate_tx`]) has checked against
 /// the pool's allocations.
-fn insert(tx: &Tx, actor: &Actor, i: Insert, audited: bool) -> Result<Allocation> {
+/// `authorized` is the decision [`admit`] made, recorded with the allocation's event; `None`
+/// for an adoption, which its caller audits.
+fn insert(
+    tx: &Tx,
+    actor: &Actor,
+    i: Insert,
+    authorized: Option<&Authorized>,
+) -> Result<Allocation> {
     let id = new_id("ipam-pool-alloc");
     let spec = i.spec;
     let now = now_secs();
@@ -324,29 +337,10 @@ fn insert(tx: &Tx, actor: &Actor, i: Insert, audited: bool) -> Result<Allocation
         origin: Some(actor.origin.clone()),
         origin_at: Some(now),
     };
-    if !audited {
+    let Some(authorized) = authorized else {
         return Ok(a);
-    }
-    record(
-        tx,
-        actor,
-        &authorize(
-            tx,
-            actor,
-            if i.state == AllocationState::Reserved {
-                Action::Reserve {
-                    pool_id: &spec.pool_id,
-                }
-            } else {
-                Action::Allocate {
-                    pool_id: &spec.pool_id,
-                }
-            },
-        )?,
-        &id,
-        None,
-        Some(a.to_json()),
-    )?;
+    };
+    record(tx, actor, authorized, &id, None, Some(a.to_json()))?;
     Ok(a)
 }
 
@@ -417,12 +411,20 @@ fn allocate_for(
     }
     let s = space(tx, &spec.pool_id)?;
     sweep_expired(tx, actor, &s, now)?;
-    if audited {
-        admit(tx, owner, &s, spec)?;
-    } else if let Some(name) = &spec.name {
+    let authorized = if audited {
+        let pool_id = &spec.pool_id;
+        let action = match state {
+            AllocationState::Reserved => Action::Reserve { pool_id },
+            AllocationState::Allocated => Action::Allocate { pool_id },
+        };
+        Some(admit(tx, owner, &s, spec, action)?)
+    } else {
         // An adoption (audited by its caller) is decided by who may scan; the name rule holds.
-        name_free(tx, &s, name)?;
-    }
+        if let Some(name) = &spec.name {
+            name_free(tx, &s, name)?;
+        }
+        None
+    };
     let target = |p: &Placement| p.cidr(s.family);
     let mut placement = place(tx, &s, &spec.request, &spec.disallowed)?;
     // Every offer of the index is checked in this transaction: inside the pool's CIDRs (no
@@ -451,7 +453,7 @@ fn allocate_for(
             state,
             expires_at,
         },
-        audited,
+        authorized.as_ref(),
     )
 }
 
@@ -686,7 +688,7 @@ impl Store {
     ) -> Result<u8> {
         self.read(|tx| {
             let s = space(tx, &spec.pool_id)?;
-            admit(tx, actor, &s, spec)?;
+            admit(tx, actor, &s, spec, Action::Allocate { pool_id: &s.id })?;
             let Placement { target, .. } = place(tx, &s, &spec.request, &spec.disallowed)?;
             let len = target.len;
             if !pending.is_empty() {
